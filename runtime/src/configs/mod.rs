@@ -1,0 +1,35 @@
+//! Pallet configurations, one file per pallet.
+
+mod authorship;
+mod babe;
+mod balances;
+mod bags_list;
+mod grandpa;
+mod multisig;
+mod offences;
+mod proxy;
+mod session;
+mod staking;
+mod sudo;
+mod system;
+mod timestamp;
+mod transaction_payment;
+mod utility;
+
+pub use bags_list::VOTER_BAG_THRESHOLDS;
+pub use proxy::ProxyType;
+pub use staking::{BondingDuration, SessionsPerEra};
+pub use system::{RuntimeBlockLength, RuntimeBlockWeights, AVERAGE_ON_INITIALIZE_RATIO};
+
+use frame_support::parameter_types;
+
+parameter_types! {
+	/// The most validators BABE and GRANDPA accept in one set.
+	pub const MaxAuthorities: u32 = 100;
+	/// The most nominators behind one validator that equivocation proofs account for.
+	pub const MaxNominators: u32 = 512;
+	/// How long an equivocation report stays valid: a whole bonding period, so that a
+	/// report always lands while the offender can still be slashed.
+	pub ReportLongevity: u64 =
+		u64::from(BondingDuration::get()) * u64::from(SessionsPerEra::get()) * crate::time::EPOCH_DURATION_IN_SLOTS;
+}

@@ -1,0 +1,110 @@
+//! Genesis states the chain specs are built from.
+//!
+//! - `development`: Alice is the only validator and the sudo key; for `--dev`.
+//! - `local_testnet`: Alice, Bob, Charlie and Dave validate; for a four-node network on
+//!   one machine (`scripts/local-net.sh`, `chain-specs/local*.json`).
+//!
+//! Both endow the well-known development accounts. Keys come from `sp-keyring`, so they are
+//! public knowledge: never use these presets for a network that holds value.
+
+use crate::{
+	currency::UNITS, AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, StakerStatus, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+};
+use alloc::{vec, vec::Vec};
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::Perbill;
+
+/// Free balance of every endowed development account.
+pub const ENDOWMENT: Balance = 10_000_000 * UNITS;
+/// What each genesis validator bonds (a tenth of its endowment).
+pub const VALIDATOR_BOND: Balance = ENDOWMENT / 10;
+
+/// A genesis validator: its stash account and its session keys.
+struct Validator {
+	stash: AccountId,
+	keys: SessionKeys,
+}
+
+fn validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Validator {
+	Validator {
+		stash: sr.to_account_id(),
+		keys: SessionKeys { babe: sr.public().into(), grandpa: ed.public().into() },
+	}
+}
+
+/// The well-known development accounts (Alice..Ferdie and their `//stash` derivations).
+fn endowed_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+}
+
+fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId) -> serde_json::Value {
+	let validator_count = u32::try_from(validators.len()).unwrap_or(u32::MAX);
+	let config = RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.iter().cloned().map(|account| (account, ENDOWMENT)).collect(),
+			..Default::default()
+		},
+		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG, ..Default::default() },
+		session: SessionConfig {
+			keys: validators
+				.iter()
+				.map(|v| (v.stash.clone(), v.stash.clone(), v.keys.clone()))
+				.collect(),
+			..Default::default()
+		},
+		staking: StakingConfig {
+			validator_count,
+			minimum_validator_count: 1,
+			invulnerables: validators.iter().map(|v| v.stash.clone()).collect(),
+			slash_reward_fraction: Perbill::from_percent(10),
+			stakers: validators
+				.iter()
+				.map(|v| (v.stash.clone(), v.stash.clone(), VALIDATOR_BOND, StakerStatus::Validator))
+				.collect(),
+			..Default::default()
+		},
+		sudo: SudoConfig { key: Some(root) },
+		..Default::default()
+	};
+	serde_json::to_value(config).unwrap_or_default()
+}
+
+/// The `development` preset: Alice validates alone.
+pub fn development_config_genesis() -> serde_json::Value {
+	genesis(
+		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		endowed_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate.
+pub fn local_testnet_genesis() -> serde_json::Value {
+	genesis(
+		vec![
+			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		endowed_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The JSON of a named preset, or `None` for an unknown name.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		DEV_RUNTIME_PRESET => development_config_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		_ => return None,
+	};
+	serde_json::to_string(&patch).ok().map(|json| json.into_bytes())
+}
+
+/// Names of the presets this runtime provides.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+}
