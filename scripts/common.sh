@@ -1,0 +1,27 @@
+# Shared by the scripts: where builds go and how the node is built.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One persistent target directory outside the clone, so every clone, CI run and session
+# builds incrementally.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ail2/target}"
+# One profile for everything: the node, the tests, CI.
+PROFILE=release
+NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/ail2-node"
+export AIL2_NODE="${AIL2_NODE:-$NODE_BIN}"
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+# Builds the node. Tests, dev.sh and CI all go through this, so they share artifacts.
+build_node() {
+  log "building ail2-node ($PROFILE) into $CARGO_TARGET_DIR"
+  (cd "$ROOT" && cargo build --locked --profile "$PROFILE" -p ail2-node)
+}
+
+# Installs the end-to-end test dependencies (@polkadot/api) from package-lock.json.
+install_e2e_deps() {
+  if [ ! -d "$ROOT/tests/e2e/node_modules/@polkadot/api" ]; then
+    log "installing @polkadot/api for the end-to-end tests"
+    (cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}

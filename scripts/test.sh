@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# README command 2: set up, build and run every AIL2 test:
+#   1. Rust tests of the whole workspace (runtime, pallets, primitives, node),
+#   2. the chain-spec check (chain-specs/ matches what the presets generate),
+#   3. end-to-end tests against real ail2-node processes (dev chain; 4-validator network).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+"$ROOT/scripts/setup.sh"
+build_node
+
+log "cargo test (workspace, $PROFILE)"
+(cd "$ROOT" && cargo test --locked --profile "$PROFILE" --workspace)
+
+log "chain specs are up to date"
+"$ROOT/scripts/chain-specs.sh" --check
+
+install_e2e_deps
+log "end-to-end tests"
+(cd "$ROOT/tests/e2e" && node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs)
