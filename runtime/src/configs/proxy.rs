@@ -4,7 +4,7 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, InstanceFilter},
 };
-use sp_runtime::{traits::BlakeTwo256, RuntimeDebug};
+use sp_runtime::traits::BlakeTwo256;
 
 parameter_types! {
 	/// Base deposit for holding proxies: one item of 8 bytes.
@@ -27,7 +27,7 @@ parameter_types! {
 	Encode,
 	Decode,
 	DecodeWithMemTracking,
-	RuntimeDebug,
+	Debug,
 	MaxEncodedLen,
 	scale_info::TypeInfo,
 	Default,

@@ -16,9 +16,9 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use sp_runtime::{curve::PiecewiseLinear, Perbill};
 
+// Yearly inflation as a function of the share of supply staked: 2.5 % with nothing staked,
+// rising to 10 % at the ideal 50 % staked, then falling off.
 pallet_staking_reward_curve::build! {
-	/// Yearly inflation as a function of the share of supply staked: 2.5 % with nothing
-	/// staked, rising to 10 % at the ideal 50 % staked, then falling off.
 	const REWARD_CURVE: PiecewiseLinear<'static> = curve!(
 		min_inflation: 0_025_000,
 		max_inflation: 0_100_000,

@@ -1,0 +1,156 @@
+//! A runtime with System, Balances and Models; worker price votes come from a table the
+//! tests fill.
+
+use crate as pallet_models;
+use crate::*;
+use ail2_primitives::{
+	billing::{BillingMode, PricingPolicy},
+	receipt::SemVer,
+};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU128, ConstU64},
+	BoundedVec,
+};
+use frame_system::EnsureRoot;
+use pallet_workers::{CudaVersion, EpochIndex, GeoPoint, PriceVoteSource};
+use sp_runtime::{BuildStorage, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u128;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Models: pallet_models,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU128<1>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+pub const DEPOSIT: Balance = 500;
+pub const EPOCH: u64 = 10;
+pub const INITIAL_PRICE: Balance = 1_000;
+
+parameter_types! {
+	/// `(vote, stake)` of each active worker, as pallet-workers would report them.
+	pub static Votes: Vec<(Option<Balance>, Balance)> = vec![];
+}
+
+/// Price votes from the `Votes` table.
+pub struct TableVotes;
+impl PriceVoteSource<Balance> for TableVotes {
+	fn current_epoch() -> EpochIndex {
+		(System::block_number() / EPOCH) as EpochIndex
+	}
+	fn votes(_epoch: EpochIndex) -> Vec<(Option<Balance>, Balance)> {
+		Votes::get()
+	}
+}
+
+impl Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ApproveOrigin = EnsureRoot<AccountId>;
+	type PriceVotes = TableVotes;
+	type ModelDeposit = ConstU128<DEPOSIT>;
+	type EpochLength = ConstU64<EPOCH>;
+	type InitialUnitPrice = ConstU128<INITIAL_PRICE>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TableVotes;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper for TableVotes {
+	fn fill_price_votes() {
+		Votes::set((0..1_000u128).map(|i| (Some(1_000 + i), 1 + i % 7)).collect());
+	}
+}
+
+pub const DEV: AccountId = 1;
+pub const OTHER: AccountId = 2;
+pub const POOR: AccountId = 3;
+
+pub const V1: SemVer = SemVer::new(1, 0, 0);
+pub const V1_1: SemVer = SemVer::new(1, 1, 0);
+pub const V2: SemVer = SemVer::new(2, 0, 0);
+
+pub fn metadata() -> ContainerMetadata {
+	ContainerMetadata {
+		image_digest: [0xab; 32],
+		gpu: GpuRequirement { min_vram_mib: 24_576, min_cuda: CudaVersion { major: 12, minor: 1 }, gpu_count: 1 },
+		pricing: PricingPolicy {
+			mode: BillingMode::Token,
+			token_base: 1_000,
+			per_1k_input_tokens: 2_000,
+			per_1k_output_tokens: 6_000,
+			time_base: 0,
+			per_gpu_second: 0,
+			min_fee: 1_000,
+			max_fee: 1_000_000,
+		},
+		compute_units_per_token: 3,
+		constraints: Constraints {
+			allowed_regions: BoundedVec::truncate_from(vec![Region {
+				center: GeoPoint { lat_micro_deg: 48_856_613, lon_micro_deg: 2_352_222 },
+				radius_km: 2_000,
+			}]),
+			max_latency_ms: 2_000,
+		},
+		revenue_split: RevenueSplit {
+			worker: Perbill::from_percent(70),
+			model_owner: Perbill::from_percent(20),
+			treasury: Perbill::from_percent(5),
+			ecosystem: Perbill::from_percent(5),
+		},
+		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 1_500 },
+		security: SecurityPolicy {
+			require_attestation: false,
+			allow_network: false,
+			spot_check_rate: Perbill::from_percent(1),
+		},
+	}
+}
+
+pub fn name() -> BoundedVec<u8, MaxNameLen> {
+	BoundedVec::truncate_from(b"llama-3.1-8b-instruct".to_vec())
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(DEV, 100_000), (OTHER, 100_000), (POOR, 100)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.expect("balances genesis");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Votes::set(vec![]);
+	});
+	ext
+}
+
+/// Runs `test`, then checks the pallet's invariants.
+pub fn run(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Models::do_try_state().expect("invariants hold");
+	});
+}

@@ -1,0 +1,37 @@
+//! # ail2-primitives
+//!
+//! The single source of truth for everything the AIL2 runtime and the AIL2 worker must agree
+//! on byte for byte:
+//!
+//! - [`receipt`]: the usage receipt of whitepaper §6.1, its id, its signing message, the
+//!   worker's secp256k1 signature and the payer gateway's authorisation;
+//! - [`merkle`]: the Merkle-sum tree that commits a batch of receipts to one root and one
+//!   total, with inclusion proofs that authenticate partial sums and proofs of an inner node
+//!   whose sum is not its children's;
+//! - [`billing`]: the billing functions of whitepaper §6.2 in integer and fixed-point maths.
+//!
+//! `no_std` with `alloc`; with `std` it also signs (libsecp256k1) and builds trees.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod billing;
+pub mod merkle;
+pub mod receipt;
+
+/// Amounts in the smallest unit of the token a payer pays in (10^-12 AIL2).
+pub type Balance = u128;
+/// Position of a receipt in the stream of one (worker, payer) pair: 1, 2, 3, …
+pub type Counter = u64;
+/// Identifier of a registered model.
+pub type ModelId = u32;
+/// Identifier of a project (revenue-sharing rules hang off it).
+pub type ProjectId = u32;
+/// A 32-byte keccak256 digest.
+pub type Hash = [u8; 32];
+
+/// keccak256, the hash of receipts and Merkle-sum trees (whitepaper §6.3.1).
+pub fn keccak256(data: &[u8]) -> Hash {
+	sp_crypto_hashing::keccak_256(data)
+}

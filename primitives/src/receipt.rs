@@ -1,0 +1,347 @@
+//! Usage receipts (whitepaper §6.1) and their signatures.
+//!
+//! A worker signs every receipt with its secp256k1 *receipt key* (ECDSA over
+//! `keccak256(SCALE(receipt))`). Before serving, it checks that the request carries an
+//! [`Authorisation`] signed by a *gateway key* the payer registered on chain; the receipt
+//! repeats the authorised terms, so the chain can check both signatures from the receipt
+//! alone: no valid gateway signature, no payment.
+//!
+//! The gateway assigns the per-(worker, payer) [`Counter`](crate::Counter) in the
+//! authorisation; a batch declares its counter range and the chain keeps only the highest
+//! settled counter per pair, so a receipt can never be billed twice.
+
+use crate::{keccak256, Balance, Counter, Hash, ModelId, ProjectId};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// A compressed secp256k1 public key (33 bytes): a worker's receipt key or a gateway key.
+pub type PublicKey = [u8; 33];
+/// A recoverable ECDSA signature: `r ‖ s ‖ v` with `v ∈ {0, 1}` (27/28 also accepted).
+pub type Signature = [u8; 65];
+/// The raw 32 bytes of an AIL2 account id.
+pub type AccountBytes = [u8; 32];
+
+/// A semantic version (`major.minor.patch`) of a model.
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Encode, Decode,
+	DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SemVer {
+	pub major: u16,
+	pub minor: u16,
+	pub patch: u16,
+}
+
+impl SemVer {
+	pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
+		Self { major, minor, patch }
+	}
+}
+
+/// What a payer's gateway authorises a worker to do for one request.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Authorisation {
+	/// The paying account.
+	pub payer: AccountBytes,
+	/// The worker's receipt key: the authorisation is for this worker only.
+	pub node_pubkey: PublicKey,
+	pub project_id: ProjectId,
+	pub model_id: ModelId,
+	pub version: SemVer,
+	/// Chain where the payer pays (whitepaper `chain_id`).
+	pub chain_id: u32,
+	/// The gateway's id for the request.
+	pub route_id: Hash,
+	/// Position in the (worker, payer) stream.
+	pub counter: Counter,
+	/// The most the payer accepts to pay for this request.
+	pub max_price: Balance,
+	/// The worker must complete the request before this time (Unix ms).
+	pub expires_at_ms: u64,
+}
+
+impl Authorisation {
+	/// The message the gateway signs: `keccak256(SCALE(self))`.
+	pub fn message(&self) -> Hash {
+		keccak256(&self.encode())
+	}
+}
+
+/// A usage receipt: every field of whitepaper §6.1 plus the authorised terms.
+///
+/// `gpu_sec` is kept as integer milliseconds (`gpu_ms`): floats are not deterministic
+/// across machines and have no place on chain. The whitepaper's `nonce` is [`Self::counter`].
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Receipt {
+	pub project_id: ProjectId,
+	pub model_id: ModelId,
+	pub version: SemVer,
+	/// Completion time of the request (Unix ms).
+	pub timestamp_ms: u64,
+	pub tokens_in: u32,
+	pub tokens_out: u32,
+	/// GPU time in milliseconds.
+	pub gpu_ms: u64,
+	pub bytes_in: u64,
+	pub bytes_out: u64,
+	/// Fee in the smallest unit, computed by the model's billing function.
+	pub price: Balance,
+	pub chain_id: u32,
+	pub route_id: Hash,
+	pub counter: Counter,
+	/// The worker's receipt key.
+	pub node_pubkey: PublicKey,
+	pub payer: AccountBytes,
+	/// Hash of the model's pricing policy the price was computed under.
+	pub policy_hash: Hash,
+	/// From the authorisation: the price cap the payer accepted.
+	pub max_price: Balance,
+	/// From the authorisation: its expiry (Unix ms).
+	pub expires_at_ms: u64,
+}
+
+impl Receipt {
+	/// `receipt_id = keccak256(route_id ‖ node_id ‖ counter ‖ timestamp)` (§6.6), with the
+	/// node id being the receipt key and integers little-endian as SCALE encodes them.
+	pub fn id(&self) -> Hash {
+		keccak256(&(self.route_id, self.node_pubkey, self.counter, self.timestamp_ms).encode())
+	}
+
+	/// The message the worker signs: `keccak256(SCALE(receipt))`.
+	pub fn message(&self) -> Hash {
+		keccak256(&self.encode())
+	}
+
+	/// The authorisation this receipt claims to be served under.
+	pub fn authorisation(&self) -> Authorisation {
+		Authorisation {
+			payer: self.payer,
+			node_pubkey: self.node_pubkey,
+			project_id: self.project_id,
+			model_id: self.model_id,
+			version: self.version,
+			chain_id: self.chain_id,
+			route_id: self.route_id,
+			counter: self.counter,
+			max_price: self.max_price,
+			expires_at_ms: self.expires_at_ms,
+		}
+	}
+
+	/// Whether the receipt stays within the authorised terms: price at most the cap and
+	/// completed before expiry.
+	pub fn within_authorised_terms(&self) -> bool {
+		self.price <= self.max_price && self.timestamp_ms <= self.expires_at_ms
+	}
+}
+
+/// A receipt with the worker's signature and the gateway's authorisation signature.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SignedReceipt {
+	pub receipt: Receipt,
+	/// The worker's signature over [`Receipt::message`].
+	pub node_signature: Signature,
+	/// The gateway's signature over [`Authorisation::message`] of [`Receipt::authorisation`].
+	pub gateway_signature: Signature,
+}
+
+impl SignedReceipt {
+	/// Whether the worker's signature recovers to the receipt's `node_pubkey`.
+	pub fn node_signature_valid(&self) -> bool {
+		recover(&self.receipt.message(), &self.node_signature) == Some(self.receipt.node_pubkey)
+	}
+
+	/// The gateway key that signed the authorisation, if the signature is well formed. The
+	/// caller checks that the payer registered this key.
+	pub fn gateway_signer(&self) -> Option<PublicKey> {
+		recover(&self.receipt.authorisation().message(), &self.gateway_signature)
+	}
+}
+
+/// Recovers the compressed public key that signed `message`. Uses the host's libsecp256k1
+/// on chain (`sp_io`), so it is cheap in the runtime too.
+pub fn recover(message: &Hash, signature: &Signature) -> Option<PublicKey> {
+	sp_io::crypto::secp256k1_ecdsa_recover_compressed(signature, message).ok()
+}
+
+/// Off-chain signing and fast verification with libsecp256k1.
+#[cfg(feature = "std")]
+pub mod signing {
+	use super::{Hash, PublicKey, Signature};
+	use secp256k1::{
+		ecdsa::{RecoverableSignature, RecoveryId},
+		Message, PublicKey as SecpPublic, SecretKey, SECP256K1,
+	};
+
+	/// A secp256k1 key pair: a worker's receipt key or a gateway key.
+	#[derive(Clone)]
+	pub struct Keypair {
+		secret: SecretKey,
+		public: PublicKey,
+	}
+
+	/// A secret key that is not a valid secp256k1 scalar (zero or ≥ the group order).
+	#[derive(Debug, PartialEq, Eq)]
+	pub struct InvalidSecretKey;
+
+	impl Keypair {
+		/// The key pair of a 32-byte secret.
+		pub fn from_secret(secret: &[u8; 32]) -> Result<Self, InvalidSecretKey> {
+			let secret = SecretKey::from_slice(secret).map_err(|_| InvalidSecretKey)?;
+			let public = SecpPublic::from_secret_key(SECP256K1, &secret).serialize();
+			Ok(Self { secret, public })
+		}
+
+		/// The compressed public key.
+		pub fn public(&self) -> PublicKey {
+			self.public
+		}
+
+		/// The secret bytes, for writing a key file.
+		pub fn secret_bytes(&self) -> [u8; 32] {
+			self.secret.secret_bytes()
+		}
+
+		/// A recoverable signature over a 32-byte digest.
+		pub fn sign(&self, message: &Hash) -> Signature {
+			let sig = SECP256K1.sign_ecdsa_recoverable(&Message::from_digest(*message), &self.secret);
+			let (recovery_id, compact) = sig.serialize_compact();
+			let mut out = [0u8; 65];
+			let (rs, v) = out.split_at_mut(64);
+			rs.copy_from_slice(&compact);
+			// Recovery ids are 0..=3, so the narrowing is exact.
+			v.fill(u8::try_from(recovery_id.to_i32()).unwrap_or(0));
+			out
+		}
+	}
+
+	/// Whether `signature` over `message` recovers to `public` (libsecp256k1, no host call).
+	pub fn verify(public: &PublicKey, message: &Hash, signature: &Signature) -> bool {
+		let (rs, v) = signature.split_at(64);
+		let v = v.first().copied().unwrap_or(u8::MAX);
+		let v = if v >= 27 { v.wrapping_sub(27) } else { v };
+		let Ok(recovery_id) = RecoveryId::from_i32(i32::from(v)) else { return false };
+		let Ok(sig) = RecoverableSignature::from_compact(rs, recovery_id) else { return false };
+		match SECP256K1.recover_ecdsa(&Message::from_digest(*message), &sig) {
+			Ok(recovered) => &recovered.serialize() == public,
+			Err(_) => false,
+		}
+	}
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+pub(crate) mod tests {
+	use super::{signing::Keypair, *};
+
+	pub fn worker_key() -> Keypair {
+		Keypair::from_secret(&[7u8; 32]).unwrap()
+	}
+	pub fn gateway_key() -> Keypair {
+		Keypair::from_secret(&[9u8; 32]).unwrap()
+	}
+
+	/// A receipt with distinct values in every field; `counter` and `price` vary.
+	pub fn receipt(counter: Counter, price: Balance) -> Receipt {
+		Receipt {
+			project_id: 3,
+			model_id: 11,
+			version: SemVer::new(1, 2, 3),
+			timestamp_ms: 1_764_000_000_000 + counter,
+			tokens_in: 512,
+			tokens_out: 128,
+			gpu_ms: 1_250,
+			bytes_in: 2_048,
+			bytes_out: 600,
+			price,
+			chain_id: 42,
+			route_id: keccak256(&counter.to_le_bytes()),
+			counter,
+			node_pubkey: worker_key().public(),
+			payer: [5u8; 32],
+			policy_hash: [8u8; 32],
+			max_price: price.saturating_mul(2),
+			expires_at_ms: 1_764_000_060_000 + counter,
+		}
+	}
+
+	pub fn signed(receipt: Receipt) -> SignedReceipt {
+		let node_signature = worker_key().sign(&receipt.message());
+		let gateway_signature = gateway_key().sign(&receipt.authorisation().message());
+		SignedReceipt { receipt, node_signature, gateway_signature }
+	}
+
+	#[test]
+	fn receipt_id_is_keccak_of_route_node_counter_timestamp() {
+		let r = receipt(9, 100);
+		let mut bytes = Vec::new();
+		bytes.extend_from_slice(&r.route_id);
+		bytes.extend_from_slice(&r.node_pubkey);
+		bytes.extend_from_slice(&9u64.to_le_bytes());
+		bytes.extend_from_slice(&r.timestamp_ms.to_le_bytes());
+		assert_eq!(r.id(), keccak256(&bytes));
+		assert_ne!(r.id(), receipt(10, 100).id());
+	}
+
+	#[test]
+	fn receipt_encoding_is_fixed_size() {
+		let r = receipt(1, 1);
+		assert_eq!(r.encoded_size(), Receipt::max_encoded_len());
+		// 4+4+6+8+4+4+8+8+8+16+4+32+8+33+32+32+16+8
+		assert_eq!(r.encoded_size(), 235);
+	}
+
+	#[test]
+	fn signatures_verify_on_chain_and_off_chain() {
+		let s = signed(receipt(1, 1_000));
+		assert!(s.node_signature_valid());
+		assert_eq!(s.gateway_signer(), Some(gateway_key().public()));
+		assert!(signing::verify(&worker_key().public(), &s.receipt.message(), &s.node_signature));
+		// v as 27/28 (Ethereum style) is accepted as well.
+		let mut eth = s.node_signature;
+		eth[64] += 27;
+		assert!(signing::verify(&worker_key().public(), &s.receipt.message(), &eth));
+	}
+
+	#[test]
+	fn any_change_to_a_signed_receipt_breaks_its_signatures() {
+		let s = signed(receipt(1, 1_000));
+		let mut repriced = s.clone();
+		repriced.receipt.price += 1;
+		assert!(!repriced.node_signature_valid());
+		assert_eq!(repriced.gateway_signer(), Some(gateway_key().public()), "price is not authorised, only capped");
+
+		let mut recountered = s.clone();
+		recountered.receipt.counter += 1;
+		assert!(!recountered.node_signature_valid());
+		assert_ne!(recountered.gateway_signer(), Some(gateway_key().public()));
+
+		let mut forged = s;
+		forged.node_signature[10] ^= 1;
+		assert!(!forged.node_signature_valid());
+		assert!(!signing::verify(&worker_key().public(), &forged.receipt.message(), &forged.node_signature));
+	}
+
+	#[test]
+	fn authorised_terms_cap_price_and_time() {
+		let mut r = receipt(1, 1_000);
+		assert!(r.within_authorised_terms());
+		r.price = r.max_price + 1;
+		assert!(!r.within_authorised_terms());
+		let mut late = receipt(1, 1_000);
+		late.timestamp_ms = late.expires_at_ms + 1;
+		assert!(!late.within_authorised_terms());
+	}
+
+	#[test]
+	fn invalid_secret_keys_are_refused() {
+		assert!(Keypair::from_secret(&[0u8; 32]).is_err());
+		assert!(Keypair::from_secret(&[0xffu8; 32]).is_err());
+	}
+}
