@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
 import { Node } from './lib/node.mjs';
 import { UNITS, dispatchErrorName, feePaid, freeBalance, parentOf, sendAndFinalize } from './lib/chain.mjs';
 
@@ -120,10 +121,17 @@ describe('ail2-node --dev', () => {
     let r = await sendAndFinalize(api.tx.staking.bond(bond, 'Staked'), eve);
     assert.equal(r.dispatchError, undefined, dispatchErrorName(api, r.dispatchError));
 
-    const keys = await api.rpc.author.rotateKeys();
-    assert.equal(keys.length, 64, 'BABE + GRANDPA public keys');
-    assert.ok((await api.rpc.author.hasSessionKeys(keys)).isTrue);
+    // Session keys are generated on the node with a proof of possession for the stash.
+    const generated = await node.rpc('author_rotateKeysWithOwner', [u8aToHex(eve.publicKey)]);
+    const keys = generated.keys;
+    assert.equal((keys.length - 2) / 2, 64, 'BABE + GRANDPA public keys');
+    assert.equal(await node.rpc('author_hasSessionKeys', [keys]), true);
+
+    // Without the proof the chain refuses the keys.
     r = await sendAndFinalize(api.tx.session.setKeys(keys, '0x'), eve);
+    assert.equal(dispatchErrorName(api, r.dispatchError), 'session.InvalidProof');
+
+    r = await sendAndFinalize(api.tx.session.setKeys(keys, generated.proof), eve);
     assert.equal(r.dispatchError, undefined, dispatchErrorName(api, r.dispatchError));
 
     r = await sendAndFinalize(api.tx.staking.validate({ commission: 50_000_000, blocked: false }), eve);
@@ -134,7 +142,7 @@ describe('ail2-node --dev', () => {
     const prefs = await api.query.staking.validators(eve.address);
     assert.equal(prefs.commission.toNumber(), 50_000_000);
     const nextKeys = (await api.query.session.nextKeys(eve.address)).unwrap();
-    assert.equal(nextKeys.toHex(), keys.toHex());
+    assert.equal(nextKeys.toHex(), keys);
     assert.ok((await api.query.staking.counterForValidators()).toNumber() >= 2);
   });
 });
