@@ -155,22 +155,24 @@ fn a_block_built_on_genesis_executes_natively() {
 		assert_eq!(System::block_number(), 1);
 		assert_eq!(Balances::free_balance(&bob), bob_before + amount);
 		assert_eq!(frame_system::Account::<Runtime>::get(&alice).nonce, 1);
-		assert_eq!(pallet_babe::CurrentSlot::<Runtime>::get(), SLOT.into());
+		assert_eq!(pallet_babe::CurrentSlot::<Runtime>::get(), sp_consensus_babe::Slot::from(SLOT));
 	});
 
 	// A tampered block (transfer amount changed after sealing the header) is refused.
-	let mut tampered = block;
-	tampered.extrinsics[1] = signed(
-		RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-			dest: MultiAddress::Id(Sr25519Keyring::Bob.to_account_id()),
-			value: amount + 1,
-		}),
-		Sr25519Keyring::Alice,
-		0,
-	);
 	let mut rejecting = externalities(DEV_RUNTIME_PRESET);
 	let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-		rejecting.execute_with(|| Executive::execute_block(tampered.into()))
+		rejecting.execute_with(|| {
+			let mut tampered = block;
+			tampered.extrinsics[1] = signed(
+				RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+					dest: MultiAddress::Id(Sr25519Keyring::Bob.to_account_id()),
+					value: amount + 1,
+				}),
+				Sr25519Keyring::Alice,
+				0,
+			);
+			Executive::execute_block(tampered.into())
+		})
 	}));
 	assert!(outcome.is_err(), "a block whose extrinsics do not match its header must not execute");
 }

@@ -1,6 +1,6 @@
 // Starting and stopping real `ail2-node` processes for the end-to-end tests.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,7 +59,6 @@ export class Node {
     const args = [
       ...(this.tmp ? ['--tmp'] : ['--base-path', this.basePath]),
       '--rpc-port', String(this.rpcPort),
-      '--port', String(this.p2pPort),
       '--prometheus-port', String(this.promPort),
       '--no-telemetry',
       '--no-mdns',
@@ -97,7 +96,7 @@ export class Node {
     let exited = false;
     this.exited.then(() => { exited = true; });
     while (Date.now() < deadline) {
-      if (exited) throw new Error(`${this.name} exited during start-up; see ${this.logPath}`);
+      if (exited) throw new Error(`${this.name} exited during start-up:\n${this.logTail()}`);
       try {
         await this.rpc('system_health');
         return;
@@ -105,7 +104,16 @@ export class Node {
         await sleep(250);
       }
     }
-    throw new Error(`${this.name}: RPC not up after ${timeoutMs} ms; see ${this.logPath}`);
+    throw new Error(`${this.name}: RPC not up after ${timeoutMs} ms:\n${this.logTail()}`);
+  }
+
+  /** The last lines of the node's log, for error messages (the log is deleted with the node). */
+  logTail(lines = 30) {
+    try {
+      return readFileSync(this.logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   /** The peer id derived from this node's key (for bootnode addresses). */
@@ -133,7 +141,7 @@ export class Node {
       if (last >= target) return last;
       await sleep(1000);
     }
-    throw new Error(`${this.name}: finalized #${last}, wanted #${target} within ${timeoutMs} ms; see ${this.logPath}`);
+    throw new Error(`${this.name}: finalized #${last}, wanted #${target} within ${timeoutMs} ms:\n${this.logTail()}`);
   }
 
   async api() {
