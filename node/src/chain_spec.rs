@@ -27,7 +27,9 @@ fn properties() -> Properties {
 }
 
 fn wasm() -> Result<&'static [u8], String> {
-	WASM_BINARY.ok_or_else(|| "the AIL2 runtime was built without its WASM blob (SKIP_WASM_BUILD)".to_string())
+	WASM_BINARY.ok_or_else(|| {
+		"the AIL2 runtime was built without its WASM blob (SKIP_WASM_BUILD)".to_string()
+	})
 }
 
 /// `--dev`: Alice alone validates.

@@ -12,8 +12,11 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_inherents::CreateInherentDataProviders;
 use std::{sync::Arc, time::Duration};
 
-pub type FullClient =
-	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>>;
+pub type FullClient = sc_service::TFullClient<
+	Block,
+	RuntimeApi,
+	sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>,
+>;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullGrandpaBlockImport =
@@ -24,9 +27,15 @@ type TransactionPool = sc_transaction_pool::TransactionPoolHandle<Block, FullCli
 type BlockInherents =
 	(sp_consensus_babe::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider);
 /// Creates [`BlockInherents`]; boxed so the block-import type can be named.
-type InherentsFactory = Arc<dyn CreateInherentDataProviders<Block, (), InherentDataProviders = BlockInherents>>;
-type FullBabeBlockImport =
-	sc_consensus_babe::BabeBlockImport<Block, FullClient, FullGrandpaBlockImport, InherentsFactory, FullSelectChain>;
+type InherentsFactory =
+	Arc<dyn CreateInherentDataProviders<Block, (), InherentDataProviders = BlockInherents>>;
+type FullBabeBlockImport = sc_consensus_babe::BabeBlockImport<
+	Block,
+	FullClient,
+	FullGrandpaBlockImport,
+	InherentsFactory,
+	FullSelectChain,
+>;
 
 /// GRANDPA justifications are generated and imported at least every this many blocks, so
 /// light clients and warp sync find a proof at regular heights.
@@ -159,7 +168,9 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts a full node (an authority when `--validator` or `--dev`).
-pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
+pub fn new_full<
+	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
 	config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
@@ -170,7 +181,15 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: ConsensusParts { block_import, babe_link, babe_worker_handle, grandpa_link, inherents, mut telemetry },
+		other:
+			ConsensusParts {
+				block_import,
+				babe_link,
+				babe_worker_handle,
+				grandpa_link,
+				inherents,
+				mut telemetry,
+			},
 	} = new_partial(&config)?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<

@@ -24,7 +24,15 @@ use sp_arithmetic::{
 
 /// Which of the §6.2.1 formulas a model bills by.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
 	TypeInfo,
 )]
 pub enum BillingMode {
@@ -39,7 +47,15 @@ pub enum BillingMode {
 /// A model's pricing policy: the coefficients of §6.2.1 and the bounds of §6.2.2, all in
 /// the smallest unit of the payment token.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
 	TypeInfo,
 )]
 pub struct PricingPolicy {
@@ -70,10 +86,10 @@ pub struct Usage {
 
 /// `a0 + ⌊(a1·tokens_in + a2·tokens_out) / 1000⌋`, saturating.
 pub fn token_fee(policy: &PricingPolicy, usage: &Usage) -> Balance {
-	let variable = policy
-		.per_1k_input_tokens
-		.saturating_mul(Balance::from(usage.tokens_in))
-		.saturating_add(policy.per_1k_output_tokens.saturating_mul(Balance::from(usage.tokens_out)));
+	let variable =
+		policy.per_1k_input_tokens.saturating_mul(Balance::from(usage.tokens_in)).saturating_add(
+			policy.per_1k_output_tokens.saturating_mul(Balance::from(usage.tokens_out)),
+		);
 	policy.token_base.saturating_add(variable / 1000)
 }
 
@@ -107,11 +123,17 @@ pub fn receipt_price(policy: &PricingPolicy, usage: &Usage) -> Balance {
 /// epoch). `eta` is the sensitivity η, `floor_ratio` how much of the discount below balance
 /// is withheld. With no measured supply (`S = 0`) there is nothing to compare with and the
 /// multiplier is 1.
-pub fn price_multiplier(demand: u128, supply: u128, eta: FixedU128, floor_ratio: Perbill) -> FixedU128 {
+pub fn price_multiplier(
+	demand: u128,
+	supply: u128,
+	eta: FixedU128,
+	floor_ratio: Perbill,
+) -> FixedU128 {
 	if supply == 0 || demand == supply {
 		return FixedU128::one();
 	}
-	let ratio = FixedU128::checked_from_rational(demand, supply).unwrap_or_else(FixedU128::max_value);
+	let ratio =
+		FixedU128::checked_from_rational(demand, supply).unwrap_or_else(FixedU128::max_value);
 	if demand > supply {
 		FixedU128::one().saturating_add(eta.saturating_mul(ratio.saturating_sub(FixedU128::one())))
 	} else {
@@ -128,12 +150,19 @@ pub fn apply_multiplier(fee: Balance, multiplier: FixedU128) -> Balance {
 
 /// `min(δ_max, δ_base·ln(1 + V_30d/V_scale))` of §6.2.4, with `ln` computed in fixed point
 /// by [`ln_fixed`]. `volume_scale = 0` gives no discount.
-pub fn volume_discount(volume_30d: u128, volume_scale: u128, base: Perbill, max: Perbill) -> Perbill {
+pub fn volume_discount(
+	volume_30d: u128,
+	volume_scale: u128,
+	base: Perbill,
+	max: Perbill,
+) -> Perbill {
 	if volume_scale == 0 {
 		return Perbill::zero();
 	}
-	let x = FixedU128::one()
-		.saturating_add(FixedU128::checked_from_rational(volume_30d, volume_scale).unwrap_or_else(FixedU128::max_value));
+	let x = FixedU128::one().saturating_add(
+		FixedU128::checked_from_rational(volume_30d, volume_scale)
+			.unwrap_or_else(FixedU128::max_value),
+	);
 	let discount = FixedU128::from(base).saturating_mul(ln_fixed(x));
 	// FixedU128 has 18 decimals, Perbill 9: ⌊inner / 10^9⌋ parts, capped at δ_max.
 	let parts = discount.into_inner() / 1_000_000_000;
@@ -205,12 +234,18 @@ pub fn ln_fixed(x: FixedU128) -> FixedU128 {
 	let fraction_scaled = fraction.saturating_mul(ONE) >> FRACTION_BITS;
 	let log2 = u128::from(k).saturating_mul(ONE).saturating_add(fraction_scaled);
 	// ln x = log2 x · ln 2; split to keep the product inside u128.
-	let ln = (log2 / ONE).saturating_mul(LN_2).saturating_add((log2 % ONE).saturating_mul(LN_2) / ONE);
+	let ln =
+		(log2 / ONE).saturating_mul(LN_2).saturating_add((log2 % ONE).saturating_mul(LN_2) / ONE);
 	FixedU128::from_inner(ln)
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#[allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 mod tests {
 	use super::*;
 	use proptest::prelude::*;
@@ -242,9 +277,15 @@ mod tests {
 	#[test]
 	fn time_fee_by_hand() {
 		// 500 + ⌊10000·2750 / 1000⌋ = 500 + 27500 = 28000
-		assert_eq!(time_fee(&policy(BillingMode::Time), &Usage { gpu_ms: 2_750, ..Default::default() }), 28_000);
+		assert_eq!(
+			time_fee(&policy(BillingMode::Time), &Usage { gpu_ms: 2_750, ..Default::default() }),
+			28_000
+		);
 		// 1 ms at 10000/s = 10.
-		assert_eq!(time_fee(&policy(BillingMode::Time), &Usage { gpu_ms: 1, ..Default::default() }), 510);
+		assert_eq!(
+			time_fee(&policy(BillingMode::Time), &Usage { gpu_ms: 1, ..Default::default() }),
+			510
+		);
 	}
 
 	#[test]
@@ -264,7 +305,10 @@ mod tests {
 		assert_eq!(bounded_fee(&p, &huge), 1_000_000);
 		let crossed = PricingPolicy { min_fee: 5_000, max_fee: 3_000, ..p };
 		assert_eq!(bounded_fee(&crossed, &Usage::default()), 3_000);
-		assert_eq!(receipt_price(&p, &Usage { tokens_in: 1_500, tokens_out: 250, gpu_ms: 0 }), 5_500);
+		assert_eq!(
+			receipt_price(&p, &Usage { tokens_in: 1_500, tokens_out: 250, gpu_ms: 0 }),
+			5_500
+		);
 	}
 
 	#[test]
@@ -314,7 +358,10 @@ mod tests {
 	#[test]
 	fn discounted_fee_by_hand() {
 		// 10000 · 0.9 = 9000 · 0.95 = 8550
-		assert_eq!(discounted_fee(10_000, Perbill::from_percent(10), Perbill::from_percent(5)), 8_550);
+		assert_eq!(
+			discounted_fee(10_000, Perbill::from_percent(10), Perbill::from_percent(5)),
+			8_550
+		);
 		// 999 · 0.9 = 899.1 → 899; · 0.95 = 854.05 → 854
 		assert_eq!(discounted_fee(999, Perbill::from_percent(10), Perbill::from_percent(5)), 854);
 		assert_eq!(discounted_fee(999, Perbill::zero(), Perbill::zero()), 999);

@@ -24,8 +24,17 @@ pub const MAX_DEPTH: u32 = 64;
 
 /// A node of a Merkle-sum tree.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct SumNode {
 	pub hash: Hash,
@@ -179,7 +188,8 @@ pub fn verify_inconsistent_node(
 	}
 	// The node must have been formed from two children, not carried up from one.
 	let below = level_width(leaves, level.saturating_sub(1));
-	let right_child = index.checked_mul(2).and_then(|i| i.checked_add(1)).ok_or(ProofError::OutOfRange)?;
+	let right_child =
+		index.checked_mul(2).and_then(|i| i.checked_add(1)).ok_or(ProofError::OutOfRange)?;
 	if right_child >= below {
 		return Err(ProofError::NotAnInnerNode);
 	}
@@ -247,7 +257,9 @@ impl MerkleSumTree {
 	}
 
 	/// Builds the tree over signed receipts in order.
-	pub fn from_receipts<'a>(receipts: impl IntoIterator<Item = &'a SignedReceipt>) -> Result<Self, TreeError> {
+	pub fn from_receipts<'a>(
+		receipts: impl IntoIterator<Item = &'a SignedReceipt>,
+	) -> Result<Self, TreeError> {
 		Self::build(receipts.into_iter().map(leaf).collect())
 	}
 
@@ -315,7 +327,8 @@ impl MerkleSumTree {
 			let Some(above) = above.first_mut() else { return };
 			for (i, slot) in above.iter_mut().enumerate() {
 				let first = i.saturating_mul(2);
-				let (Some(left), right) = (below.get(first), below.get(first.saturating_add(1))) else {
+				let (Some(left), right) = (below.get(first), below.get(first.saturating_add(1)))
+				else {
 					continue;
 				};
 				*slot = match right {
@@ -333,7 +346,12 @@ impl MerkleSumTree {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#[allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 mod tests {
 	use super::*;
 	use crate::receipt::tests::{receipt, signed};
@@ -343,7 +361,10 @@ mod tests {
 		prices
 			.iter()
 			.enumerate()
-			.map(|(i, p)| SumNode { hash: keccak256(&(i as u64).to_le_bytes()), sum: u128::from(*p) })
+			.map(|(i, p)| SumNode {
+				hash: keccak256(&(i as u64).to_le_bytes()),
+				sum: u128::from(*p),
+			})
 			.collect()
 	}
 
@@ -392,7 +413,8 @@ mod tests {
 	#[test]
 	fn empty_and_overflowing_trees_are_refused() {
 		assert_eq!(MerkleSumTree::build(vec![]).unwrap_err(), TreeError::Empty);
-		let big = vec![SumNode { hash: [1; 32], sum: u128::MAX }, SumNode { hash: [2; 32], sum: 1 }];
+		let big =
+			vec![SumNode { hash: [1; 32], sum: u128::MAX }, SumNode { hash: [2; 32], sum: 1 }];
 		assert_eq!(MerkleSumTree::build(big).unwrap_err(), TreeError::Overflow);
 	}
 
@@ -413,10 +435,20 @@ mod tests {
 		let tree = MerkleSumTree::build(l.clone()).unwrap();
 		// The proposer declares total 13 for children summing to 12.
 		let declared = SumNode { hash: tree.root().hash, sum: 13 };
-		let evidence = InconsistentNode { level: 1, index: 0, left: l[0], right: l[1], claimed_sum: 13, siblings: vec![] };
+		let evidence = InconsistentNode {
+			level: 1,
+			index: 0,
+			left: l[0],
+			right: l[1],
+			claimed_sum: 13,
+			siblings: vec![],
+		};
 		assert_eq!(verify_inconsistent_node(&declared, 2, &evidence), Ok(()));
 		// Against the honest declaration the same evidence fails.
-		assert_eq!(verify_inconsistent_node(&tree.root(), 2, &evidence), Err(ProofError::RootMismatch));
+		assert_eq!(
+			verify_inconsistent_node(&tree.root(), 2, &evidence),
+			Err(ProofError::RootMismatch)
+		);
 		let honest = InconsistentNode { claimed_sum: 12, ..evidence };
 		assert_eq!(verify_inconsistent_node(&tree.root(), 2, &honest), Err(ProofError::Consistent));
 	}
@@ -434,12 +466,20 @@ mod tests {
 			claimed_sum: 3,
 			siblings: tree.path_from(1, 1).unwrap(),
 		};
-		assert_eq!(verify_inconsistent_node(&tree.root(), 3, &evidence), Err(ProofError::NotAnInnerNode));
+		assert_eq!(
+			verify_inconsistent_node(&tree.root(), 3, &evidence),
+			Err(ProofError::NotAnInnerNode)
+		);
 	}
 
 	/// A dishonest tree: the node at (level, index) gets `sum + delta`, everything above is
 	/// rehashed over the corrupted sums. Returns the tree and the evidence against it.
-	fn dishonest(prices: &[u64], level: u32, index: u64, delta: u128) -> (MerkleSumTree, InconsistentNode) {
+	fn dishonest(
+		prices: &[u64],
+		level: u32,
+		index: u64,
+		delta: u128,
+	) -> (MerkleSumTree, InconsistentNode) {
 		let mut tree = MerkleSumTree::build(leaves(prices)).unwrap();
 		let honest = tree.node(level, index).unwrap();
 		tree.corrupt_sum(level, index, honest.sum + delta).unwrap();

@@ -23,8 +23,20 @@ pub type AccountBytes = [u8; 32];
 
 /// A semantic version (`major.minor.patch`) of a model.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Encode, Decode,
-	DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Default,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct SemVer {
 	pub major: u16,
@@ -210,7 +222,8 @@ pub mod signing {
 
 		/// A recoverable signature over a 32-byte digest.
 		pub fn sign(&self, message: &Hash) -> Signature {
-			let sig = SECP256K1.sign_ecdsa_recoverable(&Message::from_digest(*message), &self.secret);
+			let sig =
+				SECP256K1.sign_ecdsa_recoverable(&Message::from_digest(*message), &self.secret);
 			let (recovery_id, compact) = sig.serialize_compact();
 			let mut out = [0u8; 65];
 			let (rs, v) = out.split_at_mut(64);
@@ -315,7 +328,11 @@ pub(crate) mod tests {
 		let mut repriced = s.clone();
 		repriced.receipt.price += 1;
 		assert!(!repriced.node_signature_valid());
-		assert_eq!(repriced.gateway_signer(), Some(gateway_key().public()), "price is not authorised, only capped");
+		assert_eq!(
+			repriced.gateway_signer(),
+			Some(gateway_key().public()),
+			"price is not authorised, only capped"
+		);
 
 		let mut recountered = s.clone();
 		recountered.receipt.counter += 1;
@@ -325,7 +342,11 @@ pub(crate) mod tests {
 		let mut forged = s;
 		forged.node_signature[10] ^= 1;
 		assert!(!forged.node_signature_valid());
-		assert!(!signing::verify(&worker_key().public(), &forged.receipt.message(), &forged.node_signature));
+		assert!(!signing::verify(
+			&worker_key().public(),
+			&forged.receipt.message(),
+			&forged.node_signature
+		));
 	}
 
 	#[test]

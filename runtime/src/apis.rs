@@ -1,9 +1,8 @@
 //! The runtime APIs the node, wallets and tools call.
 
 use crate::{
-	AccountId, Babe, Balance, Block, Executive, Grandpa,
-	Historical, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, VERSION,
+	AccountId, Babe, Balance, Block, Executive, Grandpa, Historical, InherentDataExt, Nonce,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
 use codec::Encode;

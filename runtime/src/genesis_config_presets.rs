@@ -39,7 +39,11 @@ fn endowed_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId) -> serde_json::Value {
+fn genesis(
+	validators: Vec<Validator>,
+	endowed: Vec<AccountId>,
+	root: AccountId,
+) -> serde_json::Value {
 	let validator_count = u32::try_from(validators.len()).unwrap_or(u32::MAX);
 	let config = RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -61,7 +65,9 @@ fn genesis(validators: Vec<Validator>, endowed: Vec<AccountId>, root: AccountId)
 			slash_reward_fraction: Perbill::from_percent(10),
 			stakers: validators
 				.iter()
-				.map(|v| (v.stash.clone(), v.stash.clone(), VALIDATOR_BOND, StakerStatus::Validator))
+				.map(|v| {
+					(v.stash.clone(), v.stash.clone(), VALIDATOR_BOND, StakerStatus::Validator)
+				})
 				.collect(),
 			..Default::default()
 		},

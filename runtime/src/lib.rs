@@ -76,7 +76,9 @@ pub mod currency {
 
 	/// A storage deposit: a flat part per item plus a part per byte.
 	pub const fn deposit(items: u32, bytes: u32) -> Balance {
-		(items as Balance).saturating_mul(20 * CENTS).saturating_add((bytes as Balance).saturating_mul(100 * MILLICENTS))
+		(items as Balance)
+			.saturating_mul(20 * CENTS)
+			.saturating_add((bytes as Balance).saturating_mul(100 * MILLICENTS))
 	}
 }
 

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 //! The runtime natively: its genesis presets build, the local testnet stakes four
 //! validators, and a block built on genesis (timestamp inherent plus a signed transfer)
@@ -110,7 +115,10 @@ fn signed(call: RuntimeCall, signer: Sr25519Keyring, nonce: u32) -> UncheckedExt
 }
 
 fn babe_digest(slot: u64) -> Digest {
-	let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest { authority_index: 0, slot: slot.into() });
+	let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
+		authority_index: 0,
+		slot: slot.into(),
+	});
 	Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre.encode())] }
 }
 
@@ -126,12 +134,14 @@ fn a_block_built_on_genesis_executes_natively() {
 	let (block, bob_before) = authoring.execute_with(|| {
 		let bob_before = Balances::free_balance(&bob);
 		let parent = System::block_hash(0);
-		let header = Header::new(1, Default::default(), Default::default(), parent, babe_digest(SLOT));
+		let header =
+			Header::new(1, Default::default(), Default::default(), parent, babe_digest(SLOT));
 		Executive::initialize_block(&header);
 
-		let timestamp = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-			pallet_timestamp::Call::set { now: SLOT * ail2_runtime::time::SLOT_DURATION },
-		));
+		let timestamp =
+			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+				now: SLOT * ail2_runtime::time::SLOT_DURATION,
+			}));
 		let transfer = signed(
 			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 				dest: MultiAddress::Id(bob.clone()),

@@ -26,7 +26,11 @@ fn metadata() -> ContainerMetadata {
 	let region = Region { center: GeoPoint { lat_micro_deg: 1, lon_micro_deg: 1 }, radius_km: 500 };
 	ContainerMetadata {
 		image_digest: [7; 32],
-		gpu: GpuRequirement { min_vram_mib: 16_384, min_cuda: CudaVersion { major: 12, minor: 0 }, gpu_count: 1 },
+		gpu: GpuRequirement {
+			min_vram_mib: 16_384,
+			min_cuda: CudaVersion { major: 12, minor: 0 },
+			gpu_count: 1,
+		},
 		pricing: PricingPolicy {
 			mode: BillingMode::Hybrid,
 			token_base: 1,
@@ -39,7 +43,11 @@ fn metadata() -> ContainerMetadata {
 		},
 		compute_units_per_token: 1,
 		constraints: Constraints {
-			allowed_regions: BoundedVec::truncate_from(vec![region; <MaxRegions as Get<u32>>::get() as usize]),
+			allowed_regions: BoundedVec::truncate_from(vec![
+				region;
+				<MaxRegions as Get<u32>>::get()
+					as usize
+			]),
 			max_latency_ms: 1_000,
 		},
 		revenue_split: RevenueSplit {
@@ -49,7 +57,11 @@ fn metadata() -> ContainerMetadata {
 			ecosystem: Perbill::from_percent(5),
 		},
 		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 1_000 },
-		security: SecurityPolicy { require_attestation: true, allow_network: false, spot_check_rate: Perbill::from_percent(5) },
+		security: SecurityPolicy {
+			require_attestation: true,
+			allow_network: false,
+			spot_check_rate: Perbill::from_percent(5),
+		},
 	}
 }
 
@@ -98,12 +110,16 @@ mod benchmarks {
 	fn approve_model() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>();
 		let id = proposed::<T>(&owner);
-		let origin = T::ApproveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::ApproveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id);
 
-		assert_eq!(crate::pallet::Models::<T>::get(id).map(|m| m.status), Some(ModelStatus::Approved));
+		assert_eq!(
+			crate::pallet::Models::<T>::get(id).map(|m| m.status),
+			Some(ModelStatus::Approved)
+		);
 		Ok(())
 	}
 
@@ -111,12 +127,16 @@ mod benchmarks {
 	fn reject_model() -> Result<(), BenchmarkError> {
 		let owner = funded::<T>();
 		let id = proposed::<T>(&owner);
-		let origin = T::ApproveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::ApproveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id);
 
-		assert_eq!(crate::pallet::Models::<T>::get(id).map(|m| m.status), Some(ModelStatus::Rejected));
+		assert_eq!(
+			crate::pallet::Models::<T>::get(id).map(|m| m.status),
+			Some(ModelStatus::Rejected)
+		);
 		Ok(())
 	}
 
@@ -129,7 +149,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id);
 
-		assert_eq!(crate::pallet::Models::<T>::get(id).map(|m| m.status), Some(ModelStatus::Active));
+		assert_eq!(
+			crate::pallet::Models::<T>::get(id).map(|m| m.status),
+			Some(ModelStatus::Active)
+		);
 	}
 
 	#[benchmark]
@@ -140,7 +163,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id);
 
-		assert_eq!(crate::pallet::Models::<T>::get(id).map(|m| m.status), Some(ModelStatus::Deprecated));
+		assert_eq!(
+			crate::pallet::Models::<T>::get(id).map(|m| m.status),
+			Some(ModelStatus::Deprecated)
+		);
 	}
 
 	/// Worst case: the model has all but one version slot used (the highest-version scan
@@ -164,7 +190,8 @@ mod benchmarks {
 		let id = active::<T>(&owner);
 		let version = SemVer::new(2, 0, 0);
 		assert!(Models::<T>::do_propose_version(owner, id, version, metadata()).is_ok());
-		let origin = T::ApproveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::ApproveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id, version);

@@ -12,10 +12,7 @@ use codec::Encode;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
-	traits::{
-		fungible::MutateHold,
-		tokens::Precision,
-	},
+	traits::{fungible::MutateHold, tokens::Precision},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_workers::{EpochIndex, PriceVoteSource};
@@ -68,7 +65,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn release_deposit(info: &ModelOf<T>) -> DispatchResult {
-		T::Currency::release(&Self::hold_reason(), &info.owner, info.deposit, Precision::BestEffort)?;
+		T::Currency::release(
+			&Self::hold_reason(),
+			&info.owner,
+			info.deposit,
+			Precision::BestEffort,
+		)?;
 		Ok(())
 	}
 
@@ -159,7 +161,10 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let info = Self::owned(&who, model)?;
 		ensure!(
-			matches!(info.status, ModelStatus::Proposed | ModelStatus::Approved | ModelStatus::Active),
+			matches!(
+				info.status,
+				ModelStatus::Proposed | ModelStatus::Approved | ModelStatus::Active
+			),
 			Error::<T>::WrongStatus
 		);
 		Self::validate(&metadata)?;
@@ -173,7 +178,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_decide_version(model: ModelId, version: SemVer, approve: bool) -> DispatchResult {
+	pub(crate) fn do_decide_version(
+		model: ModelId,
+		version: SemVer,
+		approve: bool,
+	) -> DispatchResult {
 		ensure!(Models::<T>::contains_key(model), Error::<T>::UnknownModel);
 		Versions::<T>::try_mutate(model, version, |maybe| {
 			let v = maybe.as_mut().ok_or(Error::<T>::UnknownVersion)?;
@@ -245,10 +254,10 @@ impl<T: Config> Pallet<T> {
 	/// version, and deposits are held exactly for models not rejected or deprecated.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use frame_support::traits::fungible::InspectHold;
-		use sp_runtime::Saturating;
 		use alloc::collections::btree_map::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
 		use sp_runtime::traits::Zero;
+		use sp_runtime::Saturating;
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (model, info) in Models::<T>::iter() {
 			ensure!(model < NextModelId::<T>::get(), "model id beyond NextModelId");
@@ -273,8 +282,8 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn is_billable(model: ModelId, version: &SemVer) -> bool {
-		Models::<T>::get(model).is_some_and(|m| m.status == ModelStatus::Active) &&
-			Versions::<T>::get(model, version).is_some_and(|v| v.status == ModelStatus::Approved)
+		Models::<T>::get(model).is_some_and(|m| m.status == ModelStatus::Active)
+			&& Versions::<T>::get(model, version).is_some_and(|v| v.status == ModelStatus::Approved)
 	}
 
 	fn pricing(model: ModelId, version: &SemVer) -> Option<(PricingPolicy, Hash)> {

@@ -124,7 +124,12 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A model was proposed with its first version.
-		ModelRegistered { model: ModelId, owner: T::AccountId, version: SemVer, deposit: BalanceOf<T> },
+		ModelRegistered {
+			model: ModelId,
+			owner: T::AccountId,
+			version: SemVer,
+			deposit: BalanceOf<T>,
+		},
 		/// Governance approved a model.
 		ModelApproved { model: ModelId },
 		/// Governance rejected a model; its deposit was released.
@@ -286,7 +291,11 @@ pub mod pallet {
 		/// `UnknownVersion`, `WrongStatus`.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::approve_version())]
-		pub fn approve_version(origin: OriginFor<T>, model: ModelId, version: SemVer) -> DispatchResult {
+		pub fn approve_version(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: SemVer,
+		) -> DispatchResult {
 			T::ApproveOrigin::ensure_origin(origin)?;
 			Self::do_decide_version(model, version, true)
 		}
@@ -297,7 +306,11 @@ pub mod pallet {
 		/// `UnknownVersion`, `WrongStatus`.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::approve_version())]
-		pub fn reject_version(origin: OriginFor<T>, model: ModelId, version: SemVer) -> DispatchResult {
+		pub fn reject_version(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: SemVer,
+		) -> DispatchResult {
 			T::ApproveOrigin::ensure_origin(origin)?;
 			Self::do_decide_version(model, version, false)
 		}
@@ -308,7 +321,11 @@ pub mod pallet {
 		/// `UnknownVersion`, `WrongStatus`, `VersionNotHigher`.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::activate_version())]
-		pub fn activate_version(origin: OriginFor<T>, model: ModelId, version: SemVer) -> DispatchResult {
+		pub fn activate_version(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: SemVer,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_switch_version(who, model, version, false)
 		}

@@ -93,7 +93,11 @@ pub const V2: SemVer = SemVer::new(2, 0, 0);
 pub fn metadata() -> ContainerMetadata {
 	ContainerMetadata {
 		image_digest: [0xab; 32],
-		gpu: GpuRequirement { min_vram_mib: 24_576, min_cuda: CudaVersion { major: 12, minor: 1 }, gpu_count: 1 },
+		gpu: GpuRequirement {
+			min_vram_mib: 24_576,
+			min_cuda: CudaVersion { major: 12, minor: 1 },
+			gpu_count: 1,
+		},
 		pricing: PricingPolicy {
 			mode: BillingMode::Token,
 			token_base: 1_000,
@@ -132,7 +136,8 @@ pub fn name() -> BoundedVec<u8, MaxNameLen> {
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
+	let mut storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![(DEV, 100_000), (OTHER, 100_000), (POOR, 100)],
 		..Default::default()

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 use crate::{
 	mock::*, Error, Event, HoldReason, ModelInspect, ModelOf, ModelStatus, NextModelId, Region,
@@ -15,7 +20,10 @@ use pallet_workers::GeoPoint;
 use sp_runtime::{DispatchError, Perbill, TokenError};
 
 fn held(who: AccountId) -> Balance {
-	<Balances as InspectHold<_>>::balance_on_hold(&RuntimeHoldReason::Models(HoldReason::ModelDeposit), &who)
+	<Balances as InspectHold<_>>::balance_on_hold(
+		&RuntimeHoldReason::Models(HoldReason::ModelDeposit),
+		&who,
+	)
 }
 
 fn model(id: u32) -> ModelOf<Test> {
@@ -59,7 +67,8 @@ mod registration {
 			assert_eq!(NextModelId::<Test>::get(), 1);
 			assert_eq!(
 				last_event(),
-				Event::ModelRegistered { model: 0, owner: DEV, version: V1, deposit: DEPOSIT }.into()
+				Event::ModelRegistered { model: 0, owner: DEV, version: V1, deposit: DEPOSIT }
+					.into()
 			);
 			assert!(!Models::is_billable(id, &V1), "proposed models are not billable");
 		});
@@ -96,7 +105,12 @@ mod registration {
 				Error::<Test>::ZeroComputeUnits
 			);
 			assert_noop!(
-				Models::register_model(RuntimeOrigin::signed(DEV), BoundedVec::new(), V1, metadata()),
+				Models::register_model(
+					RuntimeOrigin::signed(DEV),
+					BoundedVec::new(),
+					V1,
+					metadata()
+				),
 				Error::<Test>::EmptyName
 			);
 			assert_noop!(
@@ -144,27 +158,60 @@ mod lifecycle {
 			assert_eq!(model(id).status, ModelStatus::Rejected);
 			assert_eq!(held(DEV), 0);
 			assert_eq!(last_event(), Event::ModelRejected { model: id }.into());
-			assert_noop!(Models::approve_model(RuntimeOrigin::root(), id), Error::<Test>::WrongStatus);
-			assert_noop!(Models::activate_model(RuntimeOrigin::signed(DEV), id), Error::<Test>::WrongStatus);
+			assert_noop!(
+				Models::approve_model(RuntimeOrigin::root(), id),
+				Error::<Test>::WrongStatus
+			);
+			assert_noop!(
+				Models::activate_model(RuntimeOrigin::signed(DEV), id),
+				Error::<Test>::WrongStatus
+			);
 		});
 	}
 
 	#[test]
 	fn lifecycle_failures() {
 		run(|| {
-			assert_noop!(Models::approve_model(RuntimeOrigin::root(), 7), Error::<Test>::UnknownModel);
+			assert_noop!(
+				Models::approve_model(RuntimeOrigin::root(), 7),
+				Error::<Test>::UnknownModel
+			);
 			let id = register();
-			assert_noop!(Models::approve_model(RuntimeOrigin::signed(DEV), id), DispatchError::BadOrigin);
-			assert_noop!(Models::reject_model(RuntimeOrigin::signed(DEV), id), DispatchError::BadOrigin);
-			assert_noop!(Models::activate_model(RuntimeOrigin::signed(DEV), id), Error::<Test>::WrongStatus);
-			assert_noop!(Models::deprecate_model(RuntimeOrigin::signed(DEV), id), Error::<Test>::WrongStatus);
+			assert_noop!(
+				Models::approve_model(RuntimeOrigin::signed(DEV), id),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Models::reject_model(RuntimeOrigin::signed(DEV), id),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Models::activate_model(RuntimeOrigin::signed(DEV), id),
+				Error::<Test>::WrongStatus
+			);
+			assert_noop!(
+				Models::deprecate_model(RuntimeOrigin::signed(DEV), id),
+				Error::<Test>::WrongStatus
+			);
 			assert_ok!(Models::approve_model(RuntimeOrigin::root(), id));
-			assert_noop!(Models::approve_model(RuntimeOrigin::root(), id), Error::<Test>::WrongStatus);
-			assert_noop!(Models::activate_model(RuntimeOrigin::signed(OTHER), id), Error::<Test>::NotOwner);
-			assert_noop!(Models::deprecate_model(RuntimeOrigin::signed(OTHER), id), Error::<Test>::NotOwner);
+			assert_noop!(
+				Models::approve_model(RuntimeOrigin::root(), id),
+				Error::<Test>::WrongStatus
+			);
+			assert_noop!(
+				Models::activate_model(RuntimeOrigin::signed(OTHER), id),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Models::deprecate_model(RuntimeOrigin::signed(OTHER), id),
+				Error::<Test>::NotOwner
+			);
 			// Governance may retire anyone's model.
 			assert_ok!(Models::deprecate_model(RuntimeOrigin::root(), id));
-			assert_noop!(Models::deprecate_model(RuntimeOrigin::root(), id), Error::<Test>::WrongStatus);
+			assert_noop!(
+				Models::deprecate_model(RuntimeOrigin::root(), id),
+				Error::<Test>::WrongStatus
+			);
 		});
 	}
 }
@@ -214,18 +261,33 @@ mod versions {
 				Error::<Test>::VersionNotHigher
 			);
 			// Not yet approved.
-			assert_noop!(Models::activate_version(RuntimeOrigin::signed(DEV), id, V2), Error::<Test>::WrongStatus);
+			assert_noop!(
+				Models::activate_version(RuntimeOrigin::signed(DEV), id, V2),
+				Error::<Test>::WrongStatus
+			);
 			assert_noop!(
 				Models::activate_version(RuntimeOrigin::signed(DEV), id, SemVer::new(9, 9, 9)),
 				Error::<Test>::UnknownVersion
 			);
-			assert_noop!(Models::approve_version(RuntimeOrigin::signed(DEV), id, V2), DispatchError::BadOrigin);
+			assert_noop!(
+				Models::approve_version(RuntimeOrigin::signed(DEV), id, V2),
+				DispatchError::BadOrigin
+			);
 			assert_ok!(Models::reject_version(RuntimeOrigin::root(), id, V2));
 			assert_eq!(last_event(), Event::VersionRejected { model: id, version: V2 }.into());
-			assert_noop!(Models::approve_version(RuntimeOrigin::root(), id, V2), Error::<Test>::WrongStatus);
-			assert_noop!(Models::activate_version(RuntimeOrigin::signed(DEV), id, V2), Error::<Test>::WrongStatus);
+			assert_noop!(
+				Models::approve_version(RuntimeOrigin::root(), id, V2),
+				Error::<Test>::WrongStatus
+			);
+			assert_noop!(
+				Models::activate_version(RuntimeOrigin::signed(DEV), id, V2),
+				Error::<Test>::WrongStatus
+			);
 			// Rollback must go down; activation must go up.
-			assert_noop!(Models::rollback(RuntimeOrigin::signed(DEV), id, V1), Error::<Test>::NotAnEarlierVersion);
+			assert_noop!(
+				Models::rollback(RuntimeOrigin::signed(DEV), id, V1),
+				Error::<Test>::NotAnEarlierVersion
+			);
 			let mut bad = metadata();
 			bad.revenue_split.worker = Perbill::zero();
 			assert_noop!(
@@ -240,11 +302,21 @@ mod versions {
 		run(|| {
 			let id = active_model();
 			for minor in 1..32u16 {
-				assert_ok!(Models::propose_version(RuntimeOrigin::signed(DEV), id, SemVer::new(1, minor, 0), metadata()));
+				assert_ok!(Models::propose_version(
+					RuntimeOrigin::signed(DEV),
+					id,
+					SemVer::new(1, minor, 0),
+					metadata()
+				));
 			}
 			assert_eq!(VersionCount::<Test>::get(id), 32);
 			assert_noop!(
-				Models::propose_version(RuntimeOrigin::signed(DEV), id, SemVer::new(5, 0, 0), metadata()),
+				Models::propose_version(
+					RuntimeOrigin::signed(DEV),
+					id,
+					SemVer::new(5, 0, 0),
+					metadata()
+				),
 				Error::<Test>::TooManyVersions
 			);
 		});

@@ -19,8 +19,16 @@ pub type MaxVersions = ConstU32<32>;
 
 /// What a GPU must offer to run the model.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct GpuRequirement {
 	pub min_vram_mib: u32,
@@ -30,8 +38,16 @@ pub struct GpuRequirement {
 
 /// A disc on Earth where the model may be served.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct Region {
 	pub center: GeoPoint,
@@ -40,8 +56,7 @@ pub struct Region {
 
 /// Where and how fast the model must be served.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
-	TypeInfo,
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct Constraints {
 	/// Empty: anywhere.
@@ -51,8 +66,16 @@ pub struct Constraints {
 
 /// How a settled batch's total is divided (whitepaper §6.3, §7.1.3 RevenueSplit).
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct RevenueSplit {
 	pub worker: Perbill,
@@ -73,8 +96,16 @@ impl RevenueSplit {
 
 /// Service-quality targets the scheduler and spot checks hold workers to.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct Qos {
 	pub min_success_rate: Perbill,
@@ -83,8 +114,16 @@ pub struct Qos {
 
 /// What the container may do.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct SecurityPolicy {
 	/// The container must run in an attested TEE.
@@ -97,8 +136,7 @@ pub struct SecurityPolicy {
 
 /// The metadata every model container declares (§4.3).
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
-	TypeInfo,
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct ContainerMetadata {
 	/// sha256 digest of the OCI image.
@@ -115,8 +153,16 @@ pub struct ContainerMetadata {
 
 /// Where a model, or one of its versions, is in its life.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum ModelStatus {
 	/// Awaiting governance.

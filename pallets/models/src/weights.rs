@@ -20,30 +20,39 @@ pub trait WeightInfo {
 
 impl WeightInfo for () {
 	fn register_model() -> Weight {
-		Weight::from_parts(80_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(3, 5))
+		Weight::from_parts(80_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 5))
 	}
 	fn approve_model() -> Weight {
-		Weight::from_parts(30_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(2, 2))
+		Weight::from_parts(30_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
 	}
 	fn reject_model() -> Weight {
-		Weight::from_parts(60_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+		Weight::from_parts(60_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
 	}
 	fn activate_model() -> Weight {
-		Weight::from_parts(25_000_000, 3_000).saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(25_000_000, 3_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}
 	fn deprecate_model() -> Weight {
-		Weight::from_parts(60_000_000, 3_000).saturating_add(RocksDbWeight::get().reads_writes(2, 2))
+		Weight::from_parts(60_000_000, 3_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
 	}
 	fn propose_version() -> Weight {
-		Weight::from_parts(60_000_000, 40_000).saturating_add(RocksDbWeight::get().reads_writes(35, 2))
+		Weight::from_parts(60_000_000, 40_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(35, 2))
 	}
 	fn approve_version() -> Weight {
-		Weight::from_parts(30_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(2, 1))
+		Weight::from_parts(30_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 1))
 	}
 	fn activate_version() -> Weight {
-		Weight::from_parts(30_000_000, 5_000).saturating_add(RocksDbWeight::get().reads_writes(2, 1))
+		Weight::from_parts(30_000_000, 5_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 1))
 	}
 	fn close_epoch() -> Weight {
-		Weight::from_parts(5_000_000_000, 200_000).saturating_add(RocksDbWeight::get().reads_writes(2_000, 1))
+		Weight::from_parts(5_000_000_000, 200_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2_000, 1))
 	}
 }

@@ -81,7 +81,15 @@ mod benchmarks {
 		let stake = T::MinStake::get();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), hot.clone(), key, proof, longest_capabilities(), longest_endpoint(), stake);
+		_(
+			RawOrigin::Signed(owner),
+			hot.clone(),
+			key,
+			proof,
+			longest_capabilities(),
+			longest_endpoint(),
+			stake,
+		);
 
 		assert!(crate::pallet::Workers::<T>::contains_key(&hot));
 	}
@@ -96,7 +104,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), hot.clone(), amount);
 
-		assert_eq!(crate::pallet::Workers::<T>::get(&hot).map(|w| w.stake), Some(T::MinStake::get().saturating_mul(11u32.into())));
+		assert_eq!(
+			crate::pallet::Workers::<T>::get(&hot).map(|w| w.stake),
+			Some(T::MinStake::get().saturating_mul(11u32.into()))
+		);
 	}
 
 	/// Worst case: all but one unbonding slot already used.
@@ -113,7 +124,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), hot.clone(), one);
 
-		assert_eq!(crate::pallet::Workers::<T>::get(&hot).map(|w| w.unbonding.len() as u32), Some(MaxUnbondingChunks::get()));
+		assert_eq!(
+			crate::pallet::Workers::<T>::get(&hot).map(|w| w.unbonding.len() as u32),
+			Some(MaxUnbondingChunks::get())
+		);
 	}
 
 	/// Worst case: every chunk has matured and the worker is removed.
@@ -122,7 +136,8 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		let hot: T::AccountId = account("hot", 0, SEED);
 		register_worker::<T>(&owner, &hot);
-		let stake = crate::pallet::Workers::<T>::get(&hot).map(|w| w.stake).unwrap_or_else(Zero::zero);
+		let stake =
+			crate::pallet::Workers::<T>::get(&hot).map(|w| w.stake).unwrap_or_else(Zero::zero);
 		let one: BalanceOf<T> = 1u32.into();
 		for _ in 1..MaxUnbondingChunks::get() {
 			assert!(Workers::<T>::do_unbond(owner.clone(), hot.clone(), one).is_ok());
@@ -147,7 +162,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(hot.clone()));
 
-		assert_eq!(crate::pallet::Workers::<T>::get(&hot).map(|w| w.last_heartbeat), Some(10u32.into()));
+		assert_eq!(
+			crate::pallet::Workers::<T>::get(&hot).map(|w| w.last_heartbeat),
+			Some(10u32.into())
+		);
 	}
 
 	#[benchmark]
@@ -155,7 +173,8 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		let hot: T::AccountId = account("hot", 0, SEED);
 		register_worker::<T>(&owner, &hot);
-		let endpoint: BoundedVec<u8, MaxEndpointLen> = BoundedVec::truncate_from(vec![b'f'; MaxEndpointLen::get() as usize]);
+		let endpoint: BoundedVec<u8, MaxEndpointLen> =
+			BoundedVec::truncate_from(vec![b'f'; MaxEndpointLen::get() as usize]);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), hot.clone(), endpoint.clone());
@@ -182,12 +201,16 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		let hot: T::AccountId = account("hot", 0, SEED);
 		register_worker::<T>(&owner, &hot);
-		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, hot.clone(), WorkerStatus::Suspended);
 
-		assert_eq!(crate::pallet::Workers::<T>::get(&hot).map(|w| w.status), Some(WorkerStatus::Suspended));
+		assert_eq!(
+			crate::pallet::Workers::<T>::get(&hot).map(|w| w.status),
+			Some(WorkerStatus::Suspended)
+		);
 		Ok(())
 	}
 

@@ -45,7 +45,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn total_unbonding(info: &WorkerOf<T>) -> BalanceOf<T> {
-		info.unbonding.iter().fold(Zero::zero(), |acc: BalanceOf<T>, c| acc.saturating_add(c.amount))
+		info.unbonding
+			.iter()
+			.fold(Zero::zero(), |acc: BalanceOf<T>, c| acc.saturating_add(c.amount))
 	}
 
 	pub(crate) fn do_register(
@@ -60,7 +62,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Workers::<T>::contains_key(&hot_key), Error::<T>::AlreadyRegistered);
 		ensure!(!WorkerOfReceiptKey::<T>::contains_key(receipt_key), Error::<T>::ReceiptKeyInUse);
 		let message = Self::receipt_key_proof_message(&owner, &hot_key);
-		ensure!(recover(&message, &receipt_key_proof) == Some(receipt_key), Error::<T>::BadReceiptKeyProof);
+		ensure!(
+			recover(&message, &receipt_key_proof) == Some(receipt_key),
+			Error::<T>::BadReceiptKeyProof
+		);
 		ensure!(capabilities.region.is_valid(), Error::<T>::InvalidRegion);
 		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeBelowMinimum);
 
@@ -93,7 +98,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_add_stake(owner: T::AccountId, worker: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+	pub(crate) fn do_add_stake(
+		owner: T::AccountId,
+		worker: T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut info = Self::owned(&owner, &worker)?;
 		info.stake = info.stake.checked_add(&amount).ok_or(ArithmeticError::Overflow)?;
@@ -103,12 +112,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_unbond(owner: T::AccountId, worker: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+	pub(crate) fn do_unbond(
+		owner: T::AccountId,
+		worker: T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut info = Self::owned(&owner, &worker)?;
 		let remaining = info.stake.checked_sub(&amount).ok_or(Error::<T>::InsufficientStake)?;
-		ensure!(remaining.is_zero() || remaining >= T::MinStake::get(), Error::<T>::StakeBelowMinimum);
-		let unlock_at = frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		ensure!(
+			remaining.is_zero() || remaining >= T::MinStake::get(),
+			Error::<T>::StakeBelowMinimum
+		);
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		info.unbonding
 			.try_push(UnbondingChunk { amount, unlock_at })
 			.map_err(|_| Error::<T>::TooManyUnbondingChunks)?;
@@ -118,13 +135,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_withdraw_unbonded(owner: T::AccountId, worker: T::AccountId) -> DispatchResult {
+	pub(crate) fn do_withdraw_unbonded(
+		owner: T::AccountId,
+		worker: T::AccountId,
+	) -> DispatchResult {
 		let mut info = Self::owned(&owner, &worker)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let (matured, pending): (Vec<UnbondingChunk<BalanceOf<T>, BlockNumberFor<T>>>, Vec<_>) =
 			info.unbonding.iter().copied().partition(|c| c.unlock_at <= now);
 		ensure!(!matured.is_empty(), Error::<T>::NothingToWithdraw);
-		let amount = matured.iter().fold(Zero::zero(), |acc: BalanceOf<T>, c| acc.saturating_add(c.amount));
+		let amount =
+			matured.iter().fold(Zero::zero(), |acc: BalanceOf<T>, c| acc.saturating_add(c.amount));
 		// `pending` is a subset of a bounded vector, so it fits the same bound.
 		info.unbonding = BoundedVec::truncate_from(pending);
 		T::Currency::release(&Self::hold_reason(), &owner, amount, Precision::BestEffort)?;
@@ -277,7 +298,8 @@ impl<T: Config> WorkerInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn slashable_stake(worker: &T::AccountId) -> BalanceOf<T> {
-		Workers::<T>::get(worker).map_or(Zero::zero(), |w| w.stake.saturating_add(Self::total_unbonding(&w)))
+		Workers::<T>::get(worker)
+			.map_or(Zero::zero(), |w| w.stake.saturating_add(Self::total_unbonding(&w)))
 	}
 
 	fn active_stake(worker: &T::AccountId) -> BalanceOf<T> {
@@ -294,7 +316,11 @@ impl<T: Config> WorkerInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 }
 
 impl<T: Config> WorkerPenalty<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn slash(worker: &T::AccountId, amount: BalanceOf<T>, to: &T::AccountId) -> Result<BalanceOf<T>, DispatchError> {
+	fn slash(
+		worker: &T::AccountId,
+		amount: BalanceOf<T>,
+		to: &T::AccountId,
+	) -> Result<BalanceOf<T>, DispatchError> {
 		let mut info = Workers::<T>::get(worker).ok_or(Error::<T>::UnknownWorker)?;
 		let mut left = amount;
 		let from_active = left.min(info.stake);
@@ -320,13 +346,19 @@ impl<T: Config> WorkerPenalty<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			Fortitude::Force,
 		)?;
 		Workers::<T>::insert(worker, info);
-		Self::deposit_event(Event::Slashed { worker: worker.clone(), amount: moved, to: to.clone() });
+		Self::deposit_event(Event::Slashed {
+			worker: worker.clone(),
+			amount: moved,
+			to: to.clone(),
+		});
 		Ok(moved)
 	}
 
 	fn suspend(worker: &T::AccountId) -> Result<(), DispatchError> {
 		match Workers::<T>::get(worker).map(|w| w.status) {
-			Some(WorkerStatus::Active) => Self::do_set_status(worker.clone(), WorkerStatus::Suspended),
+			Some(WorkerStatus::Active) => {
+				Self::do_set_status(worker.clone(), WorkerStatus::Suspended)
+			},
 			Some(_) => Ok(()),
 			None => Err(Error::<T>::UnknownWorker.into()),
 		}
@@ -372,7 +404,8 @@ impl<T: Config> PriceVoteSource<BalanceOf<T>> for Pallet<T> {
 		<Self as WorkerInspect<_, _>>::active_workers()
 			.into_iter()
 			.map(|(worker, stake)| {
-				let vote = PriceVoteOf::<T>::get(&worker).filter(|v| v.epoch == epoch).map(|v| v.price);
+				let vote =
+					PriceVoteOf::<T>::get(&worker).filter(|v| v.epoch == epoch).map(|v| v.price);
 				(vote, stake)
 			})
 			.collect()

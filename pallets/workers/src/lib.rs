@@ -195,11 +195,17 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
-			assert!(!T::MinStake::get().is_zero(), "MinStake must be positive: it is what a slash takes");
+			assert!(
+				!T::MinStake::get().is_zero(),
+				"MinStake must be positive: it is what a slash takes"
+			);
 			assert!(!T::EpochLength::get().is_zero(), "EpochLength must be positive");
 			assert!(!T::HeartbeatTimeout::get().is_zero(), "HeartbeatTimeout must be positive");
 			assert!(T::MaxWorkersPerOwner::get() > 0, "an owner must be able to run a worker");
-			assert!(T::MaxWorkers::get() >= T::MaxWorkersPerOwner::get(), "MaxWorkers below MaxWorkersPerOwner");
+			assert!(
+				T::MaxWorkers::get() >= T::MaxWorkersPerOwner::get(),
+				"MaxWorkers below MaxWorkersPerOwner"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -235,7 +241,15 @@ pub mod pallet {
 			stake: BalanceOf<T>,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			Self::do_register(owner, hot_key, receipt_key, receipt_key_proof, capabilities, endpoint, stake)
+			Self::do_register(
+				owner,
+				hot_key,
+				receipt_key,
+				receipt_key_proof,
+				capabilities,
+				endpoint,
+				stake,
+			)
 		}
 
 		/// Holds `amount` more of the owner's balance as the worker's stake.
@@ -244,7 +258,11 @@ pub mod pallet {
 		/// `ZeroAmount`, or a balance error.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::add_stake())]
-		pub fn add_stake(origin: OriginFor<T>, worker: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		pub fn add_stake(
+			origin: OriginFor<T>,
+			worker: T::AccountId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			Self::do_add_stake(owner, worker, amount)
 		}
@@ -257,7 +275,11 @@ pub mod pallet {
 		/// `ZeroAmount`, `InsufficientStake`, `StakeBelowMinimum`, `TooManyUnbondingChunks`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::unbond())]
-		pub fn unbond(origin: OriginFor<T>, worker: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		pub fn unbond(
+			origin: OriginFor<T>,
+			worker: T::AccountId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			Self::do_unbond(owner, worker, amount)
 		}
@@ -320,7 +342,11 @@ pub mod pallet {
 		/// Origin: `AdminOrigin`. Emits `StatusChanged`. Errors: `UnknownWorker`, `Banned`.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::set_status())]
-		pub fn set_status(origin: OriginFor<T>, worker: T::AccountId, status: WorkerStatus) -> DispatchResult {
+		pub fn set_status(
+			origin: OriginFor<T>,
+			worker: T::AccountId,
+			status: WorkerStatus,
+		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_set_status(worker, status)
 		}

@@ -112,7 +112,8 @@ pub fn register(owner: AccountId, hot: AccountId, stake: Balance) -> sp_runtime:
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
+	let mut storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![(ALICE, 1_000_000), (BOB, 1_000_000), (POOR, 500), (TREASURY, 1)],
 		..Default::default()
@@ -121,7 +122,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.expect("balances genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Benchmarks make receipt keys in the host keystore.
-	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 use crate::{
 	mock::*, Error, Event, HoldReason, MaxEndpointLen, PriceVoteOf, PriceVoteSource, WorkerCount,
@@ -12,7 +17,10 @@ use frame_support::{
 use sp_runtime::{DispatchError, Perbill, TokenError};
 
 fn held(owner: AccountId) -> Balance {
-	<Balances as InspectHold<_>>::balance_on_hold(&RuntimeHoldReason::Workers(HoldReason::WorkerStake), &owner)
+	<Balances as InspectHold<_>>::balance_on_hold(
+		&RuntimeHoldReason::Workers(HoldReason::WorkerStake),
+		&owner,
+	)
 }
 
 fn info(hot: AccountId) -> WorkerOf<Test> {
@@ -45,9 +53,15 @@ mod register {
 			assert_eq!(info.reputation, Perbill::from_percent(50));
 			assert_eq!(info.receipt_key, receipt_keypair(HOT_A).public());
 			assert_eq!(held(ALICE), 5_000);
-			assert_eq!(WorkerOfReceiptKey::<Test>::get(receipt_keypair(HOT_A).public()), Some(HOT_A));
+			assert_eq!(
+				WorkerOfReceiptKey::<Test>::get(receipt_keypair(HOT_A).public()),
+				Some(HOT_A)
+			);
 			assert_eq!(WorkersOfOwner::<Test>::get(ALICE).to_vec(), vec![HOT_A]);
-			assert_eq!(last_event(), Event::WorkerRegistered { worker: HOT_A, owner: ALICE, stake: 5_000 }.into());
+			assert_eq!(
+				last_event(),
+				Event::WorkerRegistered { worker: HOT_A, owner: ALICE, stake: 5_000 }.into()
+			);
 			assert!(Workers::is_active(&HOT_A));
 			assert_eq!(Workers::active_workers(), vec![(HOT_A, 5_000)]);
 		});
@@ -62,7 +76,15 @@ mod register {
 			let key = receipt_keypair(HOT_A);
 			let proof = key.sign(&Workers::receipt_key_proof_message(&BOB, &HOT_B));
 			assert_noop!(
-				Workers::register(RuntimeOrigin::signed(BOB), HOT_B, key.public(), proof, capabilities(), endpoint(), 5_000),
+				Workers::register(
+					RuntimeOrigin::signed(BOB),
+					HOT_B,
+					key.public(),
+					proof,
+					capabilities(),
+					endpoint(),
+					5_000
+				),
 				Error::<Test>::ReceiptKeyInUse
 			);
 		});
@@ -162,9 +184,18 @@ mod stake {
 	fn add_stake_failures() {
 		run(|| {
 			assert_ok!(register(ALICE, HOT_A, 5_000));
-			assert_noop!(Workers::add_stake(RuntimeOrigin::signed(BOB), HOT_A, 1), Error::<Test>::NotOwner);
-			assert_noop!(Workers::add_stake(RuntimeOrigin::signed(ALICE), HOT_B, 1), Error::<Test>::UnknownWorker);
-			assert_noop!(Workers::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 0), Error::<Test>::ZeroAmount);
+			assert_noop!(
+				Workers::add_stake(RuntimeOrigin::signed(BOB), HOT_A, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Workers::add_stake(RuntimeOrigin::signed(ALICE), HOT_B, 1),
+				Error::<Test>::UnknownWorker
+			);
+			assert_noop!(
+				Workers::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 0),
+				Error::<Test>::ZeroAmount
+			);
 			assert_noop!(
 				Workers::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 10_000_000),
 				TokenError::FundsUnavailable
@@ -177,14 +208,20 @@ mod stake {
 		run(|| {
 			assert_ok!(register(ALICE, HOT_A, 5_000));
 			assert_ok!(Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 3_000));
-			assert_eq!(last_event(), Event::Unbonded { worker: HOT_A, amount: 3_000, unlock_at: 1 + UNBONDING }.into());
+			assert_eq!(
+				last_event(),
+				Event::Unbonded { worker: HOT_A, amount: 3_000, unlock_at: 1 + UNBONDING }.into()
+			);
 			let info = info(HOT_A);
 			assert_eq!(info.stake, 2_000);
 			assert_eq!(held(ALICE), 5_000, "unbonding stake stays held");
 			assert_eq!(Workers::slashable_stake(&HOT_A), 5_000);
 
 			advance_to(UNBONDING);
-			assert_noop!(Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE), HOT_A), Error::<Test>::NothingToWithdraw);
+			assert_noop!(
+				Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE), HOT_A),
+				Error::<Test>::NothingToWithdraw
+			);
 			advance_to(1 + UNBONDING);
 			assert_ok!(Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE), HOT_A));
 			assert_eq!(held(ALICE), 2_000);
@@ -209,11 +246,23 @@ mod stake {
 	fn unbond_failures() {
 		run(|| {
 			assert_ok!(register(ALICE, HOT_A, 5_000));
-			assert_noop!(Workers::unbond(RuntimeOrigin::signed(BOB), HOT_A, 1), Error::<Test>::NotOwner);
-			assert_noop!(Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 0), Error::<Test>::ZeroAmount);
-			assert_noop!(Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 5_001), Error::<Test>::InsufficientStake);
+			assert_noop!(
+				Workers::unbond(RuntimeOrigin::signed(BOB), HOT_A, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 0),
+				Error::<Test>::ZeroAmount
+			);
+			assert_noop!(
+				Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 5_001),
+				Error::<Test>::InsufficientStake
+			);
 			// 5000 - 4500 = 500 < MinStake and not zero.
-			assert_noop!(Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 4_500), Error::<Test>::StakeBelowMinimum);
+			assert_noop!(
+				Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 4_500),
+				Error::<Test>::StakeBelowMinimum
+			);
 			for _ in 0..16 {
 				assert_ok!(Workers::unbond(RuntimeOrigin::signed(ALICE), HOT_A, 10));
 			}
@@ -228,9 +277,18 @@ mod stake {
 	fn withdraw_failures() {
 		run(|| {
 			assert_ok!(register(ALICE, HOT_A, 5_000));
-			assert_noop!(Workers::withdraw_unbonded(RuntimeOrigin::signed(BOB), HOT_A), Error::<Test>::NotOwner);
-			assert_noop!(Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE), HOT_B), Error::<Test>::UnknownWorker);
-			assert_noop!(Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE), HOT_A), Error::<Test>::NothingToWithdraw);
+			assert_noop!(
+				Workers::withdraw_unbonded(RuntimeOrigin::signed(BOB), HOT_A),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE), HOT_B),
+				Error::<Test>::UnknownWorker
+			);
+			assert_noop!(
+				Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE), HOT_A),
+				Error::<Test>::NothingToWithdraw
+			);
 		});
 	}
 }
@@ -254,10 +312,16 @@ mod liveness_and_metadata {
 	#[test]
 	fn heartbeat_failures() {
 		run(|| {
-			assert_noop!(Workers::heartbeat(RuntimeOrigin::signed(HOT_A)), Error::<Test>::UnknownWorker);
+			assert_noop!(
+				Workers::heartbeat(RuntimeOrigin::signed(HOT_A)),
+				Error::<Test>::UnknownWorker
+			);
 			assert_ok!(register(ALICE, HOT_A, 5_000));
 			// The owner is not the hot key.
-			assert_noop!(Workers::heartbeat(RuntimeOrigin::signed(ALICE)), Error::<Test>::UnknownWorker);
+			assert_noop!(
+				Workers::heartbeat(RuntimeOrigin::signed(ALICE)),
+				Error::<Test>::UnknownWorker
+			);
 			assert_ok!(Workers::set_status(RuntimeOrigin::root(), HOT_A, WorkerStatus::Banned));
 			assert_noop!(Workers::heartbeat(RuntimeOrigin::signed(HOT_A)), Error::<Test>::Banned);
 		});
@@ -267,14 +331,23 @@ mod liveness_and_metadata {
 	fn endpoint_and_capabilities_updates() {
 		run(|| {
 			assert_ok!(register(ALICE, HOT_A, 5_000));
-			let new_endpoint: BoundedVec<u8, MaxEndpointLen> = BoundedVec::truncate_from(b"https://gpu-2.example.org".to_vec());
-			assert_ok!(Workers::update_endpoint(RuntimeOrigin::signed(ALICE), HOT_A, new_endpoint.clone()));
+			let new_endpoint: BoundedVec<u8, MaxEndpointLen> =
+				BoundedVec::truncate_from(b"https://gpu-2.example.org".to_vec());
+			assert_ok!(Workers::update_endpoint(
+				RuntimeOrigin::signed(ALICE),
+				HOT_A,
+				new_endpoint.clone()
+			));
 			assert_eq!(info(HOT_A).endpoint, new_endpoint);
 			assert_eq!(last_event(), Event::EndpointUpdated { worker: HOT_A }.into());
 
 			let mut caps = capabilities();
 			caps.vram_mib = 24_576;
-			assert_ok!(Workers::update_capabilities(RuntimeOrigin::signed(ALICE), HOT_A, caps.clone()));
+			assert_ok!(Workers::update_capabilities(
+				RuntimeOrigin::signed(ALICE),
+				HOT_A,
+				caps.clone()
+			));
 			assert_eq!(info(HOT_A).capabilities, caps);
 			assert_eq!(last_event(), Event::CapabilitiesUpdated { worker: HOT_A }.into());
 		});
@@ -284,7 +357,10 @@ mod liveness_and_metadata {
 	fn update_failures() {
 		run(|| {
 			assert_ok!(register(ALICE, HOT_A, 5_000));
-			assert_noop!(Workers::update_endpoint(RuntimeOrigin::signed(BOB), HOT_A, endpoint()), Error::<Test>::NotOwner);
+			assert_noop!(
+				Workers::update_endpoint(RuntimeOrigin::signed(BOB), HOT_A, endpoint()),
+				Error::<Test>::NotOwner
+			);
 			let mut caps = capabilities();
 			caps.region.lon_micro_deg = -180_000_001;
 			assert_noop!(
@@ -292,7 +368,10 @@ mod liveness_and_metadata {
 				Error::<Test>::InvalidRegion
 			);
 			assert_ok!(Workers::set_status(RuntimeOrigin::root(), HOT_A, WorkerStatus::Banned));
-			assert_noop!(Workers::update_endpoint(RuntimeOrigin::signed(ALICE), HOT_A, endpoint()), Error::<Test>::Banned);
+			assert_noop!(
+				Workers::update_endpoint(RuntimeOrigin::signed(ALICE), HOT_A, endpoint()),
+				Error::<Test>::Banned
+			);
 			assert_noop!(
 				Workers::update_capabilities(RuntimeOrigin::signed(ALICE), HOT_A, capabilities()),
 				Error::<Test>::Banned
@@ -310,7 +389,10 @@ mod status {
 			assert_ok!(register(ALICE, HOT_A, 5_000));
 			assert_ok!(Workers::set_status(RuntimeOrigin::root(), HOT_A, WorkerStatus::Suspended));
 			assert!(!Workers::is_active(&HOT_A));
-			assert_eq!(last_event(), Event::StatusChanged { worker: HOT_A, status: WorkerStatus::Suspended }.into());
+			assert_eq!(
+				last_event(),
+				Event::StatusChanged { worker: HOT_A, status: WorkerStatus::Suspended }.into()
+			);
 			assert_ok!(Workers::set_status(RuntimeOrigin::root(), HOT_A, WorkerStatus::Active));
 			assert!(Workers::is_active(&HOT_A));
 			assert_ok!(Workers::set_status(RuntimeOrigin::root(), HOT_A, WorkerStatus::Banned));
@@ -351,7 +433,10 @@ mod price_votes {
 			assert_ok!(Workers::vote_price(RuntimeOrigin::signed(HOT_A), 100));
 			assert_ok!(Workers::vote_price(RuntimeOrigin::signed(HOT_B), 120));
 			assert_ok!(Workers::vote_price(RuntimeOrigin::signed(HOT_A), 110));
-			assert_eq!(last_event(), Event::PriceVoted { worker: HOT_A, epoch: 0, price: 110 }.into());
+			assert_eq!(
+				last_event(),
+				Event::PriceVoted { worker: HOT_A, epoch: 0, price: 110 }.into()
+			);
 			let mut votes = Workers::votes(0);
 			votes.sort();
 			assert_eq!(votes, vec![(None, 2_000), (Some(110), 5_000), (Some(120), 3_000)]);
@@ -373,12 +458,21 @@ mod price_votes {
 	#[test]
 	fn vote_failures() {
 		run(|| {
-			assert_noop!(Workers::vote_price(RuntimeOrigin::signed(HOT_A), 100), Error::<Test>::UnknownWorker);
+			assert_noop!(
+				Workers::vote_price(RuntimeOrigin::signed(HOT_A), 100),
+				Error::<Test>::UnknownWorker
+			);
 			assert_ok!(register(ALICE, HOT_A, 5_000));
 			assert_ok!(register(BOB, HOT_C, 5_000));
-			assert_noop!(Workers::vote_price(RuntimeOrigin::signed(HOT_A), 0), Error::<Test>::ZeroPrice);
+			assert_noop!(
+				Workers::vote_price(RuntimeOrigin::signed(HOT_A), 0),
+				Error::<Test>::ZeroPrice
+			);
 			assert_ok!(Workers::set_status(RuntimeOrigin::root(), HOT_C, WorkerStatus::Suspended));
-			assert_noop!(Workers::vote_price(RuntimeOrigin::signed(HOT_C), 100), Error::<Test>::NotActive);
+			assert_noop!(
+				Workers::vote_price(RuntimeOrigin::signed(HOT_C), 100),
+				Error::<Test>::NotActive
+			);
 		});
 	}
 
@@ -427,15 +521,24 @@ mod penalties {
 			assert_eq!(Workers::slash(&HOT_A, 3_000, &TREASURY), Ok(3_000));
 			let w = info(HOT_A);
 			assert_eq!(w.stake, 0);
-			assert_eq!(w.unbonding.iter().map(|c| c.amount).collect::<Vec<_>>(), vec![1_000, 1_000]);
+			assert_eq!(
+				w.unbonding.iter().map(|c| c.amount).collect::<Vec<_>>(),
+				vec![1_000, 1_000]
+			);
 			assert_eq!(held(ALICE), 2_000);
 			assert_eq!(Balances::free_balance(TREASURY), 3_001);
-			assert_eq!(last_event(), Event::Slashed { worker: HOT_A, amount: 3_000, to: TREASURY }.into());
+			assert_eq!(
+				last_event(),
+				Event::Slashed { worker: HOT_A, amount: 3_000, to: TREASURY }.into()
+			);
 			// More than is left: takes what there is.
 			assert_eq!(Workers::slash(&HOT_A, 10_000, &TREASURY), Ok(2_000));
 			assert!(info(HOT_A).unbonding.is_empty());
 			assert_eq!(held(ALICE), 0);
-			assert_eq!(Workers::slash(&HOT_B, 1, &TREASURY), Err(Error::<Test>::UnknownWorker.into()));
+			assert_eq!(
+				Workers::slash(&HOT_B, 1, &TREASURY),
+				Err(Error::<Test>::UnknownWorker.into())
+			);
 		});
 	}
 
@@ -456,7 +559,8 @@ mod penalties {
 			assert_eq!(info(HOT_A).reputation, Perbill::from_percent(30));
 			assert_eq!(
 				last_event(),
-				Event::ReputationChanged { worker: HOT_A, reputation: Perbill::from_percent(30) }.into()
+				Event::ReputationChanged { worker: HOT_A, reputation: Perbill::from_percent(30) }
+					.into()
 			);
 		});
 	}

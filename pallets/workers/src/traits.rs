@@ -29,7 +29,8 @@ pub trait WorkerInspect<AccountId, Balance> {
 pub trait WorkerPenalty<AccountId, Balance> {
 	/// Moves up to `amount` of the worker's stake (active first, then unbonding chunks,
 	/// newest first) to `to`. Returns what was moved.
-	fn slash(worker: &AccountId, amount: Balance, to: &AccountId) -> Result<Balance, DispatchError>;
+	fn slash(worker: &AccountId, amount: Balance, to: &AccountId)
+		-> Result<Balance, DispatchError>;
 	/// Suspends the worker (governance may lift it).
 	fn suspend(worker: &AccountId) -> Result<(), DispatchError>;
 	/// Bans the worker for good.

@@ -12,8 +12,17 @@ pub type EpochIndex = u32;
 
 /// A point on Earth in micro-degrees: latitude in [-90°, 90°], longitude in [-180°, 180°].
 #[derive(
-	Clone, Copy, PartialEq, Eq, Default, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct GeoPoint {
 	pub lat_micro_deg: i32,
@@ -22,17 +31,28 @@ pub struct GeoPoint {
 
 impl GeoPoint {
 	pub const fn is_valid(&self) -> bool {
-		self.lat_micro_deg >= -90_000_000 &&
-			self.lat_micro_deg <= 90_000_000 &&
-			self.lon_micro_deg >= -180_000_000 &&
-			self.lon_micro_deg <= 180_000_000
+		self.lat_micro_deg >= -90_000_000
+			&& self.lat_micro_deg <= 90_000_000
+			&& self.lon_micro_deg >= -180_000_000
+			&& self.lon_micro_deg <= 180_000_000
 	}
 }
 
 /// A CUDA compute-toolkit version, e.g. 12.4.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Debug, Encode, Decode,
-	DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Default,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct CudaVersion {
 	pub major: u8,
@@ -48,8 +68,7 @@ pub type MaxUnbondingChunks = ConstU32<16>;
 
 /// What a worker's machine offers: the scheduler's hard constraints (whitepaper §5.2).
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
-	TypeInfo,
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct Capabilities {
 	pub gpu_model: BoundedVec<u8, MaxGpuModelLen>,
@@ -63,8 +82,16 @@ pub struct Capabilities {
 
 /// Where a worker stands.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum WorkerStatus {
 	/// May be chosen for work, races and committees.
@@ -77,8 +104,16 @@ pub enum WorkerStatus {
 
 /// Stake on its way out: still slashable until `unlock_at`.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct UnbondingChunk<Balance, BlockNumber> {
 	pub amount: Balance,
@@ -108,8 +143,16 @@ pub struct WorkerInfo<AccountId, Balance, BlockNumber> {
 
 /// A worker's vote for the price of one unit of compute, cast in `epoch`.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct PriceVote<Balance> {
 	pub epoch: EpochIndex,

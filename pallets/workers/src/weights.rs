@@ -23,31 +23,48 @@ pub trait WeightInfo {
 /// RocksDB-like costs.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(150_000_000, 4_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(6, 6))
+		Weight::from_parts(150_000_000, 4_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(6, 6),
+		)
 	}
 	fn add_stake() -> Weight {
-		Weight::from_parts(60_000_000, 3_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(3, 3))
+		Weight::from_parts(60_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(3, 3),
+		)
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(40_000_000, 3_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(40_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1),
+		)
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(80_000_000, 3_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(5, 6))
+		Weight::from_parts(80_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(5, 6),
+		)
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(20_000_000, 3_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(20_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1),
+		)
 	}
 	fn update_endpoint() -> Weight {
-		Weight::from_parts(25_000_000, 3_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(25_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1),
+		)
 	}
 	fn update_capabilities() -> Weight {
-		Weight::from_parts(25_000_000, 3_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(25_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1),
+		)
 	}
 	fn set_status() -> Weight {
-		Weight::from_parts(25_000_000, 3_000).saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(25_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(1, 1),
+		)
 	}
 	fn vote_price() -> Weight {
-		Weight::from_parts(30_000_000, 3_000)
-			.saturating_add(frame_support::weights::constants::RocksDbWeight::get().reads_writes(2, 1))
+		Weight::from_parts(30_000_000, 3_000).saturating_add(
+			frame_support::weights::constants::RocksDbWeight::get().reads_writes(2, 1),
+		)
 	}
 }

@@ -13,4 +13,3 @@ impl pallet_grandpa::Config for Runtime {
 	type EquivocationReportSystem =
 		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
-

@@ -2,8 +2,8 @@
 
 mod authorship;
 mod babe;
-mod balances;
 mod bags_list;
+mod balances;
 mod grandpa;
 mod multisig;
 mod offences;

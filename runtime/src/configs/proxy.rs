@@ -53,10 +53,9 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				call,
 				RuntimeCall::Staking(..) | RuntimeCall::Session(..) | RuntimeCall::Utility(..)
 			),
-			ProxyType::CancelProxy => matches!(
-				call,
-				RuntimeCall::Proxy(pallet_proxy::Call::reject_announcement { .. })
-			),
+			ProxyType::CancelProxy => {
+				matches!(call, RuntimeCall::Proxy(pallet_proxy::Call::reject_announcement { .. }))
+			},
 		}
 	}
 	fn is_superset(&self, other: &Self) -> bool {

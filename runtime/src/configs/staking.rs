@@ -2,8 +2,8 @@
 //! election picks the set each era.
 
 use crate::{
-	AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, Session,
-	Timestamp, VoterList,
+	AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, Session, Timestamp,
+	VoterList,
 };
 use frame_election_provider_support::{
 	bounds::{ElectionBounds, ElectionBoundsBuilder},
@@ -106,4 +106,3 @@ impl pallet_staking::Config for Runtime {
 	type BenchmarkingConfig = StakingBenchmarkingConfig;
 	type WeightInfo = pallet_staking::weights::SubstrateWeight<Runtime>;
 }
-
