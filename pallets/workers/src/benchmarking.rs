@@ -34,7 +34,7 @@ fn receipt_key<T: Config>(owner: &T::AccountId, hot: &T::AccountId) -> (PublicKe
 
 fn longest_capabilities() -> Capabilities {
 	Capabilities {
-		gpu_model: BoundedVec::truncate_from(vec![b'G'; MaxGpuModelLen::get() as usize]),
+		gpu_model: BoundedVec::truncate_from(vec![b'G'; <MaxGpuModelLen as Get<u32>>::get() as usize]),
 		gpu_count: u8::MAX,
 		vram_mib: u32::MAX,
 		cuda: CudaVersion { major: 12, minor: 9 },
@@ -43,7 +43,7 @@ fn longest_capabilities() -> Capabilities {
 }
 
 fn longest_endpoint() -> BoundedVec<u8, MaxEndpointLen> {
-	BoundedVec::truncate_from(vec![b'e'; MaxEndpointLen::get() as usize])
+	BoundedVec::truncate_from(vec![b'e'; <MaxEndpointLen as Get<u32>>::get() as usize])
 }
 
 fn register_worker<T: Config>(owner: &T::AccountId, hot: &T::AccountId) {
@@ -117,7 +117,7 @@ mod benchmarks {
 		let hot: T::AccountId = account("hot", 0, SEED);
 		register_worker::<T>(&owner, &hot);
 		let one: BalanceOf<T> = 1u32.into();
-		for _ in 1..MaxUnbondingChunks::get() {
+		for _ in 1..<MaxUnbondingChunks as Get<u32>>::get() {
 			assert!(Workers::<T>::do_unbond(owner.clone(), hot.clone(), one).is_ok());
 		}
 
@@ -126,7 +126,7 @@ mod benchmarks {
 
 		assert_eq!(
 			crate::pallet::Workers::<T>::get(&hot).map(|w| w.unbonding.len() as u32),
-			Some(MaxUnbondingChunks::get())
+			Some(<MaxUnbondingChunks as Get<u32>>::get())
 		);
 	}
 
@@ -139,10 +139,10 @@ mod benchmarks {
 		let stake =
 			crate::pallet::Workers::<T>::get(&hot).map(|w| w.stake).unwrap_or_else(Zero::zero);
 		let one: BalanceOf<T> = 1u32.into();
-		for _ in 1..MaxUnbondingChunks::get() {
+		for _ in 1..<MaxUnbondingChunks as Get<u32>>::get() {
 			assert!(Workers::<T>::do_unbond(owner.clone(), hot.clone(), one).is_ok());
 		}
-		let rest = stake.saturating_sub(one.saturating_mul((MaxUnbondingChunks::get() - 1).into()));
+		let rest = stake.saturating_sub(one.saturating_mul(<MaxUnbondingChunks as Get<u32>>::get().saturating_sub(1).into()));
 		assert!(Workers::<T>::do_unbond(owner.clone(), hot.clone(), rest).is_ok());
 		frame_system::Pallet::<T>::set_block_number(block_after_unbonding::<T>());
 
@@ -174,7 +174,7 @@ mod benchmarks {
 		let hot: T::AccountId = account("hot", 0, SEED);
 		register_worker::<T>(&owner, &hot);
 		let endpoint: BoundedVec<u8, MaxEndpointLen> =
-			BoundedVec::truncate_from(vec![b'f'; MaxEndpointLen::get() as usize]);
+			BoundedVec::truncate_from(vec![b'f'; <MaxEndpointLen as Get<u32>>::get() as usize]);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), hot.clone(), endpoint.clone());
