@@ -34,7 +34,10 @@ fn receipt_key<T: Config>(owner: &T::AccountId, hot: &T::AccountId) -> (PublicKe
 
 fn longest_capabilities() -> Capabilities {
 	Capabilities {
-		gpu_model: BoundedVec::truncate_from(vec![b'G'; <MaxGpuModelLen as Get<u32>>::get() as usize]),
+		gpu_model: BoundedVec::truncate_from(vec![
+			b'G';
+			<MaxGpuModelLen as Get<u32>>::get() as usize
+		]),
 		gpu_count: u8::MAX,
 		vram_mib: u32::MAX,
 		cuda: CudaVersion { major: 12, minor: 9 },
@@ -142,7 +145,9 @@ mod benchmarks {
 		for _ in 1..<MaxUnbondingChunks as Get<u32>>::get() {
 			assert!(Workers::<T>::do_unbond(owner.clone(), hot.clone(), one).is_ok());
 		}
-		let rest = stake.saturating_sub(one.saturating_mul(<MaxUnbondingChunks as Get<u32>>::get().saturating_sub(1).into()));
+		let rest = stake.saturating_sub(
+			one.saturating_mul(<MaxUnbondingChunks as Get<u32>>::get().saturating_sub(1).into()),
+		);
 		assert!(Workers::<T>::do_unbond(owner.clone(), hot.clone(), rest).is_ok());
 		frame_system::Pallet::<T>::set_block_number(block_after_unbonding::<T>());
 

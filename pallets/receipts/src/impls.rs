@@ -1,0 +1,326 @@
+//! The logic behind the calls, the challenge window and the traits pallet-challenges uses.
+
+use crate::*;
+use ail2_primitives::{
+	merkle::SumNode,
+	receipt::{PublicKey, SemVer},
+	Counter, Hash, ModelId,
+};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::{InspectHold, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_models::ModelInspect;
+use pallet_workers::WorkerInspect;
+use sp_runtime::{
+	traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
+	DispatchError, Perbill,
+};
+
+/// Read access to batches, for pallet-challenges.
+pub trait BatchInspect<AccountId, BlockNumber> {
+	/// A batch still in its challenge window.
+	fn open_batch(batch: BatchId) -> Option<Batch<AccountId, BlockNumber>>;
+	/// Whether `key` is a gateway key `payer` authorises.
+	fn is_gateway_key(payer: &AccountId, key: &PublicKey) -> bool;
+}
+
+/// Voiding a batch once a fraud is proven.
+pub trait BatchVoider {
+	/// Voids a batch in its window: returns its reserve to the payer's escrow.
+	fn void(batch: BatchId) -> Result<(), DispatchError>;
+}
+
+impl<T: Config> Pallet<T> {
+	fn hold_reason() -> T::RuntimeHoldReason {
+		HoldReason::Escrow.into()
+	}
+
+	/// Escrow a payer can still commit: held, less reserved, less leaving.
+	pub fn free_escrow(payer: &T::AccountId) -> BalanceOf<T> {
+		let held = T::Currency::balance_on_hold(&Self::hold_reason(), payer);
+		let escrow = Escrows::<T>::get(payer).unwrap_or_default();
+		let leaving = escrow.leaving.map_or(Zero::zero(), |(amount, _)| amount);
+		held.saturating_sub(escrow.reserved).saturating_sub(leaving)
+	}
+
+	/// `BaseWindow + min(MaxExtraWindow, count / ReceiptsPerExtraBlock + total /
+	/// ValuePerExtraBlock)` (§8.5).
+	pub fn challenge_window(count: u64, total: BalanceOf<T>) -> BlockNumberFor<T> {
+		let by_count = count / T::ReceiptsPerExtraBlock::get().max(1);
+		let per_value: u128 = T::ValuePerExtraBlock::get().unique_saturated_into();
+		let by_value = UniqueSaturatedInto::<u128>::unique_saturated_into(total) / per_value.max(1);
+		let extra = u128::from(by_count).saturating_add(by_value);
+		let extra = BlockNumberFor::<T>::unique_saturated_from(extra).min(T::MaxExtraWindow::get());
+		T::BaseWindow::get().saturating_add(extra)
+	}
+
+	pub(crate) fn do_deposit(payer: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		T::Currency::hold(&Self::hold_reason(), &payer, amount)?;
+		Escrows::<T>::mutate(&payer, |e| {
+			if e.is_none() {
+				*e = Some(Escrow::default());
+			}
+		});
+		Self::deposit_event(Event::Deposited { payer, amount });
+		Ok(())
+	}
+
+	pub(crate) fn do_request_withdrawal(
+		payer: T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let mut escrow = Escrows::<T>::get(&payer).ok_or(Error::<T>::NoEscrow)?;
+		ensure!(escrow.leaving.is_none(), Error::<T>::WithdrawalPending);
+		ensure!(Self::free_escrow(&payer) >= amount, Error::<T>::InsufficientEscrow);
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::WithdrawalDelay::get());
+		escrow.leaving = Some((amount, unlock_at));
+		Escrows::<T>::insert(&payer, escrow);
+		Self::deposit_event(Event::WithdrawalRequested { payer, amount, unlock_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw(payer: T::AccountId) -> DispatchResult {
+		let mut escrow = Escrows::<T>::get(&payer).ok_or(Error::<T>::NoEscrow)?;
+		let (amount, unlock_at) = escrow.leaving.ok_or(Error::<T>::NoWithdrawal)?;
+		ensure!(
+			frame_system::Pallet::<T>::block_number() >= unlock_at,
+			Error::<T>::WithdrawalLocked
+		);
+		T::Currency::release(&Self::hold_reason(), &payer, amount, Precision::Exact)?;
+		escrow.leaving = None;
+		if escrow.reserved.is_zero()
+			&& T::Currency::balance_on_hold(&Self::hold_reason(), &payer).is_zero()
+		{
+			Escrows::<T>::remove(&payer);
+		} else {
+			Escrows::<T>::insert(&payer, escrow);
+		}
+		Self::deposit_event(Event::Withdrawn { payer, amount });
+		Ok(())
+	}
+
+	pub(crate) fn do_add_gateway_key(payer: T::AccountId, key: PublicKey) -> DispatchResult {
+		ensure!(!GatewayKeys::<T>::contains_key(&payer, key), Error::<T>::GatewayKeyExists);
+		let count = GatewayKeyCount::<T>::get(&payer);
+		ensure!(count < T::MaxGatewayKeys::get(), Error::<T>::TooManyGatewayKeys);
+		GatewayKeys::<T>::insert(&payer, key, ());
+		GatewayKeyCount::<T>::insert(&payer, count.saturating_add(1));
+		Self::deposit_event(Event::GatewayKeyAdded { payer, key });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_gateway_key(payer: T::AccountId, key: PublicKey) -> DispatchResult {
+		ensure!(GatewayKeys::<T>::contains_key(&payer, key), Error::<T>::UnknownGatewayKey);
+		GatewayKeys::<T>::remove(&payer, key);
+		GatewayKeyCount::<T>::mutate_exists(&payer, |c| {
+			let left = c.unwrap_or(0).saturating_sub(1);
+			*c = if left == 0 { None } else { Some(left) };
+		});
+		Self::deposit_event(Event::GatewayKeyRemoved { payer, key });
+		Ok(())
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn do_propose_batch(
+		worker: T::AccountId,
+		payer: T::AccountId,
+		model: ModelId,
+		version: SemVer,
+		(first_counter, last_counter): (Counter, Counter),
+		root_hash: Hash,
+		total: BalanceOf<T>,
+		count: u64,
+		content_hash: Hash,
+		url: BoundedVec<u8, MaxUrlLen>,
+	) -> DispatchResult {
+		ensure!(T::Workers::is_active(&worker), Error::<T>::NotActiveWorker);
+		ensure!(T::Models::is_billable(model, &version), Error::<T>::ModelNotBillable);
+		ensure!(count > 0, Error::<T>::EmptyBatch);
+		ensure!(first_counter <= last_counter, Error::<T>::InvalidCounterRange);
+		// Leaves carry distinct counters inside the range, so there are at most this many.
+		let span = last_counter.saturating_sub(first_counter).saturating_add(1);
+		ensure!(count <= span, Error::<T>::InvalidCounterRange);
+		ensure!(first_counter > LastCounter::<T>::get(&worker, &payer), Error::<T>::CounterReused);
+		let mut escrow = Escrows::<T>::get(&payer).ok_or(Error::<T>::NoEscrow)?;
+		ensure!(Self::free_escrow(&payer) >= total, Error::<T>::InsufficientEscrow);
+		let batch = NextBatchId::<T>::get();
+		let next = batch.checked_add(1).ok_or(Error::<T>::NoBatchIdLeft)?;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		let challenge_until = now.saturating_add(Self::challenge_window(count, total));
+		escrow.reserved = escrow.reserved.saturating_add(total);
+		Escrows::<T>::insert(&payer, escrow);
+		LastCounter::<T>::insert(&worker, &payer, last_counter);
+		let root = SumNode { hash: root_hash, sum: total.unique_saturated_into() };
+		Batches::<T>::insert(
+			batch,
+			Batch {
+				worker: worker.clone(),
+				payer: payer.clone(),
+				model,
+				version,
+				first_counter,
+				last_counter,
+				root,
+				count,
+				content_hash,
+				url,
+				proposed_at: now,
+				challenge_until,
+				status: BatchStatus::Challenge,
+			},
+		);
+		NextBatchId::<T>::put(next);
+		Self::deposit_event(Event::BatchProposed {
+			batch,
+			worker,
+			payer,
+			model,
+			version,
+			first_counter,
+			last_counter,
+			total,
+			count,
+			content_hash,
+			challenge_until,
+		});
+		Ok(())
+	}
+
+	/// The four shares of `total` by `split`; rounding remainders go to the worker.
+	pub fn split_total(
+		total: BalanceOf<T>,
+		split: &pallet_models::RevenueSplit,
+	) -> (BalanceOf<T>, BalanceOf<T>, BalanceOf<T>, BalanceOf<T>) {
+		let share = |p: Perbill| p.mul_floor(total);
+		let owner = share(split.model_owner);
+		let treasury = share(split.treasury);
+		let ecosystem = share(split.ecosystem);
+		let worker = total.saturating_sub(owner).saturating_sub(treasury).saturating_sub(ecosystem);
+		(worker, owner, treasury, ecosystem)
+	}
+
+	pub(crate) fn do_settle_batch(id: BatchId) -> DispatchResult {
+		let mut batch = Batches::<T>::get(id).ok_or(Error::<T>::UnknownBatch)?;
+		ensure!(batch.status == BatchStatus::Challenge, Error::<T>::NotInChallenge);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() > batch.challenge_until,
+			Error::<T>::ChallengeWindowOpen
+		);
+		let total = BalanceOf::<T>::unique_saturated_from(batch.root.sum);
+		let split = T::Models::revenue_split(batch.model).ok_or(Error::<T>::ModelNotBillable)?;
+		let worker_owner = T::Workers::owner(&batch.worker).ok_or(Error::<T>::NotActiveWorker)?;
+		let model_owner = T::Models::owner(batch.model).ok_or(Error::<T>::ModelNotBillable)?;
+		let (worker_share, owner_share, treasury_share, ecosystem_share) =
+			Self::split_total(total, &split);
+
+		let mut escrow = Escrows::<T>::get(&batch.payer).ok_or(Error::<T>::NoEscrow)?;
+		escrow.reserved = escrow.reserved.saturating_sub(total);
+		for (to, amount) in [
+			(&worker_owner, worker_share),
+			(&model_owner, owner_share),
+			(&T::TreasuryAccount::get(), treasury_share),
+			(&T::EcosystemAccount::get(), ecosystem_share),
+		] {
+			if !amount.is_zero() {
+				T::Currency::transfer_on_hold(
+					&Self::hold_reason(),
+					&batch.payer,
+					to,
+					amount,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Polite,
+				)?;
+			}
+		}
+		Escrows::<T>::insert(&batch.payer, escrow);
+		Self::deposit_event(Event::BatchFinalized { batch: id });
+		batch.status = BatchStatus::Paid;
+		Batches::<T>::insert(id, batch);
+		Self::deposit_event(Event::BatchPaid {
+			batch: id,
+			worker_share,
+			model_owner_share: owner_share,
+			treasury_share,
+			ecosystem_share,
+		});
+		Ok(())
+	}
+
+	/// Invariants: each payer's reserved escrow equals the totals of its batches in their
+	/// window, and is covered by its held escrow.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut open: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, batch) in Batches::<T>::iter() {
+			ensure!(id < NextBatchId::<T>::get(), "batch id beyond NextBatchId");
+			if batch.status == BatchStatus::Challenge {
+				let e = open.entry(batch.payer.clone()).or_insert_with(Zero::zero);
+				*e = e.saturating_add(BalanceOf::<T>::unique_saturated_from(batch.root.sum));
+				ensure!(
+					LastCounter::<T>::get(&batch.worker, &batch.payer) >= batch.last_counter,
+					"replay guard below an open batch"
+				);
+			}
+		}
+		for (payer, escrow) in Escrows::<T>::iter() {
+			let reserved = open.remove(&payer).unwrap_or_else(Zero::zero);
+			ensure!(escrow.reserved == reserved, "reserved escrow differs from open batch totals");
+			let held = T::Currency::balance_on_hold(&Self::hold_reason(), &payer);
+			let leaving = escrow.leaving.map_or(Zero::zero(), |(a, _)| a);
+			ensure!(
+				held >= escrow.reserved.saturating_add(leaving),
+				"escrow hold below commitments"
+			);
+		}
+		ensure!(open.is_empty(), "open batch of a payer without escrow");
+		for (payer, count) in GatewayKeyCount::<T>::iter() {
+			ensure!(
+				GatewayKeys::<T>::iter_prefix(&payer).count() as u32 == count,
+				"gateway key count differs"
+			);
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> BatchInspect<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	fn open_batch(batch: BatchId) -> Option<BatchOf<T>> {
+		Batches::<T>::get(batch).filter(|b| {
+			b.status == BatchStatus::Challenge
+				&& frame_system::Pallet::<T>::block_number() <= b.challenge_until
+		})
+	}
+
+	fn is_gateway_key(payer: &T::AccountId, key: &PublicKey) -> bool {
+		GatewayKeys::<T>::contains_key(payer, key)
+	}
+}
+
+impl<T: Config> BatchVoider for Pallet<T> {
+	fn void(id: BatchId) -> Result<(), DispatchError> {
+		let mut batch =
+			<Self as BatchInspect<_, _>>::open_batch(id).ok_or(Error::<T>::NotInChallenge)?;
+		let total = BalanceOf::<T>::unique_saturated_from(batch.root.sum);
+		Escrows::<T>::mutate(&batch.payer, |e| {
+			if let Some(e) = e {
+				e.reserved = e.reserved.saturating_sub(total);
+			}
+		});
+		batch.status = BatchStatus::Voided;
+		Batches::<T>::insert(id, batch);
+		Self::deposit_event(Event::BatchVoided { batch: id });
+		Ok(())
+	}
+}

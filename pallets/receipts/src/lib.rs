@@ -1,0 +1,347 @@
+#![cfg_attr(not(feature = "std"), no_std)]
+#![doc = include_str!("../README.md")]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod impls;
+mod types;
+pub mod weights;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use impls::{BatchInspect, BatchVoider};
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use ail2_primitives::{receipt::PublicKey, receipt::SemVer, Counter, Hash, ModelId};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Inspect, Mutate, MutateHold},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_models::ModelInspect;
+	use pallet_workers::WorkerInspect;
+
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	pub type BatchOf<T> = Batch<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	pub type EscrowOf<T> = Escrow<BalanceOf<T>, BlockNumberFor<T>>;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The token payers pay in; escrow is a hold on it.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The worker registry.
+		type Workers: WorkerInspect<Self::AccountId, BalanceOf<Self>>;
+
+		/// The model registry.
+		type Models: ModelInspect<Self::AccountId, BalanceOf<Self>>;
+
+		/// Receives the treasury's share of every batch.
+		#[pallet::constant]
+		type TreasuryAccount: Get<Self::AccountId>;
+
+		/// Receives the ecosystem's share of every batch.
+		#[pallet::constant]
+		type EcosystemAccount: Get<Self::AccountId>;
+
+		/// `BaseWindow` of §8.5, in blocks.
+		#[pallet::constant]
+		type BaseWindow: Get<BlockNumberFor<Self>>;
+
+		/// One more block of window per this many receipts.
+		#[pallet::constant]
+		type ReceiptsPerExtraBlock: Get<u64>;
+
+		/// One more block of window per this much value.
+		#[pallet::constant]
+		type ValuePerExtraBlock: Get<BalanceOf<Self>>;
+
+		/// The most `AdditionalTime` can add.
+		#[pallet::constant]
+		type MaxExtraWindow: Get<BlockNumberFor<Self>>;
+
+		/// Blocks between `request_withdrawal` and `withdraw`; longer than the longest
+		/// challenge window.
+		#[pallet::constant]
+		type WithdrawalDelay: Get<BlockNumberFor<Self>>;
+
+		/// Most gateway keys per payer.
+		#[pallet::constant]
+		type MaxGatewayKeys: Get<u32>;
+
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A payer's escrow.
+		Escrow,
+	}
+
+	/// Escrow bookkeeping per payer.
+	#[pallet::storage]
+	pub type Escrows<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, EscrowOf<T>>;
+
+	/// Gateway keys each payer authorised.
+	#[pallet::storage]
+	pub type GatewayKeys<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Blake2_128Concat, PublicKey, ()>;
+
+	/// Number of gateway keys per payer.
+	#[pallet::storage]
+	pub type GatewayKeyCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The id of the next batch.
+	#[pallet::storage]
+	pub type NextBatchId<T: Config> = StorageValue<_, BatchId, ValueQuery>;
+
+	/// Batches not yet paid or voided, and the record of those that were.
+	#[pallet::storage]
+	pub type Batches<T: Config> = StorageMap<_, Twox64Concat, BatchId, BatchOf<T>>;
+
+	/// Highest counter proposed per (worker, payer): the O(1) replay guard.
+	#[pallet::storage]
+	pub type LastCounter<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		Counter,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A payer added to its escrow.
+		Deposited { payer: T::AccountId, amount: BalanceOf<T> },
+		/// A payer asked to take `amount` out; possible from `unlock_at`.
+		WithdrawalRequested {
+			payer: T::AccountId,
+			amount: BalanceOf<T>,
+			unlock_at: BlockNumberFor<T>,
+		},
+		/// Escrow left to the payer's free balance.
+		Withdrawn { payer: T::AccountId, amount: BalanceOf<T> },
+		/// A payer authorised a gateway key.
+		GatewayKeyAdded { payer: T::AccountId, key: PublicKey },
+		/// A payer revoked a gateway key.
+		GatewayKeyRemoved { payer: T::AccountId, key: PublicKey },
+		/// A worker proposed a batch; its window closes after `challenge_until`.
+		BatchProposed {
+			batch: BatchId,
+			worker: T::AccountId,
+			payer: T::AccountId,
+			model: ModelId,
+			version: SemVer,
+			first_counter: Counter,
+			last_counter: Counter,
+			total: BalanceOf<T>,
+			count: u64,
+			content_hash: Hash,
+			challenge_until: BlockNumberFor<T>,
+		},
+		/// A batch's window closed without a proven fraud.
+		BatchFinalized { batch: BatchId },
+		/// A batch was paid by the revenue split.
+		BatchPaid {
+			batch: BatchId,
+			worker_share: BalanceOf<T>,
+			model_owner_share: BalanceOf<T>,
+			treasury_share: BalanceOf<T>,
+			ecosystem_share: BalanceOf<T>,
+		},
+		/// A batch was voided by a proven fraud; its reserve went back to escrow.
+		BatchVoided { batch: BatchId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// Amounts must be positive.
+		ZeroAmount,
+		/// The payer has no escrow.
+		NoEscrow,
+		/// Not enough escrow is free for this.
+		InsufficientEscrow,
+		/// A withdrawal is already pending; withdraw it first.
+		WithdrawalPending,
+		/// No withdrawal is pending.
+		NoWithdrawal,
+		/// The withdrawal delay has not passed.
+		WithdrawalLocked,
+		/// The key is already authorised.
+		GatewayKeyExists,
+		/// The key is not authorised.
+		UnknownGatewayKey,
+		/// The payer already has `MaxGatewayKeys` keys.
+		TooManyGatewayKeys,
+		/// The proposer is not an active worker.
+		NotActiveWorker,
+		/// The model version cannot be billed.
+		ModelNotBillable,
+		/// The counter range is empty, reversed or smaller than the receipt count.
+		InvalidCounterRange,
+		/// The range starts at or below the highest counter already proposed for this pair.
+		CounterReused,
+		/// A batch has at least one receipt.
+		EmptyBatch,
+		/// No such batch.
+		UnknownBatch,
+		/// The batch is not in its challenge window.
+		NotInChallenge,
+		/// The challenge window is still open.
+		ChallengeWindowOpen,
+		/// Batch ids are exhausted.
+		NoBatchIdLeft,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			use sp_runtime::Saturating;
+			let longest = T::BaseWindow::get().saturating_add(T::MaxExtraWindow::get());
+			assert!(
+				T::WithdrawalDelay::get() > longest,
+				"WithdrawalDelay must exceed the longest challenge window"
+			);
+			assert!(T::ReceiptsPerExtraBlock::get() > 0, "ReceiptsPerExtraBlock must be positive");
+			assert!(!T::ValuePerExtraBlock::get().is_zero(), "ValuePerExtraBlock must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Holds `amount` of the payer's balance as escrow.
+		///
+		/// Origin: the payer. Emits `Deposited`. Errors: `ZeroAmount`, or a balance error.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::deposit())]
+		pub fn deposit(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let payer = ensure_signed(origin)?;
+			Self::do_deposit(payer, amount)
+		}
+
+		/// Marks `amount` of free escrow as leaving; `withdraw` releases it after
+		/// `WithdrawalDelay` blocks.
+		///
+		/// Origin: the payer. Emits `WithdrawalRequested`. Errors: `ZeroAmount`, `NoEscrow`,
+		/// `WithdrawalPending`, `InsufficientEscrow`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::request_withdrawal())]
+		pub fn request_withdrawal(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let payer = ensure_signed(origin)?;
+			Self::do_request_withdrawal(payer, amount)
+		}
+
+		/// Releases a matured withdrawal to the payer.
+		///
+		/// Origin: the payer. Emits `Withdrawn`. Errors: `NoEscrow`, `NoWithdrawal`,
+		/// `WithdrawalLocked`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::withdraw())]
+		pub fn withdraw(origin: OriginFor<T>) -> DispatchResult {
+			let payer = ensure_signed(origin)?;
+			Self::do_withdraw(payer)
+		}
+
+		/// Authorises a gateway key to sign request authorisations for the payer.
+		///
+		/// Origin: the payer. Emits `GatewayKeyAdded`. Errors: `GatewayKeyExists`,
+		/// `TooManyGatewayKeys`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::add_gateway_key())]
+		pub fn add_gateway_key(origin: OriginFor<T>, key: PublicKey) -> DispatchResult {
+			let payer = ensure_signed(origin)?;
+			Self::do_add_gateway_key(payer, key)
+		}
+
+		/// Revokes a gateway key.
+		///
+		/// Origin: the payer. Emits `GatewayKeyRemoved`. Errors: `UnknownGatewayKey`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::remove_gateway_key())]
+		pub fn remove_gateway_key(origin: OriginFor<T>, key: PublicKey) -> DispatchResult {
+			let payer = ensure_signed(origin)?;
+			Self::do_remove_gateway_key(payer, key)
+		}
+
+		/// Proposes a batch of receipts and reserves its total from the payer's escrow.
+		///
+		/// Origin: the serving worker's hot key. Parameters: the payer, the model version,
+		/// the inclusive counter range, the Merkle-sum root (`root_hash`, `total`), the number
+		/// of receipts, and the hash and URL of the leaf file.
+		///
+		/// Emits `BatchProposed`. Errors: `NotActiveWorker`, `ModelNotBillable`, `EmptyBatch`,
+		/// `InvalidCounterRange`, `CounterReused`, `NoEscrow`, `InsufficientEscrow`,
+		/// `NoBatchIdLeft`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::propose_batch())]
+		pub fn propose_batch(
+			origin: OriginFor<T>,
+			payer: T::AccountId,
+			model: ModelId,
+			version: SemVer,
+			first_counter: Counter,
+			last_counter: Counter,
+			root_hash: Hash,
+			total: BalanceOf<T>,
+			count: u64,
+			content_hash: Hash,
+			url: BoundedVec<u8, MaxUrlLen>,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			Self::do_propose_batch(
+				worker,
+				payer,
+				model,
+				version,
+				(first_counter, last_counter),
+				root_hash,
+				total,
+				count,
+				content_hash,
+				url,
+			)
+		}
+
+		/// Finalizes a batch whose window has passed and pays it out by the model's revenue
+		/// split.
+		///
+		/// Origin: any signed account. Emits `BatchFinalized` and `BatchPaid`. Errors:
+		/// `UnknownBatch`, `NotInChallenge`, `ChallengeWindowOpen`, or a balance error.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::settle_batch())]
+		pub fn settle_batch(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_settle_batch(batch)
+		}
+	}
+}

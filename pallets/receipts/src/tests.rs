@@ -1,0 +1,400 @@
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use crate::{
+	mock::*, BatchInspect, BatchStatus, BatchVoider, Batches, Error, Escrows, Event,
+	GatewayKeyCount, HoldReason, LastCounter,
+};
+use ail2_primitives::{
+	billing::{receipt_price, Usage},
+	merkle::MerkleSumTree,
+	receipt::{Receipt, SignedReceipt},
+	Hash,
+};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
+use pallet_models::ModelInspect;
+use sp_runtime::{DispatchError, TokenError};
+
+fn held(who: AccountId) -> Balance {
+	<Balances as InspectHold<_>>::balance_on_hold(
+		&RuntimeHoldReason::Receipts(HoldReason::Escrow),
+		&who,
+	)
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn url() -> BoundedVec<u8, crate::MaxUrlLen> {
+	BoundedVec::truncate_from(b"https://w.example/batches/1".to_vec())
+}
+
+/// `n` receipts with counters `first..first+n`, priced by the model's billing function and
+/// signed by the worker and the payer's gateway.
+fn receipts(first: u64, n: u64) -> Vec<SignedReceipt> {
+	let (policy, policy_hash) = Models::pricing(MODEL, &V1).unwrap();
+	let worker = receipt_key();
+	let gateway = gateway_key();
+	(first..first + n)
+		.map(|counter| {
+			let usage =
+				Usage { tokens_in: 100 + (counter % 900) as u32, tokens_out: 50, gpu_ms: 400 };
+			let price = receipt_price(&policy, &usage);
+			let receipt = Receipt {
+				project_id: 1,
+				model_id: MODEL,
+				version: V1,
+				timestamp_ms: 1_000 + counter,
+				tokens_in: usage.tokens_in,
+				tokens_out: usage.tokens_out,
+				gpu_ms: usage.gpu_ms,
+				bytes_in: 1_000,
+				bytes_out: 500,
+				price,
+				chain_id: 1,
+				route_id: ail2_primitives::keccak256(&counter.to_le_bytes()),
+				counter,
+				node_pubkey: worker.public(),
+				payer: [PAYER as u8; 32],
+				policy_hash,
+				max_price: price * 2,
+				expires_at_ms: 10_000_000,
+			};
+			let node_signature = worker.sign(&receipt.message());
+			let gateway_signature = gateway.sign(&receipt.authorisation().message());
+			SignedReceipt { receipt, node_signature, gateway_signature }
+		})
+		.collect()
+}
+
+/// Proposes a batch over `receipts` and returns its id.
+fn propose(receipts: &[SignedReceipt]) -> Result<u64, DispatchError> {
+	let tree = MerkleSumTree::from_receipts(receipts).unwrap();
+	let id = crate::NextBatchId::<Test>::get();
+	let first = receipts.first().unwrap().receipt.counter;
+	let last = receipts.last().unwrap().receipt.counter;
+	Receipts::propose_batch(
+		RuntimeOrigin::signed(HOT),
+		PAYER,
+		MODEL,
+		V1,
+		first,
+		last,
+		tree.root().hash,
+		tree.root().sum,
+		tree.leaves(),
+		[9u8; 32],
+		url(),
+	)?;
+	Ok(id)
+}
+
+fn propose_raw(first: u64, last: u64, total: Balance, count: u64) -> sp_runtime::DispatchResult {
+	Receipts::propose_batch(
+		RuntimeOrigin::signed(HOT),
+		PAYER,
+		MODEL,
+		V1,
+		first,
+		last,
+		[7u8; 32],
+		total,
+		count,
+		[9u8; 32] as Hash,
+		url(),
+	)
+}
+
+mod escrow {
+	use super::*;
+
+	#[test]
+	fn deposit_holds_funds() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000));
+			assert_eq!(held(PAYER), 50_000);
+			assert_eq!(Receipts::free_escrow(&PAYER), 50_000);
+			assert_eq!(last_event(), Event::Deposited { payer: PAYER, amount: 50_000 }.into());
+			assert_noop!(
+				Receipts::deposit(RuntimeOrigin::signed(PAYER), 0),
+				Error::<Test>::ZeroAmount
+			);
+			assert_noop!(
+				Receipts::deposit(RuntimeOrigin::signed(PAYER), 1_000_000_000),
+				TokenError::FundsUnavailable
+			);
+		});
+	}
+
+	#[test]
+	fn withdrawal_waits_for_the_delay() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000));
+			assert_ok!(Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 20_000));
+			assert_eq!(
+				last_event(),
+				Event::WithdrawalRequested { payer: PAYER, amount: 20_000, unlock_at: 101 }.into()
+			);
+			assert_eq!(Receipts::free_escrow(&PAYER), 30_000, "leaving escrow backs no batch");
+			assert_noop!(
+				Receipts::withdraw(RuntimeOrigin::signed(PAYER)),
+				Error::<Test>::WithdrawalLocked
+			);
+			assert_noop!(
+				Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 1),
+				Error::<Test>::WithdrawalPending
+			);
+			System::set_block_number(101);
+			assert_ok!(Receipts::withdraw(RuntimeOrigin::signed(PAYER)));
+			assert_eq!(held(PAYER), 30_000);
+			assert_eq!(last_event(), Event::Withdrawn { payer: PAYER, amount: 20_000 }.into());
+			assert_noop!(
+				Receipts::withdraw(RuntimeOrigin::signed(PAYER)),
+				Error::<Test>::NoWithdrawal
+			);
+		});
+	}
+
+	#[test]
+	fn withdrawal_failures() {
+		run(|| {
+			assert_noop!(
+				Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 1),
+				Error::<Test>::NoEscrow
+			);
+			assert_noop!(Receipts::withdraw(RuntimeOrigin::signed(PAYER)), Error::<Test>::NoEscrow);
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 10_000));
+			assert_noop!(
+				Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 0),
+				Error::<Test>::ZeroAmount
+			);
+			assert_noop!(
+				Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 10_001),
+				Error::<Test>::InsufficientEscrow
+			);
+			// Escrow reserved by an open batch cannot leave.
+			assert_ok!(propose_raw(1, 10, 6_000, 10));
+			assert_noop!(
+				Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 4_001),
+				Error::<Test>::InsufficientEscrow
+			);
+			assert_ok!(Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 4_000));
+		});
+	}
+}
+
+mod gateway_keys {
+	use super::*;
+
+	#[test]
+	fn add_and_remove() {
+		run(|| {
+			let key = gateway_key().public();
+			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), key));
+			assert!(Receipts::is_gateway_key(&PAYER, &key));
+			assert!(!Receipts::is_gateway_key(&STRANGER, &key));
+			assert_eq!(last_event(), Event::GatewayKeyAdded { payer: PAYER, key }.into());
+			assert_noop!(
+				Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), key),
+				Error::<Test>::GatewayKeyExists
+			);
+			assert_ok!(Receipts::remove_gateway_key(RuntimeOrigin::signed(PAYER), key));
+			assert!(!Receipts::is_gateway_key(&PAYER, &key));
+			assert_eq!(GatewayKeyCount::<Test>::get(PAYER), 0);
+			assert_noop!(
+				Receipts::remove_gateway_key(RuntimeOrigin::signed(PAYER), key),
+				Error::<Test>::UnknownGatewayKey
+			);
+		});
+	}
+
+	#[test]
+	fn bounded_per_payer() {
+		run(|| {
+			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), [2; 33]));
+			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), [3; 33]));
+			assert_noop!(
+				Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), [4; 33]),
+				Error::<Test>::TooManyGatewayKeys
+			);
+		});
+	}
+}
+
+mod batches {
+	use super::*;
+
+	#[test]
+	fn window_formula_by_hand() {
+		run(|| {
+			// 20 + min(30, 2500/1000 + 45000/10000) = 20 + 2 + 4 = 26
+			assert_eq!(Receipts::challenge_window(2_500, 45_000), 26);
+			// Capped: 20 + 30.
+			assert_eq!(Receipts::challenge_window(1_000_000, 0), 50);
+			assert_eq!(Receipts::challenge_window(1, 1), 20);
+		});
+	}
+
+	#[test]
+	fn ten_thousand_receipts_settle_in_one_batch_by_the_split() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
+			let batch = receipts(1, 10_000);
+			let total: Balance = batch.iter().map(|r| r.receipt.price).sum();
+			let id = propose(&batch).unwrap();
+			let b = Batches::<Test>::get(id).unwrap();
+			assert_eq!(b.root.sum, total);
+			assert_eq!(b.status, BatchStatus::Challenge);
+			// 20 + min(30, 10 + total/10000)
+			let window = 20 + std::cmp::min(30, 10 + (total / 10_000) as u64);
+			assert_eq!(b.challenge_until, 1 + window);
+			assert_eq!(Escrows::<Test>::get(PAYER).unwrap().reserved, total);
+			assert_eq!(LastCounter::<Test>::get(HOT, PAYER), 10_000);
+			assert!(Receipts::open_batch(id).is_some());
+
+			System::set_block_number(1 + window);
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id),
+				Error::<Test>::ChallengeWindowOpen
+			);
+			System::set_block_number(2 + window);
+			let before = [WORKER_OWNER, DEV, TREASURY, ECOSYSTEM].map(Balances::free_balance);
+			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id));
+			let after = [WORKER_OWNER, DEV, TREASURY, ECOSYSTEM].map(Balances::free_balance);
+			let owner = total * 20 / 100;
+			let treasury = total * 7 / 100;
+			let ecosystem = total * 3 / 100;
+			let worker = total - owner - treasury - ecosystem;
+			assert_eq!(after[0] - before[0], worker);
+			assert_eq!(after[1] - before[1], owner);
+			assert_eq!(after[2] - before[2], treasury);
+			assert_eq!(after[3] - before[3], ecosystem);
+			assert_eq!(held(PAYER), 50_000_000 - total);
+			assert_eq!(Escrows::<Test>::get(PAYER).unwrap().reserved, 0);
+			assert_eq!(Batches::<Test>::get(id).unwrap().status, BatchStatus::Paid);
+			assert_eq!(
+				last_event(),
+				Event::BatchPaid {
+					batch: id,
+					worker_share: worker,
+					model_owner_share: owner,
+					treasury_share: treasury,
+					ecosystem_share: ecosystem
+				}
+				.into()
+			);
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id),
+				Error::<Test>::NotInChallenge
+			);
+		});
+	}
+
+	#[test]
+	fn replayed_and_overlapping_ranges_are_rejected() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 900_000));
+			let batch = receipts(1, 100);
+			assert_ok!(propose(&batch));
+			// The very same batch again.
+			assert_noop!(propose(&batch), Error::<Test>::CounterReused);
+			// Overlapping the end of the first.
+			assert_noop!(propose(&receipts(100, 10)), Error::<Test>::CounterReused);
+			// Starting right after it is fine.
+			assert_ok!(propose(&receipts(101, 10)));
+			assert_eq!(LastCounter::<Test>::get(HOT, PAYER), 110);
+		});
+	}
+
+	#[test]
+	fn proposal_failures_change_nothing() {
+		run(|| {
+			assert_noop!(propose_raw(1, 10, 100, 10), Error::<Test>::NoEscrow);
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 1_000));
+			assert_noop!(propose_raw(1, 10, 1_001, 10), Error::<Test>::InsufficientEscrow);
+			assert_noop!(propose_raw(1, 10, 100, 0), Error::<Test>::EmptyBatch);
+			assert_noop!(propose_raw(10, 1, 100, 1), Error::<Test>::InvalidCounterRange);
+			assert_noop!(propose_raw(1, 10, 100, 11), Error::<Test>::InvalidCounterRange);
+			assert_noop!(
+				Receipts::propose_batch(
+					RuntimeOrigin::signed(STRANGER),
+					PAYER,
+					MODEL,
+					V1,
+					1,
+					10,
+					[7; 32],
+					100,
+					10,
+					[9; 32],
+					url()
+				),
+				Error::<Test>::NotActiveWorker
+			);
+			assert_noop!(
+				Receipts::propose_batch(
+					RuntimeOrigin::signed(HOT),
+					PAYER,
+					MODEL,
+					ail2_primitives::receipt::SemVer::new(9, 0, 0),
+					1,
+					10,
+					[7; 32],
+					100,
+					10,
+					[9; 32],
+					url()
+				),
+				Error::<Test>::ModelNotBillable
+			);
+			assert_ok!(Models::deprecate_model(RuntimeOrigin::signed(DEV), MODEL));
+			assert_noop!(propose_raw(1, 10, 100, 10), Error::<Test>::ModelNotBillable);
+		});
+	}
+
+	#[test]
+	fn a_voided_batch_returns_its_reserve_and_cannot_be_settled() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 10_000));
+			assert_ok!(propose_raw(1, 10, 6_000, 10));
+			assert_eq!(Receipts::free_escrow(&PAYER), 4_000);
+			assert_ok!(<Receipts as BatchVoider>::void(0));
+			assert_eq!(last_event(), Event::BatchVoided { batch: 0 }.into());
+			assert_eq!(Receipts::free_escrow(&PAYER), 10_000);
+			assert_eq!(Batches::<Test>::get(0).unwrap().status, BatchStatus::Voided);
+			System::set_block_number(1_000);
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 0),
+				Error::<Test>::NotInChallenge
+			);
+			// The voided range stays consumed: a cheater cannot re-propose it.
+			assert_noop!(propose_raw(1, 10, 100, 10), Error::<Test>::CounterReused);
+			assert!(<Receipts as BatchVoider>::void(0).is_err());
+		});
+	}
+
+	#[test]
+	fn windows_close_for_voiding_after_they_end() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 10_000));
+			assert_ok!(propose_raw(1, 10, 6_000, 10));
+			let until = Batches::<Test>::get(0).unwrap().challenge_until;
+			System::set_block_number(until + 1);
+			assert!(Receipts::open_batch(0).is_none());
+			assert_noop!(<Receipts as BatchVoider>::void(0), Error::<Test>::NotInChallenge);
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::none(), 0),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 5),
+				Error::<Test>::UnknownBatch
+			);
+		});
+	}
+}

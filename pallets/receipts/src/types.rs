@@ -1,0 +1,68 @@
+//! Batches and escrow records.
+
+use ail2_primitives::{merkle::SumNode, receipt::SemVer, Counter, Hash, ModelId};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::ConstU32, BoundedVec};
+use scale_info::TypeInfo;
+
+/// Identifier of a batch.
+pub type BatchId = u64;
+/// Longest URL where a batch's leaves are served.
+pub type MaxUrlLen = ConstU32<256>;
+
+/// Where a batch is in its life (§6.3.2; `COLLECTING` happens off chain).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum BatchStatus {
+	/// Proposed; the challenge window is open.
+	Challenge,
+	/// The window passed without a proven fraud.
+	Finalized,
+	/// The total was paid out by the revenue split.
+	Paid,
+	/// A fraud was proven; the reserve went back to the payer's escrow.
+	Voided,
+}
+
+/// A proposed batch of receipts.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Batch<AccountId, BlockNumber> {
+	/// The serving worker (hot key).
+	pub worker: AccountId,
+	pub payer: AccountId,
+	pub model: ModelId,
+	pub version: SemVer,
+	/// Counters covered, inclusive. Leaves carry strictly increasing counters inside it.
+	pub first_counter: Counter,
+	pub last_counter: Counter,
+	/// Merkle-sum root: its hash and the total of all prices.
+	pub root: SumNode,
+	/// Number of receipts (leaves).
+	pub count: u64,
+	/// Hash of the leaf file the worker serves.
+	pub content_hash: Hash,
+	pub url: BoundedVec<u8, MaxUrlLen>,
+	pub proposed_at: BlockNumber,
+	/// Last block of the challenge window.
+	pub challenge_until: BlockNumber,
+	pub status: BatchStatus,
+}
+
+/// A payer's escrow bookkeeping; the escrowed funds themselves are a hold.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Escrow<Balance, BlockNumber> {
+	/// Reserved for batches in their challenge window.
+	pub reserved: Balance,
+	/// Leaving the escrow: `(amount, unlock_at)`.
+	pub leaving: Option<(Balance, BlockNumber)>,
+}

@@ -1,0 +1,48 @@
+//! Weights of pallet-receipts.
+//!
+//! The runtime implements `WeightInfo` from `frame-benchmarking` output. The `()`
+//! implementation serves unit tests only: upper estimates of each call's storage accesses,
+//! not measurements. None depends on the number of receipts in a batch.
+
+use frame_support::weights::{constants::RocksDbWeight, Weight};
+
+pub trait WeightInfo {
+	fn deposit() -> Weight;
+	fn request_withdrawal() -> Weight;
+	fn withdraw() -> Weight;
+	fn add_gateway_key() -> Weight;
+	fn remove_gateway_key() -> Weight;
+	fn propose_batch() -> Weight;
+	fn settle_batch() -> Weight;
+}
+
+impl WeightInfo for () {
+	fn deposit() -> Weight {
+		Weight::from_parts(50_000_000, 4_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+	}
+	fn request_withdrawal() -> Weight {
+		Weight::from_parts(30_000_000, 4_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 1))
+	}
+	fn withdraw() -> Weight {
+		Weight::from_parts(50_000_000, 4_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+	}
+	fn add_gateway_key() -> Weight {
+		Weight::from_parts(25_000_000, 3_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
+	}
+	fn remove_gateway_key() -> Weight {
+		Weight::from_parts(25_000_000, 3_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
+	}
+	fn propose_batch() -> Weight {
+		Weight::from_parts(80_000_000, 8_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(8, 4))
+	}
+	fn settle_batch() -> Weight {
+		Weight::from_parts(150_000_000, 10_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(12, 10))
+	}
+}
