@@ -9,12 +9,25 @@ mod impls;
 mod types;
 pub mod weights;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
 
 pub use impls::{BatchInspect, BatchVoider};
+
+/// Benchmark setup the runtime provides: the registries this pallet reads belong to other
+/// pallets.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers an active worker and an active, billable model; returns the worker's hot
+	/// key and the model version.
+	fn active_worker_and_model(
+	) -> (AccountId, ail2_primitives::ModelId, ail2_primitives::receipt::SemVer);
+}
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -90,6 +103,10 @@ pub mod pallet {
 		type MaxGatewayKeys: Get<u32>;
 
 		type WeightInfo: WeightInfo;
+
+		/// Sets up workers and models for benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.

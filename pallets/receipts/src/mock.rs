@@ -111,6 +111,18 @@ impl crate::Config for Test {
 	type WithdrawalDelay = ConstU64<100>;
 	type MaxGatewayKeys = ConstU32<2>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ExistingWorkerAndModel;
+}
+
+/// The worker and model every test externality starts with.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ExistingWorkerAndModel;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for ExistingWorkerAndModel {
+	fn active_worker_and_model() -> (AccountId, u32, SemVer) {
+		(HOT, MODEL, V1)
+	}
 }
 
 pub const PAYER: AccountId = 1;
