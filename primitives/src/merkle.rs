@@ -263,6 +263,34 @@ impl MerkleSumTree {
 		Self::build(receipts.into_iter().map(leaf).collect())
 	}
 
+	/// Builds the same tree as [`Self::from_receipts`], hashing on all cores: leaves in
+	/// contiguous chunks, then each wide level in chunks of whole pairs. For workers
+	/// closing large batches.
+	#[cfg(feature = "std")]
+	pub fn from_receipts_parallel(receipts: &[SignedReceipt]) -> Result<Self, TreeError> {
+		let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+		let leaves = parallel_map(receipts, threads, leaf);
+		if leaves.is_empty() {
+			return Err(TreeError::Empty);
+		}
+		let mut levels = alloc::vec![leaves];
+		loop {
+			let Some(below) = levels.last() else { return Err(TreeError::Empty) };
+			if below.len() <= 1 {
+				break;
+			}
+			let pairs: Vec<&[SumNode]> = below.chunks(2).collect();
+			let next = parallel_map(&pairs, threads, |pair| match pair {
+				[left, right] => parent(left, right),
+				[single] => Some(*single),
+				_ => None,
+			});
+			let next: Option<Vec<SumNode>> = next.into_iter().collect();
+			levels.push(next.ok_or(TreeError::Overflow)?);
+		}
+		Ok(Self { levels })
+	}
+
 	/// The root: its hash and the total of all prices.
 	pub fn root(&self) -> SumNode {
 		self.levels.last().and_then(|top| top.first()).copied().unwrap_or_default()
@@ -345,6 +373,33 @@ impl MerkleSumTree {
 	}
 }
 
+/// `items.map(f)` on up to `threads` scoped threads, order kept. Small inputs stay on the
+/// calling thread, where spawning would cost more than it saves.
+#[cfg(feature = "std")]
+fn parallel_map<T: Sync, R: Send>(
+	items: &[T],
+	threads: usize,
+	f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+	const MIN_PER_THREAD: usize = 4_096;
+	let threads = threads.min(items.len() / MIN_PER_THREAD).max(1);
+	if threads == 1 {
+		return items.iter().map(&f).collect();
+	}
+	let chunk = items.len().div_ceil(threads);
+	std::thread::scope(|scope| {
+		let handles: Vec<_> = items
+			.chunks(chunk)
+			.map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+			.collect();
+		// A worker thread only panics if `f` does; re-raise it here.
+		handles
+			.into_iter()
+			.flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+			.collect()
+	})
+}
+
 #[cfg(test)]
 #[allow(
 	clippy::unwrap_used,
@@ -382,6 +437,17 @@ mod tests {
 		assert_eq!(level_width(3, 1), 2);
 		assert_eq!(tree.proof(2).unwrap().siblings, vec![ab]);
 		assert_eq!(tree.proof(0).unwrap().siblings, vec![l[1], l[2]]);
+	}
+
+	#[test]
+	fn parallel_build_equals_sequential_build() {
+		// Large enough to take the threaded path (> 2 × 4096 leaves) with an odd count.
+		let receipts: Vec<_> = (1..=9_001u64).map(|c| signed(receipt(c, u128::from(c)))).collect();
+		let sequential = MerkleSumTree::from_receipts(&receipts).unwrap();
+		let parallel = MerkleSumTree::from_receipts_parallel(&receipts).unwrap();
+		assert_eq!(parallel.root(), sequential.root());
+		assert_eq!(parallel.proof(4_500), sequential.proof(4_500));
+		assert_eq!(MerkleSumTree::from_receipts_parallel(&[]).unwrap_err(), TreeError::Empty);
 	}
 
 	#[test]
