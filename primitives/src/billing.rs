@@ -220,18 +220,18 @@ pub fn ln_fixed(x: FixedU128) -> FixedU128 {
 	// ⌊log2(⌊x⌋)⌋, at most 127 - 60 since inner < 2^128.
 	let k = 127u32.saturating_sub(integer.leading_zeros());
 	// y = x / 2^k ∈ [1, 2), in the same 10^18 scale.
-	let mut y = inner >> k;
+	let mut y = inner.checked_shr(k).unwrap_or(0);
 	let mut fraction: u128 = 0;
 	for bit in (0..FRACTION_BITS).rev() {
 		// y < 2·10^18, so y² < 4·10^36 < u128::MAX.
 		y = y.saturating_mul(y) / ONE;
 		if y >= TWO {
 			y /= 2;
-			fraction |= 1u128 << bit;
+			fraction |= 1u128.checked_shl(bit).unwrap_or(0);
 		}
 	}
 	// log2(x) in 10^18 scale: k·10^18 + fraction·10^18 / 2^60.
-	let fraction_scaled = fraction.saturating_mul(ONE) >> FRACTION_BITS;
+	let fraction_scaled = fraction.saturating_mul(ONE).checked_shr(FRACTION_BITS).unwrap_or(0);
 	let log2 = u128::from(k).saturating_mul(ONE).saturating_add(fraction_scaled);
 	// ln x = log2 x · ln 2; split to keep the product inside u128.
 	let ln =

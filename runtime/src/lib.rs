@@ -31,7 +31,6 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-pub use frame_support::weights::constants::RocksDbWeight;
 pub use pallet_balances::Call as BalancesCall;
 pub use pallet_staking::StakerStatus;
 pub use sp_consensus_babe::AuthorityId as BabeId;

@@ -16,7 +16,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_workers::{EpochIndex, PriceVoteSource};
-use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
+use sp_runtime::traits::{CheckedDiv, UniqueSaturatedFrom, UniqueSaturatedInto};
 
 /// What other pallets need to know about models.
 pub trait ModelInspect<AccountId, Balance> {
@@ -242,7 +242,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Sets the price for the epoch starting at block `n`.
 	pub(crate) fn close_epoch(n: BlockNumberFor<T>) -> Weight {
-		let current: EpochIndex = (n / T::EpochLength::get()).unique_saturated_into();
+		let current: EpochIndex =
+			n.checked_div(&T::EpochLength::get()).unwrap_or_default().unique_saturated_into();
 		let closed = current.saturating_sub(1);
 		let price = Self::next_unit_price(closed, UnitPrice::<T>::get());
 		UnitPrice::<T>::put(price);

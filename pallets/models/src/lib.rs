@@ -40,6 +40,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_workers::{EpochIndex, PriceVoteSource};
+	use sp_runtime::traits::{CheckedDiv, Saturating};
 
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
@@ -187,7 +188,9 @@ pub mod pallet {
 		/// At each epoch boundary, turns the closed epoch's votes into the next price.
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
 			let length = T::EpochLength::get();
-			if length.is_zero() || n.is_zero() || !(n % length).is_zero() {
+			let at_boundary =
+				n.checked_div(&length).is_some_and(|epochs| epochs.saturating_mul(length) == n);
+			if n.is_zero() || !at_boundary {
 				return T::DbWeight::get().reads(0);
 			}
 			Self::close_epoch(n)

@@ -52,9 +52,11 @@ impl<T: Config> Pallet<T> {
 	/// `BaseWindow + min(MaxExtraWindow, count / ReceiptsPerExtraBlock + total /
 	/// ValuePerExtraBlock)` (§8.5).
 	pub fn challenge_window(count: u64, total: BalanceOf<T>) -> BlockNumberFor<T> {
-		let by_count = count / T::ReceiptsPerExtraBlock::get().max(1);
+		let by_count = count.checked_div(T::ReceiptsPerExtraBlock::get()).unwrap_or(0);
 		let per_value: u128 = T::ValuePerExtraBlock::get().unique_saturated_into();
-		let by_value = UniqueSaturatedInto::<u128>::unique_saturated_into(total) / per_value.max(1);
+		let by_value = UniqueSaturatedInto::<u128>::unique_saturated_into(total)
+			.checked_div(per_value)
+			.unwrap_or(0);
 		let extra = u128::from(by_count).saturating_add(by_value);
 		let extra = BlockNumberFor::<T>::unique_saturated_from(extra).min(T::MaxExtraWindow::get());
 		T::BaseWindow::get().saturating_add(extra)

@@ -14,7 +14,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{CheckedAdd, CheckedSub, Saturating, UniqueSaturatedInto, Zero},
+	traits::{CheckedAdd, CheckedDiv, CheckedSub, Saturating, UniqueSaturatedInto, Zero},
 	ArithmeticError, Perbill,
 };
 
@@ -30,7 +30,7 @@ impl<T: Config> Pallet<T> {
 	/// The epoch of block `n`.
 	pub fn epoch_of(n: BlockNumberFor<T>) -> EpochIndex {
 		let length = T::EpochLength::get().max(1u32.into());
-		(n / length).unique_saturated_into()
+		n.checked_div(&length).unwrap_or_default().unique_saturated_into()
 	}
 
 	fn hold_reason() -> T::RuntimeHoldReason {

@@ -30,6 +30,7 @@ parameter_types! {
 	pub const MaxNominators: u32 = 512;
 	/// How long an equivocation report stays valid: a whole bonding period, so that a
 	/// report always lands while the offender can still be slashed.
-	pub ReportLongevity: u64 =
-		u64::from(BondingDuration::get()) * u64::from(SessionsPerEra::get()) * crate::time::EPOCH_DURATION_IN_SLOTS;
+	pub ReportLongevity: u64 = u64::from(BondingDuration::get())
+		.saturating_mul(u64::from(SessionsPerEra::get()))
+		.saturating_mul(crate::time::EPOCH_DURATION_IN_SLOTS);
 }

@@ -33,8 +33,8 @@ impl WeightToFeePolynomial for WeightToFee {
 		smallvec![WeightToFeeCoefficient {
 			degree: 1,
 			negative: false,
-			coeff_frac: Perbill::from_rational(p % q, q),
-			coeff_integer: p / q,
+			coeff_frac: Perbill::from_rational(p.checked_rem(q).unwrap_or(0), q),
+			coeff_integer: p.checked_div(q).unwrap_or(0),
 		}]
 	}
 }
