@@ -8,13 +8,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ail2/target}"
 # One profile for everything: the node, the tests, CI.
 PROFILE=release
 NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/ail2-node"
-# The runtime's WASM must not depend on where the clone lives (panic locations embed source
-# paths), so that chain-specs/ regenerate identically in any checkout and the on-chain code
-# can be rebuilt from source.
 # The runtime's WASM build looks for Cargo.lock above its target directory, which lives
 # outside the clone; point it at the workspace so it builds the locked versions.
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
-export WASM_BUILD_RUSTFLAGS="--remap-path-prefix=$ROOT=/ail2 --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
 export AIL2_NODE="${AIL2_NODE:-$NODE_BIN}"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
