@@ -100,12 +100,30 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn remove_gateway_key() {
+	fn revoke_gateway_key() {
 		let payer = payer::<T>();
 		assert!(Receipts::<T>::do_add_gateway_key(payer.clone(), [2; 33]).is_ok());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(payer.clone()), [2; 33]);
+
+		assert!(GatewayKeys::<T>::get(&payer, [2; 33]).is_some_and(|k| k.revoked_from.is_some()));
+	}
+
+	#[benchmark]
+	fn purge_gateway_key() {
+		let payer = payer::<T>();
+		assert!(Receipts::<T>::do_add_gateway_key(payer.clone(), [2; 33]).is_ok());
+		assert!(Receipts::<T>::do_revoke_gateway_key(payer.clone(), [2; 33]).is_ok());
+		let after = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::GatewayRevocationDelay::get())
+			.saturating_add(T::WithdrawalDelay::get())
+			.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(after);
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), payer.clone(), [2; 33]);
 
 		assert!(!GatewayKeys::<T>::contains_key(&payer, [2; 33]));
 	}

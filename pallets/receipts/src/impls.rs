@@ -22,18 +22,26 @@ use sp_runtime::{
 	DispatchError, Perbill,
 };
 
-/// Read access to batches, for pallet-challenges.
+/// Read access to batches, for pallet-challenges and workers.
 pub trait BatchInspect<AccountId, BlockNumber> {
-	/// A batch still in its challenge window.
+	/// A batch that may still be challenged: in its window, not disputed.
 	fn open_batch(batch: BatchId) -> Option<Batch<AccountId, BlockNumber>>;
-	/// Whether `key` is a gateway key `payer` authorises.
-	fn is_gateway_key(payer: &AccountId, key: &PublicKey) -> bool;
+	/// Any batch not yet paid or voided, disputed ones included.
+	fn unsettled_batch(batch: BatchId) -> Option<Batch<AccountId, BlockNumber>>;
+	/// Whether `key` authorised `payer`'s receipts in a batch proposed at block `at`.
+	fn gateway_key_valid_at(payer: &AccountId, key: &PublicKey, at: BlockNumber) -> bool;
 }
 
-/// Voiding a batch once a fraud is proven.
-pub trait BatchVoider {
-	/// Voids a batch in its window: returns its reserve to the payer's escrow.
+/// What pallet-challenges does to batches.
+pub trait BatchControl {
+	/// Voids a batch that is open or disputed: its reserve goes back to the payer's escrow
+	/// and its counter range stays consumed.
 	fn void(batch: BatchId) -> Result<(), DispatchError>;
+	/// Freezes an open batch while an arbitration dispute runs.
+	fn freeze(batch: BatchId) -> Result<(), DispatchError>;
+	/// Returns a disputed batch to its window; if the window has passed, it can be
+	/// settled at once.
+	fn release(batch: BatchId) -> Result<(), DispatchError>;
 }
 
 impl<T: Config> Pallet<T> {
@@ -114,20 +122,40 @@ impl<T: Config> Pallet<T> {
 		ensure!(!GatewayKeys::<T>::contains_key(&payer, key), Error::<T>::GatewayKeyExists);
 		let count = GatewayKeyCount::<T>::get(&payer);
 		ensure!(count < T::MaxGatewayKeys::get(), Error::<T>::TooManyGatewayKeys);
-		GatewayKeys::<T>::insert(&payer, key, ());
+		let added_at = frame_system::Pallet::<T>::block_number();
+		GatewayKeys::<T>::insert(&payer, key, GatewayKey { added_at, revoked_from: None });
 		GatewayKeyCount::<T>::insert(&payer, count.saturating_add(1));
 		Self::deposit_event(Event::GatewayKeyAdded { payer, key });
 		Ok(())
 	}
 
-	pub(crate) fn do_remove_gateway_key(payer: T::AccountId, key: PublicKey) -> DispatchResult {
-		ensure!(GatewayKeys::<T>::contains_key(&payer, key), Error::<T>::UnknownGatewayKey);
+	pub(crate) fn do_revoke_gateway_key(payer: T::AccountId, key: PublicKey) -> DispatchResult {
+		let mut entry = GatewayKeys::<T>::get(&payer, key).ok_or(Error::<T>::UnknownGatewayKey)?;
+		ensure!(entry.revoked_from.is_none(), Error::<T>::GatewayKeyRevoked);
+		let revoked_from = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::GatewayRevocationDelay::get());
+		entry.revoked_from = Some(revoked_from);
+		GatewayKeys::<T>::insert(&payer, key, entry);
+		Self::deposit_event(Event::GatewayKeyRevoked { payer, key, revoked_from });
+		Ok(())
+	}
+
+	pub(crate) fn do_purge_gateway_key(payer: T::AccountId, key: PublicKey) -> DispatchResult {
+		let entry = GatewayKeys::<T>::get(&payer, key).ok_or(Error::<T>::UnknownGatewayKey)?;
+		let revoked_from = entry.revoked_from.ok_or(Error::<T>::GatewayKeyInUse)?;
+		// A batch proposed just before `revoked_from` closes within the longest window,
+		// which `WithdrawalDelay` exceeds.
+		ensure!(
+			frame_system::Pallet::<T>::block_number()
+				> revoked_from.saturating_add(T::WithdrawalDelay::get()),
+			Error::<T>::GatewayKeyInUse
+		);
 		GatewayKeys::<T>::remove(&payer, key);
 		GatewayKeyCount::<T>::mutate_exists(&payer, |c| {
 			let left = c.unwrap_or(0).saturating_sub(1);
 			*c = if left == 0 { None } else { Some(left) };
 		});
-		Self::deposit_event(Event::GatewayKeyRemoved { payer, key });
+		Self::deposit_event(Event::GatewayKeyPurged { payer, key });
 		Ok(())
 	}
 
@@ -267,7 +295,7 @@ impl<T: Config> Pallet<T> {
 		let mut open: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, batch) in Batches::<T>::iter() {
 			ensure!(id < NextBatchId::<T>::get(), "batch id beyond NextBatchId");
-			if batch.status == BatchStatus::Challenge {
+			if matches!(batch.status, BatchStatus::Challenge | BatchStatus::Disputed) {
 				let e = open.entry(batch.payer.clone()).or_insert_with(Zero::zero);
 				*e = e.saturating_add(BalanceOf::<T>::unique_saturated_from(batch.root.sum));
 				ensure!(
@@ -305,15 +333,47 @@ impl<T: Config> BatchInspect<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		})
 	}
 
-	fn is_gateway_key(payer: &T::AccountId, key: &PublicKey) -> bool {
-		GatewayKeys::<T>::contains_key(payer, key)
+	fn unsettled_batch(batch: BatchId) -> Option<BatchOf<T>> {
+		Batches::<T>::get(batch)
+			.filter(|b| matches!(b.status, BatchStatus::Challenge | BatchStatus::Disputed))
+	}
+
+	fn gateway_key_valid_at(payer: &T::AccountId, key: &PublicKey, at: BlockNumberFor<T>) -> bool {
+		GatewayKeys::<T>::get(payer, key).is_some_and(|k| k.valid_at(&at))
 	}
 }
 
-impl<T: Config> BatchVoider for Pallet<T> {
-	fn void(id: BatchId) -> Result<(), DispatchError> {
+impl<T: Config> Pallet<T> {
+	/// Whether `key` may authorise new requests for `payer` now: authorised and not
+	/// revoked. Workers check this before serving.
+	pub fn gateway_key_active(payer: &T::AccountId, key: &PublicKey) -> bool {
+		GatewayKeys::<T>::get(payer, key).is_some_and(|k| k.revoked_from.is_none())
+	}
+}
+
+impl<T: Config> BatchControl for Pallet<T> {
+	fn freeze(id: BatchId) -> Result<(), DispatchError> {
 		let mut batch =
 			<Self as BatchInspect<_, _>>::open_batch(id).ok_or(Error::<T>::NotInChallenge)?;
+		batch.status = BatchStatus::Disputed;
+		Batches::<T>::insert(id, batch);
+		Self::deposit_event(Event::BatchDisputed { batch: id });
+		Ok(())
+	}
+
+	fn release(id: BatchId) -> Result<(), DispatchError> {
+		let mut batch = Batches::<T>::get(id).ok_or(Error::<T>::UnknownBatch)?;
+		ensure!(batch.status == BatchStatus::Disputed, Error::<T>::NotDisputed);
+		batch.status = BatchStatus::Challenge;
+		Batches::<T>::insert(id, batch);
+		Self::deposit_event(Event::BatchReleased { batch: id });
+		Ok(())
+	}
+
+	fn void(id: BatchId) -> Result<(), DispatchError> {
+		let mut batch = <Self as BatchInspect<_, _>>::open_batch(id)
+			.or_else(|| Batches::<T>::get(id).filter(|b| b.status == BatchStatus::Disputed))
+			.ok_or(Error::<T>::NotInChallenge)?;
 		let total = BalanceOf::<T>::unique_saturated_from(batch.root.sum);
 		Escrows::<T>::mutate(&batch.payer, |e| {
 			if let Some(e) = e {

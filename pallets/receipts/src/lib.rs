@@ -17,7 +17,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use impls::{BatchInspect, BatchVoider};
+pub use impls::{BatchControl, BatchInspect};
 
 /// Benchmark setup the runtime provides: the registries this pallet reads belong to other
 /// pallets.
@@ -47,6 +47,7 @@ pub mod pallet {
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 	pub type BatchOf<T> = Batch<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	pub type EscrowOf<T> = Escrow<BalanceOf<T>, BlockNumberFor<T>>;
+	pub type GatewayKeyOf<T> = GatewayKey<BlockNumberFor<T>>;
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
@@ -98,9 +99,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type WithdrawalDelay: Get<BlockNumberFor<Self>>;
 
-		/// Most gateway keys per payer.
+		/// Most gateway keys per payer, revoked keys not yet purged included.
 		#[pallet::constant]
 		type MaxGatewayKeys: Get<u32>;
+
+		/// Blocks between a payer revoking a gateway key and the key ceasing to authorise
+		/// receipts: a worker that served under the key has this long to propose them.
+		#[pallet::constant]
+		type GatewayRevocationDelay: Get<BlockNumberFor<Self>>;
 
 		type WeightInfo: WeightInfo;
 
@@ -120,10 +126,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Escrows<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, EscrowOf<T>>;
 
-	/// Gateway keys each payer authorised.
+	/// Gateway keys each payer authorised, with when they were added and revoked.
 	#[pallet::storage]
-	pub type GatewayKeys<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Blake2_128Concat, PublicKey, ()>;
+	pub type GatewayKeys<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		PublicKey,
+		GatewayKeyOf<T>,
+	>;
 
 	/// Number of gateway keys per payer.
 	#[pallet::storage]
@@ -165,8 +177,11 @@ pub mod pallet {
 		Withdrawn { payer: T::AccountId, amount: BalanceOf<T> },
 		/// A payer authorised a gateway key.
 		GatewayKeyAdded { payer: T::AccountId, key: PublicKey },
-		/// A payer revoked a gateway key.
-		GatewayKeyRemoved { payer: T::AccountId, key: PublicKey },
+		/// A payer revoked a gateway key; it authorises batches proposed before
+		/// `revoked_from`.
+		GatewayKeyRevoked { payer: T::AccountId, key: PublicKey, revoked_from: BlockNumberFor<T> },
+		/// A revoked key's record was removed after every batch it could authorise closed.
+		GatewayKeyPurged { payer: T::AccountId, key: PublicKey },
 		/// A worker proposed a batch; its window closes after `challenge_until`.
 		BatchProposed {
 			batch: BatchId,
@@ -193,6 +208,11 @@ pub mod pallet {
 		},
 		/// A batch was voided by a proven fraud; its reserve went back to escrow.
 		BatchVoided { batch: BatchId },
+		/// An arbitration dispute froze a batch.
+		BatchDisputed { batch: BatchId },
+		/// A dispute was rejected: the batch is back in its window (or settleable if the
+		/// window passed meanwhile).
+		BatchReleased { batch: BatchId },
 	}
 
 	#[pallet::error]
@@ -213,6 +233,10 @@ pub mod pallet {
 		GatewayKeyExists,
 		/// The key is not authorised.
 		UnknownGatewayKey,
+		/// The key is already revoked.
+		GatewayKeyRevoked,
+		/// The key is not revoked, or batches it authorised may still be challenged.
+		GatewayKeyInUse,
 		/// The payer already has `MaxGatewayKeys` keys.
 		TooManyGatewayKeys,
 		/// The proposer is not an active worker.
@@ -231,6 +255,8 @@ pub mod pallet {
 		NotInChallenge,
 		/// The challenge window is still open.
 		ChallengeWindowOpen,
+		/// The batch is not under dispute.
+		NotDisputed,
 		/// Batch ids are exhausted.
 		NoBatchIdLeft,
 	}
@@ -300,14 +326,16 @@ pub mod pallet {
 			Self::do_add_gateway_key(payer, key)
 		}
 
-		/// Revokes a gateway key.
+		/// Revokes a gateway key. Batches proposed in the next `GatewayRevocationDelay`
+		/// blocks may still carry receipts it authorised; workers stop accepting it at once.
 		///
-		/// Origin: the payer. Emits `GatewayKeyRemoved`. Errors: `UnknownGatewayKey`.
+		/// Origin: the payer. Emits `GatewayKeyRevoked`. Errors: `UnknownGatewayKey`,
+		/// `GatewayKeyRevoked`.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::remove_gateway_key())]
-		pub fn remove_gateway_key(origin: OriginFor<T>, key: PublicKey) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::revoke_gateway_key())]
+		pub fn revoke_gateway_key(origin: OriginFor<T>, key: PublicKey) -> DispatchResult {
 			let payer = ensure_signed(origin)?;
-			Self::do_remove_gateway_key(payer, key)
+			Self::do_revoke_gateway_key(payer, key)
 		}
 
 		/// Proposes a batch of receipts and reserves its total from the payer's escrow.
@@ -359,6 +387,23 @@ pub mod pallet {
 		pub fn settle_batch(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_settle_batch(batch)
+		}
+
+		/// Removes the record of a revoked gateway key once no batch it authorised can be
+		/// challenged any more (`WithdrawalDelay` after revocation took effect), freeing
+		/// the payer's key slot.
+		///
+		/// Origin: any signed account. Emits `GatewayKeyPurged`. Errors:
+		/// `UnknownGatewayKey`, `GatewayKeyInUse`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::purge_gateway_key())]
+		pub fn purge_gateway_key(
+			origin: OriginFor<T>,
+			payer: T::AccountId,
+			key: PublicKey,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_purge_gateway_key(payer, key)
 		}
 	}
 }

@@ -96,6 +96,7 @@ impl pallet_models::BenchmarkHelper for NoVotes {
 
 pub const BASE_WINDOW: u64 = 20;
 pub const MAX_EXTRA: u64 = 30;
+pub const REVOCATION_DELAY: u64 = 10;
 
 impl crate::Config for Test {
 	type Currency = Balances;
@@ -110,6 +111,7 @@ impl crate::Config for Test {
 	type MaxExtraWindow = ConstU64<MAX_EXTRA>;
 	type WithdrawalDelay = ConstU64<100>;
 	type MaxGatewayKeys = ConstU32<2>;
+	type GatewayRevocationDelay = ConstU64<REVOCATION_DELAY>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ExistingWorkerAndModel;

@@ -6,7 +6,7 @@
 )]
 
 use crate::{
-	mock::*, BatchInspect, BatchStatus, BatchVoider, Batches, Error, Escrows, Event,
+	mock::*, BatchControl, BatchInspect, BatchStatus, Batches, Error, Escrows, Event,
 	GatewayKeyCount, HoldReason, LastCounter,
 };
 use ail2_primitives::{
@@ -191,24 +191,71 @@ mod escrow {
 mod gateway_keys {
 	use super::*;
 
+	fn valid_at(key: &[u8; 33], at: u64) -> bool {
+		Receipts::gateway_key_valid_at(&PAYER, key, at)
+	}
+
 	#[test]
-	fn add_and_remove() {
+	fn add_revoke_and_purge() {
 		run(|| {
+			System::set_block_number(10);
 			let key = gateway_key().public();
 			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), key));
-			assert!(Receipts::is_gateway_key(&PAYER, &key));
-			assert!(!Receipts::is_gateway_key(&STRANGER, &key));
+			assert!(valid_at(&key, 10) && !valid_at(&key, 9));
+			assert!(Receipts::gateway_key_active(&PAYER, &key));
+			assert!(!Receipts::gateway_key_valid_at(&STRANGER, &key, 10));
 			assert_eq!(last_event(), Event::GatewayKeyAdded { payer: PAYER, key }.into());
 			assert_noop!(
 				Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), key),
 				Error::<Test>::GatewayKeyExists
 			);
-			assert_ok!(Receipts::remove_gateway_key(RuntimeOrigin::signed(PAYER), key));
-			assert!(!Receipts::is_gateway_key(&PAYER, &key));
-			assert_eq!(GatewayKeyCount::<Test>::get(PAYER), 0);
+
+			System::set_block_number(20);
+			assert_ok!(Receipts::revoke_gateway_key(RuntimeOrigin::signed(PAYER), key));
+			let revoked_from = 20 + REVOCATION_DELAY;
+			assert_eq!(
+				last_event(),
+				Event::GatewayKeyRevoked { payer: PAYER, key, revoked_from }.into()
+			);
+			// Workers stop accepting it now; batches proposed before `revoked_from` keep it.
+			assert!(!Receipts::gateway_key_active(&PAYER, &key));
+			assert!(valid_at(&key, revoked_from - 1) && !valid_at(&key, revoked_from));
 			assert_noop!(
-				Receipts::remove_gateway_key(RuntimeOrigin::signed(PAYER), key),
+				Receipts::revoke_gateway_key(RuntimeOrigin::signed(PAYER), key),
+				Error::<Test>::GatewayKeyRevoked
+			);
+			// Its slot is taken until no batch it authorised can be challenged.
+			assert_eq!(GatewayKeyCount::<Test>::get(PAYER), 1);
+			let purgeable = revoked_from + 100 + 1;
+			System::set_block_number(purgeable - 1);
+			assert_noop!(
+				Receipts::purge_gateway_key(RuntimeOrigin::signed(STRANGER), PAYER, key),
+				Error::<Test>::GatewayKeyInUse
+			);
+			System::set_block_number(purgeable);
+			assert_ok!(Receipts::purge_gateway_key(RuntimeOrigin::signed(STRANGER), PAYER, key));
+			assert_eq!(last_event(), Event::GatewayKeyPurged { payer: PAYER, key }.into());
+			assert_eq!(GatewayKeyCount::<Test>::get(PAYER), 0);
+			assert!(!valid_at(&key, revoked_from - 1));
+			assert_noop!(
+				Receipts::revoke_gateway_key(RuntimeOrigin::signed(PAYER), key),
 				Error::<Test>::UnknownGatewayKey
+			);
+			assert_noop!(
+				Receipts::purge_gateway_key(RuntimeOrigin::signed(PAYER), PAYER, key),
+				Error::<Test>::UnknownGatewayKey
+			);
+		});
+	}
+
+	#[test]
+	fn an_unrevoked_key_cannot_be_purged() {
+		run(|| {
+			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), [2; 33]));
+			System::set_block_number(10_000);
+			assert_noop!(
+				Receipts::purge_gateway_key(RuntimeOrigin::signed(STRANGER), PAYER, [2; 33]),
+				Error::<Test>::GatewayKeyInUse
 			);
 		});
 	}
@@ -363,7 +410,7 @@ mod batches {
 			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 10_000));
 			assert_ok!(propose_raw(1, 10, 6_000, 10));
 			assert_eq!(Receipts::free_escrow(&PAYER), 4_000);
-			assert_ok!(<Receipts as BatchVoider>::void(0));
+			assert_ok!(<Receipts as BatchControl>::void(0));
 			assert_eq!(last_event(), Event::BatchVoided { batch: 0 }.into());
 			assert_eq!(Receipts::free_escrow(&PAYER), 10_000);
 			assert_eq!(Batches::<Test>::get(0).unwrap().status, BatchStatus::Voided);
@@ -374,7 +421,43 @@ mod batches {
 			);
 			// The voided range stays consumed: a cheater cannot re-propose it.
 			assert_noop!(propose_raw(1, 10, 100, 10), Error::<Test>::CounterReused);
-			assert!(<Receipts as BatchVoider>::void(0).is_err());
+			assert!(<Receipts as BatchControl>::void(0).is_err());
+		});
+	}
+
+	#[test]
+	fn a_disputed_batch_waits_for_the_decision() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 10_000));
+			assert_ok!(propose_raw(1, 10, 6_000, 10));
+			assert_ok!(propose_raw(11, 20, 1_000, 10));
+			assert_ok!(<Receipts as BatchControl>::freeze(0));
+			assert_eq!(last_event(), Event::BatchDisputed { batch: 0 }.into());
+			assert!(Receipts::open_batch(0).is_none());
+			assert!(Receipts::unsettled_batch(0).is_some());
+			assert_noop!(<Receipts as BatchControl>::freeze(0), Error::<Test>::NotInChallenge);
+			assert_noop!(<Receipts as BatchControl>::release(1), Error::<Test>::NotDisputed);
+			assert_noop!(<Receipts as BatchControl>::release(9), Error::<Test>::UnknownBatch);
+			// The window passes during the dispute: still no settlement, reserve kept.
+			let until = Batches::<Test>::get(0).unwrap().challenge_until;
+			System::set_block_number(until + 1);
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 0),
+				Error::<Test>::NotInChallenge
+			);
+			assert_eq!(Receipts::free_escrow(&PAYER), 3_000);
+			Receipts::do_try_state().unwrap();
+			// Rejected dispute: back in its (passed) window, settles at once.
+			assert_ok!(<Receipts as BatchControl>::release(0));
+			assert_eq!(last_event(), Event::BatchReleased { batch: 0 }.into());
+			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 0));
+			// Upheld dispute: the frozen batch is voided even after its window.
+			assert_ok!(propose_raw(21, 30, 2_000, 10));
+			assert_ok!(<Receipts as BatchControl>::freeze(2));
+			System::set_block_number(10_000);
+			assert_ok!(<Receipts as BatchControl>::void(2));
+			assert_eq!(Batches::<Test>::get(2).unwrap().status, BatchStatus::Voided);
+			Receipts::do_try_state().unwrap();
 		});
 	}
 
@@ -386,7 +469,7 @@ mod batches {
 			let until = Batches::<Test>::get(0).unwrap().challenge_until;
 			System::set_block_number(until + 1);
 			assert!(Receipts::open_batch(0).is_none());
-			assert_noop!(<Receipts as BatchVoider>::void(0), Error::<Test>::NotInChallenge);
+			assert_noop!(<Receipts as BatchControl>::void(0), Error::<Test>::NotInChallenge);
 			assert_noop!(
 				Receipts::settle_batch(RuntimeOrigin::none(), 0),
 				DispatchError::BadOrigin

@@ -26,6 +26,9 @@ pub type MaxUrlLen = ConstU32<256>;
 pub enum BatchStatus {
 	/// Proposed; the challenge window is open.
 	Challenge,
+	/// An arbitration dispute is open: the batch can be neither settled nor challenged
+	/// again until the committee decides.
+	Disputed,
 	/// The window passed without a proven fraud.
 	Finalized,
 	/// The total was paid out by the revenue split.
@@ -65,4 +68,20 @@ pub struct Escrow<Balance, BlockNumber> {
 	pub reserved: Balance,
 	/// Leaving the escrow: `(amount, unlock_at)`.
 	pub leaving: Option<(Balance, BlockNumber)>,
+}
+
+/// A gateway key a payer authorised.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct GatewayKey<BlockNumber> {
+	/// Block the key was authorised in.
+	pub added_at: BlockNumber,
+	/// First block in which the key no longer authorises anything, once revoked.
+	pub revoked_from: Option<BlockNumber>,
+}
+
+impl<BlockNumber: PartialOrd> GatewayKey<BlockNumber> {
+	/// Whether the key authorises receipts of a batch proposed at `at`.
+	pub fn valid_at(&self, at: &BlockNumber) -> bool {
+		self.added_at <= *at && self.revoked_from.as_ref().is_none_or(|from| at < from)
+	}
 }

@@ -11,7 +11,8 @@ pub trait WeightInfo {
 	fn request_withdrawal() -> Weight;
 	fn withdraw() -> Weight;
 	fn add_gateway_key() -> Weight;
-	fn remove_gateway_key() -> Weight;
+	fn revoke_gateway_key() -> Weight;
+	fn purge_gateway_key() -> Weight;
 	fn propose_batch() -> Weight;
 	fn settle_batch() -> Weight;
 }
@@ -33,7 +34,11 @@ impl WeightInfo for () {
 		Weight::from_parts(25_000_000, 3_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
 	}
-	fn remove_gateway_key() -> Weight {
+	fn revoke_gateway_key() -> Weight {
+		Weight::from_parts(25_000_000, 3_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+	}
+	fn purge_gateway_key() -> Weight {
 		Weight::from_parts(25_000_000, 3_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
 	}
