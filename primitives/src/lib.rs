@@ -8,7 +8,8 @@
 //! - [`merkle`]: the Merkle-sum tree that commits a batch of receipts to one root and one
 //!   total, with inclusion proofs that authenticate partial sums and proofs of an inner node
 //!   whose sum is not its children's;
-//! - [`billing`]: the billing functions of whitepaper §6.2 in integer and fixed-point maths.
+//! - [`billing`]: the billing functions of whitepaper §6.2 in integer and fixed-point maths;
+//! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3).
 //!
 //! `no_std` with `alloc`; with `std` it also signs (libsecp256k1) and builds trees.
 
@@ -17,6 +18,7 @@
 extern crate alloc;
 
 pub mod billing;
+pub mod fixed;
 pub mod merkle;
 pub mod receipt;
 
