@@ -253,7 +253,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Invariants: version counts match stored versions, every model has its current
 	/// version, and deposits are held exactly for models not rejected or deprecated.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;

@@ -289,7 +289,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Invariants: each payer's reserved escrow equals the totals of its batches in their
 	/// window, and is covered by its held escrow.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let mut open: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();

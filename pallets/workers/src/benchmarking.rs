@@ -64,6 +64,34 @@ fn register_worker<T: Config>(owner: &T::AccountId, hot: &T::AccountId) {
 	assert!(registered.is_ok(), "benchmark worker registers");
 }
 
+impl<T: Config> Workers<T> {
+	/// Registers `hot` for `owner` with `stake` held, funding the owner and making the
+	/// receipt key in the host keystore (under key type `ail2`, where callers can sign
+	/// receipts with it). For the benchmarks of pallets that need a staked worker.
+	pub fn benchmark_worker(
+		owner: &T::AccountId,
+		hot: &T::AccountId,
+		stake: BalanceOf<T>,
+	) -> Result<PublicKey, DispatchError> {
+		let funds = stake.saturating_mul(2u32.into()).saturating_add(T::MinStake::get());
+		T::Currency::set_balance(owner, funds);
+		let (key, proof) = receipt_key::<T>(owner, hot);
+		Workers::<T>::do_register(
+			owner.clone(),
+			hot.clone(),
+			key,
+			proof,
+			longest_capabilities(),
+			longest_endpoint(),
+			stake,
+		)?;
+		Ok(key)
+	}
+}
+
+/// Key type of the receipt keys [`Workers::benchmark_worker`] makes.
+pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = BENCH_KEY_TYPE;
+
 fn block_after_unbonding<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get())
 }

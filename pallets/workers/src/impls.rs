@@ -234,7 +234,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Invariants: the stake held from each owner equals the active plus unbonding stake of
 	/// its workers; the indexes agree with the registry.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;

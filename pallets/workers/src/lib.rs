@@ -12,6 +12,8 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BENCHMARK_KEY_TYPE;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]

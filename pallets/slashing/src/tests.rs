@@ -1,0 +1,334 @@
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use crate::{
+	mock::*, Error, Event, Records, ReportViolation, SlashOutcome, Violation, ViolationInspect,
+};
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use pallet_workers::{WorkerInspect, WorkerStatus};
+use sp_runtime::{DispatchError, FixedU128, Perbill};
+
+fn free(who: AccountId) -> Balance {
+	Balances::balance(&who)
+}
+
+fn stake(worker: AccountId) -> Balance {
+	Workers::slashable_stake(&worker)
+}
+
+fn status(worker: AccountId) -> WorkerStatus {
+	pallet_workers::Workers::<Test>::get(worker).unwrap().status
+}
+
+fn reputation(worker: AccountId) -> Perbill {
+	pallet_workers::Workers::<Test>::get(worker).unwrap().reputation
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn fixed(inner: u128) -> FixedU128 {
+	FixedU128::from_inner(inner)
+}
+
+mod formula {
+	use super::*;
+
+	#[test]
+	fn rate_is_base_times_severity_times_repeat_inside_the_range() {
+		run(|| {
+			let rate = Slashing::slash_rate;
+			let p = Perbill::from_percent;
+			// First offences: 10% × severity, the bottom of each §8.4 range.
+			assert_eq!(rate(Violation::ForgedReceipt, fixed(0)), p(50));
+			assert_eq!(rate(Violation::ReplayAttack, fixed(0)), p(50));
+			assert_eq!(rate(Violation::DoubleBilling, fixed(0)), p(30));
+			assert_eq!(rate(Violation::SpotCheckFailure, fixed(0)), p(10));
+			assert_eq!(rate(Violation::MaliciousImage, fixed(0)), p(100));
+			// Repeats: × (1 + 0.5 × prior), clamped to the top of the range.
+			let one = FixedU128::from_u32(1);
+			let two = FixedU128::from_u32(2);
+			assert_eq!(rate(Violation::DoubleBilling, one), p(45));
+			assert_eq!(rate(Violation::DoubleBilling, two), p(50));
+			assert_eq!(rate(Violation::SpotCheckFailure, one), p(15));
+			assert_eq!(rate(Violation::SpotCheckFailure, FixedU128::from_u32(5)), p(30));
+			assert_eq!(rate(Violation::ForgedReceipt, one), p(75));
+			assert_eq!(rate(Violation::ForgedReceipt, FixedU128::from_u32(9)), p(100));
+			// A decayed prior of e^-1: 0.5 × (1 + 0.5 × 0.367879441171442322).
+			let decayed = fixed(367_879_441_171_442_322);
+			assert_eq!(rate(Violation::ForgedReceipt, decayed), Perbill::from_parts(591_969_860));
+		});
+	}
+
+	#[test]
+	fn amount_is_capped_by_max_slash_but_a_malicious_image_takes_all() {
+		run(|| {
+			let p = Perbill::from_percent;
+			assert_eq!(Slashing::slash_amount(Violation::ForgedReceipt, 100_000, p(50)), 50_000);
+			assert_eq!(Slashing::slash_amount(Violation::ForgedReceipt, 200_000, p(50)), MAX_SLASH);
+			assert_eq!(Slashing::slash_amount(Violation::MaliciousImage, 200_000, p(100)), 200_000);
+		});
+	}
+
+	#[test]
+	fn bounty_is_a_share_capped_twice() {
+		run(|| {
+			assert_eq!(Slashing::bounty(10_000, 50_000), 1_000);
+			assert_eq!(Slashing::bounty(50_000, 50_000), MAX_BOUNTY);
+			assert_eq!(Slashing::bounty(50_000, 700), 700);
+			assert_eq!(Slashing::bounty(0, 700), 0);
+		});
+	}
+}
+
+mod reports {
+	use super::*;
+
+	#[test]
+	fn a_first_forgery_takes_half_the_stake_and_pays_a_capped_bounty() {
+		run(|| {
+			let treasury = free(TREASURY);
+			let outcome = <Slashing as ReportViolation<_, _>>::report(
+				&HOT,
+				Violation::ForgedReceipt,
+				Some(&REPORTER),
+				10_000,
+			)
+			.unwrap();
+			assert_eq!(
+				outcome,
+				SlashOutcome { rate: Perbill::from_percent(50), slashed: 50_000, bounty: 2_000 }
+			);
+			assert_eq!(stake(HOT), 50_000);
+			assert_eq!(free(REPORTER), 10 + 2_000);
+			assert_eq!(free(TREASURY), treasury + 48_000);
+			assert_eq!(reputation(HOT), Perbill::from_percent(40));
+			assert_eq!(status(HOT), WorkerStatus::Active);
+			let record = Records::<Test>::get(HOT).unwrap();
+			assert_eq!((record.effective, record.total), (FixedU128::from_u32(1), 1));
+			assert_eq!(
+				last_event(),
+				Event::Punished {
+					offender: HOT,
+					violation: Violation::ForgedReceipt,
+					rate: Perbill::from_percent(50),
+					slashed: 50_000,
+					bounty: 2_000,
+					reporter: Some(REPORTER),
+					effective_violations: FixedU128::from_u32(1),
+				}
+				.into()
+			);
+			// The other worker is untouched.
+			assert_eq!(stake(OTHER_HOT), STAKE);
+			assert!(Records::<Test>::get(OTHER_HOT).is_none());
+		});
+	}
+
+	#[test]
+	fn repeats_cost_more_and_records_decay() {
+		run(|| {
+			let report = |v| <Slashing as ReportViolation<_, _>>::report(&HOT, v, None, 0).unwrap();
+			report(Violation::ForgedReceipt);
+			// Same block: prior 1, rate 75% of the 50,000 left.
+			let second = report(Violation::ForgedReceipt);
+			assert_eq!(second.rate, Perbill::from_percent(75));
+			assert_eq!(second.slashed, 37_500);
+			assert_eq!(second.bounty, 0);
+			assert_eq!(stake(HOT), 12_500);
+
+			// One τ later the record of 2 is worth 2/e.
+			System::set_block_number(1 + DECAY);
+			let expected = fixed(2 * 367_879_441_171_442_322);
+			let effective = Slashing::effective_violations(&HOT);
+			assert!(effective.into_inner().abs_diff(expected.into_inner()) < 10);
+		});
+	}
+
+	#[test]
+	fn a_decayed_record_raises_the_rate_by_e_to_the_minus_one() {
+		run(|| {
+			<Slashing as ReportViolation<_, _>>::report(&HOT, Violation::ForgedReceipt, None, 0)
+				.unwrap();
+			System::set_block_number(1 + DECAY);
+			let outcome = <Slashing as ReportViolation<_, _>>::report(
+				&HOT,
+				Violation::ForgedReceipt,
+				None,
+				0,
+			)
+			.unwrap();
+			assert_eq!(outcome.rate, Perbill::from_parts(591_969_860));
+			// ⌊50,000 × 0.591969860⌋
+			assert_eq!(outcome.slashed, 29_598);
+		});
+	}
+
+	#[test]
+	fn max_slash_caps_a_large_stake() {
+		run(|| {
+			register(OWNER, 103, 200_000);
+			let outcome = <Slashing as ReportViolation<_, _>>::report(
+				&103,
+				Violation::ForgedReceipt,
+				None,
+				0,
+			)
+			.unwrap();
+			assert_eq!(outcome.slashed, MAX_SLASH);
+			assert_eq!(stake(103), 140_000);
+		});
+	}
+
+	#[test]
+	fn the_third_effective_violation_suspends() {
+		run(|| {
+			for _ in 0..2 {
+				<Slashing as ReportViolation<_, _>>::report(
+					&OTHER_HOT,
+					Violation::SpotCheckFailure,
+					None,
+					0,
+				)
+				.unwrap();
+				assert_eq!(status(OTHER_HOT), WorkerStatus::Active);
+			}
+			<Slashing as ReportViolation<_, _>>::report(
+				&OTHER_HOT,
+				Violation::SpotCheckFailure,
+				None,
+				0,
+			)
+			.unwrap();
+			assert_eq!(status(OTHER_HOT), WorkerStatus::Suspended);
+			assert!(!Workers::is_active(&OTHER_HOT));
+			// 10%, 15%, 20% of what was left each time.
+			assert_eq!(stake(OTHER_HOT), 100_000 - 10_000 - 13_500 - 15_300);
+		});
+	}
+
+	#[test]
+	fn no_bounty_for_self_reports_or_anonymous_ones() {
+		run(|| {
+			let treasury = free(TREASURY);
+			let outcome = <Slashing as ReportViolation<_, _>>::report(
+				&HOT,
+				Violation::DoubleBilling,
+				Some(&HOT),
+				10_000,
+			)
+			.unwrap();
+			assert_eq!((outcome.slashed, outcome.bounty), (30_000, 0));
+			assert_eq!(free(TREASURY), treasury + 30_000);
+		});
+	}
+
+	#[test]
+	fn penalty_is_e_to_the_minus_xi_v() {
+		run(|| {
+			assert_eq!(Slashing::penalty(&HOT), Perbill::one());
+			<Slashing as ReportViolation<_, _>>::report(&HOT, Violation::DoubleBilling, None, 0)
+				.unwrap();
+			// e^-0.5
+			assert_eq!(Slashing::penalty(&HOT), Perbill::from_parts(606_530_659));
+			System::set_block_number(1 + DECAY);
+			// e^-(0.5 / e)
+			assert_eq!(Slashing::penalty(&HOT), Perbill::from_parts(831_985_953));
+		});
+	}
+
+	#[test]
+	fn an_unknown_offender_is_refused_and_nothing_changes() {
+		run(|| {
+			assert_noop!(
+				<Slashing as ReportViolation<_, _>>::report(
+					&777,
+					Violation::ForgedReceipt,
+					None,
+					0
+				),
+				Error::<Test>::UnknownWorker
+			);
+		});
+	}
+}
+
+mod calls {
+	use super::*;
+
+	#[test]
+	fn governance_reports_a_malicious_image_all_is_taken_and_the_worker_banned() {
+		run(|| {
+			let treasury = free(TREASURY);
+			assert_ok!(Slashing::report(
+				RuntimeOrigin::root(),
+				HOT,
+				Violation::MaliciousImage,
+				[7; 32],
+				Some(REPORTER),
+			));
+			assert_eq!(stake(HOT), 0);
+			assert_eq!(status(HOT), WorkerStatus::Banned);
+			assert_eq!(free(REPORTER), 10 + MAX_BOUNTY);
+			assert_eq!(free(TREASURY), treasury + STAKE - MAX_BOUNTY);
+			assert!(System::events().iter().any(|r| r.event
+				== Event::Reported {
+					offender: HOT,
+					violation: Violation::MaliciousImage,
+					evidence: [7; 32]
+				}
+				.into()));
+		});
+	}
+
+	#[test]
+	fn report_failures_change_nothing() {
+		run(|| {
+			assert_noop!(
+				Slashing::report(
+					RuntimeOrigin::signed(REPORTER),
+					HOT,
+					Violation::MaliciousImage,
+					[7; 32],
+					Some(REPORTER)
+				),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Slashing::report(
+					RuntimeOrigin::root(),
+					555,
+					Violation::ForgedReceipt,
+					[7; 32],
+					None
+				),
+				Error::<Test>::UnknownWorker
+			);
+		});
+	}
+
+	#[test]
+	fn clear_record() {
+		run(|| {
+			assert_noop!(
+				Slashing::clear_record(RuntimeOrigin::root(), HOT),
+				Error::<Test>::NoRecord
+			);
+			<Slashing as ReportViolation<_, _>>::report(&HOT, Violation::DoubleBilling, None, 0)
+				.unwrap();
+			assert_noop!(
+				Slashing::clear_record(RuntimeOrigin::signed(OWNER), HOT),
+				DispatchError::BadOrigin
+			);
+			assert_ok!(Slashing::clear_record(RuntimeOrigin::root(), HOT));
+			assert_eq!(last_event(), Event::RecordCleared { worker: HOT }.into());
+			assert_eq!(Slashing::penalty(&HOT), Perbill::one());
+			assert!(Records::<Test>::get(HOT).is_none());
+		});
+	}
+}
