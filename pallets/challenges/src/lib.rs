@@ -1,0 +1,313 @@
+#![cfg_attr(not(feature = "std"), no_std)]
+#![doc = include_str!("../README.md")]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod committee;
+mod impls;
+mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// Benchmark setup the runtime provides: workers, models and batches belong to other
+/// pallets.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers a staked, active worker whose receipt key lives in the host keystore under
+	/// `pallet_workers::BENCHMARK_KEY_TYPE`; returns its hot key and receipt key.
+	fn worker(index: u32) -> (AccountId, ail2_primitives::receipt::PublicKey);
+	/// An active model version with a pricing policy.
+	fn model() -> (ail2_primitives::ModelId, ail2_primitives::receipt::SemVer);
+	/// Funds `payer`, opens its escrow and authorises `gateway`.
+	fn payer(payer: &AccountId, gateway: ail2_primitives::receipt::PublicKey);
+	/// Proposes a batch as `worker` and returns its id.
+	#[allow(clippy::too_many_arguments)]
+	fn propose(
+		worker: &AccountId,
+		payer: &AccountId,
+		model: ail2_primitives::ModelId,
+		version: ail2_primitives::receipt::SemVer,
+		counters: (ail2_primitives::Counter, ail2_primitives::Counter),
+		root: ail2_primitives::merkle::SumNode,
+		count: u64,
+	) -> pallet_receipts::BatchId;
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use ail2_primitives::Hash;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate, MutateHold},
+			Randomness,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_models::ModelInspect;
+	use pallet_receipts::{BatchControl, BatchId, BatchInspect};
+	use pallet_slashing::ReportViolation;
+	use pallet_workers::{WorkerInspect, WorkerPenalty};
+	use sp_runtime::Perbill;
+
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	pub type DisputeOf<T> = Dispute<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::CommitteeSize,
+	>;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The token dispute bonds are held in.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Batches under challenge.
+		type Batches: BatchInspect<Self::AccountId, BlockNumberFor<Self>> + BatchControl;
+
+		/// The worker registry: receipt keys, stakes for the committee draw, reputation.
+		type Workers: WorkerInspect<Self::AccountId, BalanceOf<Self>>
+			+ WorkerPenalty<Self::AccountId, BalanceOf<Self>>;
+
+		/// The model registry: pricing policies.
+		type Models: ModelInspect<Self::AccountId, BalanceOf<Self>>;
+
+		/// Where proven violations go to be punished.
+		type Violations: ReportViolation<Self::AccountId, BalanceOf<Self>>;
+
+		/// Randomness for committee draws: BABE's randomness of one epoch ago, so no block
+		/// author can choose it.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// The `chain_id` receipts of this chain carry.
+		#[pallet::constant]
+		type ChainId: Get<u32>;
+
+		/// The bond a challenger posts to open a dispute.
+		#[pallet::constant]
+		type DisputeBond: Get<BalanceOf<Self>>;
+
+		/// `CommitteeSize` of §8.5: members drawn per dispute.
+		#[pallet::constant]
+		type CommitteeSize: Get<u32>;
+
+		/// Fewest members a dispute may be judged by when fewer workers are eligible.
+		#[pallet::constant]
+		type MinCommitteeSize: Get<u32>;
+
+		/// The most active workers the draw considers (pallet-workers' `MaxWorkers`).
+		#[pallet::constant]
+		type MaxCandidates: Get<u32>;
+
+		/// Blocks the committee has to vote.
+		#[pallet::constant]
+		type VotingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Reputation a member loses for not voting.
+		#[pallet::constant]
+		type NonVoterPenalty: Get<Perbill>;
+
+		/// Share of a rejected dispute's bond paid to the accused worker's owner (the rest
+		/// goes to the treasury): compensation for a refund fraud.
+		#[pallet::constant]
+		type DefendantShare: Get<Perbill>;
+
+		/// Receives the rest of forfeited bonds.
+		#[pallet::constant]
+		type TreasuryAccount: Get<Self::AccountId>;
+
+		type WeightInfo: WeightInfo;
+
+		/// Sets up workers, models and batches for benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A challenger's dispute bond.
+		DisputeBond,
+	}
+
+	/// Open disputes, by the batch they freeze (one at a time per batch).
+	#[pallet::storage]
+	pub type Disputes<T: Config> = StorageMap<_, Twox64Concat, BatchId, DisputeOf<T>>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A fraud was proven: the batch is void, its proposer punished, the challenger paid
+		/// `bounty`.
+		FraudProven {
+			batch: BatchId,
+			kind: FraudKind,
+			challenger: T::AccountId,
+			worker: T::AccountId,
+			slashed: BalanceOf<T>,
+			bounty: BalanceOf<T>,
+		},
+		/// A dispute was opened and its committee drawn; votes close after `voting_ends`.
+		DisputeOpened {
+			batch: BatchId,
+			kind: DisputeKind,
+			challenger: T::AccountId,
+			evidence: Hash,
+			committee: alloc::vec::Vec<T::AccountId>,
+			voting_ends: BlockNumberFor<T>,
+		},
+		/// A committee member voted.
+		Voted { batch: BatchId, member: T::AccountId, uphold: bool },
+		/// The committee upheld the dispute: batch void, worker punished, bond returned.
+		DisputeUpheld { batch: BatchId, slashed: BalanceOf<T>, bounty: BalanceOf<T> },
+		/// The committee rejected the dispute: batch released, bond forfeited.
+		DisputeRejected { batch: BatchId, to_defendant: BalanceOf<T>, to_treasury: BalanceOf<T> },
+		/// Nobody voted: batch released, bond returned.
+		DisputeInconclusive { batch: BatchId },
+		/// The batch was voided by a fraud proof while disputed: bond returned.
+		DisputeMooted { batch: BatchId },
+		/// A member who did not vote lost reputation.
+		NonVoterPenalised { batch: BatchId, member: T::AccountId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The batch does not exist, is past its window, or is settled or void.
+		BatchNotOpen,
+		/// The proof does not lead to the batch's root.
+		NotInBatch,
+		/// The proof is well formed but shows nothing wrong.
+		NoFraud,
+		/// The two leaves of a duplicate-counter proof are not neighbours.
+		NotNeighbours,
+		/// The inner node named is not a node with two children in this batch.
+		NotAnInnerNode,
+		/// The model version has no pricing policy any more.
+		UnknownPricing,
+		/// The batch already has an open dispute.
+		AlreadyDisputed,
+		/// Too few active workers (other than the parties) to form a committee.
+		NotEnoughArbiters,
+		/// No open dispute for this batch.
+		NoDispute,
+		/// Only committee members vote.
+		NotCommitteeMember,
+		/// The member already voted.
+		AlreadyVoted,
+		/// The voting period is over.
+		VotingClosed,
+		/// The voting period is still running and the committee has not decided.
+		VotingOpen,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MinCommitteeSize::get() > 0, "MinCommitteeSize must be positive");
+			assert!(
+				T::MinCommitteeSize::get() <= T::CommitteeSize::get(),
+				"MinCommitteeSize above CommitteeSize"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Proves a batch fraudulent. The batch is voided (its reserve returns to the
+		/// payer's escrow), the proposer punished through pallet-slashing, and the
+		/// challenger paid a bounty capped by the batch's total. Verification is O(log n):
+		/// one Merkle-sum path (two for a duplicate counter) and at most two signature
+		/// recoveries. A proven fraud costs the challenger no fee.
+		///
+		/// Origin: any signed account. Emits `FraudProven`. Errors: `BatchNotOpen`,
+		/// `NotInBatch`, `NoFraud`, `NotNeighbours`, `NotAnInnerNode`, `UnknownPricing`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(weights::challenge::<T::WeightInfo>(proof.kind(), proof.depth()))]
+		pub fn challenge(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			proof: FraudProof,
+		) -> DispatchResultWithPostInfo {
+			let challenger = ensure_signed(origin)?;
+			Self::do_challenge(challenger, batch, proof)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Opens a dispute that needs judgement (§6.5) against a batch in its window: posts
+		/// `DisputeBond`, freezes the batch and draws `CommitteeSize` members from the
+		/// active workers, weighted by stake, excluding the accused worker and the
+		/// challenger.
+		///
+		/// Origin: any signed account. Emits `DisputeOpened`. Errors: `BatchNotOpen`,
+		/// `AlreadyDisputed`, `NotEnoughArbiters`, or a balance error for the bond.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::open_dispute(T::MaxCandidates::get()))]
+		pub fn open_dispute(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			kind: DisputeKind,
+			evidence: Hash,
+		) -> DispatchResultWithPostInfo {
+			let challenger = ensure_signed(origin)?;
+			let candidates = Self::do_open_dispute(challenger, batch, kind, evidence)?;
+			Ok(Some(T::WeightInfo::open_dispute(candidates)).into())
+		}
+
+		/// A committee member's vote: `uphold` agrees with the challenger.
+		///
+		/// Origin: a member (worker hot key). Emits `Voted`. Errors: `NoDispute`,
+		/// `NotCommitteeMember`, `AlreadyVoted`, `VotingClosed`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::vote())]
+		pub fn vote(origin: OriginFor<T>, batch: BatchId, uphold: bool) -> DispatchResult {
+			let member = ensure_signed(origin)?;
+			Self::do_vote(member, batch, uphold)
+		}
+
+		/// Carries out a dispute's decision once a majority of the committee agrees or the
+		/// voting period is over. Upheld: the batch is voided, the worker punished and the
+		/// bond returned. Rejected: the batch is released and the bond forfeited to the
+		/// worker's owner and the treasury. No votes: the batch is released and the bond
+		/// returned. After the period, members who did not vote lose reputation.
+		///
+		/// Origin: any signed account. Emits `DisputeUpheld`, `DisputeRejected`,
+		/// `DisputeInconclusive` or `DisputeMooted`, and `NonVoterPenalised`. Errors:
+		/// `NoDispute`, `VotingOpen`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::close_dispute())]
+		pub fn close_dispute(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_close_dispute(batch)
+		}
+	}
+}
