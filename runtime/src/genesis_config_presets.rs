@@ -4,12 +4,15 @@
 //! - `local_testnet`: Alice, Bob, Charlie and Dave validate; for a four-node network on
 //!   one machine (`scripts/local-net.sh`, `chain-specs/local*.json`).
 //!
-//! Both endow the well-known development accounts. Keys come from `sp-keyring`, so they are
+//! Both endow the well-known development accounts, and the treasury and ecosystem accounts
+//! with the existential deposit. Keys come from `sp-keyring`, so they are
 //! public knowledge: never use these presets for a network that holds value.
 
 use crate::{
-	currency::UNITS, AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, StakerStatus, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	configs::{EcosystemAccount, TreasuryAccount},
+	currency::{EXISTENTIAL_DEPOSIT, UNITS},
+	AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, StakerStatus, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
@@ -47,7 +50,17 @@ fn genesis(
 	let validator_count = u32::try_from(validators.len()).unwrap_or(u32::MAX);
 	let config = RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed.iter().cloned().map(|account| (account, ENDOWMENT)).collect(),
+			balances: endowed
+				.iter()
+				.cloned()
+				.map(|account| (account, ENDOWMENT))
+				// Settlement pays shares of any size into these two accounts, so they exist
+				// from the start.
+				.chain([
+					(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT),
+					(EcosystemAccount::get(), EXISTENTIAL_DEPOSIT),
+				])
+				.collect(),
 			..Default::default()
 		},
 		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG, ..Default::default() },

@@ -197,7 +197,8 @@ pub type Executive = frame_executive::Executive<
 >;
 
 // Pallet indices are grouped by purpose and never reused: 0-9 core, 10-19 tokens and
-// fees, 20-39 consensus and staking, 40-49 account tools, 90+ development only.
+// fees, 20-39 consensus and staking, 40-49 account tools, 50-69 the AIL2 inference market,
+// 90+ development only.
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
@@ -249,6 +250,18 @@ mod runtime {
 	#[runtime::pallet_index(42)]
 	pub type Proxy = pallet_proxy;
 
+	// AIL2: the inference market.
+	#[runtime::pallet_index(50)]
+	pub type Workers = pallet_workers;
+	#[runtime::pallet_index(51)]
+	pub type Models = pallet_models;
+	#[runtime::pallet_index(52)]
+	pub type Receipts = pallet_receipts;
+	#[runtime::pallet_index(53)]
+	pub type Challenges = pallet_challenges;
+	#[runtime::pallet_index(54)]
+	pub type Slashing = pallet_slashing;
+
 	#[runtime::pallet_index(90)]
 	pub type Sudo = pallet_sudo;
 }
@@ -265,5 +278,10 @@ mod benches {
 		[pallet_proxy, Proxy]
 		[pallet_sudo, Sudo]
 		[pallet_bags_list, VoterList]
+		[pallet_workers, Workers]
+		[pallet_models, Models]
+		[pallet_receipts, Receipts]
+		[pallet_challenges, Challenges]
+		[pallet_slashing, Slashing]
 	);
 }

@@ -4,20 +4,29 @@ mod authorship;
 mod babe;
 mod bags_list;
 mod balances;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
+mod challenges;
 mod grandpa;
+mod models;
 mod multisig;
 mod offences;
 mod proxy;
+mod receipts;
 mod session;
+mod slashing;
 mod staking;
 mod sudo;
 mod system;
 mod timestamp;
 mod transaction_payment;
 mod utility;
+mod workers;
 
 pub use bags_list::VOTER_BAG_THRESHOLDS;
+pub use challenges::CHAIN_ID;
 pub use proxy::ProxyType;
+pub use receipts::{EcosystemAccount, TreasuryAccount};
 pub use staking::{BondingDuration, SessionsPerEra};
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights, AVERAGE_ON_INITIALIZE_RATIO};
 

@@ -1,0 +1,159 @@
+//! Setup the AIL2 pallets' benchmarks need from the rest of the runtime: staked workers,
+//! an active model, funded payers and proposed batches, made through the real pallets.
+
+use crate::{
+	currency::UNITS, AccountId, Balance, Balances, Models, Receipts, Runtime, RuntimeOrigin,
+	Workers,
+};
+use ail2_primitives::{
+	billing::{BillingMode, PricingPolicy},
+	merkle::SumNode,
+	receipt::{PublicKey, SemVer},
+	Counter, ModelId,
+};
+use frame_benchmarking::account;
+use frame_support::{
+	traits::{fungible::Mutate, Get},
+	BoundedVec,
+};
+use pallet_models::{
+	Constraints, ContainerMetadata, GpuRequirement, ModelInspect, Qos, RevenueSplit, SecurityPolicy,
+};
+use pallet_workers::CudaVersion;
+use sp_runtime::Perbill;
+
+/// Implements every AIL2 pallet's `BenchmarkHelper`.
+pub struct Setup;
+
+const VERSION: SemVer = SemVer::new(1, 0, 0);
+
+fn stake() -> Balance {
+	super::workers::WorkerMinStake::get().saturating_mul(10)
+}
+
+fn worker(index: u32) -> (AccountId, PublicKey) {
+	let owner: AccountId = account("worker-owner", index, 0);
+	let hot: AccountId = account("worker", index, 0);
+	let key = Workers::benchmark_worker(&owner, &hot, stake()).unwrap_or([0; 33]);
+	(hot, key)
+}
+
+fn metadata() -> ContainerMetadata {
+	ContainerMetadata {
+		image_digest: [0x5a; 32],
+		gpu: GpuRequirement {
+			min_vram_mib: 16_384,
+			min_cuda: CudaVersion { major: 12, minor: 0 },
+			gpu_count: 1,
+		},
+		pricing: PricingPolicy {
+			mode: BillingMode::Hybrid,
+			token_base: 1_000_000,
+			per_1k_input_tokens: 2_000_000,
+			per_1k_output_tokens: 6_000_000,
+			time_base: 1_000_000,
+			per_gpu_second: 5_000_000,
+			min_fee: 1_000_000,
+			max_fee: UNITS,
+		},
+		compute_units_per_token: 1,
+		constraints: Constraints { allowed_regions: BoundedVec::new(), max_latency_ms: 5_000 },
+		revenue_split: RevenueSplit {
+			worker: Perbill::from_percent(70),
+			model_owner: Perbill::from_percent(20),
+			treasury: Perbill::from_percent(7),
+			ecosystem: Perbill::from_percent(3),
+		},
+		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 2_000 },
+		security: SecurityPolicy {
+			require_attestation: false,
+			allow_network: false,
+			spot_check_rate: Perbill::from_percent(1),
+		},
+	}
+}
+
+/// An active model at `VERSION`, registering it if none is billable yet.
+fn model() -> (ModelId, SemVer) {
+	let id = pallet_models::NextModelId::<Runtime>::get().saturating_sub(1);
+	if Models::is_billable(id, &VERSION) {
+		return (id, VERSION);
+	}
+	let developer: AccountId = account("model-developer", 0, 0);
+	Balances::set_balance(&developer, 1_000_000 * UNITS);
+	let id = pallet_models::NextModelId::<Runtime>::get();
+	let name = BoundedVec::truncate_from(b"bench-model".to_vec());
+	let origin = RuntimeOrigin::signed(developer);
+	let _ = Models::register_model(origin.clone(), name, VERSION, metadata());
+	let _ = Models::approve_model(RuntimeOrigin::root(), id);
+	let _ = Models::activate_model(origin, id);
+	(id, VERSION)
+}
+
+impl pallet_models::BenchmarkHelper for Setup {
+	fn fill_price_votes() {
+		let max: u32 = super::workers::MaxWorkers::get();
+		for i in 0..max {
+			let (hot, _) = worker(i);
+			let price = UNITS.saturating_add(Balance::from(i));
+			let _ = Workers::vote_price(RuntimeOrigin::signed(hot), price);
+		}
+	}
+}
+
+impl pallet_receipts::BenchmarkHelper<AccountId> for Setup {
+	fn active_worker_and_model() -> (AccountId, ModelId, SemVer) {
+		let (hot, _) = worker(0);
+		let (id, version) = model();
+		(hot, id, version)
+	}
+}
+
+impl pallet_slashing::BenchmarkHelper<AccountId> for Setup {
+	fn staked_worker(index: u32) -> AccountId {
+		worker(index).0
+	}
+}
+
+impl pallet_challenges::BenchmarkHelper<AccountId> for Setup {
+	fn worker(index: u32) -> (AccountId, PublicKey) {
+		worker(index)
+	}
+
+	fn model() -> (ModelId, SemVer) {
+		model()
+	}
+
+	fn payer(payer: &AccountId, gateway: PublicKey) {
+		Balances::set_balance(payer, 10_000_000 * UNITS);
+		let origin = RuntimeOrigin::signed(payer.clone());
+		let _ = Receipts::deposit(origin.clone(), 1_000_000 * UNITS);
+		let _ = Receipts::add_gateway_key(origin, gateway);
+	}
+
+	fn propose(
+		worker: &AccountId,
+		payer: &AccountId,
+		model: ModelId,
+		version: SemVer,
+		(first, last): (Counter, Counter),
+		root: SumNode,
+		count: u64,
+	) -> pallet_receipts::BatchId {
+		let id = pallet_receipts::NextBatchId::<Runtime>::get();
+		let _ = Receipts::propose_batch(
+			RuntimeOrigin::signed(worker.clone()),
+			payer.clone(),
+			model,
+			version,
+			first,
+			last,
+			root.hash,
+			root.sum,
+			count,
+			[0; 32],
+			BoundedVec::truncate_from(b"https://worker.example/batches/0".to_vec()),
+		);
+		id
+	}
+}

@@ -1,0 +1,27 @@
+use crate::{
+	currency::{MILLICENTS, UNITS},
+	Balance, Balances, Runtime, RuntimeHoldReason, Workers,
+};
+use frame_support::parameter_types;
+use frame_system::EnsureRoot;
+
+parameter_types! {
+	/// Held while a model is proposed or live: makes spam proposals costly.
+	pub const ModelDeposit: Balance = 100 * UNITS;
+	/// Unit-of-compute price before any worker votes.
+	pub const InitialUnitPrice: Balance = MILLICENTS;
+}
+
+impl pallet_models::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Governance (root until the Parameter Committee exists).
+	type ApproveOrigin = EnsureRoot<crate::AccountId>;
+	type PriceVotes = Workers;
+	type ModelDeposit = ModelDeposit;
+	type EpochLength = super::workers::PriceEpochLength;
+	type InitialUnitPrice = InitialUnitPrice;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = super::benchmarks::Setup;
+}

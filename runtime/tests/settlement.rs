@@ -1,0 +1,522 @@
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+//! Settlement through the real runtime: a worker, a model and a payer registered with the
+//! pallets' calls, a batch of 10,000 receipts built and signed with `ail2-primitives`,
+//! proposed, left through its challenge window and paid by the revenue split to the
+//! last unit; the same batch with each class of fraud voided with escrow returned, stake
+//! slashed by the formula and the bounty paid; replays rejected. Every pallet's invariants
+//! are checked after each scenario.
+
+use ail2_primitives::{
+	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
+	merkle::{self, MerkleSumTree, SumNode},
+	receipt::{signing::Keypair, Receipt, SemVer, SignedReceipt},
+};
+use ail2_runtime::{
+	configs::{EcosystemAccount, TreasuryAccount, CHAIN_ID},
+	currency::{CENTS, UNITS},
+	genesis_config_presets, AccountId, Balance, Balances, Challenges, Models, Receipts, Runtime,
+	RuntimeGenesisConfig, RuntimeOrigin, Slashing, System, Workers,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Inspect, Get},
+	BoundedVec,
+};
+use pallet_challenges::{FraudKind, FraudProof, LeafProof, NodeProof};
+use pallet_models::{
+	Constraints, ContainerMetadata, GpuRequirement, ModelInspect, Qos, RevenueSplit, SecurityPolicy,
+};
+use pallet_receipts::{BatchStatus, Batches};
+use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{BuildStorage, Perbill};
+use std::sync::OnceLock;
+
+const RECEIPTS: u64 = 10_000;
+const STAKE: Balance = 10_000 * UNITS;
+const ESCROW: Balance = 1_000 * UNITS;
+const VERSION: SemVer = SemVer::new(1, 0, 0);
+
+fn owner() -> AccountId {
+	Sr25519Keyring::Bob.to_account_id()
+}
+fn hot() -> AccountId {
+	Sr25519Keyring::Ferdie.to_account_id()
+}
+fn developer() -> AccountId {
+	Sr25519Keyring::Charlie.to_account_id()
+}
+fn payer() -> AccountId {
+	Sr25519Keyring::Dave.to_account_id()
+}
+fn challenger() -> AccountId {
+	Sr25519Keyring::Eve.to_account_id()
+}
+fn receipt_key() -> Keypair {
+	Keypair::from_secret(&[0x42; 32]).unwrap()
+}
+fn gateway_key() -> Keypair {
+	Keypair::from_secret(&[0x43; 32]).unwrap()
+}
+
+fn pricing() -> PricingPolicy {
+	PricingPolicy {
+		mode: BillingMode::Hybrid,
+		token_base: 2 * CENTS,
+		per_1k_input_tokens: CENTS,
+		per_1k_output_tokens: 3 * CENTS,
+		time_base: CENTS,
+		per_gpu_second: 2 * CENTS,
+		min_fee: CENTS,
+		max_fee: UNITS,
+	}
+}
+
+fn split() -> RevenueSplit {
+	RevenueSplit {
+		worker: Perbill::from_percent(70),
+		model_owner: Perbill::from_percent(20),
+		treasury: Perbill::from_percent(7),
+		ecosystem: Perbill::from_percent(3),
+	}
+}
+
+fn metadata() -> ContainerMetadata {
+	ContainerMetadata {
+		image_digest: [0x11; 32],
+		gpu: GpuRequirement {
+			min_vram_mib: 16_384,
+			min_cuda: CudaVersion { major: 12, minor: 0 },
+			gpu_count: 1,
+		},
+		pricing: pricing(),
+		compute_units_per_token: 1,
+		constraints: Constraints { allowed_regions: BoundedVec::new(), max_latency_ms: 3_000 },
+		revenue_split: split(),
+		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 2_000 },
+		security: SecurityPolicy {
+			require_attestation: false,
+			allow_network: false,
+			spot_check_rate: Perbill::from_percent(1),
+		},
+	}
+}
+
+fn signed(who: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+/// The development genesis plus a registered worker, an active model and a payer with
+/// escrow and a gateway key, all through the pallets' calls.
+fn setup() -> sp_io::TestExternalities {
+	let json = genesis_config_presets::get_preset(&PresetId::from(DEV_RUNTIME_PRESET)).unwrap();
+	let genesis: RuntimeGenesisConfig = serde_json::from_slice(&json).unwrap();
+	let mut ext: sp_io::TestExternalities = genesis.build_storage().unwrap().into();
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		let key = receipt_key();
+		let proof = key.sign(&Workers::receipt_key_proof_message(&owner(), &hot()));
+		assert_ok!(Workers::register(
+			signed(owner()),
+			hot(),
+			key.public(),
+			proof,
+			Capabilities {
+				gpu_model: BoundedVec::truncate_from(b"NVIDIA A100 80GB".to_vec()),
+				gpu_count: 1,
+				vram_mib: 81_920,
+				cuda: CudaVersion { major: 12, minor: 2 },
+				region: GeoPoint { lat_micro_deg: 48_856_613, lon_micro_deg: 2_352_222 },
+			},
+			BoundedVec::truncate_from(b"https://a100.example.org".to_vec()),
+			STAKE,
+		));
+		assert_ok!(Models::register_model(
+			signed(developer()),
+			BoundedVec::truncate_from(b"tiny-llama".to_vec()),
+			VERSION,
+			metadata(),
+		));
+		assert_ok!(Models::approve_model(RuntimeOrigin::root(), 0));
+		assert_ok!(Models::activate_model(signed(developer()), 0));
+		assert_ok!(Receipts::deposit(signed(payer()), ESCROW));
+		assert_ok!(Receipts::add_gateway_key(signed(payer()), gateway_key().public()));
+	});
+	ext
+}
+
+fn check_invariants() {
+	Receipts::do_try_state().unwrap();
+	Challenges::do_try_state().unwrap();
+	Slashing::do_try_state().unwrap();
+	Workers::do_try_state().unwrap();
+	Models::do_try_state().unwrap();
+}
+
+fn honest(counter: u64) -> Receipt {
+	let (policy, policy_hash) =
+		(pricing(), pallet_models::Pallet::<Runtime>::policy_hash(&pricing()));
+	let usage = Usage {
+		tokens_in: 200 + (counter % 1_800) as u32,
+		tokens_out: 50 + (counter % 400) as u32,
+		gpu_ms: 300 + counter % 2_000,
+	};
+	let price = receipt_price(&policy, &usage);
+	Receipt {
+		project_id: 7,
+		model_id: 0,
+		version: VERSION,
+		timestamp_ms: 1_790_000_000_000 + counter * 37,
+		tokens_in: usage.tokens_in,
+		tokens_out: usage.tokens_out,
+		gpu_ms: usage.gpu_ms,
+		bytes_in: 4 * u64::from(usage.tokens_in),
+		bytes_out: 4 * u64::from(usage.tokens_out),
+		price,
+		chain_id: CHAIN_ID,
+		route_id: ail2_primitives::keccak256(&(b"route", counter).encode_to_vec()),
+		counter,
+		node_pubkey: receipt_key().public(),
+		payer: payer().into(),
+		policy_hash,
+		max_price: price + CENTS,
+		expires_at_ms: 1_790_000_000_000 + counter * 37 + 60_000,
+	}
+}
+
+trait EncodeToVec {
+	fn encode_to_vec(&self) -> Vec<u8>;
+}
+impl<T: codec::Encode> EncodeToVec for T {
+	fn encode_to_vec(&self) -> Vec<u8> {
+		self.encode()
+	}
+}
+
+fn sign(receipt: Receipt) -> SignedReceipt {
+	let node_signature = receipt_key().sign(&receipt.message());
+	let gateway_signature = gateway_key().sign(&receipt.authorisation().message());
+	SignedReceipt { receipt, node_signature, gateway_signature }
+}
+
+/// The 10,000 honest receipts, signed once for all scenarios.
+fn honest_batch() -> &'static [SignedReceipt] {
+	static BATCH: OnceLock<Vec<SignedReceipt>> = OnceLock::new();
+	BATCH.get_or_init(|| (1..=RECEIPTS).map(|c| sign(honest(c))).collect())
+}
+
+struct Proposed {
+	id: u64,
+	tree: MerkleSumTree,
+	receipts: Vec<SignedReceipt>,
+}
+
+impl Proposed {
+	fn leaf(&self, index: u64) -> LeafProof {
+		LeafProof {
+			index,
+			receipt: self.receipts[index as usize].clone(),
+			siblings: BoundedVec::truncate_from(self.tree.proof(index).unwrap().siblings),
+		}
+	}
+}
+
+fn propose_root(root: SumNode, count: u64, first: u64, last: u64) -> u64 {
+	let id = pallet_receipts::NextBatchId::<Runtime>::get();
+	assert_ok!(Receipts::propose_batch(
+		signed(hot()),
+		payer(),
+		0,
+		VERSION,
+		first,
+		last,
+		root.hash,
+		root.sum,
+		count,
+		[0xcc; 32],
+		BoundedVec::truncate_from(b"https://a100.example.org/batches/1".to_vec()),
+	));
+	id
+}
+
+fn propose(receipts: Vec<SignedReceipt>) -> Proposed {
+	let tree = MerkleSumTree::from_receipts_parallel(&receipts).unwrap();
+	let id = propose_root(tree.root(), tree.leaves(), 1, RECEIPTS);
+	Proposed { id, tree, receipts }
+}
+
+fn past_window(id: u64) {
+	let until = Batches::<Runtime>::get(id).unwrap().challenge_until;
+	System::set_block_number(until + 1);
+}
+
+fn free(who: &AccountId) -> Balance {
+	Balances::balance(who)
+}
+
+#[test]
+fn ten_thousand_receipts_settle_by_the_revenue_split() {
+	setup().execute_with(|| {
+		let batch = propose(honest_batch().to_vec());
+		let total = batch.tree.root().sum;
+		assert_eq!(total, honest_batch().iter().map(|r| r.receipt.price).sum::<Balance>());
+		assert_eq!(Receipts::free_escrow(&payer()), ESCROW - total);
+		// §8.5: the window grows by one block per 1,000 receipts and per 10 AIL2.
+		let window = Batches::<Runtime>::get(batch.id).unwrap().challenge_until - 1;
+		let base: u32 = <Runtime as pallet_receipts::Config>::BaseWindow::get();
+		let extra = (RECEIPTS / 1_000) as u32 + (total / (10 * UNITS)) as u32;
+		assert_eq!(window, base + extra);
+
+		assert_noop!(
+			Receipts::settle_batch(signed(challenger()), batch.id),
+			pallet_receipts::Error::<Runtime>::ChallengeWindowOpen
+		);
+		let before =
+			[owner(), developer(), TreasuryAccount::get(), EcosystemAccount::get(), payer()]
+				.map(|a| free(&a));
+		past_window(batch.id);
+		assert_ok!(Receipts::settle_batch(signed(challenger()), batch.id));
+
+		let share = |p: u32| Perbill::from_percent(p).mul_floor(total);
+		let (owner_share, treasury_share, ecosystem_share) = (share(20), share(7), share(3));
+		let worker_share = total - owner_share - treasury_share - ecosystem_share;
+		let after =
+			[owner(), developer(), TreasuryAccount::get(), EcosystemAccount::get(), payer()]
+				.map(|a| free(&a));
+		assert_eq!(after[0] - before[0], worker_share);
+		assert_eq!(after[1] - before[1], owner_share);
+		assert_eq!(after[2] - before[2], treasury_share);
+		assert_eq!(after[3] - before[3], ecosystem_share);
+		assert_eq!(after[4], before[4], "the payer pays from escrow, not its free balance");
+		assert_eq!(
+			Balances::balance_on_hold(
+				&ail2_runtime::RuntimeHoldReason::Receipts(pallet_receipts::HoldReason::Escrow),
+				&payer()
+			),
+			ESCROW - total
+		);
+		assert_eq!(Batches::<Runtime>::get(batch.id).unwrap().status, BatchStatus::Paid);
+
+		// A replay of the same batch and an overlapping range are refused.
+		let root = batch.tree.root();
+		let replay = Receipts::propose_batch(
+			signed(hot()),
+			payer(),
+			0,
+			VERSION,
+			1,
+			RECEIPTS,
+			root.hash,
+			root.sum,
+			RECEIPTS,
+			[0xcc; 32],
+			BoundedVec::new(),
+		);
+		assert_eq!(replay, Err(pallet_receipts::Error::<Runtime>::CounterReused.into()));
+		let overlap = Receipts::propose_batch(
+			signed(hot()),
+			payer(),
+			0,
+			VERSION,
+			RECEIPTS,
+			RECEIPTS + 10,
+			root.hash,
+			1,
+			5,
+			[0xcc; 32],
+			BoundedVec::new(),
+		);
+		assert_eq!(overlap, Err(pallet_receipts::Error::<Runtime>::CounterReused.into()));
+		check_invariants();
+	});
+}
+
+/// Proposes the batch with receipt `bad` (1-based counter) tampered, proves it with
+/// `proof`, and checks void, escrow, slash and bounty.
+fn fraud_case(
+	bad: u64,
+	tamper: impl Fn(Receipt) -> SignedReceipt,
+	proof: impl Fn(&Proposed) -> FraudProof,
+	kind: FraudKind,
+	rate: Perbill,
+) {
+	setup().execute_with(|| {
+		let mut receipts = honest_batch().to_vec();
+		receipts[(bad - 1) as usize] = tamper(honest(bad));
+		let batch = propose(receipts);
+		let total = batch.tree.root().sum;
+		let (challenger_before, treasury_before) =
+			(free(&challenger()), free(&TreasuryAccount::get()));
+
+		assert_ok!(Challenges::challenge(signed(challenger()), batch.id, proof(&batch)));
+
+		let slashed = rate.mul_floor(STAKE);
+		let bounty = (slashed / 10).min(100 * UNITS).min(total);
+		assert_eq!(Batches::<Runtime>::get(batch.id).unwrap().status, BatchStatus::Voided);
+		assert_eq!(Receipts::free_escrow(&payer()), ESCROW, "escrow back in full");
+		assert_eq!(Workers::slashable_stake(&hot()), STAKE - slashed);
+		assert_eq!(free(&challenger()) - challenger_before, bounty);
+		assert_eq!(free(&TreasuryAccount::get()) - treasury_before, slashed - bounty);
+		assert!(System::events().iter().any(|r| r.event
+			== ail2_runtime::RuntimeEvent::Challenges(pallet_challenges::Event::FraudProven {
+				batch: batch.id,
+				kind,
+				challenger: challenger(),
+				worker: hot(),
+				slashed,
+				bounty,
+			})));
+		// Nothing is paid for a voided batch, and its range stays consumed.
+		past_window(batch.id);
+		assert!(Receipts::settle_batch(signed(challenger()), batch.id).is_err());
+		check_invariants();
+	});
+}
+
+#[test]
+fn a_forged_worker_signature_is_slashed_half() {
+	let impostor = Keypair::from_secret(&[0x66; 32]).unwrap();
+	fraud_case(
+		4_321,
+		|r| {
+			let mut s = sign(r);
+			s.node_signature = impostor.sign(&s.receipt.message());
+			s
+		},
+		|b| FraudProof::BadWorkerSignature(b.leaf(4_320)),
+		FraudKind::BadWorkerSignature,
+		Perbill::from_percent(50),
+	);
+}
+
+#[test]
+fn an_unauthorised_gateway_is_slashed_half() {
+	let rogue = Keypair::from_secret(&[0x67; 32]).unwrap();
+	fraud_case(
+		9_999,
+		|r| {
+			let node_signature = receipt_key().sign(&r.message());
+			let gateway_signature = rogue.sign(&r.authorisation().message());
+			SignedReceipt { receipt: r, node_signature, gateway_signature }
+		},
+		|b| FraudProof::BadAuthorisation(b.leaf(9_998)),
+		FraudKind::BadAuthorisation,
+		Perbill::from_percent(50),
+	);
+}
+
+#[test]
+fn an_overcharge_is_double_billing() {
+	fraud_case(
+		1,
+		|mut r| {
+			r.price += 1;
+			sign(r)
+		},
+		|b| FraudProof::WrongPrice(b.leaf(0)),
+		FraudKind::WrongPrice,
+		Perbill::from_percent(30),
+	);
+}
+
+#[test]
+fn a_repeated_counter_is_a_replay() {
+	fraud_case(
+		5_000,
+		|mut r| {
+			r.counter = 4_999;
+			sign(r)
+		},
+		|b| FraudProof::DuplicateCounter { first: b.leaf(4_998), second: b.leaf(4_999) },
+		FraudKind::DuplicateCounter,
+		Perbill::from_percent(50),
+	);
+}
+
+#[test]
+fn a_counter_beyond_the_range_is_a_replay() {
+	fraud_case(
+		RECEIPTS,
+		|mut r| {
+			r.counter = RECEIPTS + 1;
+			sign(r)
+		},
+		|b| FraudProof::CounterOutOfRange(b.leaf(RECEIPTS - 1)),
+		FraudKind::CounterOutOfRange,
+		Perbill::from_percent(50),
+	);
+}
+
+#[test]
+fn an_inflated_total_is_proven_by_one_inner_node() {
+	setup().execute_with(|| {
+		// The honest leaves, but node (1, 100) claims 5 AIL2 more than its children.
+		let mut levels: Vec<Vec<SumNode>> = vec![honest_batch().iter().map(merkle::leaf).collect()];
+		while levels.last().unwrap().len() > 1 {
+			let level = levels.len();
+			let above = levels
+				.last()
+				.unwrap()
+				.chunks(2)
+				.enumerate()
+				.map(|(i, pair)| match pair {
+					[l, r] => SumNode {
+						hash: merkle::node_hash(l, r),
+						sum: l.sum + r.sum + if (level, i) == (1, 100) { 5 * UNITS } else { 0 },
+					},
+					[single] => *single,
+					_ => unreachable!(),
+				})
+				.collect();
+			levels.push(above);
+		}
+		let root = levels.last().unwrap()[0];
+		let id = propose_root(root, RECEIPTS, 1, RECEIPTS);
+		// Siblings of node (1, 100) up to the root.
+		let mut siblings = Vec::new();
+		let mut index = 100usize;
+		for level in &levels[1..levels.len() - 1] {
+			if let Some(s) = level.get(index ^ 1) {
+				siblings.push(*s);
+			}
+			index /= 2;
+		}
+		let node = NodeProof {
+			level: 1,
+			index: 100,
+			left: levels[0][200],
+			right: levels[0][201],
+			claimed_sum: levels[1][100].sum,
+			siblings: BoundedVec::truncate_from(siblings),
+		};
+		let treasury_before = free(&TreasuryAccount::get());
+		assert_ok!(Challenges::challenge(
+			signed(challenger()),
+			id,
+			FraudProof::InconsistentNode(node)
+		));
+		assert_eq!(Batches::<Runtime>::get(id).unwrap().status, BatchStatus::Voided);
+		assert_eq!(Receipts::free_escrow(&payer()), ESCROW);
+		let slashed = STAKE / 2;
+		assert_eq!(Workers::slashable_stake(&hot()), STAKE - slashed);
+		assert_eq!(free(&TreasuryAccount::get()) - treasury_before, slashed - 100 * UNITS);
+		check_invariants();
+	});
+}
+
+#[test]
+fn the_model_prices_receipts_as_the_chain_checks_them() {
+	setup().execute_with(|| {
+		let (policy, hash) = Models::pricing(0, &VERSION).unwrap();
+		assert_eq!(policy, pricing());
+		assert_eq!(hash, honest(1).policy_hash);
+		assert!(Workers::is_active(&hot()));
+	});
+}
