@@ -18,6 +18,9 @@ if [ ${#PALLETS[@]} -eq 0 ]; then
   PALLETS=(pallet_workers pallet_models pallet_receipts pallet_challenges pallet_slashing)
 fi
 
+# frame-benchmarking-cli pulls in a test runtime whose WASM build cannot find itself in
+# our workspace; `benchmark pallet` does not use it.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 log "building ail2-node with runtime-benchmarks"
 (cd "$ROOT" && cargo build --locked --profile "$PROFILE" -p ail2-node --features runtime-benchmarks)
 BENCH_BIN="$CARGO_TARGET_DIR/$PROFILE/ail2-node-benchmarks"

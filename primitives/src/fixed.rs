@@ -36,7 +36,7 @@ pub fn exp_neg(x: FixedU128) -> FixedU128 {
 	let mut term = ONE;
 	for n in 1..=TAYLOR_TERMS {
 		// term = f^n / n!, always ≤ 1 so the product fits.
-		term = term.saturating_mul(f) / ONE / n;
+		term = (term.saturating_mul(f) / ONE).checked_div(n).unwrap_or(0);
 		if term == 0 {
 			break;
 		}

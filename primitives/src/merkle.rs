@@ -43,7 +43,7 @@ pub struct SumNode {
 
 /// The leaf of a signed receipt.
 pub fn leaf(receipt: &SignedReceipt) -> SumNode {
-	let mut bytes = Vec::with_capacity(1 + receipt.encoded_size());
+	let mut bytes = Vec::with_capacity(receipt.encoded_size().saturating_add(1));
 	bytes.push(LEAF_TAG);
 	receipt.encode_to(&mut bytes);
 	SumNode { hash: keccak256(&bytes), sum: receipt.receipt.price }

@@ -249,7 +249,12 @@ pub mod signing {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#[allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 pub(crate) mod tests {
 	use super::{signing::Keypair, *};
 

@@ -355,7 +355,7 @@ fn fraud_case(
 		let (challenger_before, treasury_before) =
 			(free(&challenger()), free(&TreasuryAccount::get()));
 
-		assert_ok!(Challenges::challenge(signed(challenger()), batch.id, proof(&batch)));
+		assert_ok!(Challenges::challenge(signed(challenger()), batch.id, Box::new(proof(&batch))));
 
 		let slashed = rate.mul_floor(STAKE);
 		let bounty = (slashed / 10).min(100 * UNITS).min(total);

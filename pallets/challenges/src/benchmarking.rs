@@ -10,7 +10,7 @@ use ail2_primitives::{
 	receipt::{PublicKey, Receipt, Signature, SignedReceipt},
 	Hash,
 };
-use alloc::{vec, vec::Vec};
+use alloc::{boxed::Box, vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{fungible::Mutate, Get},
@@ -174,7 +174,11 @@ mod benches {
 		let (id, leaf) = leaf_batch(&s, receipt, d);
 
 		#[extrinsic_call]
-		challenge(RawOrigin::Signed(challenger::<T>()), id, FraudProof::BadWorkerSignature(leaf));
+		challenge(
+			RawOrigin::Signed(challenger::<T>()),
+			id,
+			Box::new(FraudProof::BadWorkerSignature(leaf)),
+		);
 
 		assert_voided::<T>(id);
 	}
@@ -189,7 +193,11 @@ mod benches {
 		let (id, leaf) = leaf_batch(&s, s.signed(receipt), d);
 
 		#[extrinsic_call]
-		challenge(RawOrigin::Signed(challenger::<T>()), id, FraudProof::BadAuthorisation(leaf));
+		challenge(
+			RawOrigin::Signed(challenger::<T>()),
+			id,
+			Box::new(FraudProof::BadAuthorisation(leaf)),
+		);
 
 		assert_voided::<T>(id);
 	}
@@ -202,7 +210,7 @@ mod benches {
 		let (id, leaf) = leaf_batch(&s, s.signed(receipt), d);
 
 		#[extrinsic_call]
-		challenge(RawOrigin::Signed(challenger::<T>()), id, FraudProof::WrongPrice(leaf));
+		challenge(RawOrigin::Signed(challenger::<T>()), id, Box::new(FraudProof::WrongPrice(leaf)));
 
 		assert_voided::<T>(id);
 	}
@@ -227,7 +235,7 @@ mod benches {
 		};
 
 		#[extrinsic_call]
-		challenge(RawOrigin::Signed(challenger::<T>()), id, proof);
+		challenge(RawOrigin::Signed(challenger::<T>()), id, Box::new(proof));
 
 		assert_voided::<T>(id);
 	}
@@ -238,7 +246,11 @@ mod benches {
 		let (id, leaf) = leaf_batch(&s, s.signed(s.receipt(0)), d);
 
 		#[extrinsic_call]
-		challenge(RawOrigin::Signed(challenger::<T>()), id, FraudProof::CounterOutOfRange(leaf));
+		challenge(
+			RawOrigin::Signed(challenger::<T>()),
+			id,
+			Box::new(FraudProof::CounterOutOfRange(leaf)),
+		);
 
 		assert_voided::<T>(id);
 	}
@@ -256,7 +268,11 @@ mod benches {
 			NodeProof { level: 1, index: 0, left, right, claimed_sum: 31, siblings: path(above) };
 
 		#[extrinsic_call]
-		challenge(RawOrigin::Signed(challenger::<T>()), id, FraudProof::InconsistentNode(proof));
+		challenge(
+			RawOrigin::Signed(challenger::<T>()),
+			id,
+			Box::new(FraudProof::InconsistentNode(proof)),
+		);
 
 		assert_voided::<T>(id);
 	}

@@ -25,7 +25,7 @@ pub fn draw<AccountId: Clone>(
 		let digest = keccak256(&(seed, i).encode());
 		let mut low = [0u8; 16];
 		low.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
-		let mut point = u128::from_le_bytes(low) % total;
+		let mut point = u128::from_le_bytes(low).checked_rem(total).unwrap_or(0);
 		let mut chosen = candidates.len().saturating_sub(1);
 		for (position, (_, stake)) in candidates.iter().enumerate() {
 			if point < *stake {

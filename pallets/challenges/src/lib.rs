@@ -45,6 +45,9 @@ pub trait BenchmarkHelper<AccountId> {
 	) -> pallet_receipts::BatchId;
 }
 
+// FRAME's expansion of the storage and error declarations calls `expect`; the logic of
+// this pallet lives outside the module, under the workspace lints.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -247,7 +250,8 @@ pub mod pallet {
 		/// payer's escrow), the proposer punished through pallet-slashing, and the
 		/// challenger paid a bounty capped by the batch's total. Verification is O(log n):
 		/// one Merkle-sum path (two for a duplicate counter) and at most two signature
-		/// recoveries. A proven fraud costs the challenger no fee.
+		/// recoveries. A proven fraud costs the challenger no fee. (The proof is boxed so that
+		/// its size does not enlarge every call of the runtime.)
 		///
 		/// Origin: any signed account. Emits `FraudProven`. Errors: `BatchNotOpen`,
 		/// `NotInBatch`, `NoFraud`, `NotNeighbours`, `NotAnInnerNode`, `UnknownPricing`.
@@ -256,10 +260,10 @@ pub mod pallet {
 		pub fn challenge(
 			origin: OriginFor<T>,
 			batch: BatchId,
-			proof: FraudProof,
+			proof: alloc::boxed::Box<FraudProof>,
 		) -> DispatchResultWithPostInfo {
 			let challenger = ensure_signed(origin)?;
-			Self::do_challenge(challenger, batch, proof)?;
+			Self::do_challenge(challenger, batch, *proof)?;
 			Ok(Pays::No.into())
 		}
 

@@ -144,7 +144,7 @@ fn challenge(
 	id: u64,
 	proof: FraudProof,
 ) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
-	Challenges::challenge(RuntimeOrigin::signed(CHALLENGER), id, proof)
+	Challenges::challenge(RuntimeOrigin::signed(CHALLENGER), id, Box::new(proof))
 }
 
 /// Checks the consequences of a proven fraud: batch void, reserve back, stake slashed at
@@ -271,7 +271,7 @@ mod fraud_proofs {
 				Challenges::challenge(
 					RuntimeOrigin::none(),
 					b.id,
-					FraudProof::WrongPrice(b.leaf(0))
+					Box::new(FraudProof::WrongPrice(b.leaf(0)))
 				),
 				DispatchError::BadOrigin
 			);

@@ -1,6 +1,8 @@
 //! A runtime with System, Balances and Models; worker price votes come from a table the
 //! tests fill.
 
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
 use crate as pallet_models;
 use crate::*;
 use ail2_primitives::{

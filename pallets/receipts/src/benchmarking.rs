@@ -13,7 +13,8 @@ const SEED: u32 = 0;
 
 fn payer<T: Config>() -> T::AccountId {
 	let who: T::AccountId = account("payer", 0, SEED);
-	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	let quarter = BalanceOf::<T>::max_value().checked_div(&4u32.into()).unwrap_or_default();
+	T::Currency::set_balance(&who, quarter);
 	who
 }
 

@@ -1,5 +1,7 @@
 //! A runtime with System, Balances, Workers and Slashing for the unit tests.
 
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
 use crate as pallet_slashing;
 use ail2_primitives::receipt::signing::Keypair;
 use frame_support::{

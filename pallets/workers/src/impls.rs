@@ -141,7 +141,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut info = Self::owned(&owner, &worker)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let (matured, pending): (Vec<UnbondingChunk<BalanceOf<T>, BlockNumberFor<T>>>, Vec<_>) =
+		let (matured, pending): (Vec<UnbondingChunkOf<T>>, Vec<_>) =
 			info.unbonding.iter().copied().partition(|c| c.unlock_at <= now);
 		ensure!(!matured.is_empty(), Error::<T>::NothingToWithdraw);
 		let amount =

@@ -23,6 +23,9 @@ pub use traits::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+// FRAME's expansion of the storage and error declarations calls `expect`; the logic of
+// this pallet lives outside the module, under the workspace lints.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -40,6 +43,7 @@ pub mod pallet {
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 	/// A registry entry.
+	pub type UnbondingChunkOf<T> = UnbondingChunk<BalanceOf<T>, BlockNumberFor<T>>;
 	pub type WorkerOf<T> =
 		WorkerInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 

@@ -1,5 +1,7 @@
 //! A runtime with System, Balances and Workers for the unit tests.
 
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
 use crate as pallet_workers;
 use crate::*;
 use ail2_primitives::receipt::signing::Keypair;
