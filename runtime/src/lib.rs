@@ -21,6 +21,7 @@ extern crate alloc;
 
 pub mod apis;
 pub mod configs;
+pub mod weights;
 pub mod genesis_config_presets;
 
 use alloc::vec::Vec;

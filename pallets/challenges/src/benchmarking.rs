@@ -279,7 +279,9 @@ mod benches {
 
 	/// `c` active workers to draw the committee from.
 	#[benchmark]
-	fn open_dispute(c: Linear<2, { T::MaxCandidates::get().saturating_sub(1) }>) {
+	fn open_dispute(
+		c: Linear<{ T::MinCommitteeSize::get() }, { T::MaxCandidates::get().saturating_sub(1) }>,
+	) {
 		let s = Setup::<T>::new();
 		for i in 0..c {
 			T::BenchmarkHelper::worker(i.saturating_add(1));

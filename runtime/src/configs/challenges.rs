@@ -48,7 +48,7 @@ impl pallet_challenges::Config for Runtime {
 	type NonVoterPenalty = NonVoterPenalty;
 	type DefendantShare = DefendantShare;
 	type TreasuryAccount = super::receipts::TreasuryAccount;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_challenges::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;
 }

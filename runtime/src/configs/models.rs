@@ -21,7 +21,7 @@ impl pallet_models::Config for Runtime {
 	type ModelDeposit = ModelDeposit;
 	type EpochLength = super::workers::PriceEpochLength;
 	type InitialUnitPrice = InitialUnitPrice;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_models::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;
 }

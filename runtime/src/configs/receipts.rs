@@ -52,7 +52,7 @@ impl pallet_receipts::Config for Runtime {
 	type WithdrawalDelay = WithdrawalDelay;
 	type MaxGatewayKeys = ConstU32<16>;
 	type GatewayRevocationDelay = GatewayRevocationDelay;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_receipts::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;
 }

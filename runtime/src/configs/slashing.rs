@@ -38,7 +38,7 @@ impl pallet_slashing::Config for Runtime {
 	type ReputationLoss = ReputationLoss;
 	type BountyShare = BountyShare;
 	type MaxBounty = MaxBounty;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_slashing::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;
 }

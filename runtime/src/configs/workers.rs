@@ -35,5 +35,5 @@ impl pallet_workers::Config for Runtime {
 	type MaxWorkersPerOwner = ConstU32<64>;
 	type MaxWorkers = MaxWorkers;
 	type InitialReputation = InitialReputation;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_workers::WeightInfo<Runtime>;
 }
