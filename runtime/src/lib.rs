@@ -21,8 +21,8 @@ extern crate alloc;
 
 pub mod apis;
 pub mod configs;
-pub mod weights;
 pub mod genesis_config_presets;
+pub mod weights;
 
 use alloc::vec::Vec;
 use sp_runtime::{

@@ -25,7 +25,7 @@ use ail2_runtime::{
 };
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Get},
+	traits::fungible::{Inspect, InspectHold},
 	BoundedVec,
 };
 use pallet_challenges::{FraudKind, FraudProof, LeafProof, NodeProof};
@@ -500,7 +500,7 @@ fn an_inflated_total_is_proven_by_one_inner_node() {
 		assert_ok!(Challenges::challenge(
 			signed(challenger()),
 			id,
-			FraudProof::InconsistentNode(node)
+			Box::new(FraudProof::InconsistentNode(node))
 		));
 		assert_eq!(Batches::<Runtime>::get(id).unwrap().status, BatchStatus::Voided);
 		assert_eq!(Receipts::free_escrow(&payer()), ESCROW);
