@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, keccakAsU8a, secp256k1PairFromSeed, secp256k1Sign } from '@polkadot/util-crypto';
-import { bnToU8a, u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
+import { bnToU8a, compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { Node } from './lib/node.mjs';
 import { UNITS, dispatchErrorName, freeBalance, sendAndFinalize } from './lib/chain.mjs';
 
@@ -82,7 +82,7 @@ describe('settlement on ail2-node --dev', () => {
     const { Bob: owner, Ferdie: hot, Charlie: developer, Dave: payer, Eve: watcher, Alice: sudo } = k;
 
     // The worker proves it holds its receipt key: keccak256(SCALE(("ail2/receipt-key", owner, hot))).
-    const proofMessage = u8aConcat(api.createType('Bytes', stringToU8a('ail2/receipt-key')).toU8a(), owner.publicKey, hot.publicKey);
+    const proofMessage = u8aConcat(compactAddLength(stringToU8a('ail2/receipt-key')), owner.publicKey, hot.publicKey);
     const proof = secp256k1Sign(proofMessage, receiptKey, 'keccak');
     const modelId = (await api.query.models.nextModelId()).toNumber();
     await Promise.all([
