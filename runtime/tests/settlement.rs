@@ -23,6 +23,7 @@ use ail2_runtime::{
 	genesis_config_presets, AccountId, Balance, Balances, Challenges, Models, Receipts, Runtime,
 	RuntimeGenesisConfig, RuntimeOrigin, Slashing, System, Workers,
 };
+use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
@@ -181,22 +182,13 @@ fn honest(counter: u64) -> Receipt {
 		bytes_out: 4 * u64::from(usage.tokens_out),
 		price,
 		chain_id: CHAIN_ID,
-		route_id: ail2_primitives::keccak256(&(b"route", counter).encode_to_vec()),
+		route_id: ail2_primitives::keccak256(&(b"route", counter).encode()),
 		counter,
 		node_pubkey: receipt_key().public(),
 		payer: payer().into(),
 		policy_hash,
 		max_price: price + CENTS,
 		expires_at_ms: 1_790_000_000_000 + counter * 37 + 60_000,
-	}
-}
-
-trait EncodeToVec {
-	fn encode_to_vec(&self) -> Vec<u8>;
-}
-impl<T: codec::Encode> EncodeToVec for T {
-	fn encode_to_vec(&self) -> Vec<u8> {
-		self.encode()
 	}
 }
 

@@ -37,15 +37,13 @@ pub fn account_bytes<AccountId: Encode>(who: &AccountId) -> AccountBytes {
 	bytes
 }
 
-type BatchFor<T> = BatchOf<T>;
-
 impl<T: Config> Pallet<T> {
 	fn hold_reason() -> T::RuntimeHoldReason {
 		HoldReason::DisputeBond.into()
 	}
 
 	/// A batch a fraud proof may still void: in its window, or frozen by a dispute.
-	fn challengeable(id: BatchId) -> Result<BatchFor<T>, Error<T>> {
+	fn challengeable(id: BatchId) -> Result<BatchOf<T>, Error<T>> {
 		T::Batches::open_batch(id)
 			.or_else(|| {
 				T::Batches::unsettled_batch(id).filter(|b| b.status == BatchStatus::Disputed)
@@ -53,14 +51,14 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::BatchNotOpen)
 	}
 
-	fn included(batch: &BatchFor<T>, proof: &LeafProof) -> Result<(), Error<T>> {
+	fn included(batch: &BatchOf<T>, proof: &LeafProof) -> Result<(), Error<T>> {
 		let leaf = merkle::leaf(&proof.receipt);
 		merkle::verify_inclusion(&batch.root, batch.count, proof.index, &leaf, &proof.siblings)
 			.map_err(|_| Error::<T>::NotInBatch)
 	}
 
 	/// Checks `proof` against `batch`: `Ok` only if it shows a fraud.
-	pub fn verify(batch: &BatchFor<T>, proof: &FraudProof) -> Result<(), Error<T>> {
+	pub fn verify(batch: &BatchOf<T>, proof: &FraudProof) -> Result<(), Error<T>> {
 		let fraud = match proof {
 			FraudProof::BadWorkerSignature(leaf) => {
 				Self::included(batch, leaf)?;
@@ -130,7 +128,7 @@ impl<T: Config> Pallet<T> {
 	/// Reports a violation; if punishing fails (the worker left the registry), the batch
 	/// is still voided and nothing of the failed punishment remains.
 	fn punish(
-		batch: &BatchFor<T>,
+		batch: &BatchOf<T>,
 		violation: pallet_slashing::Violation,
 		reporter: &T::AccountId,
 	) -> SlashOutcome<BalanceOf<T>> {
@@ -186,7 +184,7 @@ impl<T: Config> Pallet<T> {
 	/// Draws the committee for a dispute over `batch`; returns it and how many candidates
 	/// were considered.
 	fn draw_committee(
-		batch: &BatchFor<T>,
+		batch: &BatchOf<T>,
 		id: BatchId,
 		challenger: &T::AccountId,
 	) -> (Vec<T::AccountId>, u32) {
@@ -324,7 +322,7 @@ impl<T: Config> Pallet<T> {
 	/// the treasury.
 	fn forfeit_bond(
 		dispute: &DisputeOf<T>,
-		batch: &BatchFor<T>,
+		batch: &BatchOf<T>,
 	) -> Result<(BalanceOf<T>, BalanceOf<T>), DispatchError> {
 		let to_defendant = T::DefendantShare::get().mul_floor(dispute.bond);
 		let to_treasury = dispute.bond.saturating_sub(to_defendant);
