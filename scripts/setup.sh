@@ -34,4 +34,10 @@ toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
 rustup toolchain list | grep -q "^${toolchain}" || rustup toolchain install "$toolchain" --profile minimal
 rustup target list --toolchain "$toolchain" --installed | grep -q '^wasm32v1-none$' || rustup target add --toolchain "$toolchain" wasm32v1-none
 rustup component list --toolchain "$toolchain" --installed | grep -q '^rust-src' || rustup component add --toolchain "$toolchain" rust-src
+# The worker's model tests compare burn against an independent NumPy forward pass.
+if ! python3 -c 'import numpy, safetensors' >/dev/null 2>&1; then
+  log "installing the NumPy reference's Python packages"
+  python3 -m pip install --quiet --disable-pip-version-check -r worker/model/reference/requirements.txt \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages -r worker/model/reference/requirements.txt
+fi
 log "ok"

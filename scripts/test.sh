@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: set up, build and run every AIL2 test:
-#   1. Rust tests of the whole workspace (runtime, pallets, primitives, node),
+#   1. Rust tests of both workspaces: the chain (runtime, pallets, primitives, node) and the
+#      worker (model against the NumPy reference, receipts, HTTP API),
 #   2. the chain-spec check (chain-specs/ matches what the presets generate),
 #   3. end-to-end tests against real ail2-node processes (dev chain; 4-validator network).
 set -euo pipefail
@@ -11,6 +12,8 @@ build_node
 
 log "cargo test (workspace, $PROFILE)"
 (cd "$ROOT" && cargo test --locked --profile "$PROFILE" --workspace)
+log "cargo test (worker workspace, $PROFILE)"
+(cd "$ROOT/worker" && cargo test --locked --profile "$PROFILE" --workspace)
 
 log "chain specs are up to date"
 "$ROOT/scripts/chain-specs.sh" --check
