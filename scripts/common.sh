@@ -7,6 +7,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ail2/target}"
 # One profile for everything: the node, the tests, CI.
 PROFILE=release
+# The development and test node shortens epochs and challenge windows (`fast-runtime`), so
+# a dev chain pays a worker within a minute and end-to-end tests see settlement. Production
+# nodes are built without it: `cargo build --profile production -p ail2-node`.
+NODE_FEATURES="ail2-node/fast-runtime"
 NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/ail2-node"
 # The runtime's WASM build looks for Cargo.lock above its target directory, which lives
 # outside the clone; point it at the workspace so it builds the locked versions.
@@ -18,7 +22,7 @@ log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 # Builds the node. Tests, dev.sh and CI all go through this, so they share artifacts.
 build_node() {
   log "building ail2-node ($PROFILE) into $CARGO_TARGET_DIR"
-  (cd "$ROOT" && cargo build --locked --profile "$PROFILE" -p ail2-node)
+  (cd "$ROOT" && cargo build --locked --profile "$PROFILE" -p ail2-node --features "$NODE_FEATURES")
 }
 
 # Installs the end-to-end test dependencies (@polkadot/api) from package-lock.json.

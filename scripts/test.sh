@@ -11,7 +11,7 @@ source "$(dirname "$0")/common.sh"
 build_node
 
 log "cargo test (workspace, $PROFILE)"
-(cd "$ROOT" && cargo test --locked --profile "$PROFILE" --workspace)
+(cd "$ROOT" && cargo test --locked --profile "$PROFILE" --workspace --features "$NODE_FEATURES")
 log "cargo test (worker workspace, $PROFILE)"
 (cd "$ROOT/worker" && cargo test --locked --profile "$PROFILE" --workspace)
 

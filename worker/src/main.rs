@@ -1,1 +1,407 @@
-fn main() {}
+//! `ail2-worker`: the AIL2 miner's process.
+
+use std::{
+	net::SocketAddr,
+	path::{Path, PathBuf},
+	str::FromStr,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+use ail2_chain::{ChainClient, Registration};
+use ail2_model::{
+	default_device,
+	random::{write_random_model, RandomModelSpec},
+	TextModel,
+};
+use ail2_primitives::{
+	keccak256,
+	receipt::{Receipt, SemVer, SignedReceipt},
+};
+use ail2_worker::{
+	batcher::{BatchPolicy, Batcher},
+	keys::WorkerKeys,
+	serve::{self, auth::ChainGatewayKeys, metrics::Metrics, AppState, Limits, ServedModel},
+	shutdown::Shutdown,
+	store::{ReceiptLog, Store},
+};
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use codec::Encode;
+use subxt_signer::{sr25519, SecretUri};
+
+#[derive(Parser)]
+#[command(name = "ail2-worker", version, about = "AIL2 miner: serve models, get paid from receipts")]
+struct Cli {
+	#[command(flatten)]
+	common: Common,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+	/// Where the key file and the receipt store live.
+	#[arg(long, env = "AIL2_DATA_DIR", default_value = "./ail2-worker-data", global = true)]
+	data_dir: PathBuf,
+	/// WebSocket RPC of an AIL2 node.
+	#[arg(long, env = "AIL2_CHAIN_URL", default_value = "ws://127.0.0.1:9944", global = true)]
+	chain_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Create or show the worker's keys.
+	Keys {
+		#[command(subcommand)]
+		action: KeysAction,
+	},
+	/// Write a random-weight model folder (config, safetensors, tokenizer) for tests and dev.
+	InitModel {
+		#[arg(long, default_value = "tiny")]
+		preset: String,
+		#[arg(long, default_value_t = 42)]
+		seed: u64,
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Register this worker on chain (signed by the owner account); does nothing if the hot
+	/// key is already registered with this receipt key.
+	Register(RegisterArgs),
+	/// Serve a model over the OpenAI-compatible API, sign receipts, batch and settle them.
+	Serve(ServeArgs),
+	/// Measure receipts signed and persisted per second, and batch build time.
+	BenchReceipts {
+		#[arg(long, default_value_t = 100_000)]
+		count: u64,
+	},
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+	/// Generate a key file (refuses to overwrite one).
+	Generate {
+		/// Use this secret URI as the hot key instead of a random one (dev chains: `//Ferdie`).
+		#[arg(long)]
+		hot_uri: Option<String>,
+	},
+	/// Print the public keys.
+	Inspect,
+}
+
+#[derive(Args)]
+struct RegisterArgs {
+	/// The owner (cold) account's secret URI; it pays the stake.
+	#[arg(long, env = "AIL2_OWNER_URI")]
+	owner_uri: String,
+	/// Stake in the smallest unit.
+	#[arg(long, env = "AIL2_STAKE")]
+	stake: u128,
+	/// The public URL clients and gateways reach this worker at.
+	#[arg(long, env = "AIL2_ENDPOINT")]
+	endpoint: String,
+	#[arg(long, default_value = "cpu")]
+	gpu_model: String,
+	#[arg(long, default_value_t = 1)]
+	gpu_count: u8,
+	#[arg(long, default_value_t = 16_384)]
+	vram_mib: u32,
+	/// CUDA version as `major.minor`.
+	#[arg(long, default_value = "12.0")]
+	cuda: String,
+	#[arg(long, default_value_t = 0)]
+	lat_micro_deg: i32,
+	#[arg(long, default_value_t = 0)]
+	lon_micro_deg: i32,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+	/// A Hugging Face model folder: config.json, model.safetensors, tokenizer.json.
+	#[arg(long, env = "AIL2_MODEL_DIR")]
+	model_dir: PathBuf,
+	/// The on-chain model id this worker serves.
+	#[arg(long, env = "AIL2_MODEL_ID")]
+	model_id: u32,
+	/// The model version, `major.minor.patch`.
+	#[arg(long, env = "AIL2_MODEL_VERSION", default_value = "1.0.0")]
+	model_version: String,
+	/// The name clients put in `model`.
+	#[arg(long, env = "AIL2_MODEL_NAME")]
+	model_name: String,
+	#[arg(long, env = "AIL2_PROJECT_ID", default_value_t = 0)]
+	project_id: u32,
+	#[arg(long, env = "AIL2_LISTEN", default_value = "127.0.0.1:8080")]
+	listen: SocketAddr,
+	/// Base URL of this worker as others reach it (leaf files are served under it).
+	#[arg(long, env = "AIL2_PUBLIC_URL")]
+	public_url: Option<String>,
+	#[command(flatten)]
+	limits: LimitArgs,
+	#[command(flatten)]
+	batching: BatchArgs,
+}
+
+#[derive(Args)]
+struct LimitArgs {
+	/// Generations running at once.
+	#[arg(long, env = "AIL2_CONCURRENCY", default_value_t = 2)]
+	concurrency: usize,
+	/// Requests allowed to wait; beyond that the worker answers 429.
+	#[arg(long, env = "AIL2_QUEUE", default_value_t = 32)]
+	queue: usize,
+	#[arg(long, env = "AIL2_MAX_PROMPT_TOKENS", default_value_t = 4096)]
+	max_prompt_tokens: usize,
+	#[arg(long, env = "AIL2_DEFAULT_MAX_TOKENS", default_value_t = 128)]
+	default_max_tokens: u32,
+}
+
+#[derive(Args)]
+struct BatchArgs {
+	#[arg(long, env = "AIL2_BATCH_MAX_RECEIPTS", default_value_t = 10_000)]
+	batch_max_receipts: usize,
+	#[arg(long, env = "AIL2_BATCH_MAX_AGE_SECS", default_value_t = 600)]
+	batch_max_age_secs: u64,
+}
+
+fn parse_version(text: &str) -> anyhow::Result<SemVer> {
+	let parts: Vec<u16> =
+		text.split('.').map(str::parse).collect::<Result<_, _>>().context("version must be major.minor.patch")?;
+	match parts.as_slice() {
+		[major, minor, patch] => Ok(SemVer { major: *major, minor: *minor, patch: *patch }),
+		_ => bail!("version must be major.minor.patch"),
+	}
+}
+
+fn key_file(common: &Common) -> PathBuf {
+	common.data_dir.join("keys.json")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+		)
+		.init();
+	let cli = Cli::parse();
+	match cli.command {
+		Command::Keys { action: KeysAction::Generate { hot_uri } } => {
+			let keys = WorkerKeys::generate(&key_file(&cli.common), hot_uri.as_deref())?;
+			print_keys(&keys);
+		},
+		Command::Keys { action: KeysAction::Inspect } => print_keys(&WorkerKeys::load(&key_file(&cli.common))?),
+		Command::InitModel { preset, seed, out } => {
+			let spec = RandomModelSpec::preset(&preset).ok_or_else(|| anyhow!("presets: tiny, 100m"))?;
+			let config = write_random_model(&out, &spec, seed)?;
+			println!(
+				"wrote {} ({} parameters, vocabulary {})",
+				out.display(),
+				config.parameter_count(),
+				config.vocab_size
+			);
+		},
+		Command::Register(args) => register(&cli.common, args).await?,
+		Command::Serve(args) => run_serve(&cli.common, args).await?,
+		Command::BenchReceipts { count } => bench_receipts(&cli.common.data_dir, count).await?,
+	}
+	Ok(())
+}
+
+fn print_keys(keys: &WorkerKeys) {
+	println!("hot key (account):  0x{}", hex::encode(keys.hot_account()));
+	println!("receipt key:        0x{}", hex::encode(keys.receipt.public()));
+}
+
+async fn register(common: &Common, args: RegisterArgs) -> anyhow::Result<()> {
+	let keys = WorkerKeys::load(&key_file(common))?;
+	let uri = SecretUri::from_str(&args.owner_uri).map_err(|e| anyhow!("owner URI: {e}"))?;
+	let owner = sr25519::Keypair::from_uri(&uri).map_err(|e| anyhow!("owner URI: {e}"))?;
+	let owner_account = owner.public_key().0;
+	let chain = ChainClient::connect(&common.chain_url, owner).await?;
+
+	match chain.worker_receipt_key(keys.hot_account()).await? {
+		Some(key) if key == keys.receipt.public() => {
+			tracing::info!("already registered with this receipt key");
+			return Ok(());
+		},
+		Some(_) => bail!("the hot key is registered with another receipt key"),
+		None => {},
+	}
+	let (major, minor) = args.cuda.split_once('.').ok_or_else(|| anyhow!("--cuda is major.minor"))?;
+	// Proof of possession: the receipt key signs keccak256(SCALE((tag, owner, hot))).
+	let message = keccak256(&(b"ail2/receipt-key".as_slice(), owner_account, keys.hot_account()).encode());
+	let registration = Registration {
+		hot_key: keys.hot_account(),
+		receipt_key: keys.receipt.public(),
+		receipt_key_proof: keys.receipt.sign(&message),
+		gpu_model: args.gpu_model,
+		gpu_count: args.gpu_count,
+		vram_mib: args.vram_mib,
+		cuda: (major.parse()?, minor.parse()?),
+		lat_micro_deg: args.lat_micro_deg,
+		lon_micro_deg: args.lon_micro_deg,
+		endpoint: args.endpoint,
+		stake: args.stake,
+	};
+	ChainClient::register_worker(&chain, &registration).await?;
+	tracing::info!(hot = %hex::encode(keys.hot_account()), "registered");
+	Ok(())
+}
+
+async fn run_serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
+	let keys = WorkerKeys::load(&key_file(common))?;
+	let version = parse_version(&args.model_version)?;
+	let chain = Arc::new(ChainClient::connect(&common.chain_url, keys.hot.clone()).await?);
+	match chain.worker_receipt_key(keys.hot_account()).await? {
+		Some(key) if key == keys.receipt.public() => {},
+		Some(_) => bail!("the chain knows this hot key with another receipt key"),
+		None => bail!("this worker is not registered; run `ail2-worker register` first"),
+	}
+	let pricing = chain
+		.model_pricing(args.model_id, version)
+		.await?
+		.ok_or_else(|| anyhow!("model {} version {} is not on chain", args.model_id, args.model_version))?;
+	if !pricing.billable {
+		tracing::warn!("the model is not active on chain; its receipts cannot be proposed yet");
+	}
+	let chain_id = chain.chain_id().await?;
+
+	let started = Instant::now();
+	let model_dir = args.model_dir.clone();
+	let model = tokio::task::spawn_blocking(move || TextModel::load(&model_dir, &default_device())).await??;
+	tracing::info!(
+		dir = %args.model_dir.display(),
+		parameters = model.config.parameter_count(),
+		backend = ail2_model::backend_name(),
+		seconds = started.elapsed().as_secs_f64(),
+		"model loaded"
+	);
+
+	std::fs::create_dir_all(&common.data_dir)?;
+	let store = Arc::new(Store::open(&common.data_dir.join("receipts.redb"))?);
+	let log = ReceiptLog::start(store.clone(), 1024);
+	let metrics = Arc::new(Metrics::new());
+	let served = Arc::new(ServedModel {
+		model,
+		name: args.model_name,
+		model_id: args.model_id,
+		version,
+		project_id: args.project_id,
+		policy: pricing.policy,
+		policy_hash: pricing.policy_hash,
+		chain_id,
+	});
+	let limits = Limits {
+		concurrency: args.limits.concurrency,
+		queue: args.limits.queue,
+		max_prompt_tokens: args.limits.max_prompt_tokens,
+		default_max_tokens: args.limits.default_max_tokens,
+		..Limits::default()
+	};
+	let state = Arc::new(AppState::new(
+		served,
+		keys.receipt.clone(),
+		ChainGatewayKeys::new(chain.clone(), Duration::from_secs(30)),
+		store.clone(),
+		log,
+		metrics.clone(),
+		limits,
+	));
+
+	let (_fire, shutdown) = Shutdown::on_signals();
+	let public_url = args.public_url.unwrap_or_else(|| format!("http://{}", args.listen));
+	let batcher = Batcher {
+		store,
+		chain,
+		policy: BatchPolicy {
+			max_receipts: args.batching.batch_max_receipts,
+			max_age: Duration::from_secs(args.batching.batch_max_age_secs),
+			tick: Duration::from_secs(2),
+			public_url,
+		},
+		metrics,
+	};
+	let batcher_task = tokio::spawn(batcher.run(shutdown.clone()));
+
+	let listener = tokio::net::TcpListener::bind(args.listen).await?;
+	tracing::info!(listen = %listener.local_addr()?, "serving");
+	let mut server_shutdown = shutdown.clone();
+	axum::serve(listener, serve::router(state))
+		.with_graceful_shutdown(async move { server_shutdown.wait().await })
+		.await?;
+	batcher_task.await.ok();
+	tracing::info!("stopped");
+	Ok(())
+}
+
+/// Signs and persists `count` receipts through the same group-commit path `serve` uses,
+/// then builds one Merkle-sum tree over them.
+async fn bench_receipts(dir: &Path, count: u64) -> anyhow::Result<()> {
+	std::fs::create_dir_all(dir)?;
+	let path = dir.join(format!("bench-{}.redb", std::process::id()));
+	let store = Arc::new(Store::open(&path)?);
+	let log = ReceiptLog::start(store.clone(), 4096);
+	let worker = ail2_primitives::receipt::signing::Keypair::from_secret(&[7u8; 32])
+		.map_err(|_| anyhow!("bench key"))?;
+	let payer = [9u8; 32];
+	let started = Instant::now();
+	let mut tasks = tokio::task::JoinSet::new();
+	for counter in 1..=count {
+		let log = log.clone();
+		let worker = worker.clone();
+		tasks.spawn(async move {
+			let receipt = Receipt {
+				project_id: 0,
+				model_id: 1,
+				version: SemVer { major: 1, minor: 0, patch: 0 },
+				timestamp_ms: 1_790_000_000_000,
+				tokens_in: 100,
+				tokens_out: 40,
+				gpu_ms: 250,
+				bytes_in: 400,
+				bytes_out: 160,
+				price: 1_000,
+				chain_id: 42,
+				route_id: keccak256(&counter.to_le_bytes()),
+				counter,
+				node_pubkey: worker.public(),
+				payer,
+				policy_hash: [0u8; 32],
+				max_price: 2_000,
+				expires_at_ms: 1_790_000_060_000,
+			};
+			let signed = SignedReceipt {
+				node_signature: worker.sign(&receipt.message()),
+				gateway_signature: [0u8; 65],
+				receipt,
+			};
+			log.persist(signed).await
+		});
+		if tasks.len() >= 8192 {
+			while let Some(done) = tasks.join_next().await {
+				done??;
+			}
+		}
+	}
+	while let Some(done) = tasks.join_next().await {
+		done??;
+	}
+	let persisted = started.elapsed();
+	println!(
+		"{count} receipts signed and persisted in {:.2} s: {:.0} receipts/s",
+		persisted.as_secs_f64(),
+		count as f64 / persisted.as_secs_f64()
+	);
+	let started = Instant::now();
+	let closed = store.close_batch(&payer, usize::MAX, 0)?;
+	println!(
+		"batch of {} receipts (read, tree, record) built in {:.3} s",
+		closed.map_or(0, |(_, record)| record.count),
+		started.elapsed().as_secs_f64()
+	);
+	drop(log);
+	std::fs::remove_file(&path).ok();
+	Ok(())
+}

@@ -1,0 +1,140 @@
+//! Closes batches by size or age, proposes them on chain, and settles them after their
+//! challenge window.
+//!
+//! The store records every step, so a restart resumes where the worker stopped: a batch is
+//! built once (its receipts leave the waiting set in the same transaction), and before a
+//! `Built` batch is proposed the chain's last counter for the pair is read, so a proposal
+//! whose result was lost is found rather than sent twice.
+
+use std::{sync::Arc, time::Duration};
+
+use ail2_chain::{BatchProposal, ChainBatchStatus, ChainClient, ChainError};
+
+use crate::{
+	serve::metrics::Metrics,
+	shutdown::Shutdown,
+	store::{BatchRecord, BatchState, Store},
+};
+
+#[derive(Clone, Debug)]
+pub struct BatchPolicy {
+	/// Close a payer's batch once this many receipts wait…
+	pub max_receipts: usize,
+	/// …or once the oldest has waited this long.
+	pub max_age: Duration,
+	/// How often to look.
+	pub tick: Duration,
+	/// Base URL the leaf files are served under (the worker's public address).
+	pub public_url: String,
+}
+
+pub struct Batcher {
+	pub store: Arc<Store>,
+	pub chain: Arc<ChainClient>,
+	pub policy: BatchPolicy,
+	pub metrics: Arc<Metrics>,
+}
+
+fn now_ms() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Batcher {
+	/// Runs until shutdown; one pass per tick.
+	pub async fn run(self, mut shutdown: Shutdown) {
+		loop {
+			if let Err(error) = self.pass().await {
+				tracing::warn!(%error, "batcher pass failed; retrying next tick");
+			}
+			tokio::select! {
+				_ = tokio::time::sleep(self.policy.tick) => {},
+				_ = shutdown.wait() => break,
+			}
+		}
+		tracing::info!("batcher stopped");
+	}
+
+	/// Closes due batches, proposes built ones, settles those past their window.
+	pub async fn pass(&self) -> anyhow::Result<()> {
+		let now = now_ms();
+		for pending in self.store.pending()? {
+			let age = Duration::from_millis(now.saturating_sub(pending.oldest_ms));
+			if pending.count as usize >= self.policy.max_receipts || age >= self.policy.max_age {
+				if let Some((id, record)) =
+					self.store.close_batch(&pending.payer, self.policy.max_receipts, now)?
+				{
+					tracing::info!(batch = id, receipts = record.count, total = %record.total, "closed batch");
+				}
+			}
+		}
+		for (id, record) in self.store.open_batches()? {
+			match record.state {
+				BatchState::Built => self.propose(id, &record).await?,
+				BatchState::Proposed { chain_batch } => self.follow(id, chain_batch).await?,
+				_ => {},
+			}
+		}
+		Ok(())
+	}
+
+	async fn propose(&self, id: u64, record: &BatchRecord) -> anyhow::Result<()> {
+		let worker = self.chain.account();
+		// A proposal that made it on chain before a crash is found, not repeated.
+		if self.chain.last_counter(worker, record.payer).await? >= record.last_counter {
+			if let Some(chain_batch) = self.chain.find_batch(record.payer, record.last_counter).await? {
+				tracing::info!(batch = id, chain_batch, "batch was already proposed");
+				self.store.set_batch_state(id, BatchState::Proposed { chain_batch })?;
+				return Ok(());
+			}
+			tracing::error!(batch = id, "the chain is past this batch's counters but has no such batch; leaving it");
+			return Ok(());
+		}
+		let proposal = BatchProposal {
+			payer: record.payer,
+			model: record.model,
+			version: record.version,
+			first_counter: record.first_counter,
+			last_counter: record.last_counter,
+			root_hash: record.root_hash,
+			total: record.total,
+			count: record.count,
+			content_hash: record.content_hash,
+			url: format!("{}/v1/batches/{id}/leaves", self.policy.public_url.trim_end_matches('/'))
+				.into_bytes(),
+		};
+		let chain_batch = self.chain.propose_batch(&proposal).await?;
+		self.store.set_batch_state(id, BatchState::Proposed { chain_batch })?;
+		self.metrics.batches_proposed.inc();
+		tracing::info!(batch = id, chain_batch, total = %record.total, "proposed batch");
+		Ok(())
+	}
+
+	async fn follow(&self, id: u64, chain_batch: u64) -> anyhow::Result<()> {
+		match self.chain.batch_status(chain_batch).await? {
+			Some(ChainBatchStatus::Challenge { until }) => {
+				if self.chain.finalized_number().await? > until {
+					match self.chain.settle_batch(chain_batch).await {
+						Ok(()) | Err(ChainError::Dispatch(_)) => {},
+						Err(e) => return Err(e.into()),
+					}
+				}
+			},
+			Some(ChainBatchStatus::Finalized) => {
+				self.chain.settle_batch(chain_batch).await?;
+			},
+			Some(ChainBatchStatus::Paid) => {
+				self.store.set_batch_state(id, BatchState::Settled { chain_batch })?;
+				self.metrics.batches_settled.inc();
+				tracing::info!(batch = id, chain_batch, "batch paid");
+			},
+			Some(ChainBatchStatus::Voided) => {
+				self.store.set_batch_state(id, BatchState::Voided { chain_batch })?;
+				tracing::error!(batch = id, chain_batch, "batch was voided on chain");
+			},
+			Some(ChainBatchStatus::Disputed) | None => {},
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,125 @@
+//! The worker's two keys, kept in one JSON file readable by its owner only (mode 0600):
+//!
+//! - the **hot key** (sr25519) signs the worker's extrinsics (`propose_batch`, heartbeats);
+//!   the owner's cold account authorises it at registration;
+//! - the **receipt key** (secp256k1) signs every receipt; the chain learns its public half at
+//!   registration, with a proof of possession.
+
+use std::{io::Write, os::unix::fs::OpenOptionsExt, path::Path, str::FromStr};
+
+use ail2_primitives::receipt::signing::Keypair as ReceiptKeypair;
+use anyhow::{anyhow, bail, Context};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use subxt_signer::{sr25519, SecretUri};
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+	/// A secret URI: `0x` and a 32-byte seed, or a dev derivation such as `//Ferdie`.
+	hot_key: String,
+	/// `0x` and the 32-byte secp256k1 secret.
+	receipt_key: String,
+}
+
+pub struct WorkerKeys {
+	pub hot: sr25519::Keypair,
+	pub receipt: ReceiptKeypair,
+}
+
+fn random_secret() -> [u8; 32] {
+	let mut secret = [0u8; 32];
+	rand::rng().fill_bytes(&mut secret);
+	secret
+}
+
+impl WorkerKeys {
+	/// Writes a new key file at `path`; refuses to overwrite one. `hot_uri` replaces the random
+	/// hot key (for development chains, e.g. `//Ferdie`).
+	pub fn generate(path: &Path, hot_uri: Option<&str>) -> anyhow::Result<Self> {
+		let hot_key = match hot_uri {
+			Some(uri) => uri.to_owned(),
+			None => format!("0x{}", hex::encode(random_secret())),
+		};
+		let receipt_secret = loop {
+			let secret = random_secret();
+			if ReceiptKeypair::from_secret(&secret).is_ok() {
+				break secret;
+			}
+		};
+		let file = KeyFile { hot_key, receipt_key: format!("0x{}", hex::encode(receipt_secret)) };
+		let keys = Self::from_file_contents(&file)?;
+		if let Some(dir) = path.parent() {
+			std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+		}
+		let mut out = std::fs::OpenOptions::new()
+			.write(true)
+			.create_new(true)
+			.mode(0o600)
+			.open(path)
+			.with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+		out.write_all(serde_json::to_string_pretty(&file)?.as_bytes())?;
+		out.sync_all()?;
+		Ok(keys)
+	}
+
+	/// Reads the key file; refuses one that others can read.
+	pub fn load(path: &Path) -> anyhow::Result<Self> {
+		use std::os::unix::fs::PermissionsExt;
+		let metadata =
+			std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+		if metadata.permissions().mode() & 0o077 != 0 {
+			bail!("{} is readable by other users; chmod 600 it", path.display());
+		}
+		let text = std::fs::read_to_string(path)?;
+		let file: KeyFile = serde_json::from_str(&text)
+			.with_context(|| format!("{} is not a worker key file", path.display()))?;
+		Self::from_file_contents(&file)
+	}
+
+	fn from_file_contents(file: &KeyFile) -> anyhow::Result<Self> {
+		let uri = SecretUri::from_str(&file.hot_key).map_err(|e| anyhow!("hot key: {e}"))?;
+		let hot = sr25519::Keypair::from_uri(&uri).map_err(|e| anyhow!("hot key: {e}"))?;
+		let secret: [u8; 32] = hex::decode(file.receipt_key.trim_start_matches("0x"))
+			.ok()
+			.and_then(|bytes| bytes.try_into().ok())
+			.ok_or_else(|| anyhow!("receipt key: expected 0x and 64 hex digits"))?;
+		let receipt =
+			ReceiptKeypair::from_secret(&secret).map_err(|_| anyhow!("receipt key: invalid secret"))?;
+		Ok(Self { hot, receipt })
+	}
+
+	/// The hot key's account id (32 bytes).
+	pub fn hot_account(&self) -> [u8; 32] {
+		self.hot.public_key().0
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn generated_keys_reload_and_stay_private() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("keys.json");
+		let keys = WorkerKeys::generate(&path, None).unwrap();
+		let again = WorkerKeys::load(&path).unwrap();
+		assert_eq!(keys.hot_account(), again.hot_account());
+		assert_eq!(keys.receipt.public(), again.receipt.public());
+		use std::os::unix::fs::PermissionsExt;
+		assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+		// Never overwritten.
+		assert!(WorkerKeys::generate(&path, None).is_err());
+	}
+
+	#[test]
+	fn world_readable_key_file_is_refused() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("keys.json");
+		WorkerKeys::generate(&path, Some("//Ferdie")).unwrap();
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+		let error = WorkerKeys::load(&path).err().unwrap();
+		assert!(error.to_string().contains("readable by other users"), "{error}");
+	}
+}

@@ -1,0 +1,8 @@
+//! The AIL2 miner's worker: serving with signed receipts, batching and settlement.
+//! The binary's entry point is `main.rs`; this library holds what its tests exercise.
+
+pub mod batcher;
+pub mod keys;
+pub mod serve;
+pub mod shutdown;
+pub mod store;

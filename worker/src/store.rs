@@ -1,0 +1,451 @@
+//! The worker's embedded store (redb): every acknowledged receipt, which are still waiting
+//! for a batch, and the batches with their settlement state.
+//!
+//! A receipt is committed (fsync) before the HTTP response that carries it is sent. Writers
+//! hand receipts to [`ReceiptLog`], which commits them in groups: one fsync acknowledges
+//! every receipt queued meanwhile, which is what makes thousands of receipts per second
+//! durable.
+
+use std::path::Path;
+
+use ail2_primitives::{
+	keccak256,
+	merkle::MerkleSumTree,
+	receipt::{AccountBytes, SemVer, SignedReceipt},
+	Balance, Counter, Hash, ModelId,
+};
+use codec::{Decode, Encode};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use tokio::sync::{mpsc, oneshot};
+
+/// `payer ‖ counter (big-endian)` → SCALE(SignedReceipt). Sorted by payer, then counter.
+const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
+/// Keys of `RECEIPTS` not yet in a batch.
+const PENDING: TableDefinition<&[u8], ()> = TableDefinition::new("pending");
+/// Per payer: the last counter already in a batch; lower counters are refused.
+const BATCHED_UP_TO: TableDefinition<&[u8], u64> = TableDefinition::new("batched_up_to");
+/// Local batch id → SCALE(BatchRecord).
+const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+	#[error("store: {0}")]
+	Db(String),
+	#[error("counter {counter} of this payer was already used")]
+	CounterUsed { counter: Counter },
+	#[error("counter {counter} is at or below {batched}, already batched for this payer")]
+	CounterBatched { counter: Counter, batched: Counter },
+	#[error("stored data does not decode: {0}")]
+	Corrupt(String),
+	#[error("the receipt log has shut down")]
+	Closed,
+}
+
+fn db_error(e: impl std::fmt::Display) -> StoreError {
+	StoreError::Db(e.to_string())
+}
+
+fn receipt_key(payer: &AccountBytes, counter: Counter) -> [u8; 40] {
+	let mut key = [0u8; 40];
+	key[..32].copy_from_slice(payer);
+	key[32..].copy_from_slice(&counter.to_be_bytes());
+	key
+}
+
+/// Where a batch is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum BatchState {
+	/// Closed locally; not yet on chain.
+	Built,
+	/// `propose_batch` was included; the chain's batch id.
+	Proposed { chain_batch: u64 },
+	/// Paid out.
+	Settled { chain_batch: u64 },
+	/// Voided by a fraud proof or otherwise gone.
+	Voided { chain_batch: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct BatchRecord {
+	pub payer: AccountBytes,
+	pub model: ModelId,
+	pub version: SemVer,
+	pub first_counter: Counter,
+	pub last_counter: Counter,
+	pub count: u64,
+	pub root_hash: Hash,
+	pub total: Balance,
+	/// keccak256 of the leaf file (SCALE of the receipts in order), which challengers fetch.
+	pub content_hash: Hash,
+	pub created_ms: u64,
+	pub state: BatchState,
+}
+
+/// A payer's receipts waiting for a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingSummary {
+	pub payer: AccountBytes,
+	pub count: u64,
+	pub oldest_ms: u64,
+}
+
+pub struct Store {
+	db: Database,
+}
+
+impl Store {
+	pub fn open(path: &Path) -> Result<Self, StoreError> {
+		let db = Database::create(path).map_err(db_error)?;
+		let txn = db.begin_write().map_err(db_error)?;
+		txn.open_table(RECEIPTS).map_err(db_error)?;
+		txn.open_table(PENDING).map_err(db_error)?;
+		txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
+		txn.open_table(BATCHES).map_err(db_error)?;
+		txn.commit().map_err(db_error)?;
+		Ok(Self { db })
+	}
+
+	/// Whether `counter` can still be used for `payer` (cheap pre-check before serving; the
+	/// append is what enforces it).
+	pub fn counter_available(&self, payer: &AccountBytes, counter: Counter) -> Result<(), StoreError> {
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let batched = txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
+		let batched = batched.get(payer.as_slice()).map_err(db_error)?.map_or(0, |v| v.value());
+		if counter <= batched {
+			return Err(StoreError::CounterBatched { counter, batched });
+		}
+		let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
+		if receipts.get(receipt_key(payer, counter).as_slice()).map_err(db_error)?.is_some() {
+			return Err(StoreError::CounterUsed { counter });
+		}
+		Ok(())
+	}
+
+	/// Appends receipts in one durable transaction. Each gets its own verdict: a used or
+	/// already-batched counter refuses that receipt only.
+	pub fn append(&self, receipts: &[SignedReceipt]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+		let txn = self.db.begin_write().map_err(db_error)?;
+		let mut verdicts = Vec::with_capacity(receipts.len());
+		{
+			let mut table = txn.open_table(RECEIPTS).map_err(db_error)?;
+			let mut pending = txn.open_table(PENDING).map_err(db_error)?;
+			let batched = txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
+			for signed in receipts {
+				let payer = signed.receipt.payer;
+				let counter = signed.receipt.counter;
+				let key = receipt_key(&payer, counter);
+				let floor = batched.get(payer.as_slice()).map_err(db_error)?.map_or(0, |v| v.value());
+				if counter <= floor {
+					verdicts.push(Err(StoreError::CounterBatched { counter, batched: floor }));
+					continue;
+				}
+				if table.get(key.as_slice()).map_err(db_error)?.is_some() {
+					verdicts.push(Err(StoreError::CounterUsed { counter }));
+					continue;
+				}
+				table.insert(key.as_slice(), signed.encode().as_slice()).map_err(db_error)?;
+				pending.insert(key.as_slice(), ()).map_err(db_error)?;
+				verdicts.push(Ok(()));
+			}
+		}
+		txn.commit().map_err(db_error)?;
+		Ok(verdicts)
+	}
+
+	/// Payers with receipts waiting, with how many and the oldest receipt's time.
+	pub fn pending(&self) -> Result<Vec<PendingSummary>, StoreError> {
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let pending = txn.open_table(PENDING).map_err(db_error)?;
+		let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
+		let mut out: Vec<PendingSummary> = Vec::new();
+		for entry in pending.iter().map_err(db_error)? {
+			let (key, _) = entry.map_err(db_error)?;
+			let key = key.value();
+			let payer: AccountBytes = key
+				.get(..32)
+				.and_then(|p| p.try_into().ok())
+				.ok_or_else(|| StoreError::Corrupt("pending key".into()))?;
+			let timestamp = match receipts.get(key).map_err(db_error)? {
+				Some(bytes) => decode_receipt(bytes.value())?.receipt.timestamp_ms,
+				None => return Err(StoreError::Corrupt("pending receipt missing".into())),
+			};
+			match out.last_mut() {
+				Some(last) if last.payer == payer => {
+					last.count += 1;
+					last.oldest_ms = last.oldest_ms.min(timestamp);
+				},
+				_ => out.push(PendingSummary { payer, count: 1, oldest_ms: timestamp }),
+			}
+		}
+		Ok(out)
+	}
+
+	/// Closes a batch of up to `max` of `payer`'s waiting receipts (lowest counters first):
+	/// builds the Merkle-sum tree and records the batch as `Built`, atomically with taking
+	/// the receipts out of the waiting set.
+	pub fn close_batch(
+		&self,
+		payer: &AccountBytes,
+		max: usize,
+		now_ms: u64,
+	) -> Result<Option<(u64, BatchRecord)>, StoreError> {
+		let txn = self.db.begin_write().map_err(db_error)?;
+		let result = {
+			let mut pending = txn.open_table(PENDING).map_err(db_error)?;
+			let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
+			let mut batched = txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
+			let mut batches = txn.open_table(BATCHES).map_err(db_error)?;
+
+			let start = receipt_key(payer, 0);
+			let end = receipt_key(payer, Counter::MAX);
+			let mut keys = Vec::new();
+			let mut members = Vec::new();
+			for entry in pending.range(start.as_slice()..=end.as_slice()).map_err(db_error)?.take(max) {
+				let (key, _) = entry.map_err(db_error)?;
+				let key = key.value().to_vec();
+				let bytes = receipts
+					.get(key.as_slice())
+					.map_err(db_error)?
+					.ok_or_else(|| StoreError::Corrupt("pending receipt missing".into()))?;
+				members.push(decode_receipt(bytes.value())?);
+				keys.push(key);
+			}
+			match (members.first(), members.last()) {
+				(Some(first), Some(last)) => {
+					let tree = MerkleSumTree::from_receipts(&members)
+						.map_err(|e| StoreError::Corrupt(format!("{e:?}")))?;
+					let root = tree.root();
+					let record = BatchRecord {
+						payer: *payer,
+						model: first.receipt.model_id,
+						version: first.receipt.version,
+						first_counter: first.receipt.counter,
+						last_counter: last.receipt.counter,
+						count: members.len() as u64,
+						root_hash: root.hash,
+						total: root.sum,
+						content_hash: keccak256(&members.encode()),
+						created_ms: now_ms,
+						state: BatchState::Built,
+					};
+					let id = batches
+						.last()
+						.map_err(db_error)?
+						.map_or(0, |(id, _)| id.value().saturating_add(1));
+					batches.insert(id, record.encode().as_slice()).map_err(db_error)?;
+					for key in &keys {
+						pending.remove(key.as_slice()).map_err(db_error)?;
+					}
+					batched.insert(payer.as_slice(), record.last_counter).map_err(db_error)?;
+					Some((id, record))
+				},
+				_ => None,
+			}
+		};
+		txn.commit().map_err(db_error)?;
+		Ok(result)
+	}
+
+	pub fn batch(&self, id: u64) -> Result<Option<BatchRecord>, StoreError> {
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let batches = txn.open_table(BATCHES).map_err(db_error)?;
+		batches
+			.get(id)
+			.map_err(db_error)?
+			.map(|bytes| BatchRecord::decode(&mut bytes.value()).map_err(|e| StoreError::Corrupt(e.to_string())))
+			.transpose()
+	}
+
+	/// Every batch not yet settled or voided, oldest first.
+	pub fn open_batches(&self) -> Result<Vec<(u64, BatchRecord)>, StoreError> {
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let batches = txn.open_table(BATCHES).map_err(db_error)?;
+		let mut out = Vec::new();
+		for entry in batches.iter().map_err(db_error)? {
+			let (id, bytes) = entry.map_err(db_error)?;
+			let record = BatchRecord::decode(&mut bytes.value())
+				.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+			if matches!(record.state, BatchState::Built | BatchState::Proposed { .. }) {
+				out.push((id.value(), record));
+			}
+		}
+		Ok(out)
+	}
+
+	pub fn set_batch_state(&self, id: u64, state: BatchState) -> Result<(), StoreError> {
+		let txn = self.db.begin_write().map_err(db_error)?;
+		{
+			let mut batches = txn.open_table(BATCHES).map_err(db_error)?;
+			let mut record = match batches.get(id).map_err(db_error)? {
+				Some(bytes) => BatchRecord::decode(&mut bytes.value())
+					.map_err(|e| StoreError::Corrupt(e.to_string()))?,
+				None => return Err(StoreError::Corrupt(format!("no batch {id}"))),
+			};
+			record.state = state;
+			batches.insert(id, record.encode().as_slice()).map_err(db_error)?;
+		}
+		txn.commit().map_err(db_error)
+	}
+
+	/// The receipts of a batch in leaf order.
+	pub fn batch_receipts(&self, record: &BatchRecord) -> Result<Vec<SignedReceipt>, StoreError> {
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
+		let start = receipt_key(&record.payer, record.first_counter);
+		let end = receipt_key(&record.payer, record.last_counter);
+		let mut out = Vec::new();
+		for entry in receipts.range(start.as_slice()..=end.as_slice()).map_err(db_error)? {
+			let (_, bytes) = entry.map_err(db_error)?;
+			out.push(decode_receipt(bytes.value())?);
+		}
+		Ok(out)
+	}
+}
+
+fn decode_receipt(mut bytes: &[u8]) -> Result<SignedReceipt, StoreError> {
+	SignedReceipt::decode(&mut bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+type Ack = oneshot::Sender<Result<(), StoreError>>;
+
+/// Group commit in front of [`Store::append`]: callers await their receipt's durable
+/// commit; a dedicated thread commits everything queued since the last commit at once.
+#[derive(Clone)]
+pub struct ReceiptLog {
+	queue: mpsc::Sender<(SignedReceipt, Ack)>,
+}
+
+impl ReceiptLog {
+	/// Starts the committing thread. It ends when every `ReceiptLog` clone is dropped, after
+	/// committing what is queued.
+	pub fn start(store: std::sync::Arc<Store>, max_group: usize) -> Self {
+		let (queue, mut incoming) = mpsc::channel::<(SignedReceipt, Ack)>(max_group.saturating_mul(4));
+		std::thread::Builder::new()
+			.name("receipt-log".into())
+			.spawn(move || {
+				while let Some(first) = incoming.blocking_recv() {
+					let mut group = vec![first];
+					while group.len() < max_group {
+						match incoming.try_recv() {
+							Ok(next) => group.push(next),
+							Err(_) => break,
+						}
+					}
+					let (receipts, acks): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+					match store.append(&receipts) {
+						Ok(verdicts) => {
+							for (ack, verdict) in acks.into_iter().zip(verdicts) {
+								let _ = ack.send(verdict);
+							}
+						},
+						Err(e) => {
+							tracing::error!(error = %e, "committing receipts failed");
+							for ack in acks {
+								let _ = ack.send(Err(StoreError::Db(e.to_string())));
+							}
+						},
+					}
+				}
+			})
+			.map_err(|e| tracing::error!(error = %e, "cannot start the receipt log thread"))
+			.ok();
+		Self { queue }
+	}
+
+	/// Returns once `receipt` is durably stored, or why it was refused.
+	pub async fn persist(&self, receipt: SignedReceipt) -> Result<(), StoreError> {
+		let (ack, done) = oneshot::channel();
+		self.queue.send((receipt, ack)).await.map_err(|_| StoreError::Closed)?;
+		done.await.map_err(|_| StoreError::Closed)?
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use ail2_primitives::receipt::{signing::Keypair, Receipt};
+
+	fn signed(payer: AccountBytes, counter: Counter, price: Balance) -> SignedReceipt {
+		let key = Keypair::from_secret(&[5u8; 32]).unwrap();
+		let receipt = Receipt {
+			project_id: 0,
+			model_id: 1,
+			version: SemVer { major: 1, minor: 0, patch: 0 },
+			timestamp_ms: 1_000 + counter,
+			tokens_in: 1,
+			tokens_out: 1,
+			gpu_ms: 1,
+			bytes_in: 1,
+			bytes_out: 1,
+			price,
+			chain_id: 42,
+			route_id: [0u8; 32],
+			counter,
+			node_pubkey: key.public(),
+			payer,
+			policy_hash: [0u8; 32],
+			max_price: price,
+			expires_at_ms: u64::MAX,
+		};
+		SignedReceipt { node_signature: key.sign(&receipt.message()), gateway_signature: [0u8; 65], receipt }
+	}
+
+	#[test]
+	fn receipts_survive_a_restart_and_batch_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("r.redb");
+		let (a, b) = ([1u8; 32], [2u8; 32]);
+		{
+			let store = Store::open(&path).unwrap();
+			let verdicts = store
+				.append(&[signed(a, 3, 10), signed(a, 1, 20), signed(b, 1, 5), signed(a, 3, 99)])
+				.unwrap();
+			assert!(verdicts[0].is_ok() && verdicts[1].is_ok() && verdicts[2].is_ok());
+			assert!(matches!(verdicts[3], Err(StoreError::CounterUsed { counter: 3 })));
+		}
+		// Reopened: everything acknowledged is still there.
+		let store = Store::open(&path).unwrap();
+		let pending = store.pending().unwrap();
+		assert_eq!(pending, vec![
+			PendingSummary { payer: a, count: 2, oldest_ms: 1_001 },
+			PendingSummary { payer: b, count: 1, oldest_ms: 1_001 },
+		]);
+
+		let (id, record) = store.close_batch(&a, 100, 7).unwrap().unwrap();
+		assert_eq!((record.first_counter, record.last_counter, record.count, record.total), (1, 3, 2, 30));
+		let receipts = store.batch_receipts(&record).unwrap();
+		assert_eq!(receipts.iter().map(|r| r.receipt.counter).collect::<Vec<_>>(), vec![1, 3]);
+		let tree = MerkleSumTree::from_receipts(&receipts).unwrap();
+		assert_eq!(tree.root().hash, record.root_hash);
+		assert_eq!(record.content_hash, keccak256(&receipts.encode()));
+
+		// Closed once: nothing left for `a`, and its old counters are refused from now on.
+		assert!(store.close_batch(&a, 100, 8).unwrap().is_none());
+		assert!(matches!(store.counter_available(&a, 2), Err(StoreError::CounterBatched { .. })));
+		assert!(store.counter_available(&a, 4).is_ok());
+		let verdicts = store.append(&[signed(a, 2, 1)]).unwrap();
+		assert!(matches!(verdicts[0], Err(StoreError::CounterBatched { counter: 2, batched: 3 })));
+
+		store.set_batch_state(id, BatchState::Proposed { chain_batch: 9 }).unwrap();
+		assert_eq!(store.open_batches().unwrap(), vec![(id, BatchRecord { state: BatchState::Proposed { chain_batch: 9 }, ..record.clone() })]);
+		store.set_batch_state(id, BatchState::Settled { chain_batch: 9 }).unwrap();
+		assert!(store.open_batches().unwrap().is_empty());
+	}
+
+	#[tokio::test]
+	async fn the_log_acknowledges_only_after_commit() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = std::sync::Arc::new(Store::open(&dir.path().join("r.redb")).unwrap());
+		let log = ReceiptLog::start(store.clone(), 16);
+		let mut tasks = Vec::new();
+		for counter in 1..=100 {
+			let log = log.clone();
+			tasks.push(tokio::spawn(async move { log.persist(signed([3u8; 32], counter, 1)).await }));
+		}
+		for task in tasks {
+			task.await.unwrap().unwrap();
+		}
+		assert_eq!(store.pending().unwrap()[0].count, 100);
+		assert!(matches!(log.persist(signed([3u8; 32], 50, 1)).await, Err(StoreError::CounterUsed { .. })));
+	}
+}

@@ -1,0 +1,298 @@
+//! The worker's HTTP API on the tiny model: authorisation, errors, receipts, overload.
+//! Gateway keys come from an in-memory set here; the end-to-end test reads them from a node.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use ail2_model::{
+	default_device,
+	random::{write_random_model, RandomModelSpec},
+	TextModel,
+};
+use ail2_primitives::{
+	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
+	receipt::{signing::Keypair, AccountBytes, Authorisation, PublicKey, SemVer, SignedReceipt},
+	keccak256,
+};
+use ail2_worker::{
+	serve::{auth::GatewayKeys, metrics::Metrics, router, AppState, Limits, ServedModel},
+	store::{ReceiptLog, Store},
+};
+use axum::{
+	body::Body,
+	http::{Request, StatusCode},
+	Router,
+};
+use codec::{Decode, Encode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct KnownKeys(HashSet<(AccountBytes, PublicKey)>);
+
+impl GatewayKeys for KnownKeys {
+	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, String> {
+		Ok(self.0.contains(&(payer, key)))
+	}
+}
+
+const PAYER: AccountBytes = [0xd0; 32];
+const MODEL_ID: u32 = 7;
+const VERSION: SemVer = SemVer { major: 1, minor: 0, patch: 0 };
+
+fn policy() -> PricingPolicy {
+	PricingPolicy {
+		mode: BillingMode::Token,
+		token_base: 1_000,
+		per_1k_input_tokens: 100_000,
+		per_1k_output_tokens: 300_000,
+		time_base: 0,
+		per_gpu_second: 0,
+		min_fee: 0,
+		max_fee: 1_000_000_000,
+	}
+}
+
+struct Harness {
+	_dir: tempfile::TempDir,
+	app: Router,
+	store: Arc<Store>,
+	worker: Keypair,
+	gateway: Keypair,
+}
+
+fn harness(limits: Limits) -> Harness {
+	let dir = tempfile::tempdir().unwrap();
+	write_random_model(&dir.path().join("model"), &RandomModelSpec::tiny(), 3).unwrap();
+	let model = TextModel::load(&dir.path().join("model"), &default_device()).unwrap();
+	let worker = Keypair::from_secret(&[0x11; 32]).unwrap();
+	let gateway = Keypair::from_secret(&[0x22; 32]).unwrap();
+	let store = Arc::new(Store::open(&dir.path().join("receipts.redb")).unwrap());
+	let log = ReceiptLog::start(store.clone(), 64);
+	let served = Arc::new(ServedModel {
+		model,
+		name: "tiny".into(),
+		model_id: MODEL_ID,
+		version: VERSION,
+		project_id: 1,
+		policy: policy(),
+		policy_hash: keccak256(&policy().encode()),
+		chain_id: 42,
+	});
+	let keys = KnownKeys(HashSet::from([(PAYER, gateway.public())]));
+	let state = AppState::new(
+		served,
+		worker.clone(),
+		keys,
+		store.clone(),
+		log,
+		Arc::new(Metrics::new()),
+		limits,
+	);
+	Harness { _dir: dir, app: router(Arc::new(state)), store, worker, gateway }
+}
+
+fn now_ms() -> u64 {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+fn authorisation(h: &Harness, counter: u64) -> Authorisation {
+	Authorisation {
+		payer: PAYER,
+		node_pubkey: h.worker.public(),
+		project_id: 1,
+		model_id: MODEL_ID,
+		version: VERSION,
+		chain_id: 42,
+		route_id: keccak256(&counter.to_le_bytes()),
+		counter,
+		max_price: 1_000_000,
+		expires_at_ms: now_ms() + 60_000,
+	}
+}
+
+fn request(path: &str, body: &str, auth: Option<(&Authorisation, &Keypair)>) -> Request<Body> {
+	let mut builder = Request::post(path).header("content-type", "application/json");
+	if let Some((authorisation, key)) = auth {
+		builder = builder
+			.header("x-ail2-authorisation", hex::encode(authorisation.encode()))
+			.header("x-ail2-gateway-signature", hex::encode(key.sign(&authorisation.message())));
+	}
+	builder.body(Body::from(body.to_owned())).unwrap()
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+	let response = app.clone().oneshot(request).await.unwrap();
+	let status = response.status();
+	let bytes = response.into_body().collect().await.unwrap().to_bytes();
+	(status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+const CHAT: &str = r#"{"model":"tiny","messages":[{"role":"user","content":"Hello!"}],"max_tokens":8,"temperature":0}"#;
+
+#[tokio::test]
+async fn a_paid_request_returns_a_persisted_receipt_priced_by_the_policy() {
+	let h = harness(Limits::default());
+	let auth = authorisation(&h, 1);
+	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::OK, "{body}");
+	assert_eq!(body["object"], "chat.completion");
+	let usage = &body["usage"];
+	let scale = hex::decode(body["receipt"]["scale"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+	let signed = SignedReceipt::decode(&mut scale.as_slice()).unwrap();
+
+	assert!(signed.node_signature_valid());
+	assert_eq!(signed.gateway_signer(), Some(h.gateway.public()));
+	assert_eq!(signed.receipt.authorisation(), auth);
+	assert_eq!(u64::from(signed.receipt.tokens_in), usage["prompt_tokens"].as_u64().unwrap());
+	assert_eq!(u64::from(signed.receipt.tokens_out), usage["completion_tokens"].as_u64().unwrap());
+	let expected = receipt_price(
+		&policy(),
+		&Usage { tokens_in: signed.receipt.tokens_in, tokens_out: signed.receipt.tokens_out, gpu_ms: signed.receipt.gpu_ms },
+	);
+	assert_eq!(signed.receipt.price, expected);
+	assert_eq!(body["receipt"]["price"], expected.to_string());
+
+	// Persisted and waiting for a batch; the counter cannot be used again.
+	let pending = h.store.pending().unwrap();
+	assert_eq!(pending.len(), 1);
+	assert_eq!(pending[0].count, 1);
+	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::CONFLICT);
+	assert_eq!(body["error"]["code"], "counter_used");
+}
+
+#[tokio::test]
+async fn missing_or_forged_authorisation_is_refused() {
+	let h = harness(Limits::default());
+	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, None)).await;
+	assert_eq!(status, StatusCode::UNAUTHORIZED);
+	assert_eq!(body["error"]["code"], "missing_authorisation");
+
+	// Signed by a key the payer never registered.
+	let stranger = Keypair::from_secret(&[0x33; 32]).unwrap();
+	let auth = authorisation(&h, 1);
+	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &stranger)))).await;
+	assert_eq!(status, StatusCode::FORBIDDEN);
+	assert_eq!(body["error"]["code"], "unknown_gateway_key");
+
+	// For another worker.
+	let mut other = authorisation(&h, 1);
+	other.node_pubkey = stranger.public();
+	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&other, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::FORBIDDEN);
+	assert_eq!(body["error"]["code"], "wrong_worker");
+
+	// Expired.
+	let mut expired = authorisation(&h, 1);
+	expired.expires_at_ms = now_ms() - 1;
+	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&expired, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::FORBIDDEN);
+	assert_eq!(body["error"]["code"], "authorisation_expired");
+
+	// Garbage headers.
+	let bad = Request::post("/v1/chat/completions")
+		.header("x-ail2-authorisation", "zz")
+		.header("x-ail2-gateway-signature", "00")
+		.body(Body::from(CHAT))
+		.unwrap();
+	let (status, body) = send(&h.app, bad).await;
+	assert_eq!(status, StatusCode::UNAUTHORIZED);
+	assert_eq!(body["error"]["code"], "invalid_authorisation");
+	assert!(h.store.pending().unwrap().is_empty(), "nothing refused may leave a receipt");
+}
+
+#[tokio::test]
+async fn malformed_oversize_and_unknown_model_requests_get_json_errors() {
+	let h = harness(Limits { max_prompt_tokens: 32, ..Limits::default() });
+	let auth = authorisation(&h, 1);
+	let (status, body) =
+		send(&h.app, request("/v1/chat/completions", "{\"model\": \"tiny\", \"messages\": [", Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::BAD_REQUEST);
+	assert_eq!(body["error"]["code"], "invalid_json");
+	assert_eq!(body["error"]["type"], "invalid_request_error");
+
+	let long = "word ".repeat(200);
+	let oversize = format!(r#"{{"model":"tiny","prompt":"{long}","max_tokens":4}}"#);
+	let (status, body) = send(&h.app, request("/v1/completions", &oversize, Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::BAD_REQUEST);
+	assert_eq!(body["error"]["code"], "context_length_exceeded");
+
+	let other_model = r#"{"model":"gpt-4","prompt":"hi","max_tokens":4}"#;
+	let (status, body) = send(&h.app, request("/v1/completions", other_model, Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::NOT_FOUND);
+	assert_eq!(body["error"]["code"], "model_not_found");
+	assert!(h.store.pending().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_price_cap_limits_the_completion_length() {
+	let h = harness(Limits::default());
+	let model = TextModel::load(&h._dir.path().join("model"), &default_device()).unwrap();
+	let prompt = "The quick brown fox jumps";
+	let prompt_tokens = model.encode(prompt).unwrap().len() as u128;
+	// token_base 1000 + 100 per input token + 300 per output token: room for exactly 3.
+	let mut auth = authorisation(&h, 1);
+	auth.max_price = 1_000 + prompt_tokens * 100 + 3 * 300;
+	let body = format!(r#"{{"model":"tiny","prompt":"{prompt}","max_tokens":50,"temperature":0}}"#);
+	let (status, response) = send(&h.app, request("/v1/completions", &body, Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::OK, "{response}");
+	assert_eq!(u128::from(response["usage"]["prompt_tokens"].as_u64().unwrap() as u32), prompt_tokens);
+	assert!(response["usage"]["completion_tokens"].as_u64().unwrap() <= 3);
+	let price: u128 = response["receipt"]["price"].as_str().unwrap().parse().unwrap();
+	assert!(price <= auth.max_price);
+
+	let mut broke = authorisation(&h, 2);
+	broke.max_price = 10;
+	let (status, response) = send(&h.app, request("/v1/completions", &body, Some((&broke, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+	assert_eq!(response["error"]["code"], "price_above_authorised_cap");
+}
+
+#[tokio::test]
+async fn streaming_ends_with_the_receipt_then_done() {
+	let h = harness(Limits::default());
+	let auth = authorisation(&h, 1);
+	let body = r#"{"model":"tiny","messages":[{"role":"user","content":"Tell me a story."}],"max_tokens":12,"stream":true,"seed":4}"#;
+	let response = h.app.clone().oneshot(request("/v1/chat/completions", body, Some((&auth, &h.gateway)))).await.unwrap();
+	assert_eq!(response.status(), StatusCode::OK);
+	let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+	let events: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+	assert_eq!(events.last(), Some(&"[DONE]"));
+	let last: serde_json::Value = serde_json::from_str(events[events.len() - 2]).unwrap();
+	assert!(last["receipt"]["scale"].as_str().unwrap().starts_with("0x"), "{last}");
+	let content: String = events[..events.len() - 2]
+		.iter()
+		.map(|e| serde_json::from_str::<serde_json::Value>(e).unwrap()["choices"][0]["delta"]["content"].as_str().unwrap_or_default().to_owned())
+		.collect();
+	assert_eq!(h.store.pending().unwrap()[0].count, 1);
+	assert!(last["usage"]["completion_tokens"].as_u64().unwrap() > 0 || content.is_empty());
+}
+
+#[tokio::test]
+async fn overload_answers_429_and_recovers() {
+	let h = harness(Limits { concurrency: 1, queue: 0, ..Limits::default() });
+	// A streaming request whose body nobody reads holds the only slot once its channel fills.
+	let first = authorisation(&h, 1);
+	let long = r#"{"model":"tiny","prompt":"Once upon a time","max_tokens":400,"stream":true,"temperature":1.0,"seed":1}"#;
+	let held = h.app.clone().oneshot(request("/v1/completions", long, Some((&first, &h.gateway)))).await.unwrap();
+	assert_eq!(held.status(), StatusCode::OK);
+
+	let second = authorisation(&h, 2);
+	let short = r#"{"model":"tiny","prompt":"Hi","max_tokens":2}"#;
+	let (status, body) = send(&h.app, request("/v1/completions", short, Some((&second, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+	assert_eq!(body["error"]["code"], "overloaded");
+
+	// The client goes away: generation stops and the slot is free again.
+	drop(held);
+	let mut status = StatusCode::TOO_MANY_REQUESTS;
+	for _ in 0..100 {
+		let third = authorisation(&h, 3);
+		let (s, _) = send(&h.app, request("/v1/completions", short, Some((&third, &h.gateway)))).await;
+		status = s;
+		if s != StatusCode::TOO_MANY_REQUESTS {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	assert_eq!(status, StatusCode::OK);
+}
