@@ -12,6 +12,7 @@ PROFILE=release
 # nodes are built without it: `cargo build --profile production -p ail2-node`.
 NODE_FEATURES="ail2-node/fast-runtime"
 NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/ail2-node"
+WORKER_BIN="$CARGO_TARGET_DIR/$PROFILE/ail2-worker"
 # The runtime's WASM build looks for Cargo.lock above its target directory, which lives
 # outside the clone; point it at the workspace so it builds the locked versions.
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
@@ -23,6 +24,12 @@ log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 build_node() {
   log "building ail2-node ($PROFILE) into $CARGO_TARGET_DIR"
   (cd "$ROOT" && cargo build --locked --profile "$PROFILE" -p ail2-node --features "$NODE_FEATURES")
+}
+
+# Builds ail2-worker (its own workspace under worker/; flex CPU backend).
+build_worker() {
+  log "building ail2-worker ($PROFILE) into $CARGO_TARGET_DIR"
+  (cd "$ROOT/worker" && cargo build --locked --profile "$PROFILE" -p ail2-worker)
 }
 
 # Installs the end-to-end test dependencies (@polkadot/api) from package-lock.json.

@@ -3,12 +3,15 @@
 #   1. Rust tests of both workspaces: the chain (runtime, pallets, primitives, node) and the
 #      worker (model against the NumPy reference, receipts, HTTP API),
 #   2. the chain-spec check (chain-specs/ matches what the presets generate),
-#   3. end-to-end tests against real ail2-node processes (dev chain; 4-validator network).
+#   3. the worker's checked-in runtime metadata matches the runtime,
+#   4. end-to-end tests against real ail2-node and ail2-worker processes (dev chain with a
+#      serving worker; 4-validator network).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 "$ROOT/scripts/setup.sh"
 build_node
+build_worker
 
 log "cargo test (workspace, $PROFILE)"
 (cd "$ROOT" && cargo test --locked --profile "$PROFILE" --workspace --features "$NODE_FEATURES")
@@ -17,6 +20,8 @@ log "cargo test (worker workspace, $PROFILE)"
 
 log "chain specs are up to date"
 "$ROOT/scripts/chain-specs.sh" --check
+log "the worker's runtime metadata is up to date"
+"$ROOT/scripts/refresh-metadata.sh" --check
 
 install_e2e_deps
 log "end-to-end tests"

@@ -70,6 +70,17 @@ enum Command {
 	Register(RegisterArgs),
 	/// Serve a model over the OpenAI-compatible API, sign receipts, batch and settle them.
 	Serve(ServeArgs),
+	/// Measure generation speed (prefill and decode tokens/s) of a random model.
+	BenchModel {
+		#[arg(long, default_value = "tiny")]
+		preset: String,
+		/// Tokens to generate.
+		#[arg(long, default_value_t = 64)]
+		tokens: usize,
+		/// Prompt length in tokens.
+		#[arg(long, default_value_t = 32)]
+		prompt: usize,
+	},
 	/// Measure receipts signed and persisted per second, and batch build time.
 	BenchReceipts {
 		#[arg(long, default_value_t = 100_000)]
@@ -205,6 +216,9 @@ async fn main() -> anyhow::Result<()> {
 		Command::Register(args) => register(&cli.common, args).await?,
 		Command::Serve(args) => run_serve(&cli.common, args).await?,
 		Command::BenchReceipts { count } => bench_receipts(&cli.common.data_dir, count).await?,
+		Command::BenchModel { preset, tokens, prompt } => {
+			tokio::task::spawn_blocking(move || bench_model(&preset, tokens, prompt)).await??
+		},
 	}
 	Ok(())
 }
@@ -333,6 +347,42 @@ async fn run_serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
 		.await?;
 	batcher_task.await.ok();
 	tracing::info!("stopped");
+	Ok(())
+}
+
+/// Writes a random model of `preset`, then times a prompt's prefill and greedy decoding.
+fn bench_model(preset: &str, tokens: usize, prompt_len: usize) -> anyhow::Result<()> {
+	use ail2_model::{KvCache, Logits, Sampler, SamplingParams};
+	let spec = RandomModelSpec::preset(preset).ok_or_else(|| anyhow!("presets: tiny, 100m"))?;
+	let dir = std::env::temp_dir().join(format!("ail2-bench-model-{}", std::process::id()));
+	let config = write_random_model(&dir, &spec, 1)?;
+	let started = Instant::now();
+	let model = TextModel::load(&dir, &default_device())?;
+	let load = started.elapsed();
+	std::fs::remove_dir_all(&dir).ok();
+	let prompt: Vec<u32> = (0..prompt_len).map(|i| (i * 7 % config.vocab_size) as u32).collect();
+	let mut cache = KvCache::new();
+	let mut sampler = Sampler::new(&SamplingParams::greedy());
+
+	let started = Instant::now();
+	let logits = ail2_model::to_vec(model.model.forward(&prompt, &mut cache, Logits::Last)?)?;
+	let prefill = started.elapsed();
+	let mut next = sampler.sample(&logits);
+	let started = Instant::now();
+	for _ in 0..tokens {
+		let logits = ail2_model::to_vec(model.model.forward(&[next], &mut cache, Logits::Last)?)?;
+		next = sampler.sample(&logits);
+	}
+	let decode = started.elapsed();
+	println!(
+		"{preset}: {} parameters on {} ({} threads); load {:.2} s; prefill {prompt_len} tokens {:.1} tokens/s; decode {tokens} tokens {:.2} tokens/s",
+		config.parameter_count(),
+		ail2_model::backend_name(),
+		std::thread::available_parallelism().map_or(1, |n| n.get()),
+		load.as_secs_f64(),
+		prompt_len as f64 / prefill.as_secs_f64(),
+		tokens as f64 / decode.as_secs_f64(),
+	);
 	Ok(())
 }
 

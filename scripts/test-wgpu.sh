@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The model tests on burn's wgpu backend. Without a GPU they run on Mesa's Vulkan software
+# driver (lavapipe), slowly: a smoke test that the wgpu path computes the same logits as the
+# NumPy reference, not part of README command 2 (wgpu adds ~40 CPU-minutes to a cold build).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+"$ROOT/scripts/setup.sh"
+
+if ! dpkg -s mesa-vulkan-drivers >/dev/null 2>&1; then
+  log "installing Mesa's Vulkan drivers (lavapipe)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends mesa-vulkan-drivers libvulkan1
+fi
+
+log "ail2-model tests on wgpu"
+(cd "$ROOT/worker" && AIL2_BACKEND=wgpu cargo test --locked --profile "$PROFILE" -p ail2-model --features wgpu)

@@ -1,0 +1,168 @@
+// ail2-worker against a real `ail2-node --dev` (fast-runtime): the worker registers, serves
+// the project's tiny model, signs a receipt for every request authorised by the payer's
+// gateway key, closes a batch, proposes it, settles it after the challenge window, and the
+// worker's owner is paid exactly its share. A worker killed between persisting receipts and
+// proposing them proposes them once, all of them, after a restart.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, secp256k1PairFromSeed } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { Node, freePort, sleep } from './lib/node.mjs';
+import { UNITS, freeBalance } from './lib/chain.mjs';
+import { POLICY, SPLIT, authorisationHeaders, fundPayer, price, registerActiveModel } from './lib/ail2.mjs';
+import { WorkerProcess, workerCommand } from './lib/worker.mjs';
+
+const STAKE = 10_000n * UNITS;
+const ESCROW = 1_000n * UNITS;
+const MAX_PRICE = UNITS / 10n;
+
+/** Parts per billion, rounded down, as Perbill::mul_floor. */
+const partOf = (parts, total) => (BigInt(parts) * total) / 1_000_000_000n;
+
+describe('ail2-worker on ail2-node --dev', () => {
+  let node;
+  let api;
+  let k;
+  let dir;
+  let modelId;
+  let receiptKey;
+  const gatewayKey = secp256k1PairFromSeed(new Uint8Array(32).fill(0x47));
+  const workers = [];
+
+  before(async () => {
+    await cryptoWaitReady();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ail2-worker-e2e-'));
+    node = await new Node({ name: 'worker', tmp: true, args: ['--dev'] }).start();
+    api = await node.api();
+    const keyring = new Keyring({ type: 'sr25519' });
+    k = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Ferdie'].map((n) => [n, keyring.addFromUri(`//${n}`)]));
+
+    workerCommand(['init-model', '--preset', 'tiny', '--out', path.join(dir, 'model')]);
+    const env = { AIL2_DATA_DIR: path.join(dir, 'data'), AIL2_CHAIN_URL: node.wsUrl };
+    const keys = workerCommand(['keys', 'generate', '--hot-uri', '//Ferdie'], env);
+    receiptKey = keys.match(/receipt key:\s+(0x[0-9a-f]+)/)[1];
+
+    modelId = await registerActiveModel(api, { name: 'tiny', developer: k.Charlie, sudo: k.Alice });
+    await fundPayer(api, { payer: k.Dave, amount: ESCROW, gatewayKey });
+    const register = ['register', '--owner-uri', '//Bob', '--stake', String(STAKE), '--endpoint', 'http://127.0.0.1:1'];
+    workerCommand(register, env);
+    // Registering again is a no-op, not an error.
+    workerCommand(register, env);
+  });
+
+  after(async () => {
+    for (const worker of workers) await worker.stop();
+    await api?.disconnect();
+    await node?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function startWorker(batchArgs) {
+    const port = await freePort();
+    const worker = new WorkerProcess({
+      port,
+      logPath: path.join(dir, `worker-${workers.length}.log`),
+      env: { AIL2_DATA_DIR: path.join(dir, 'data'), AIL2_CHAIN_URL: node.wsUrl },
+      args: ['serve', '--model-dir', path.join(dir, 'model'), '--model-id', String(modelId), '--model-name', 'tiny',
+        '--listen', `127.0.0.1:${port}`, ...batchArgs],
+    });
+    workers.push(worker);
+    return worker.start();
+  }
+
+  async function chat(worker, counter, content) {
+    const headers = authorisationHeaders(api, {
+      payer: k.Dave.publicKey, workerReceiptKey: receiptKey, modelId, counter, maxPrice: MAX_PRICE, gatewayKey,
+    });
+    const response = await fetch(`${worker.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content }], max_tokens: 16, seed: counter }),
+    });
+    const body = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.equal(BigInt(body.receipt.price), price(body.usage.prompt_tokens, body.usage.completion_tokens));
+    return body;
+  }
+
+  /** Waits for a receipts event matching `predicate` in finalized blocks. */
+  async function waitForEvent(name, predicate, timeoutMs = 180_000) {
+    const deadline = Date.now() + timeoutMs;
+    let seen = 0;
+    while (Date.now() < deadline) {
+      const head = (await node.finalizedNumber());
+      for (let n = seen + 1; n <= head; n += 1) {
+        const hash = await api.rpc.chain.getBlockHash(n);
+        const events = await (await api.at(hash)).query.system.events();
+        for (const { event } of events) {
+          if (event.section === 'receipts' && event.method === name && predicate(event.data)) return { event, block: n };
+        }
+      }
+      seen = head;
+      await sleep(1_000);
+    }
+    throw new Error(`no receipts.${name} event within ${timeoutMs} ms`);
+  }
+
+  test('served requests are batched, proposed, settled and paid to the owner', async () => {
+    const worker = await startWorker(['--batch-max-receipts', '3', '--batch-max-age-secs', '600']);
+    const bobBefore = await freeBalance(api, k.Bob.address);
+    const bodies = [];
+    for (const counter of [1, 2, 3]) bodies.push(await chat(worker, counter, `Question number ${counter}?`));
+    const total = bodies.reduce((sum, b) => sum + BigInt(b.receipt.price), 0n);
+
+    const proposed = await waitForEvent('BatchProposed', (d) => d.payer.toHex() === u8aToHex(k.Dave.publicKey));
+    const batch = proposed.event.data.batch.toNumber();
+    const onChain = (await api.query.receipts.batches(batch)).unwrap();
+    assert.equal(onChain.count.toNumber(), 3);
+    assert.equal(onChain.firstCounter.toNumber(), 1);
+    assert.equal(onChain.lastCounter.toNumber(), 3);
+    assert.equal(onChain.root.sum.toBigInt(), total);
+
+    await waitForEvent('BatchPaid', (d) => d.batch.toNumber() === batch);
+    const expected = total - partOf(SPLIT.modelOwner, total) - partOf(SPLIT.treasury, total) - partOf(SPLIT.ecosystem, total);
+    assert.equal((await freeBalance(api, k.Bob.address)) - bobBefore, expected);
+
+    // The worker saw it all: its next pass records the payout.
+    let metrics = '';
+    for (let i = 0; i < 40 && !/ail2_worker_batches_settled_total 1/.test(metrics); i += 1) {
+      await sleep(500);
+      metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    }
+    assert.match(metrics, /ail2_worker_receipts_total 3/);
+    assert.match(metrics, /ail2_worker_batches_proposed_total 1/);
+    assert.match(metrics, /ail2_worker_batches_settled_total 1/);
+    await worker.stop();
+  });
+
+  test('a worker killed before proposing proposes its receipts once after a restart', async () => {
+    // Receipts 4 and 5 are acknowledged, then the worker dies before its batch is due.
+    const first = await startWorker(['--batch-max-receipts', '100', '--batch-max-age-secs', '3600']);
+    const acknowledged = [await chat(first, 4, 'Before the crash'), await chat(first, 5, 'Right before the crash')];
+    await first.kill();
+
+    const second = await startWorker(['--batch-max-receipts', '100', '--batch-max-age-secs', '1']);
+    const proposed = await waitForEvent('BatchProposed', (d) => d.firstCounter.toNumber() === 4, 120_000);
+    const batchId = proposed.event.data.batch.toNumber();
+    const onChain = (await api.query.receipts.batches(batchId)).unwrap();
+    assert.equal(onChain.count.toNumber(), 2);
+    assert.equal(onChain.lastCounter.toNumber(), 5);
+    const total = acknowledged.reduce((sum, b) => sum + BigInt(b.receipt.price), 0n);
+    assert.equal(onChain.root.sum.toBigInt(), total);
+
+    // Exactly one proposal covers them: the pair's last counter moved to 5 and no other batch
+    // starts at 4.
+    await sleep(6_000);
+    let covering = 0;
+    for (let id = 0; id < (await api.query.receipts.nextBatchId()).toNumber(); id += 1) {
+      const entry = await api.query.receipts.batches(id);
+      if (entry.isSome && entry.unwrap().firstCounter.toNumber() >= 4) covering += 1;
+    }
+    assert.equal(covering, 1);
+    await second.stop();
+  });
+});
