@@ -1,0 +1,176 @@
+//! The normalisation functions φ of the score (whitepaper §5.2). Each maps its raw metric
+//! into [0, 1] (φ_s into [0, 1 + multiplier·violations]).
+
+use crate::RouterConfig;
+
+/// Mean Earth radius of the Haversine formula, kilometres.
+pub const EARTH_RADIUS_KM: f64 = 6_371.0;
+
+/// φ_l(lat) = exp(−λ_l · lat / lat_baseline) (§5.2.1); a negative latency counts as 0.
+pub fn latency(config: &RouterConfig, latency_ms: f64) -> f64 {
+	(-config.latency_decay * latency_ms.max(0.0) / config.latency_baseline_ms).exp()
+}
+
+/// φ_r(succ) = 1 / (1 + exp(−k_r · (succ − succ_threshold))) (§5.2.2).
+pub fn success(config: &RouterConfig, success_rate: f64) -> f64 {
+	sigmoid(config.success_steepness * (success_rate - config.success_threshold))
+}
+
+/// φ_c(cost) = 1 − (cost − cost_min) / (cost_max − cost_min) (§5.2.3), over the candidates'
+/// range; equal costs all score 1.
+pub fn cost(cost: f64, min: f64, max: f64) -> f64 {
+	if max > min {
+		(1.0 - (cost - min) / (max - min)).clamp(0.0, 1.0)
+	} else {
+		1.0
+	}
+}
+
+/// qual = α_acc·accuracy + α_rel·relevance + α_coh·coherence; φ_q = qual^γ_q (§5.2.4).
+pub fn quality(config: &RouterConfig, accuracy: f64, relevance: f64, coherence: f64) -> f64 {
+	let [a, r, c] = config.quality_mix;
+	let qual = (a * accuracy + r * relevance + c * coherence).clamp(0.0, 1.0);
+	qual.powf(config.quality_exponent)
+}
+
+/// Great-circle distance in kilometres by the Haversine formula (§5.2.5); degrees in.
+pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+	let (phi1, phi2) = (lat1.to_radians(), lat2.to_radians());
+	let dphi = (lat2 - lat1).to_radians();
+	let dlambda = (lon2 - lon1).to_radians();
+	let h = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
+	2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// φ_p(prox) = exp(−d / d_scale) (§5.2.5).
+pub fn proximity(config: &RouterConfig, distance_km: f64) -> f64 {
+	(-distance_km.max(0.0) / config.proximity_scale_km).exp()
+}
+
+/// The standardised behaviour a worker's risk is computed from (§5.2.6): z-scores of its
+/// request bursts, disputes, failures and frauds against the network.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RiskSignals {
+	pub burst_z: f64,
+	pub dispute_z: f64,
+	pub failure_z: f64,
+	pub fraud_z: f64,
+	/// Violations on record (pallet-slashing).
+	pub violations: u32,
+}
+
+/// risk = sigmoid(β_1·z(burst) + β_2·z(dispute) + β_3·z(fail) + β_4·z(fraud));
+/// φ_s = risk · (1 + penalty_multiplier · violations) (§5.2.6).
+pub fn risk(config: &RouterConfig, signals: &RiskSignals) -> f64 {
+	let [b1, b2, b3, b4] = config.risk_betas;
+	let risk = sigmoid(
+		b1 * signals.burst_z + b2 * signals.dispute_z + b3 * signals.failure_z + b4 * signals.fraud_z,
+	);
+	risk * (1.0 + config.risk_violation_multiplier * f64::from(signals.violations))
+}
+
+pub fn sigmoid(x: f64) -> f64 {
+	1.0 / (1.0 + (-x).exp())
+}
+
+/// Load(n) = w_1·active/capacity + w_2·GPU_util + w_3·Mem_util + w_4·queue/queue_max
+/// (§5.5.1).
+pub fn load(
+	config: &RouterConfig,
+	active: u32,
+	capacity: u32,
+	gpu_util: f64,
+	mem_util: f64,
+	queue: u32,
+	queue_max: u32,
+) -> f64 {
+	let ratio = |a: u32, b: u32| if b == 0 { 1.0 } else { f64::from(a) / f64::from(b) };
+	let [w1, w2, w3, w4] = config.load_weights;
+	w1 * ratio(active, capacity) + w2 * gpu_util + w3 * mem_util + w4 * ratio(queue, queue_max)
+}
+
+/// Penalty(n) = (Load(n) − Load_threshold)² · k_overload above the threshold, else 0 (§5.5.3).
+pub fn overload_penalty(config: &RouterConfig, load: f64) -> f64 {
+	if load > config.load_threshold {
+		(load - config.load_threshold).powi(2) * config.overload_k
+	} else {
+		0.0
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn close(a: f64, b: f64) -> bool {
+		(a - b).abs() < 1e-12
+	}
+
+	#[test]
+	fn latency_factor_by_hand() {
+		let c = RouterConfig::default();
+		// exp(−2 · 500 / 500) = e^−2
+		assert!(close(latency(&c, 500.0), 0.135_335_283_236_612_7));
+		// exp(−2 · 125 / 500) = e^−0.5
+		assert!(close(latency(&c, 125.0), 0.606_530_659_712_633_4));
+		assert!(close(latency(&c, 0.0), 1.0));
+	}
+
+	#[test]
+	fn success_factor_by_hand() {
+		let c = RouterConfig::default();
+		assert!(close(success(&c, 0.95), 0.5));
+		// 1 / (1 + e^{−20·0.04}) = 1 / (1 + e^−0.8)
+		assert!(close(success(&c, 0.99), 0.689_974_481_127_612_8));
+		// 1 / (1 + e^{1})
+		assert!(close(success(&c, 0.90), 0.268_941_421_369_995_1));
+	}
+
+	#[test]
+	fn cost_factor_by_hand() {
+		assert!(close(cost(10.0, 10.0, 30.0), 1.0));
+		assert!(close(cost(15.0, 10.0, 30.0), 0.75));
+		assert!(close(cost(30.0, 10.0, 30.0), 0.0));
+		assert!(close(cost(7.0, 7.0, 7.0), 1.0));
+	}
+
+	#[test]
+	fn quality_factor_by_hand() {
+		let c = RouterConfig::default();
+		// qual = 0.4·0.9 + 0.3·0.8 + 0.3·0.7 = 0.81; φ = 0.81² = 0.6561
+		assert!(close(quality(&c, 0.9, 0.8, 0.7), 0.6561));
+	}
+
+	#[test]
+	fn haversine_by_hand() {
+		// Paris (48.8566, 2.3522) to London (51.5074, −0.1278): 343.5 km.
+		let d = haversine_km(48.8566, 2.3522, 51.5074, -0.1278);
+		assert!((d - 343.556).abs() < 0.01, "{d}");
+		// A quarter of the equator: π/2 · R.
+		let quarter = haversine_km(0.0, 0.0, 0.0, 90.0);
+		assert!((quarter - std::f64::consts::FRAC_PI_2 * EARTH_RADIUS_KM).abs() < 1e-9);
+		let c = RouterConfig::default();
+		// exp(−2000 / 2000) = e^−1
+		assert!(close(proximity(&c, 2_000.0), 0.367_879_441_171_442_3));
+	}
+
+	#[test]
+	fn risk_factor_by_hand() {
+		let c = RouterConfig::default();
+		let calm = RiskSignals::default();
+		assert!(close(risk(&c, &calm), 0.5));
+		// 0.5·1 + 1·0 + 1·1 + 2·0.25 = 2 → sigmoid(2) = 0.880797…; × (1 + 0.5·2) = 1.761594…
+		let signals = RiskSignals { burst_z: 1.0, dispute_z: 0.0, failure_z: 1.0, fraud_z: 0.25, violations: 2 };
+		assert!(close(risk(&c, &signals), 2.0 * 0.880_797_077_977_882_3));
+	}
+
+	#[test]
+	fn load_and_overload_by_hand() {
+		let c = RouterConfig::default();
+		// 0.4·(3/4) + 0.3·0.5 + 0.1·0.2 + 0.2·(5/10) = 0.3 + 0.15 + 0.02 + 0.1 = 0.57
+		assert!(close(load(&c, 3, 4, 0.5, 0.2, 5, 10), 0.57));
+		assert!(close(overload_penalty(&c, 0.57), 0.0));
+		// (1.0 − 0.8)² · 4 = 0.16
+		assert!(close(overload_penalty(&c, 1.0), 0.16));
+	}
+}
