@@ -43,6 +43,10 @@ pub struct RouterConfig {
 	pub risk_violation_multiplier: f64,
 	/// UCB-V (true) or UCB1 (false) exploration bonus (§5.4.1).
 	pub ucb_variance: bool,
+	/// Scale of the bonus against the score. UCB's bonus is sized for rewards in [0, b] and
+	/// grows like `3·b·ln t / N`, which would drown score differences of a tenth; this keeps
+	/// exploration of warm workers within the score's range.
+	pub exploration_weight: f64,
 	/// `c` of UCB1.
 	pub ucb1_c: f64,
 	/// `b`, the reward bound of UCB-V (rewards lie in [0, 1]).
@@ -56,7 +60,8 @@ pub struct RouterConfig {
 	/// `α_prior, β_prior` of the Beta posterior (§5.4.3).
 	pub beta_prior: (f64, f64),
 	/// Workers with fewer observations than this are scored with a Thompson sample of their
-	/// success rate instead of its estimate.
+	/// success rate instead of its estimate, and get no UCB bonus: the sample is their
+	/// exploration (§5.4.3), so a large fleet of newcomers does not crowd the top K.
 	pub cold_start_observations: u64,
 	/// `w_1..w_4` of Load = w_1·active/capacity + w_2·GPU + w_3·memory + w_4·queue/queue_max
 	/// (§5.5.1).
@@ -95,6 +100,7 @@ impl Default for RouterConfig {
 			risk_betas: [0.5, 1.0, 1.0, 2.0],
 			risk_violation_multiplier: 0.5,
 			ucb_variance: true,
+			exploration_weight: 0.05,
 			ucb1_c: 2f64.sqrt(),
 			reward_bound: 1.0,
 			top_k: 20,
@@ -104,7 +110,9 @@ impl Default for RouterConfig {
 			temperature_min: 0.005,
 			temperature_max: 0.05,
 			temperature_anneal: 2_000.0,
-			beta_prior: (1.0, 1.0),
+			// A newcomer is presumed near the success threshold (prior mean 0.95, worth 20
+			// observations), so its Thompson samples compete with established workers.
+			beta_prior: (19.0, 1.0),
 			cold_start_observations: 10,
 			load_weights: [0.4, 0.3, 0.1, 0.2],
 			load_threshold: 0.8,

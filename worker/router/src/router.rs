@@ -381,10 +381,13 @@ impl Router {
 				+ w.proximity * proximity
 				- w.risk * factors::risk(config, &tracked.worker.risk)
 				- factors::overload_penalty(config, load);
-			let bonus = if config.ucb_variance {
-				sampling::ucb_v_bonus(tracked.reward_variance(), config.reward_bound, t, tracked.visits)
+			let bonus = if tracked.visits < config.cold_start_observations {
+				0.0
+			} else if config.ucb_variance {
+				config.exploration_weight
+					* sampling::ucb_v_bonus(tracked.reward_variance(), config.reward_bound, t, tracked.visits)
 			} else {
-				sampling::ucb1_bonus(config.ucb1_c, t, tracked.visits)
+				config.exploration_weight * sampling::ucb1_bonus(config.ucb1_c, t, tracked.visits)
 			};
 			candidates.push(Candidate { id, latency_ms, score, ucb: score + bonus, load });
 		}

@@ -224,8 +224,15 @@ fn an_overloaded_worker_is_avoided_and_new_workers_are_explored() {
 	let s = router.select(&request(), 0.0).unwrap();
 	assert_eq!(s.chosen, id(2));
 
-	// A newcomer with no observations gets an infinite UCB bonus and joins the top K.
+	// A newcomer is explored through Thompson samples of its success rate: it wins some
+	// decisions among established equals.
 	router.upsert(worker(3));
-	let s = router.select(&request(), 1.0).unwrap();
-	assert!(s.top_k.contains(&id(3)));
+	let explored = (0..200)
+		.filter(|step| {
+			let s = router.select(&request(), 2.0 + f64::from(*step)).unwrap();
+			router.update(&s.chosen, &ok(300.0));
+			s.chosen == id(3)
+		})
+		.count();
+	assert!(explored > 0, "the newcomer was never tried");
 }
