@@ -21,6 +21,12 @@ use super::openai::ApiError;
 pub const AUTHORISATION_HEADER: &str = "x-ail2-authorisation";
 pub const SIGNATURE_HEADER: &str = "x-ail2-gateway-signature";
 
+/// At most this many keys are remembered.
+const MAX_CACHED_KEYS: usize = 65_536;
+
+/// How long a key found inactive is not asked about again.
+const UNKNOWN_KEY_TTL: Duration = Duration::from_secs(2);
+
 /// Where gateway keys are looked up.
 pub trait GatewayKeys: Send + Sync + 'static {
 	/// Whether `key` is registered for `payer` and authorises requests now.
@@ -31,7 +37,9 @@ pub trait GatewayKeys: Send + Sync + 'static {
 	) -> impl std::future::Future<Output = Result<bool, String>> + Send;
 }
 
-/// Gateway keys read from the chain (finalized state), remembered for `ttl`.
+/// Gateway keys read from the chain (finalized state). An active key is remembered for
+/// `ttl` (shorter than the chain's revocation delay, so a revoked key's late receipts still
+/// bill); an unknown key only for a moment, so a payer who just registered one is served.
 pub struct ChainGatewayKeys {
 	chain: Arc<ChainClient>,
 	ttl: Duration,
@@ -47,7 +55,8 @@ impl ChainGatewayKeys {
 impl GatewayKeys for ChainGatewayKeys {
 	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, String> {
 		if let Some((active, at)) = self.cache.lock().await.get(&(payer, key)) {
-			if at.elapsed() < self.ttl {
+			let ttl = if *active { self.ttl } else { UNKNOWN_KEY_TTL };
+			if at.elapsed() < ttl {
 				return Ok(*active);
 			}
 		}
@@ -56,7 +65,16 @@ impl GatewayKeys for ChainGatewayKeys {
 		// A key revoked on chain stops being accepted at once, whatever its grace period
 		// for batches already proposed.
 		let active = record.is_some_and(|r| r.added_at <= now && r.revoked_from.is_none());
-		self.cache.lock().await.insert((payer, key), (active, Instant::now()));
+		let mut cache = self.cache.lock().await;
+		// Requests signed by random keys must not grow the cache without bound.
+		if cache.len() >= MAX_CACHED_KEYS {
+			let ttl = self.ttl;
+			cache.retain(|_, (active, at)| at.elapsed() < if *active { ttl } else { UNKNOWN_KEY_TTL });
+			if cache.len() >= MAX_CACHED_KEYS {
+				cache.clear();
+			}
+		}
+		cache.insert((payer, key), (active, Instant::now()));
 		Ok(active)
 	}
 }
