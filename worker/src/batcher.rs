@@ -83,12 +83,17 @@ impl Batcher {
 		let worker = self.chain.account();
 		// A proposal that made it on chain before a crash is found, not repeated.
 		if self.chain.last_counter(worker, record.payer).await? >= record.last_counter {
-			if let Some(chain_batch) = self.chain.find_batch(record.payer, record.last_counter).await? {
+			if let Some(chain_batch) =
+				self.chain.find_batch(record.payer, record.last_counter).await?
+			{
 				tracing::info!(batch = id, chain_batch, "batch was already proposed");
 				self.store.set_batch_state(id, BatchState::Proposed { chain_batch })?;
 				return Ok(());
 			}
-			tracing::error!(batch = id, "the chain is past this batch's counters but has no such batch; leaving it");
+			tracing::error!(
+				batch = id,
+				"the chain is past this batch's counters but has no such batch; leaving it"
+			);
 			return Ok(());
 		}
 		let proposal = BatchProposal {

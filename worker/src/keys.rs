@@ -83,8 +83,8 @@ impl WorkerKeys {
 			.ok()
 			.and_then(|bytes| bytes.try_into().ok())
 			.ok_or_else(|| anyhow!("receipt key: expected 0x and 64 hex digits"))?;
-		let receipt =
-			ReceiptKeypair::from_secret(&secret).map_err(|_| anyhow!("receipt key: invalid secret"))?;
+		let receipt = ReceiptKeypair::from_secret(&secret)
+			.map_err(|_| anyhow!("receipt key: invalid secret"))?;
 		Ok(Self { hot, receipt })
 	}
 

@@ -31,7 +31,11 @@ use codec::Encode;
 use subxt_signer::{sr25519, SecretUri};
 
 #[derive(Parser)]
-#[command(name = "ail2-worker", version, about = "AIL2 miner: serve models, get paid from receipts")]
+#[command(
+	name = "ail2-worker",
+	version,
+	about = "AIL2 miner: serve models, get paid from receipts"
+)]
 struct Cli {
 	#[command(flatten)]
 	common: Common,
@@ -176,8 +180,11 @@ struct BatchArgs {
 }
 
 fn parse_version(text: &str) -> anyhow::Result<SemVer> {
-	let parts: Vec<u16> =
-		text.split('.').map(str::parse).collect::<Result<_, _>>().context("version must be major.minor.patch")?;
+	let parts: Vec<u16> = text
+		.split('.')
+		.map(str::parse)
+		.collect::<Result<_, _>>()
+		.context("version must be major.minor.patch")?;
 	match parts.as_slice() {
 		[major, minor, patch] => Ok(SemVer { major: *major, minor: *minor, patch: *patch }),
 		_ => bail!("version must be major.minor.patch"),
@@ -202,9 +209,12 @@ async fn main() -> anyhow::Result<()> {
 			let keys = WorkerKeys::generate(&key_file(&cli.common), hot_uri.as_deref())?;
 			print_keys(&keys);
 		},
-		Command::Keys { action: KeysAction::Inspect } => print_keys(&WorkerKeys::load(&key_file(&cli.common))?),
+		Command::Keys { action: KeysAction::Inspect } => {
+			print_keys(&WorkerKeys::load(&key_file(&cli.common))?)
+		},
 		Command::InitModel { preset, seed, out } => {
-			let spec = RandomModelSpec::preset(&preset).ok_or_else(|| anyhow!("presets: tiny, 100m"))?;
+			let spec =
+				RandomModelSpec::preset(&preset).ok_or_else(|| anyhow!("presets: tiny, 100m"))?;
 			let config = write_random_model(&out, &spec, seed)?;
 			println!(
 				"wrote {} ({} parameters, vocabulary {})",
@@ -243,9 +253,11 @@ async fn register(common: &Common, args: RegisterArgs) -> anyhow::Result<()> {
 		Some(_) => bail!("the hot key is registered with another receipt key"),
 		None => {},
 	}
-	let (major, minor) = args.cuda.split_once('.').ok_or_else(|| anyhow!("--cuda is major.minor"))?;
+	let (major, minor) =
+		args.cuda.split_once('.').ok_or_else(|| anyhow!("--cuda is major.minor"))?;
 	// Proof of possession: the receipt key signs keccak256(SCALE((tag, owner, hot))).
-	let message = keccak256(&(b"ail2/receipt-key".as_slice(), owner_account, keys.hot_account()).encode());
+	let message =
+		keccak256(&(b"ail2/receipt-key".as_slice(), owner_account, keys.hot_account()).encode());
 	let registration = Registration {
 		hot_key: keys.hot_account(),
 		receipt_key: keys.receipt.public(),
@@ -273,10 +285,9 @@ async fn run_serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
 		Some(_) => bail!("the chain knows this hot key with another receipt key"),
 		None => bail!("this worker is not registered; run `ail2-worker register` first"),
 	}
-	let pricing = chain
-		.model_pricing(args.model_id, version)
-		.await?
-		.ok_or_else(|| anyhow!("model {} version {} is not on chain", args.model_id, args.model_version))?;
+	let pricing = chain.model_pricing(args.model_id, version).await?.ok_or_else(|| {
+		anyhow!("model {} version {} is not on chain", args.model_id, args.model_version)
+	})?;
 	if !pricing.billable {
 		tracing::warn!("the model is not active on chain; its receipts cannot be proposed yet");
 	}
@@ -284,7 +295,8 @@ async fn run_serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
 
 	let started = Instant::now();
 	let model_dir = args.model_dir.clone();
-	let model = tokio::task::spawn_blocking(move || TextModel::load(&model_dir, &default_device())).await??;
+	let model = tokio::task::spawn_blocking(move || TextModel::load(&model_dir, &default_device()))
+		.await??;
 	tracing::info!(
 		dir = %args.model_dir.display(),
 		parameters = model.config.parameter_count(),

@@ -107,7 +107,11 @@ impl Store {
 
 	/// Whether `counter` can still be used for `payer` (cheap pre-check before serving; the
 	/// append is what enforces it).
-	pub fn counter_available(&self, payer: &AccountBytes, counter: Counter) -> Result<(), StoreError> {
+	pub fn counter_available(
+		&self,
+		payer: &AccountBytes,
+		counter: Counter,
+	) -> Result<(), StoreError> {
 		let txn = self.db.begin_read().map_err(db_error)?;
 		let batched = txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
 		let batched = batched.get(payer.as_slice()).map_err(db_error)?.map_or(0, |v| v.value());
@@ -123,7 +127,10 @@ impl Store {
 
 	/// Appends receipts in one durable transaction. Each gets its own verdict: a used or
 	/// already-batched counter refuses that receipt only.
-	pub fn append(&self, receipts: &[SignedReceipt]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+	pub fn append(
+		&self,
+		receipts: &[SignedReceipt],
+	) -> Result<Vec<Result<(), StoreError>>, StoreError> {
 		let txn = self.db.begin_write().map_err(db_error)?;
 		let mut verdicts = Vec::with_capacity(receipts.len());
 		{
@@ -134,7 +141,8 @@ impl Store {
 				let payer = signed.receipt.payer;
 				let counter = signed.receipt.counter;
 				let key = receipt_key(&payer, counter);
-				let floor = batched.get(payer.as_slice()).map_err(db_error)?.map_or(0, |v| v.value());
+				let floor =
+					batched.get(payer.as_slice()).map_err(db_error)?.map_or(0, |v| v.value());
 				if counter <= floor {
 					verdicts.push(Err(StoreError::CounterBatched { counter, batched: floor }));
 					continue;
@@ -200,7 +208,9 @@ impl Store {
 			let end = receipt_key(payer, Counter::MAX);
 			let mut keys = Vec::new();
 			let mut members = Vec::new();
-			for entry in pending.range(start.as_slice()..=end.as_slice()).map_err(db_error)?.take(max) {
+			for entry in
+				pending.range(start.as_slice()..=end.as_slice()).map_err(db_error)?.take(max)
+			{
 				let (key, _) = entry.map_err(db_error)?;
 				let key = key.value().to_vec();
 				let bytes = receipts
@@ -252,7 +262,10 @@ impl Store {
 		batches
 			.get(id)
 			.map_err(db_error)?
-			.map(|bytes| BatchRecord::decode(&mut bytes.value()).map_err(|e| StoreError::Corrupt(e.to_string())))
+			.map(|bytes| {
+				BatchRecord::decode(&mut bytes.value())
+					.map_err(|e| StoreError::Corrupt(e.to_string()))
+			})
 			.transpose()
 	}
 
@@ -319,7 +332,8 @@ impl ReceiptLog {
 	/// Starts the committing thread. It ends when every `ReceiptLog` clone is dropped, after
 	/// committing what is queued.
 	pub fn start(store: std::sync::Arc<Store>, max_group: usize) -> Self {
-		let (queue, mut incoming) = mpsc::channel::<(SignedReceipt, Ack)>(max_group.saturating_mul(4));
+		let (queue, mut incoming) =
+			mpsc::channel::<(SignedReceipt, Ack)>(max_group.saturating_mul(4));
 		std::thread::Builder::new()
 			.name("receipt-log".into())
 			.spawn(move || {
@@ -387,7 +401,11 @@ mod tests {
 			max_price: price,
 			expires_at_ms: u64::MAX,
 		};
-		SignedReceipt { node_signature: key.sign(&receipt.message()), gateway_signature: [0u8; 65], receipt }
+		SignedReceipt {
+			node_signature: key.sign(&receipt.message()),
+			gateway_signature: [0u8; 65],
+			receipt,
+		}
 	}
 
 	#[test]
@@ -406,13 +424,19 @@ mod tests {
 		// Reopened: everything acknowledged is still there.
 		let store = Store::open(&path).unwrap();
 		let pending = store.pending().unwrap();
-		assert_eq!(pending, vec![
-			PendingSummary { payer: a, count: 2, oldest_ms: 1_001 },
-			PendingSummary { payer: b, count: 1, oldest_ms: 1_001 },
-		]);
+		assert_eq!(
+			pending,
+			vec![
+				PendingSummary { payer: a, count: 2, oldest_ms: 1_001 },
+				PendingSummary { payer: b, count: 1, oldest_ms: 1_001 },
+			]
+		);
 
 		let (id, record) = store.close_batch(&a, 100, 7).unwrap().unwrap();
-		assert_eq!((record.first_counter, record.last_counter, record.count, record.total), (1, 3, 2, 30));
+		assert_eq!(
+			(record.first_counter, record.last_counter, record.count, record.total),
+			(1, 3, 2, 30)
+		);
 		let receipts = store.batch_receipts(&record).unwrap();
 		assert_eq!(receipts.iter().map(|r| r.receipt.counter).collect::<Vec<_>>(), vec![1, 3]);
 		let tree = MerkleSumTree::from_receipts(&receipts).unwrap();
@@ -427,7 +451,13 @@ mod tests {
 		assert!(matches!(verdicts[0], Err(StoreError::CounterBatched { counter: 2, batched: 3 })));
 
 		store.set_batch_state(id, BatchState::Proposed { chain_batch: 9 }).unwrap();
-		assert_eq!(store.open_batches().unwrap(), vec![(id, BatchRecord { state: BatchState::Proposed { chain_batch: 9 }, ..record.clone() })]);
+		assert_eq!(
+			store.open_batches().unwrap(),
+			vec![(
+				id,
+				BatchRecord { state: BatchState::Proposed { chain_batch: 9 }, ..record.clone() }
+			)]
+		);
 		store.set_batch_state(id, BatchState::Settled { chain_batch: 9 }).unwrap();
 		assert!(store.open_batches().unwrap().is_empty());
 	}
@@ -440,12 +470,17 @@ mod tests {
 		let mut tasks = Vec::new();
 		for counter in 1..=100 {
 			let log = log.clone();
-			tasks.push(tokio::spawn(async move { log.persist(signed([3u8; 32], counter, 1)).await }));
+			tasks.push(tokio::spawn(
+				async move { log.persist(signed([3u8; 32], counter, 1)).await },
+			));
 		}
 		for task in tasks {
 			task.await.unwrap().unwrap();
 		}
 		assert_eq!(store.pending().unwrap()[0].count, 100);
-		assert!(matches!(log.persist(signed([3u8; 32], 50, 1)).await, Err(StoreError::CounterUsed { .. })));
+		assert!(matches!(
+			log.persist(signed([3u8; 32], 50, 1)).await,
+			Err(StoreError::CounterUsed { .. })
+		));
 	}
 }

@@ -1,6 +1,8 @@
 //! The worker's HTTP API on the tiny model: authorisation, errors, receipts, overload.
 //! Gateway keys come from an in-memory set here; the end-to-end test reads them from a node.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use ail2_model::{
@@ -10,8 +12,8 @@ use ail2_model::{
 };
 use ail2_primitives::{
 	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
-	receipt::{signing::Keypair, AccountBytes, Authorisation, PublicKey, SemVer, SignedReceipt},
 	keccak256,
+	receipt::{signing::Keypair, AccountBytes, Authorisation, PublicKey, SemVer, SignedReceipt},
 };
 use ail2_worker::{
 	serve::{auth::GatewayKeys, metrics::Metrics, router, AppState, Limits, ServedModel},
@@ -132,11 +134,13 @@ const CHAT: &str = r#"{"model":"tiny","messages":[{"role":"user","content":"Hell
 async fn a_paid_request_returns_a_persisted_receipt_priced_by_the_policy() {
 	let h = harness(Limits::default());
 	let auth = authorisation(&h, 1);
-	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &h.gateway)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::OK, "{body}");
 	assert_eq!(body["object"], "chat.completion");
 	let usage = &body["usage"];
-	let scale = hex::decode(body["receipt"]["scale"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+	let scale =
+		hex::decode(body["receipt"]["scale"].as_str().unwrap().trim_start_matches("0x")).unwrap();
 	let signed = SignedReceipt::decode(&mut scale.as_slice()).unwrap();
 
 	assert!(signed.node_signature_valid());
@@ -146,7 +150,11 @@ async fn a_paid_request_returns_a_persisted_receipt_priced_by_the_policy() {
 	assert_eq!(u64::from(signed.receipt.tokens_out), usage["completion_tokens"].as_u64().unwrap());
 	let expected = receipt_price(
 		&policy(),
-		&Usage { tokens_in: signed.receipt.tokens_in, tokens_out: signed.receipt.tokens_out, gpu_ms: signed.receipt.gpu_ms },
+		&Usage {
+			tokens_in: signed.receipt.tokens_in,
+			tokens_out: signed.receipt.tokens_out,
+			gpu_ms: signed.receipt.gpu_ms,
+		},
 	);
 	assert_eq!(signed.receipt.price, expected);
 	assert_eq!(body["receipt"]["price"], expected.to_string());
@@ -155,7 +163,8 @@ async fn a_paid_request_returns_a_persisted_receipt_priced_by_the_policy() {
 	let pending = h.store.pending().unwrap();
 	assert_eq!(pending.len(), 1);
 	assert_eq!(pending[0].count, 1);
-	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &h.gateway)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::CONFLICT);
 	assert_eq!(body["error"]["code"], "counter_used");
 }
@@ -170,21 +179,24 @@ async fn missing_or_forged_authorisation_is_refused() {
 	// Signed by a key the payer never registered.
 	let stranger = Keypair::from_secret(&[0x33; 32]).unwrap();
 	let auth = authorisation(&h, 1);
-	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &stranger)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &stranger)))).await;
 	assert_eq!(status, StatusCode::FORBIDDEN);
 	assert_eq!(body["error"]["code"], "unknown_gateway_key");
 
 	// For another worker.
 	let mut other = authorisation(&h, 1);
 	other.node_pubkey = stranger.public();
-	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&other, &h.gateway)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/chat/completions", CHAT, Some((&other, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::FORBIDDEN);
 	assert_eq!(body["error"]["code"], "wrong_worker");
 
 	// Expired.
 	let mut expired = authorisation(&h, 1);
 	expired.expires_at_ms = now_ms() - 1;
-	let (status, body) = send(&h.app, request("/v1/chat/completions", CHAT, Some((&expired, &h.gateway)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/chat/completions", CHAT, Some((&expired, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::FORBIDDEN);
 	assert_eq!(body["error"]["code"], "authorisation_expired");
 
@@ -204,20 +216,29 @@ async fn missing_or_forged_authorisation_is_refused() {
 async fn malformed_oversize_and_unknown_model_requests_get_json_errors() {
 	let h = harness(Limits { max_prompt_tokens: 32, ..Limits::default() });
 	let auth = authorisation(&h, 1);
-	let (status, body) =
-		send(&h.app, request("/v1/chat/completions", "{\"model\": \"tiny\", \"messages\": [", Some((&auth, &h.gateway)))).await;
+	let (status, body) = send(
+		&h.app,
+		request(
+			"/v1/chat/completions",
+			"{\"model\": \"tiny\", \"messages\": [",
+			Some((&auth, &h.gateway)),
+		),
+	)
+	.await;
 	assert_eq!(status, StatusCode::BAD_REQUEST);
 	assert_eq!(body["error"]["code"], "invalid_json");
 	assert_eq!(body["error"]["type"], "invalid_request_error");
 
 	let long = "word ".repeat(200);
 	let oversize = format!(r#"{{"model":"tiny","prompt":"{long}","max_tokens":4}}"#);
-	let (status, body) = send(&h.app, request("/v1/completions", &oversize, Some((&auth, &h.gateway)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/completions", &oversize, Some((&auth, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::BAD_REQUEST);
 	assert_eq!(body["error"]["code"], "context_length_exceeded");
 
 	let other_model = r#"{"model":"gpt-4","prompt":"hi","max_tokens":4}"#;
-	let (status, body) = send(&h.app, request("/v1/completions", other_model, Some((&auth, &h.gateway)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/completions", other_model, Some((&auth, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::NOT_FOUND);
 	assert_eq!(body["error"]["code"], "model_not_found");
 	assert!(h.store.pending().unwrap().is_empty());
@@ -233,16 +254,21 @@ async fn the_price_cap_limits_the_completion_length() {
 	let mut auth = authorisation(&h, 1);
 	auth.max_price = 1_000 + prompt_tokens * 100 + 3 * 300;
 	let body = format!(r#"{{"model":"tiny","prompt":"{prompt}","max_tokens":50,"temperature":0}}"#);
-	let (status, response) = send(&h.app, request("/v1/completions", &body, Some((&auth, &h.gateway)))).await;
+	let (status, response) =
+		send(&h.app, request("/v1/completions", &body, Some((&auth, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::OK, "{response}");
-	assert_eq!(u128::from(response["usage"]["prompt_tokens"].as_u64().unwrap() as u32), prompt_tokens);
+	assert_eq!(
+		u128::from(response["usage"]["prompt_tokens"].as_u64().unwrap() as u32),
+		prompt_tokens
+	);
 	assert!(response["usage"]["completion_tokens"].as_u64().unwrap() <= 3);
 	let price: u128 = response["receipt"]["price"].as_str().unwrap().parse().unwrap();
 	assert!(price <= auth.max_price);
 
 	let mut broke = authorisation(&h, 2);
 	broke.max_price = 10;
-	let (status, response) = send(&h.app, request("/v1/completions", &body, Some((&broke, &h.gateway)))).await;
+	let (status, response) =
+		send(&h.app, request("/v1/completions", &body, Some((&broke, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
 	assert_eq!(response["error"]["code"], "price_above_authorised_cap");
 }
@@ -252,16 +278,27 @@ async fn streaming_ends_with_the_receipt_then_done() {
 	let h = harness(Limits::default());
 	let auth = authorisation(&h, 1);
 	let body = r#"{"model":"tiny","messages":[{"role":"user","content":"Tell me a story."}],"max_tokens":12,"stream":true,"seed":4}"#;
-	let response = h.app.clone().oneshot(request("/v1/chat/completions", body, Some((&auth, &h.gateway)))).await.unwrap();
+	let response = h
+		.app
+		.clone()
+		.oneshot(request("/v1/chat/completions", body, Some((&auth, &h.gateway))))
+		.await
+		.unwrap();
 	assert_eq!(response.status(), StatusCode::OK);
-	let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+	let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec())
+		.unwrap();
 	let events: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
 	assert_eq!(events.last(), Some(&"[DONE]"));
 	let last: serde_json::Value = serde_json::from_str(events[events.len() - 2]).unwrap();
 	assert!(last["receipt"]["scale"].as_str().unwrap().starts_with("0x"), "{last}");
 	let content: String = events[..events.len() - 2]
 		.iter()
-		.map(|e| serde_json::from_str::<serde_json::Value>(e).unwrap()["choices"][0]["delta"]["content"].as_str().unwrap_or_default().to_owned())
+		.map(|e| {
+			serde_json::from_str::<serde_json::Value>(e).unwrap()["choices"][0]["delta"]["content"]
+				.as_str()
+				.unwrap_or_default()
+				.to_owned()
+		})
 		.collect();
 	assert_eq!(h.store.pending().unwrap()[0].count, 1);
 	assert!(last["usage"]["completion_tokens"].as_u64().unwrap() > 0 || content.is_empty());
@@ -273,12 +310,18 @@ async fn overload_answers_429_and_recovers() {
 	// A streaming request whose body nobody reads holds the only slot once its channel fills.
 	let first = authorisation(&h, 1);
 	let long = r#"{"model":"tiny","prompt":"Once upon a time","max_tokens":400,"stream":true,"temperature":1.0,"seed":1}"#;
-	let held = h.app.clone().oneshot(request("/v1/completions", long, Some((&first, &h.gateway)))).await.unwrap();
+	let held = h
+		.app
+		.clone()
+		.oneshot(request("/v1/completions", long, Some((&first, &h.gateway))))
+		.await
+		.unwrap();
 	assert_eq!(held.status(), StatusCode::OK);
 
 	let second = authorisation(&h, 2);
 	let short = r#"{"model":"tiny","prompt":"Hi","max_tokens":2}"#;
-	let (status, body) = send(&h.app, request("/v1/completions", short, Some((&second, &h.gateway)))).await;
+	let (status, body) =
+		send(&h.app, request("/v1/completions", short, Some((&second, &h.gateway)))).await;
 	assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 	assert_eq!(body["error"]["code"], "overloaded");
 
@@ -287,7 +330,8 @@ async fn overload_answers_429_and_recovers() {
 	let mut status = StatusCode::TOO_MANY_REQUESTS;
 	for _ in 0..100 {
 		let third = authorisation(&h, 3);
-		let (s, _) = send(&h.app, request("/v1/completions", short, Some((&third, &h.gateway)))).await;
+		let (s, _) =
+			send(&h.app, request("/v1/completions", short, Some((&third, &h.gateway)))).await;
 		status = s;
 		if s != StatusCode::TOO_MANY_REQUESTS {
 			break;

@@ -54,7 +54,9 @@ fn semver(version: SemVer) -> runtime_types::ail2_primitives::receipt::SemVer {
 	}
 }
 
-fn pricing_policy(policy: &runtime_types::ail2_primitives::billing::PricingPolicy) -> PricingPolicy {
+fn pricing_policy(
+	policy: &runtime_types::ail2_primitives::billing::PricingPolicy,
+) -> PricingPolicy {
 	use ail2_primitives::billing::BillingMode;
 	use runtime_types::ail2_primitives::billing::BillingMode as Generated;
 	PricingPolicy {
@@ -226,7 +228,10 @@ impl ChainClient {
 		value
 			.map(|value| {
 				let record = value.decode().map_err(rpc)?;
-				Ok(GatewayKeyRecord { added_at: record.added_at, revoked_from: record.revoked_from })
+				Ok(GatewayKeyRecord {
+					added_at: record.added_at,
+					revoked_from: record.revoked_from,
+				})
 			})
 			.transpose()
 	}
@@ -278,12 +283,18 @@ impl ChainClient {
 		Ok(Some(ModelPricing {
 			policy: pricing_policy(&version_info.metadata.pricing),
 			policy_hash: version_info.policy_hash,
-			billable: matches!(info.status, runtime_types::pallet_models::types::ModelStatus::Active),
+			billable: matches!(
+				info.status,
+				runtime_types::pallet_models::types::ModelStatus::Active
+			),
 		}))
 	}
 
 	/// Whether `hot` is registered as a worker, and its receipt key if so.
-	pub async fn worker_receipt_key(&self, hot: AccountBytes) -> Result<Option<PublicKey>, ChainError> {
+	pub async fn worker_receipt_key(
+		&self,
+		hot: AccountBytes,
+	) -> Result<Option<PublicKey>, ChainError> {
 		let at = self.api.at_current_block().await.map_err(rpc)?;
 		let value = at
 			.storage()
@@ -305,7 +316,9 @@ impl ChainClient {
 			.map(|value| {
 				let batch = value.decode().map_err(rpc)?;
 				Ok(match batch.status {
-					BatchStatus::Challenge => ChainBatchStatus::Challenge { until: batch.challenge_until },
+					BatchStatus::Challenge => {
+						ChainBatchStatus::Challenge { until: batch.challenge_until }
+					},
 					BatchStatus::Disputed => ChainBatchStatus::Disputed,
 					BatchStatus::Finalized => ChainBatchStatus::Finalized,
 					BatchStatus::Paid => ChainBatchStatus::Paid,
@@ -328,7 +341,10 @@ impl ChainClient {
 		while let Some(entry) = entries.next().await {
 			let entry = entry.map_err(rpc)?;
 			let batch = entry.value().decode().map_err(rpc)?;
-			if batch.worker.0 == self.account() && batch.payer.0 == payer && batch.last_counter == last_counter {
+			if batch.worker.0 == self.account()
+				&& batch.payer.0 == payer
+				&& batch.last_counter == last_counter
+			{
 				let (id,) = entry.key().map_err(rpc)?.decode().map_err(rpc)?;
 				return Ok(Some(id));
 			}
@@ -337,7 +353,10 @@ impl ChainClient {
 	}
 
 	/// Registers a worker: signed by the owner account `owner`, not by the hot key.
-	pub async fn register_worker(owner: &Self, registration: &Registration) -> Result<(), ChainError> {
+	pub async fn register_worker(
+		owner: &Self,
+		registration: &Registration,
+	) -> Result<(), ChainError> {
 		use runtime_types::{
 			bounded_collections::bounded_vec::BoundedVec,
 			pallet_workers::types::{Capabilities, CudaVersion, GeoPoint},
@@ -429,10 +448,9 @@ impl ChainClient {
 			let mut nonce = self.nonce.lock().await;
 			let next = match *nonce {
 				Some(next) => next,
-				None => transactions
-					.account_nonce(&AccountId32(self.account()))
-					.await
-					.map_err(rpc)?,
+				None => {
+					transactions.account_nonce(&AccountId32(self.account())).await.map_err(rpc)?
+				},
 			};
 			let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
 				.mortal(MORTALITY_BLOCKS)

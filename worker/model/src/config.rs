@@ -57,9 +57,7 @@ impl LlamaConfig {
 			.map_err(|source| ModelError::Io { path: path.to_owned(), source })?;
 		let config: Self = serde_json::from_str(&text)
 			.map_err(|e| ModelError::Config { path: path.to_owned(), reason: e.to_string() })?;
-		config
-			.check()
-			.map_err(|reason| ModelError::Config { path: path.to_owned(), reason })?;
+		config.check().map_err(|reason| ModelError::Config { path: path.to_owned(), reason })?;
 		Ok(config)
 	}
 
@@ -77,13 +75,13 @@ impl LlamaConfig {
 		if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
 			return Err(format!("{name} must be positive"));
 		}
-		if self.hidden_size % self.num_attention_heads != 0 {
+		if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
 			return Err("hidden_size must be a multiple of num_attention_heads".into());
 		}
-		if self.num_attention_heads % self.kv_heads() != 0 {
+		if !self.num_attention_heads.is_multiple_of(self.kv_heads()) {
 			return Err("num_attention_heads must be a multiple of num_key_value_heads".into());
 		}
-		if self.head_dim() % 2 != 0 {
+		if !self.head_dim().is_multiple_of(2) {
 			return Err("the head dimension must be even for rotary embeddings".into());
 		}
 		if !(self.rms_norm_eps > 0.0 && self.rope_theta > 1.0) {

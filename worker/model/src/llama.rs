@@ -134,7 +134,8 @@ impl Llama {
 			})
 		};
 
-		let embedding_values = weights.take("model.embed_tokens.weight", &[config.vocab_size, d])?;
+		let embedding_values =
+			weights.take("model.embed_tokens.weight", &[config.vocab_size, d])?;
 		let output = if config.tie_word_embeddings && !weights.contains("lm_head.weight") {
 			transpose(&embedding_values, config.vocab_size, d)
 		} else {
@@ -176,8 +177,14 @@ impl Llama {
 			layers,
 			norm: norm(weights, "model.norm.weight")?,
 			output: param2(output, [d, config.vocab_size], device),
-			rope_cos: Tensor::from_data(TensorData::new(cos, [config.max_position_embeddings, half]), device),
-			rope_sin: Tensor::from_data(TensorData::new(sin, [config.max_position_embeddings, half]), device),
+			rope_cos: Tensor::from_data(
+				TensorData::new(cos, [config.max_position_embeddings, half]),
+				device,
+			),
+			rope_sin: Tensor::from_data(
+				TensorData::new(sin, [config.max_position_embeddings, half]),
+				device,
+			),
 			vocab: config.vocab_size,
 			max_positions: config.max_position_embeddings,
 		})
@@ -264,7 +271,9 @@ impl Attention {
 		let v = heads(x.matmul(self.wv.val()), kvh);
 
 		let (k, v) = match cache.take() {
-			Some((past_k, past_v)) => (Tensor::cat(vec![past_k, k], 1), Tensor::cat(vec![past_v, v], 1)),
+			Some((past_k, past_v)) => {
+				(Tensor::cat(vec![past_k, k], 1), Tensor::cat(vec![past_v, v], 1))
+			},
 			None => (k, v),
 		};
 		*cache = Some((k.clone(), v.clone()));
@@ -276,7 +285,9 @@ impl Attention {
 			if group == 1 {
 				t
 			} else {
-				t.unsqueeze_dim::<4>(1).expand([kvh, group, positions, hd]).reshape([h, positions, hd])
+				t.unsqueeze_dim::<4>(1)
+					.expand([kvh, group, positions, hd])
+					.reshape([h, positions, hd])
 			}
 		};
 		let (k, v) = (share(k), share(v));

@@ -106,7 +106,9 @@ pub fn write_random_model(
 		bos_token_id: bos,
 		eos_token_id: eos.map(EosTokens::One),
 	};
-	config.check().map_err(|reason| ModelError::Config { path: dir.join("config.json"), reason })?;
+	config
+		.check()
+		.map_err(|reason| ModelError::Config { path: dir.join("config.json"), reason })?;
 
 	let mut json = serde_json::to_value(&config)
 		.map_err(|e| ModelError::Config { path: dir.join("config.json"), reason: e.to_string() })?;
@@ -139,15 +141,19 @@ pub fn write_random_model(
 		.map_err(|e| ModelError::Safetensors { path: dir.to_owned(), reason: e.to_string() })?;
 	let weights_path = dir.join("model.safetensors");
 	let metadata = HashMap::from([("format".to_owned(), "pt".to_owned())]);
-	safetensors::serialize_to_file(views, Some(metadata), &weights_path)
-		.map_err(|e| ModelError::Safetensors { path: weights_path.clone(), reason: e.to_string() })?;
+	safetensors::serialize_to_file(views, Some(metadata), &weights_path).map_err(|e| {
+		ModelError::Safetensors { path: weights_path.clone(), reason: e.to_string() }
+	})?;
 	Ok(config)
 }
+
+/// A tensor name with its shape and little-endian f32 bytes.
+type NamedTensor = (String, (Vec<usize>, Vec<u8>));
 
 /// Every tensor under its Hugging Face name with its shape and little-endian f32 bytes.
 /// Linear weights are `[out, in]` with entries uniform in `±√(3 / in)` (unit variance
 /// activations), the embedding has unit variance, norm gains are near 1.
-fn random_tensors(config: &LlamaConfig, seed: u64) -> Vec<(String, (Vec<usize>, Vec<u8>))> {
+fn random_tensors(config: &LlamaConfig, seed: u64) -> Vec<NamedTensor> {
 	let mut rng = ChaCha20Rng::seed_from_u64(seed);
 	let d = config.hidden_size;
 	let ff = config.intermediate_size;

@@ -30,7 +30,7 @@ impl SamplingParams {
 
 pub enum Sampler {
 	Greedy,
-	Nucleus { temperature: f64, top_p: f64, rng: ChaCha20Rng },
+	Nucleus { temperature: f64, top_p: f64, rng: Box<ChaCha20Rng> },
 }
 
 impl Sampler {
@@ -45,7 +45,7 @@ impl Sampler {
 		Self::Nucleus {
 			temperature: f64::from(params.temperature),
 			top_p: f64::from(params.top_p.clamp(f32::MIN_POSITIVE, 1.0)),
-			rng,
+			rng: Box::new(rng),
 		}
 	}
 

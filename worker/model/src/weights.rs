@@ -39,8 +39,8 @@ impl Weights {
 
 	/// Reads one safetensors file and adds its tensors.
 	pub fn read_file(&mut self, path: &Path) -> Result<(), ModelError> {
-		let bytes =
-			std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_owned(), source })?;
+		let bytes = std::fs::read(path)
+			.map_err(|source| ModelError::Io { path: path.to_owned(), source })?;
 		let file = SafeTensors::deserialize(&bytes).map_err(|e| ModelError::Safetensors {
 			path: path.to_owned(),
 			reason: e.to_string(),
@@ -107,26 +107,31 @@ fn shard_files(index: &Path) -> Result<BTreeSet<String>, ModelError> {
 		.and_then(|map| map.as_object())
 		.ok_or_else(|| invalid("no weight_map object".into()))?;
 	map.values()
-		.map(|file| file.as_str().map(str::to_owned).ok_or_else(|| invalid("a shard name is not a string".into())))
+		.map(|file| {
+			file.as_str()
+				.map(str::to_owned)
+				.ok_or_else(|| invalid("a shard name is not a string".into()))
+		})
 		.collect()
 }
 
 fn to_f32(name: &str, dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>, ModelError> {
 	let values = match dtype {
-		Dtype::F32 => bytes
-			.chunks_exact(4)
-			.map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-			.collect(),
-		Dtype::F16 => bytes
-			.chunks_exact(2)
-			.map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-			.collect(),
+		Dtype::F32 => {
+			bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+		},
+		Dtype::F16 => {
+			bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
+		},
 		Dtype::BF16 => bytes
 			.chunks_exact(2)
 			.map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
 			.collect(),
 		other => {
-			return Err(ModelError::TensorDtype { name: name.to_owned(), dtype: format!("{other:?}") })
+			return Err(ModelError::TensorDtype {
+				name: name.to_owned(),
+				dtype: format!("{other:?}"),
+			})
 		},
 	};
 	Ok(values)

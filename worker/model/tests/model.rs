@@ -1,11 +1,15 @@
 //! The burn model against an independent NumPy forward pass, and the properties generation
 //! relies on, on the project's own tiny random model.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 use std::{collections::HashMap, path::Path, process::Command};
 
 use ail2_model::{
-	default_device, random::{write_random_model, RandomModelSpec}, to_vec, ChatMessage,
-	FinishReason, GenerationRequest, KvCache, Logits, ModelError, SamplingParams, TextModel,
+	default_device,
+	random::{write_random_model, RandomModelSpec},
+	to_vec, ChatMessage, FinishReason, GenerationRequest, KvCache, Logits, ModelError,
+	SamplingParams, TextModel,
 };
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 
@@ -75,7 +79,8 @@ fn greedy_generation_matches_the_numpy_reference() {
 	let mut input = prompt.clone();
 	let mut ours = Vec::new();
 	for _ in 0..steps {
-		let logits = to_vec(model.model.forward(&input, &mut cache, Logits::Last).unwrap()).unwrap();
+		let logits =
+			to_vec(model.model.forward(&input, &mut cache, Logits::Last).unwrap()).unwrap();
 		let next = ail2_model::Sampler::new(&SamplingParams::greedy()).sample(&logits);
 		ours.push(next);
 		input = vec![next];
@@ -94,7 +99,8 @@ fn cached_decoding_equals_full_recompute() {
 	let (prompt, rest) = tokens.split_at(3);
 	let mut incremental = Vec::new();
 	let logits = model.model.forward(prompt, &mut cache, Logits::All).unwrap();
-	incremental.extend(to_vec(logits).unwrap().chunks(model.config.vocab_size).map(<[f32]>::to_vec));
+	incremental
+		.extend(to_vec(logits).unwrap().chunks(model.config.vocab_size).map(<[f32]>::to_vec));
 	for &token in rest {
 		let logits = model.model.forward(&[token], &mut cache, Logits::Last).unwrap();
 		incremental.push(to_vec(logits).unwrap());
@@ -234,7 +240,8 @@ fn mis_shaped_tensor_is_named_with_both_shapes() {
 
 #[test]
 fn random_models_are_reproducible_from_their_seed() {
-	let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+	let (a, b, c) =
+		(tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 	write_random_model(a.path(), &RandomModelSpec::tiny(), 9).unwrap();
 	write_random_model(b.path(), &RandomModelSpec::tiny(), 9).unwrap();
 	write_random_model(c.path(), &RandomModelSpec::tiny(), 10).unwrap();

@@ -6,7 +6,7 @@
 //!
 //! usage: cargo run --release -p ail2-router --example simulate -- [WORKERS] [REQUESTS]
 
-use std::{collections::BinaryHeap, cmp::Reverse, time::Instant};
+use std::{cmp::Reverse, collections::BinaryHeap, time::Instant};
 
 use ail2_router::{
 	factors::RiskSignals, latency::ComputeModel, GeoPoint, Gpu, Outcome, Request, Router,
@@ -66,7 +66,13 @@ struct Report {
 	decision_ns: Vec<u64>,
 }
 
-fn simulate(policy: Policy, truths: &[Truth], workers: &[Worker], requests: usize, seed: u64) -> Report {
+fn simulate(
+	policy: Policy,
+	truths: &[Truth],
+	workers: &[Worker],
+	requests: usize,
+	seed: u64,
+) -> Report {
 	let mut env = ChaCha20Rng::seed_from_u64(seed);
 	let mut router = Router::new(RouterConfig::default(), ComputeModel::default(), seed);
 	for w in workers {
@@ -82,7 +88,8 @@ fn simulate(policy: Policy, truths: &[Truth], workers: &[Worker], requests: usiz
 	let mut decision_ns = Vec::with_capacity(requests);
 	let req = request();
 	// Arrivals at ~70% of the fleet's capacity at the median worker speed.
-	let fleet_rate: f64 = truths.iter().map(|t| f64::from(t.capacity) * 1_000.0 / (t.rtt_ms + t.compute_ms)).sum();
+	let fleet_rate: f64 =
+		truths.iter().map(|t| f64::from(t.capacity) * 1_000.0 / (t.rtt_ms + t.compute_ms)).sum();
 	let gap_ms = 1_000.0 / (0.7 * fleet_rate);
 	let expected = |t: &Truth, active: u32| {
 		let slowdown = 1.0 + f64::from(active) / f64::from(t.capacity);
@@ -99,15 +106,18 @@ fn simulate(policy: Policy, truths: &[Truth], workers: &[Worker], requests: usiz
 			active[w] = active[w].saturating_sub(1);
 			if policy == Policy::Router {
 				let latency = latency as f64;
-				router.update(&id(w), &Outcome {
-					success: !failed,
-					latency_ms: latency,
-					rtt_ms: Some(truths[w].rtt_ms),
-					compute_ms: (!failed).then_some(latency - truths[w].rtt_ms),
-					tokens_in: req.tokens_in,
-					tokens_out: req.tokens_out,
-					context: req.context,
-				});
+				router.update(
+					&id(w),
+					&Outcome {
+						success: !failed,
+						latency_ms: latency,
+						rtt_ms: Some(truths[w].rtt_ms),
+						compute_ms: (!failed).then_some(latency - truths[w].rtt_ms),
+						tokens_in: req.tokens_in,
+						tokens_out: req.tokens_out,
+						context: req.context,
+					},
+				);
 			}
 		}
 		let chosen = match policy {
@@ -117,8 +127,9 @@ fn simulate(policy: Policy, truths: &[Truth], workers: &[Worker], requests: usiz
 				decision_ns.push(started.elapsed().as_nanos() as u64);
 				selection.map(|s| index(&s.chosen))
 			},
-			Policy::Oracle => (0..truths.len())
-				.min_by(|&a, &b| expected(&truths[a], active[a]).total_cmp(&expected(&truths[b], active[b]))),
+			Policy::Oracle => (0..truths.len()).min_by(|&a, &b| {
+				expected(&truths[a], active[a]).total_cmp(&expected(&truths[b], active[b]))
+			}),
 			Policy::RoundRobin => {
 				next_rr = (next_rr + 1) % truths.len();
 				Some(next_rr)
@@ -130,13 +141,18 @@ fn simulate(policy: Policy, truths: &[Truth], workers: &[Worker], requests: usiz
 		let failed = env.random::<f64>() < truth.failure;
 		let slowdown = 1.0 + f64::from(active[w]) / f64::from(truth.capacity);
 		let jitter = 0.8 + 0.4 * env.random::<f64>();
-		let latency = if failed { TIMEOUT_MS } else { truth.rtt_ms + truth.compute_ms * slowdown * jitter };
+		let latency =
+			if failed { TIMEOUT_MS } else { truth.rtt_ms + truth.compute_ms * slowdown * jitter };
 		total_latency += latency;
 		failures += u32::from(failed);
 		active[w] += 1;
 		in_flight.push(Reverse(((now + latency) as u64, w, latency as u64, failed)));
 	}
-	Report { mean_latency: total_latency / requests as f64, failures: f64::from(failures) / requests as f64, decision_ns }
+	Report {
+		mean_latency: total_latency / requests as f64,
+		failures: f64::from(failures) / requests as f64,
+		decision_ns,
+	}
 }
 
 fn percentile(sorted: &[u64], p: f64) -> u64 {
@@ -161,7 +177,8 @@ fn main() {
 			let distance = ail2_router::factors::haversine_km(50.1, 8.7, lat, lon);
 			// Hidden: true compute time differs from the datasheet by up to ±50%.
 			let reference = ComputeModel::default().reference_ms(300, 60, 4_096);
-			let factor = ail2_router::latency::gpu_factor(&RouterConfig::default(), tflops, bandwidth);
+			let factor =
+				ail2_router::latency::gpu_factor(&RouterConfig::default(), tflops, bandwidth);
 			truths.push(Truth {
 				rtt_ms: 5.0 + distance / 100.0,
 				compute_ms: reference * factor * rng.random_range(0.5..1.5),
@@ -182,8 +199,13 @@ fn main() {
 		}
 		println!("{count} workers, {requests} requests");
 		let oracle = simulate(Policy::Oracle, &truths, &workers, requests, 1);
-		for policy in [Policy::Oracle, Policy::Router, Policy::RoundRobin, Policy::LeastConnections] {
-			let report = if policy == Policy::Oracle { None } else { Some(simulate(policy, &truths, &workers, requests, 1)) };
+		for policy in [Policy::Oracle, Policy::Router, Policy::RoundRobin, Policy::LeastConnections]
+		{
+			let report = if policy == Policy::Oracle {
+				None
+			} else {
+				Some(simulate(policy, &truths, &workers, requests, 1))
+			};
 			let r = report.as_ref().unwrap_or(&oracle);
 			println!(
 				"  {:<17} mean latency {:>8.1} ms  failures {:>5.2}%  regret {:>8.1} ms/request",

@@ -16,7 +16,14 @@ pub struct Weights {
 impl Default for Weights {
 	/// Latency and reliability first, as users notice them most; they sum to 1 with risk.
 	fn default() -> Self {
-		Self { latency: 0.30, success: 0.25, cost: 0.15, quality: 0.15, proximity: 0.05, risk: 0.10 }
+		Self {
+			latency: 0.30,
+			success: 0.25,
+			cost: 0.15,
+			quality: 0.15,
+			proximity: 0.05,
+			risk: 0.10,
+		}
 	}
 }
 

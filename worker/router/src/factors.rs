@@ -64,7 +64,10 @@ pub struct RiskSignals {
 pub fn risk(config: &RouterConfig, signals: &RiskSignals) -> f64 {
 	let [b1, b2, b3, b4] = config.risk_betas;
 	let risk = sigmoid(
-		b1 * signals.burst_z + b2 * signals.dispute_z + b3 * signals.failure_z + b4 * signals.fraud_z,
+		b1 * signals.burst_z
+			+ b2 * signals.dispute_z
+			+ b3 * signals.failure_z
+			+ b4 * signals.fraud_z,
 	);
 	risk * (1.0 + config.risk_violation_multiplier * f64::from(signals.violations))
 }
@@ -160,7 +163,13 @@ mod tests {
 		let calm = RiskSignals::default();
 		assert!(close(risk(&c, &calm), 0.5));
 		// 0.5·1 + 1·0 + 1·1 + 2·0.25 = 2 → sigmoid(2) = 0.880797…; × (1 + 0.5·2) = 1.761594…
-		let signals = RiskSignals { burst_z: 1.0, dispute_z: 0.0, failure_z: 1.0, fraud_z: 0.25, violations: 2 };
+		let signals = RiskSignals {
+			burst_z: 1.0,
+			dispute_z: 0.0,
+			failure_z: 1.0,
+			fraud_z: 0.25,
+			violations: 2,
+		};
 		assert!(close(risk(&c, &signals), 2.0 * 0.880_797_077_977_882_3));
 	}
 

@@ -24,7 +24,8 @@ impl ComputeModel {
 	/// `T_compute` on the reference GPU.
 	pub fn reference_ms(&self, tokens_in: u32, tokens_out: u32, context: u32) -> f64 {
 		let (tin, tout) = (f64::from(tokens_in), f64::from(tokens_out));
-		let cross = if context == 0 { 0.0 } else { self.cross_ms * tin * tout / f64::from(context) };
+		let cross =
+			if context == 0 { 0.0 } else { self.cross_ms * tin * tout / f64::from(context) };
 		self.base_ms + self.per_input_token_ms * tin + self.per_output_token_ms * tout + cross
 	}
 }
@@ -79,7 +80,12 @@ mod tests {
 
 	#[test]
 	fn compute_time_by_hand() {
-		let model = ComputeModel { base_ms: 10.0, per_input_token_ms: 0.1, per_output_token_ms: 5.0, cross_ms: 2.0 };
+		let model = ComputeModel {
+			base_ms: 10.0,
+			per_input_token_ms: 0.1,
+			per_output_token_ms: 5.0,
+			cross_ms: 2.0,
+		};
 		// 10 + 0.1·100 + 5·20 + 2·100·20/1000 = 10 + 10 + 100 + 4 = 124
 		assert!((model.reference_ms(100, 20, 1_000) - 124.0).abs() < 1e-12);
 		let c = RouterConfig::default();

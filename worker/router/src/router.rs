@@ -176,7 +176,13 @@ pub struct Router {
 
 impl Router {
 	pub fn new(config: RouterConfig, compute: ComputeModel, seed: u64) -> Self {
-		Self { config, compute, workers: BTreeMap::new(), decisions: 0, rng: ChaCha20Rng::seed_from_u64(seed) }
+		Self {
+			config,
+			compute,
+			workers: BTreeMap::new(),
+			decisions: 0,
+			rng: ChaCha20Rng::seed_from_u64(seed),
+		}
 	}
 
 	pub fn config(&self) -> &RouterConfig {
@@ -206,7 +212,14 @@ impl Router {
 	}
 
 	/// What a health probe reported: requests running and queued, GPU and memory use.
-	pub fn report_load(&mut self, id: &WorkerId, active: u32, queue: u32, gpu_util: f64, mem_util: f64) {
+	pub fn report_load(
+		&mut self,
+		id: &WorkerId,
+		active: u32,
+		queue: u32,
+		gpu_util: f64,
+		mem_util: f64,
+	) {
 		if let Some(tracked) = self.workers.get_mut(id) {
 			tracked.active = active;
 			tracked.queue = queue;
@@ -240,15 +253,18 @@ impl Router {
 	/// `lat_pred = RTT + W_q + T_compute` (§5.3).
 	fn predict_latency(&self, tracked: &Tracked, request: &Request) -> f64 {
 		let gpu = &tracked.worker.gpu;
-		let compute = self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context)
-			* gpu_factor(&self.config, gpu.tflops, gpu.bandwidth_gbs)
-			* tracked.compute_correction.mean.max(0.0);
-		let service_ms = if tracked.service_ms.observations > 0 { tracked.service_ms.mean } else { compute };
-		let arrival_rate = if tracked.interarrival_ms.observations > 0 && tracked.interarrival_ms.mean > 0.0 {
-			1_000.0 / tracked.interarrival_ms.mean
-		} else {
-			0.0
-		};
+		let compute =
+			self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context)
+				* gpu_factor(&self.config, gpu.tflops, gpu.bandwidth_gbs)
+				* tracked.compute_correction.mean.max(0.0);
+		let service_ms =
+			if tracked.service_ms.observations > 0 { tracked.service_ms.mean } else { compute };
+		let arrival_rate =
+			if tracked.interarrival_ms.observations > 0 && tracked.interarrival_ms.mean > 0.0 {
+				1_000.0 / tracked.interarrival_ms.mean
+			} else {
+				0.0
+			};
 		let wait = if service_ms > 0.0 {
 			kingman_wait_ms(
 				&self.config,
@@ -310,18 +326,31 @@ impl Router {
 		let excluded = [previous.chosen];
 		let restricted: Vec<WorkerId> =
 			previous.top_k.iter().copied().filter(|id| *id != previous.chosen).collect();
-		if restricted.iter().any(|id| self.workers.get(id).is_some_and(|t| Self::admissible(&t.worker, request))) {
+		if restricted
+			.iter()
+			.any(|id| self.workers.get(id).is_some_and(|t| Self::admissible(&t.worker, request)))
+		{
 			self.decide(request, now_ms, |id| restricted.contains(id))
 		} else {
 			self.select_excluding(request, now_ms, &excluded)
 		}
 	}
 
-	fn select_excluding(&mut self, request: &Request, now_ms: f64, excluded: &[WorkerId]) -> Option<Selection> {
+	fn select_excluding(
+		&mut self,
+		request: &Request,
+		now_ms: f64,
+		excluded: &[WorkerId],
+	) -> Option<Selection> {
 		self.decide(request, now_ms, |id| !excluded.contains(id))
 	}
 
-	fn decide(&mut self, request: &Request, now_ms: f64, allowed: impl Fn(&WorkerId) -> bool) -> Option<Selection> {
+	fn decide(
+		&mut self,
+		request: &Request,
+		now_ms: f64,
+		allowed: impl Fn(&WorkerId) -> bool,
+	) -> Option<Selection> {
 		self.decisions = self.decisions.saturating_add(1);
 		let t = self.decisions;
 		let ids: Vec<WorkerId> = self
@@ -349,16 +378,20 @@ impl Router {
 		let preferred: Vec<(WorkerId, f64)> = ids
 			.iter()
 			.zip(&latencies)
-			.filter(|(id, latency)| self.workers.get(id).is_some_and(|t| meets_soft(t, **latency, &self.config)))
+			.filter(|(id, latency)| {
+				self.workers.get(id).is_some_and(|t| meets_soft(t, **latency, &self.config))
+			})
 			.map(|(id, latency)| (*id, *latency))
 			.collect();
 		let pool: Vec<(WorkerId, f64)> =
 			if preferred.is_empty() { ids.into_iter().zip(latencies).collect() } else { preferred };
 
-		let (min_cost, max_cost) = pool.iter().filter_map(|(id, _)| self.workers.get(id)).fold(
-			(f64::INFINITY, f64::NEG_INFINITY),
-			|(lo, hi), t| (lo.min(t.worker.price), hi.max(t.worker.price)),
-		);
+		let (min_cost, max_cost) = pool
+			.iter()
+			.filter_map(|(id, _)| self.workers.get(id))
+			.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
+				(lo.min(t.worker.price), hi.max(t.worker.price))
+			});
 
 		let mut candidates = Vec::with_capacity(pool.len());
 		for (id, latency_ms) in pool {
@@ -370,7 +403,12 @@ impl Router {
 			let proximity = request.client.map_or(1.0, |client| {
 				factors::proximity(
 					config,
-					factors::haversine_km(client.lat, client.lon, tracked.worker.location.lat, tracked.worker.location.lon),
+					factors::haversine_km(
+						client.lat,
+						client.lon,
+						tracked.worker.location.lat,
+						tracked.worker.location.lon,
+					),
 				)
 			});
 			let load = self.load(tracked);
@@ -385,7 +423,12 @@ impl Router {
 				0.0
 			} else if config.ucb_variance {
 				config.exploration_weight
-					* sampling::ucb_v_bonus(tracked.reward_variance(), config.reward_bound, t, tracked.visits)
+					* sampling::ucb_v_bonus(
+						tracked.reward_variance(),
+						config.reward_bound,
+						t,
+						tracked.visits,
+					)
 			} else {
 				config.exploration_weight * sampling::ucb1_bonus(config.ucb1_c, t, tracked.visits)
 			};
@@ -433,7 +476,8 @@ impl Router {
 	/// variance, RTT, service time and the compute-time correction.
 	pub fn update(&mut self, id: &WorkerId, outcome: &Outcome) {
 		let config = self.config.clone();
-		let predicted_compute = self.compute.reference_ms(outcome.tokens_in, outcome.tokens_out, outcome.context);
+		let predicted_compute =
+			self.compute.reference_ms(outcome.tokens_in, outcome.tokens_out, outcome.context);
 		let Some(tracked) = self.workers.get_mut(id) else { return };
 		tracked.active = tracked.active.saturating_sub(1);
 		if outcome.success {
@@ -441,7 +485,8 @@ impl Router {
 		} else {
 			tracked.failures = tracked.failures.saturating_add(1);
 		}
-		let reward = if outcome.success { factors::latency(&config, outcome.latency_ms) } else { 0.0 };
+		let reward =
+			if outcome.success { factors::latency(&config, outcome.latency_ms) } else { 0.0 };
 		tracked.visits = tracked.visits.saturating_add(1);
 		let delta = reward - tracked.reward_mean;
 		tracked.reward_mean += delta / tracked.visits as f64;
@@ -451,9 +496,11 @@ impl Router {
 			tracked.rtt_ms.observe(&config, rtt);
 		}
 		if outcome.success {
-			let compute = outcome.compute_ms.unwrap_or((outcome.latency_ms - tracked.rtt_ms.mean).max(0.0));
+			let compute =
+				outcome.compute_ms.unwrap_or((outcome.latency_ms - tracked.rtt_ms.mean).max(0.0));
 			tracked.service_ms.observe(&config, compute);
-			let gpu = gpu_factor(&config, tracked.worker.gpu.tflops, tracked.worker.gpu.bandwidth_gbs);
+			let gpu =
+				gpu_factor(&config, tracked.worker.gpu.tflops, tracked.worker.gpu.bandwidth_gbs);
 			let expected = predicted_compute * gpu;
 			if expected > 0.0 && expected.is_finite() {
 				tracked.compute_correction.observe(&config, compute / expected);

@@ -8,7 +8,8 @@ use crate::RouterConfig;
 /// `τ = τ_min + (τ_max − τ_min) · exp(−t / τ_anneal)` after `t` decisions (§5.4.2).
 pub fn temperature(config: &RouterConfig, t: u64) -> f64 {
 	config.temperature_min
-		+ (config.temperature_max - config.temperature_min) * (-(t as f64) / config.temperature_anneal).exp()
+		+ (config.temperature_max - config.temperature_min)
+			* (-(t as f64) / config.temperature_anneal).exp()
 }
 
 /// UCB1's bonus `c · sqrt(ln t / N)`; infinite for a worker never chosen (§5.4.1).
@@ -111,7 +112,10 @@ mod tests {
 		assert!((ucb1_bonus(2f64.sqrt(), 100, 4) - (2.0 * 100f64.ln() / 4.0).sqrt()).abs() < 1e-12);
 		// sqrt(2·0.04·ln 100 / 25) + 3·1·ln 100 / 25
 		let l = 100f64.ln();
-		assert!((ucb_v_bonus(0.04, 1.0, 100, 25) - ((0.08 * l / 25.0).sqrt() + 3.0 * l / 25.0)).abs() < 1e-12);
+		assert!(
+			(ucb_v_bonus(0.04, 1.0, 100, 25) - ((0.08 * l / 25.0).sqrt() + 3.0 * l / 25.0)).abs()
+				< 1e-12
+		);
 		assert!(ucb_v_bonus(0.0, 1.0, 100, 0).is_infinite());
 	}
 

@@ -2,6 +2,8 @@
 //! at τ → 0, retries avoid the failed worker, a seed reproduces a run, and learning moves
 //! traffic away from a worker that slows down.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 use ail2_router::{
 	factors::RiskSignals, latency::ComputeModel, GeoPoint, Gpu, Outcome, Region, Request, Router,
 	RouterConfig, Worker, WorkerId, WorkerStatus,
@@ -42,7 +44,15 @@ fn request() -> Request {
 }
 
 fn ok(latency_ms: f64) -> Outcome {
-	Outcome { success: true, latency_ms, rtt_ms: Some(20.0), compute_ms: None, tokens_in: 200, tokens_out: 50, context: 4_096 }
+	Outcome {
+		success: true,
+		latency_ms,
+		rtt_ms: Some(20.0),
+		compute_ms: None,
+		tokens_in: 200,
+		tokens_out: 50,
+		context: 4_096,
+	}
 }
 
 fn greedy() -> RouterConfig {
@@ -63,21 +73,33 @@ fn arb_worker(n: u8) -> impl Strategy<Value = Worker> {
 		prop_oneof![Just(8_192u32), Just(24_576), Just(81_920)],
 		(10u8..13, 0u8..9),
 		(-60.0f64..60.0, -170.0f64..170.0),
-		prop_oneof![Just(WorkerStatus::Available), Just(WorkerStatus::Busy), Just(WorkerStatus::Offline)],
+		prop_oneof![
+			Just(WorkerStatus::Available),
+			Just(WorkerStatus::Busy),
+			Just(WorkerStatus::Offline)
+		],
 		1.0f64..100.0,
 		(0.0f64..1.0, 0.0f64..1.0, 0.0f64..1.0),
 		(-3.0f64..3.0, 0u32..5),
 	)
-		.prop_map(move |(vram, cuda, (lat, lon), status, price, (a, r, c), (z, violations))| Worker {
-			id: id(n),
-			gpu: Gpu { vram_mib: vram, cuda, tflops: 100.0, bandwidth_gbs: 1_000.0 },
-			location: GeoPoint { lat, lon },
-			status,
-			price,
-			capacity: 2,
-			queue_max: 8,
-			quality: [a, r, c],
-			risk: RiskSignals { burst_z: z, dispute_z: z, failure_z: z, fraud_z: z, violations },
+		.prop_map(move |(vram, cuda, (lat, lon), status, price, (a, r, c), (z, violations))| {
+			Worker {
+				id: id(n),
+				gpu: Gpu { vram_mib: vram, cuda, tflops: 100.0, bandwidth_gbs: 1_000.0 },
+				location: GeoPoint { lat, lon },
+				status,
+				price,
+				capacity: 2,
+				queue_max: 8,
+				quality: [a, r, c],
+				risk: RiskSignals {
+					burst_z: z,
+					dispute_z: z,
+					failure_z: z,
+					fraud_z: z,
+					violations,
+				},
+			}
 		})
 }
 
@@ -91,7 +113,9 @@ fn arb_request() -> impl Strategy<Value = Request> {
 			vram_mib: vram,
 			cuda,
 			allowed_regions: region
-				.map(|(lat, lon, radius_km)| vec![Region { center: GeoPoint { lat, lon }, radius_km }])
+				.map(|(lat, lon, radius_km)| {
+					vec![Region { center: GeoPoint { lat, lon }, radius_km }]
+				})
 				.unwrap_or_default(),
 			..request()
 		})
@@ -197,7 +221,13 @@ fn traffic_moves_away_from_a_worker_that_slows_down() {
 	let mut router = Router::new(RouterConfig::default(), ComputeModel::default(), 5);
 	router.upsert(worker(1));
 	router.upsert(worker(2));
-	let latency = |id: WorkerId, phase: u32| if id == WorkerId([1; 32]) && phase == 1 { 3_000.0 } else { 300.0 };
+	let latency = |id: WorkerId, phase: u32| {
+		if id == WorkerId([1; 32]) && phase == 1 {
+			3_000.0
+		} else {
+			300.0
+		}
+	};
 	let mut counts = [[0u32; 2]; 2];
 	for phase in 0..2 {
 		for step in 0..2_000u32 {

@@ -69,7 +69,9 @@ impl GatewayKeys for ChainGatewayKeys {
 		// Requests signed by random keys must not grow the cache without bound.
 		if cache.len() >= MAX_CACHED_KEYS {
 			let ttl = self.ttl;
-			cache.retain(|_, (active, at)| at.elapsed() < if *active { ttl } else { UNKNOWN_KEY_TTL });
+			cache.retain(|_, (active, at)| {
+				at.elapsed() < if *active { ttl } else { UNKNOWN_KEY_TTL }
+			});
 			if cache.len() >= MAX_CACHED_KEYS {
 				cache.clear();
 			}
@@ -82,10 +84,18 @@ impl GatewayKeys for ChainGatewayKeys {
 fn header_bytes(headers: &HeaderMap, name: &str) -> Result<Option<Vec<u8>>, ApiError> {
 	let Some(value) = headers.get(name) else { return Ok(None) };
 	let text = value.to_str().map_err(|_| {
-		ApiError::new(StatusCode::UNAUTHORIZED, "invalid_authorisation", format!("{name} is not text"))
+		ApiError::new(
+			StatusCode::UNAUTHORIZED,
+			"invalid_authorisation",
+			format!("{name} is not text"),
+		)
 	})?;
 	hex::decode(text.trim().trim_start_matches("0x")).map(Some).map_err(|_| {
-		ApiError::new(StatusCode::UNAUTHORIZED, "invalid_authorisation", format!("{name} is not hex"))
+		ApiError::new(
+			StatusCode::UNAUTHORIZED,
+			"invalid_authorisation",
+			format!("{name} is not hex"),
+		)
 	})
 }
 
@@ -101,12 +111,15 @@ pub fn parse(headers: &HeaderMap) -> Result<(Authorisation, Signature, PublicKey
 			"requests must carry x-ail2-authorisation and x-ail2-gateway-signature from the payer's gateway",
 		));
 	};
-	let authorisation = Authorisation::decode(&mut authorisation.as_slice())
-		.map_err(|_| unauthorised("invalid_authorisation", "x-ail2-authorisation does not decode"))?;
+	let authorisation = Authorisation::decode(&mut authorisation.as_slice()).map_err(|_| {
+		unauthorised("invalid_authorisation", "x-ail2-authorisation does not decode")
+	})?;
 	let signature: Signature = signature.try_into().map_err(|_| {
 		unauthorised("invalid_authorisation", "x-ail2-gateway-signature must be 65 bytes")
 	})?;
 	let signer = ail2_primitives::receipt::recover(&authorisation.message(), &signature)
-		.ok_or_else(|| unauthorised("invalid_signature", "the gateway signature does not recover a key"))?;
+		.ok_or_else(|| {
+			unauthorised("invalid_signature", "the gateway signature does not recover a key")
+		})?;
 	Ok((authorisation, signature, signer))
 }

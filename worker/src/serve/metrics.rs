@@ -30,20 +30,27 @@ impl Metrics {
 		let requests = Family::<RequestLabels, Counter>::default();
 		let receipts = Counter::default();
 		let tokens_generated = Counter::default();
-		let inference_seconds = Histogram::new(
-			[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0].into_iter(),
-		);
+		let inference_seconds =
+			Histogram::new([0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]);
 		let queued = Gauge::default();
 		let running = Gauge::default();
 		let batches_proposed = Counter::default();
 		let batches_settled = Counter::default();
 		registry.register("requests", "HTTP requests by endpoint and status", requests.clone());
 		registry.register("receipts", "Receipts signed and persisted", receipts.clone());
-		registry.register("tokens_generated", "Completion tokens generated", tokens_generated.clone());
+		registry.register(
+			"tokens_generated",
+			"Completion tokens generated",
+			tokens_generated.clone(),
+		);
 		registry.register("inference_seconds", "Time per generation", inference_seconds.clone());
 		registry.register("queued_requests", "Requests waiting for a model slot", queued.clone());
 		registry.register("running_requests", "Requests being generated", running.clone());
-		registry.register("batches_proposed", "Batches proposed on chain", batches_proposed.clone());
+		registry.register(
+			"batches_proposed",
+			"Batches proposed on chain",
+			batches_proposed.clone(),
+		);
 		registry.register("batches_settled", "Batches paid out", batches_settled.clone());
 		Self {
 			registry,

@@ -17,7 +17,9 @@ use std::{
 	time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
-use ail2_model::{ChatMessage, FinishReason, Generation, GenerationRequest, SamplingParams, TextModel};
+use ail2_model::{
+	ChatMessage, FinishReason, Generation, GenerationRequest, SamplingParams, TextModel,
+};
 use ail2_primitives::{
 	billing::{receipt_price, PricingPolicy, Usage},
 	receipt::{signing::Keypair, Authorisation, Receipt, SemVer, Signature, SignedReceipt},
@@ -148,7 +150,10 @@ async fn health<G: GatewayKeys>(State(state): State<Arc<AppState<G>>>) -> Json<s
 
 async fn metrics_text<G: GatewayKeys>(State(state): State<Arc<AppState<G>>>) -> impl IntoResponse {
 	(
-		[(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+		[(
+			axum::http::header::CONTENT_TYPE,
+			"application/openmetrics-text; version=1.0.0; charset=utf-8",
+		)],
 		state.metrics.render(),
 	)
 }
@@ -188,7 +193,10 @@ async fn completions<G: GatewayKeys>(
 			Prompt::One(text) => text,
 			Prompt::Many(mut list) if list.len() == 1 => list.remove(0),
 			Prompt::Many(_) => {
-				return Err(ApiError::bad_request("unsupported_prompt", "send one prompt per request"))
+				return Err(ApiError::bad_request(
+					"unsupported_prompt",
+					"send one prompt per request",
+				))
 			},
 		};
 		let tokens = state.served.model.encode(&prompt).map_err(internal)?;
@@ -244,8 +252,9 @@ fn finish<G>(state: &AppState<G>, endpoint: &str, result: Result<Response, ApiEr
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-	serde_json::from_slice(body)
-		.map_err(|e| ApiError::bad_request("invalid_json", format!("the request body is not valid: {e}")))
+	serde_json::from_slice(body).map_err(|e| {
+		ApiError::bad_request("invalid_json", format!("the request body is not valid: {e}"))
+	})
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -266,13 +275,22 @@ async fn authorise<G: GatewayKeys>(
 	let served = &state.served;
 	let forbidden = |code, message: String| ApiError::new(StatusCode::FORBIDDEN, code, message);
 	if authorisation.node_pubkey != state.receipt_key.public() {
-		return Err(forbidden("wrong_worker", "the authorisation names another worker's receipt key".into()));
+		return Err(forbidden(
+			"wrong_worker",
+			"the authorisation names another worker's receipt key".into(),
+		));
 	}
 	if authorisation.chain_id != served.chain_id {
-		return Err(forbidden("wrong_chain", format!("this worker bills on chain {}", served.chain_id)));
+		return Err(forbidden(
+			"wrong_chain",
+			format!("this worker bills on chain {}", served.chain_id),
+		));
 	}
 	if authorisation.model_id != served.model_id || authorisation.version != served.version {
-		return Err(forbidden("wrong_model", "the authorisation is for another model or version".into()));
+		return Err(forbidden(
+			"wrong_model",
+			"the authorisation is for another model or version".into(),
+		));
 	}
 	if authorisation.expires_at_ms <= now_ms() {
 		return Err(forbidden("authorisation_expired", "the authorisation has expired".into()));
@@ -306,7 +324,8 @@ fn counter_error(e: StoreError) -> ApiError {
 
 /// The largest completion length whose token price stays within the payer's cap.
 fn affordable_tokens(policy: &PricingPolicy, prompt: u32, wanted: u32, cap: u128) -> u32 {
-	let price = |out: u32| receipt_price(policy, &Usage { tokens_in: prompt, tokens_out: out, gpu_ms: 0 });
+	let price =
+		|out: u32| receipt_price(policy, &Usage { tokens_in: prompt, tokens_out: out, gpu_ms: 0 });
 	if price(wanted) <= cap {
 		return wanted;
 	}
@@ -353,12 +372,8 @@ async fn serve<G: GatewayKeys>(
 	}
 	let (authorisation, gateway_signature) = authorise(&state, headers).await?;
 	let prompt_tokens = job.prompt.len() as u32;
-	let max_tokens = affordable_tokens(
-		&served.policy,
-		prompt_tokens,
-		job.max_tokens,
-		authorisation.max_price,
-	);
+	let max_tokens =
+		affordable_tokens(&served.policy, prompt_tokens, job.max_tokens, authorisation.max_price);
 	if max_tokens == 0 {
 		return Err(ApiError::new(
 			StatusCode::PAYMENT_REQUIRED,
@@ -405,12 +420,15 @@ async fn serve<G: GatewayKeys>(
 	});
 
 	let id = format!("cmpl-{}", hex::encode(&authorisation.route_id[..12]));
-	let billing = Billing { state: state.clone(), authorisation, gateway_signature, bytes_in: job.bytes_in };
+	let billing =
+		Billing { state: state.clone(), authorisation, gateway_signature, bytes_in: job.bytes_in };
 	let endpoint = job.endpoint;
 	if !streaming {
 		let (generation, gpu_ms) = generation.await.map_err(internal)?.map_err(internal)?;
 		let receipt = billing.bill(&generation, gpu_ms).await?;
-		return Ok(Json(body_for(endpoint, &id, &served.name, &generation, &receipt)).into_response());
+		return Ok(
+			Json(body_for(endpoint, &id, &served.name, &generation, &receipt)).into_response()
+		);
 	}
 
 	// Streaming: pieces as they come, then the receipt (persisted first), then [DONE].
@@ -427,13 +445,16 @@ async fn serve<G: GatewayKeys>(
 		// A client that went away stops the generation: its next piece finds no reader.
 		drop(pieces_out);
 		let outcome = match generation.await {
-			Ok(Ok((generation, gpu_ms))) => billing.bill(&generation, gpu_ms).await.map(|r| (generation, r)),
+			Ok(Ok((generation, gpu_ms))) => {
+				billing.bill(&generation, gpu_ms).await.map(|r| (generation, r))
+			},
 			Ok(Err(e)) => Err(internal(e)),
 			Err(e) => Err(internal(e)),
 		};
 		let last = match outcome {
 			Ok((generation, receipt)) => {
-				let mut chunk = chunk_for(endpoint, &id, &name, None, Some(generation.finish_reason));
+				let mut chunk =
+					chunk_for(endpoint, &id, &name, None, Some(generation.finish_reason));
 				chunk["usage"] = json!(usage(&generation));
 				chunk["receipt"] = json!(receipt);
 				chunk
@@ -536,7 +557,11 @@ pub fn receipt_out(signed: &SignedReceipt) -> ReceiptOut {
 fn usage(generation: &Generation) -> openai::Usage {
 	let prompt = generation.prompt_tokens as u32;
 	let completion = generation.tokens.len() as u32;
-	openai::Usage { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+	openai::Usage {
+		prompt_tokens: prompt,
+		completion_tokens: completion,
+		total_tokens: prompt + completion,
+	}
 }
 
 fn body_for(
@@ -583,7 +608,8 @@ fn chunk_for(
 		};
 		json!({ "index": 0, "delta": delta, "finish_reason": finish })
 	};
-	let object = if endpoint == "completions" { "text_completion" } else { "chat.completion.chunk" };
+	let object =
+		if endpoint == "completions" { "text_completion" } else { "chat.completion.chunk" };
 	json!({ "id": id, "object": object, "created": now_ms() / 1000, "model": model, "choices": [choice] })
 }
 
@@ -617,7 +643,8 @@ async fn batch_leaves<G: GatewayKeys>(
 ) -> Result<Response, ApiError> {
 	let record = state.store.batch(id).map_err(internal)?.ok_or_else(|| not_found(id))?;
 	let receipts = state.store.batch_receipts(&record).map_err(internal)?;
-	Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], receipts.encode()).into_response())
+	Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], receipts.encode())
+		.into_response())
 }
 
 /// One leaf with its inclusion proof, for challengers who want a single receipt.
@@ -630,7 +657,11 @@ async fn batch_proof<G: GatewayKeys>(
 	let tree = ail2_primitives::merkle::MerkleSumTree::from_receipts(&receipts)
 		.map_err(|e| internal(format!("{e:?}")))?;
 	let proof = tree.proof(index).ok_or_else(|| {
-		ApiError::new(StatusCode::NOT_FOUND, "leaf_not_found", format!("batch {id} has no leaf {index}"))
+		ApiError::new(
+			StatusCode::NOT_FOUND,
+			"leaf_not_found",
+			format!("batch {id} has no leaf {index}"),
+		)
 	})?;
 	let leaf = receipts.get(index as usize).ok_or_else(|| not_found(id))?;
 	Ok(Json(json!({
@@ -639,4 +670,3 @@ async fn batch_proof<G: GatewayKeys>(
 		"leaves": tree.leaves(),
 	})))
 }
-
