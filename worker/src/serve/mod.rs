@@ -182,6 +182,31 @@ struct Job {
 	bytes_in: u64,
 }
 
+impl Job {
+	fn new(
+		endpoint: &'static str,
+		options: openai::GenerationOptions,
+		prompt: Vec<u32>,
+		limits: &Limits,
+		body_len: usize,
+	) -> Self {
+		Self {
+			endpoint,
+			model: options.model,
+			prompt,
+			max_tokens: options.max_tokens.unwrap_or(limits.default_max_tokens),
+			sampling: SamplingParams {
+				temperature: options.temperature.unwrap_or(1.0),
+				top_p: options.top_p.unwrap_or(1.0),
+				seed: options.seed,
+			},
+			stop: options.stop.map(openai::Stop::into_vec).unwrap_or_default(),
+			stream: options.stream,
+			bytes_in: body_len as u64,
+		}
+	}
+}
+
 async fn completions<G: GatewayKeys>(
 	State(state): State<Arc<AppState<G>>>,
 	headers: HeaderMap,
@@ -200,16 +225,7 @@ async fn completions<G: GatewayKeys>(
 			},
 		};
 		let tokens = state.served.model.encode(&prompt).map_err(internal)?;
-		let job = Job {
-			endpoint: "completions",
-			model: request.model,
-			prompt: tokens,
-			max_tokens: request.max_tokens.unwrap_or(state.limits.default_max_tokens),
-			sampling: sampling(request.temperature, request.top_p, request.seed),
-			stop: request.stop.map(openai::Stop::into_vec).unwrap_or_default(),
-			stream: request.stream,
-			bytes_in: body.len() as u64,
-		};
+		let job = Job::new("completions", request.options, tokens, &state.limits, body.len());
 		serve(state.clone(), &headers, job).await
 	}
 	.await;
@@ -229,16 +245,7 @@ async fn chat_completions<G: GatewayKeys>(
 		let messages: Vec<ChatMessage> = request.messages.iter().map(ChatMessage::from).collect();
 		let prompt = state.served.model.chat_prompt(&messages).map_err(internal)?;
 		let tokens = state.served.model.encode(&prompt).map_err(internal)?;
-		let job = Job {
-			endpoint: "chat.completions",
-			model: request.model,
-			prompt: tokens,
-			max_tokens: request.max_tokens.unwrap_or(state.limits.default_max_tokens),
-			sampling: sampling(request.temperature, request.top_p, request.seed),
-			stop: request.stop.map(openai::Stop::into_vec).unwrap_or_default(),
-			stream: request.stream,
-			bytes_in: body.len() as u64,
-		};
+		let job = Job::new("chat.completions", request.options, tokens, &state.limits, body.len());
 		serve(state.clone(), &headers, job).await
 	}
 	.await;
@@ -259,10 +266,6 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
 	ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string())
-}
-
-fn sampling(temperature: Option<f32>, top_p: Option<f32>, seed: Option<u64>) -> SamplingParams {
-	SamplingParams { temperature: temperature.unwrap_or(1.0), top_p: top_p.unwrap_or(1.0), seed }
 }
 
 /// The checks that need no model work: the authorisation is for this worker, model and

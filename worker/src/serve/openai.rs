@@ -17,11 +17,11 @@ pub enum Prompt {
 	Many(Vec<String>),
 }
 
+/// What completions and chat completions share: the model and how to generate.
 #[derive(Debug, Deserialize)]
-pub struct CompletionRequest {
+pub struct GenerationOptions {
 	pub model: String,
-	pub prompt: Prompt,
-	#[serde(default)]
+	#[serde(default, alias = "max_completion_tokens")]
 	pub max_tokens: Option<u32>,
 	#[serde(default)]
 	pub temperature: Option<f32>,
@@ -36,21 +36,17 @@ pub struct CompletionRequest {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct CompletionRequest {
+	pub prompt: Prompt,
+	#[serde(flatten)]
+	pub options: GenerationOptions,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct ChatRequest {
-	pub model: String,
 	pub messages: Vec<ChatMessageIn>,
-	#[serde(default, alias = "max_completion_tokens")]
-	pub max_tokens: Option<u32>,
-	#[serde(default)]
-	pub temperature: Option<f32>,
-	#[serde(default)]
-	pub top_p: Option<f32>,
-	#[serde(default)]
-	pub seed: Option<u64>,
-	#[serde(default)]
-	pub stream: bool,
-	#[serde(default)]
-	pub stop: Option<Stop>,
+	#[serde(flatten)]
+	pub options: GenerationOptions,
 }
 
 #[derive(Debug, Deserialize)]
