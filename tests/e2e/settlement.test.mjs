@@ -11,36 +11,10 @@ import { cryptoWaitReady, keccakAsU8a, secp256k1PairFromSeed, secp256k1Sign } fr
 import { bnToU8a, compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { Node } from './lib/node.mjs';
 import { UNITS, dispatchErrorName, freeBalance, sendAndFinalize } from './lib/chain.mjs';
+import { CENTS, CHAIN_ID, POLICY, VERSION, price, typeAt } from './lib/ail2.mjs';
 
-const CHAIN_ID = 42;
 const STAKE = 10_000n * UNITS;
 const ESCROW = 1_000n * UNITS;
-const CENTS = UNITS / 100n;
-const VERSION = { major: 1, minor: 0, patch: 0 };
-const POLICY = {
-  mode: 'Token',
-  tokenBase: 2n * CENTS,
-  per1kInputTokens: CENTS,
-  per1kOutputTokens: 3n * CENTS,
-  timeBase: 0n,
-  perGpuSecond: 0n,
-  minFee: CENTS,
-  maxFee: UNITS,
-};
-
-/** The receipt price the chain checks: `min(max(a0 + ⌊(a1·in + a2·out)/1000⌋, min), cap)`. */
-function price(tokensIn, tokensOut) {
-  const raw = POLICY.tokenBase + (POLICY.per1kInputTokens * BigInt(tokensIn) + POLICY.per1kOutputTokens * BigInt(tokensOut)) / 1000n;
-  const floored = raw > POLICY.minFee ? raw : POLICY.minFee;
-  return floored < POLICY.maxFee ? floored : POLICY.maxFee;
-}
-
-/** The runtime's type whose Rust path is `path`, for SCALE encoding. */
-function typeAt(api, path) {
-  const entry = api.registry.lookup.types.find((t) => t.type.path.map((p) => p.toString()).join('::') === path);
-  if (!entry) throw new Error(`no type ${path} in metadata`);
-  return api.registry.createLookupType(entry.id);
-}
 
 const u128 = (n) => bnToU8a(n, { bitLength: 128, isLe: true });
 const leafOf = (api, signed) => ({
