@@ -48,29 +48,13 @@ impl WorkerKeys {
 		};
 		let file = KeyFile { hot_key, receipt_key: format!("0x{}", hex::encode(receipt_secret)) };
 		let keys = Self::from_file_contents(&file)?;
-		if let Some(dir) = path.parent() {
-			std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-		}
-		let mut out = std::fs::OpenOptions::new()
-			.write(true)
-			.create_new(true)
-			.mode(0o600)
-			.open(path)
-			.with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
-		out.write_all(serde_json::to_string_pretty(&file)?.as_bytes())?;
-		out.sync_all()?;
+		create_private(path, &serde_json::to_string_pretty(&file)?)?;
 		Ok(keys)
 	}
 
 	/// Reads the key file; refuses one that others can read.
 	pub fn load(path: &Path) -> anyhow::Result<Self> {
-		use std::os::unix::fs::PermissionsExt;
-		let metadata =
-			std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-		if metadata.permissions().mode() & 0o077 != 0 {
-			bail!("{} is readable by other users; chmod 600 it", path.display());
-		}
-		let text = std::fs::read_to_string(path)?;
+		let text = read_private(path)?;
 		let file: KeyFile = serde_json::from_str(&text)
 			.with_context(|| format!("{} is not a worker key file", path.display()))?;
 		Self::from_file_contents(&file)
@@ -92,6 +76,70 @@ impl WorkerKeys {
 	pub fn hot_account(&self) -> [u8; 32] {
 		self.hot.public_key().0
 	}
+}
+
+/// A gateway's signing key (secp256k1), in its own 0600 JSON file. Payers register its public
+/// half on chain (`receipts.add_gateway_key`); the gateway signs their authorisations with it.
+#[derive(Serialize, Deserialize)]
+struct GatewayKeyFile {
+	/// `0x` and the 32-byte secp256k1 secret.
+	gateway_key: String,
+}
+
+fn create_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+	if let Some(dir) = path.parent() {
+		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+	}
+	let mut out = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(path)
+		.with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+	out.write_all(contents.as_bytes())?;
+	out.sync_all()?;
+	Ok(())
+}
+
+fn read_private(path: &Path) -> anyhow::Result<String> {
+	use std::os::unix::fs::PermissionsExt;
+	let metadata =
+		std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+	if metadata.permissions().mode() & 0o077 != 0 {
+		bail!("{} is readable by other users; chmod 600 it", path.display());
+	}
+	Ok(std::fs::read_to_string(path)?)
+}
+
+/// Writes a new gateway key file (random secret unless `secret` is given, for dev chains);
+/// refuses to overwrite one.
+pub fn generate_gateway_key(path: &Path, secret: Option<[u8; 32]>) -> anyhow::Result<ReceiptKeypair> {
+	let secret = match secret {
+		Some(secret) => secret,
+		None => loop {
+			let secret = random_secret();
+			if ReceiptKeypair::from_secret(&secret).is_ok() {
+				break secret;
+			}
+		},
+	};
+	let keypair =
+		ReceiptKeypair::from_secret(&secret).map_err(|_| anyhow!("invalid secp256k1 secret"))?;
+	let file = GatewayKeyFile { gateway_key: format!("0x{}", hex::encode(secret)) };
+	create_private(path, &serde_json::to_string_pretty(&file)?)?;
+	Ok(keypair)
+}
+
+/// Reads a gateway key file; refuses one that others can read.
+pub fn load_gateway_key(path: &Path) -> anyhow::Result<ReceiptKeypair> {
+	let text = read_private(path)?;
+	let file: GatewayKeyFile = serde_json::from_str(&text)
+		.with_context(|| format!("{} is not a gateway key file", path.display()))?;
+	let secret: [u8; 32] = hex::decode(file.gateway_key.trim_start_matches("0x"))
+		.ok()
+		.and_then(|bytes| bytes.try_into().ok())
+		.ok_or_else(|| anyhow!("gateway key: expected 0x and 64 hex digits"))?;
+	ReceiptKeypair::from_secret(&secret).map_err(|_| anyhow!("gateway key: invalid secret"))
 }
 
 #[cfg(test)]
@@ -121,5 +169,18 @@ mod tests {
 		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
 		let error = WorkerKeys::load(&path).err().unwrap();
 		assert!(error.to_string().contains("readable by other users"), "{error}");
+	}
+
+	#[test]
+	fn gateway_key_files_round_trip() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.json");
+		let key = generate_gateway_key(&path, Some([0x64; 32])).unwrap();
+		assert_eq!(load_gateway_key(&path).unwrap().public(), key.public());
+		assert!(generate_gateway_key(&path, None).is_err());
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+		assert!(load_gateway_key(&path).is_err());
+		assert!(generate_gateway_key(&dir.path().join("bad.json"), Some([0; 32])).is_err());
 	}
 }

@@ -2,6 +2,7 @@
 //! The binary's entry point is `main.rs`; this library holds what its tests exercise.
 
 pub mod batcher;
+pub mod gateway;
 pub mod keys;
 pub mod serve;
 pub mod shutdown;

@@ -74,6 +74,28 @@ enum Command {
 	Register(RegisterArgs),
 	/// Serve a model over the OpenAI-compatible API, sign receipts, batch and settle them.
 	Serve(ServeArgs),
+	/// Run a gateway: the OpenAI-compatible API for app developers, routing each request to
+	/// the best worker and signing the payer's authorisation.
+	Gateway(GatewayArgs),
+	/// Create or show a gateway's signing key.
+	GatewayKey {
+		#[command(subcommand)]
+		action: GatewayKeyAction,
+	},
+	/// Make a new API key and print the configuration entry (with its hash) for the gateway.
+	ApiKey {
+		/// A name for the key (shown in metrics and errors).
+		#[arg(long)]
+		name: String,
+		/// The paying account: SS58 or 0x and 64 hex digits.
+		#[arg(long)]
+		payer: String,
+		/// The most one request may cost, in the smallest unit.
+		#[arg(long)]
+		max_price: u128,
+		#[arg(long, default_value_t = 600)]
+		requests_per_minute: u32,
+	},
 	/// Measure generation speed (prefill and decode tokens/s) of a random model.
 	BenchModel {
 		#[arg(long, default_value = "tiny")]
@@ -102,6 +124,44 @@ enum KeysAction {
 	},
 	/// Print the public keys.
 	Inspect,
+}
+
+#[derive(Subcommand)]
+enum GatewayKeyAction {
+	/// Write a new key file (refuses to overwrite one) and print its public key.
+	Generate {
+		#[arg(long, env = "AIL2_GATEWAY_KEY_FILE")]
+		out: PathBuf,
+		/// Use this secret (0x + 64 hex digits) instead of a random one: dev chains only.
+		#[arg(long)]
+		secret: Option<String>,
+	},
+	/// Print the public key payers register on chain.
+	Inspect {
+		#[arg(long, env = "AIL2_GATEWAY_KEY_FILE")]
+		file: PathBuf,
+	},
+}
+
+#[derive(Args)]
+struct GatewayArgs {
+	/// The API keys (TOML; see docs/app-developers.md).
+	#[arg(long, env = "AIL2_GATEWAY_API_KEYS")]
+	api_keys: PathBuf,
+	/// The gateway's signing key file (`ail2-worker gateway-key generate`).
+	#[arg(long, env = "AIL2_GATEWAY_KEY_FILE")]
+	gateway_key_file: PathBuf,
+	#[arg(long, env = "AIL2_GATEWAY_LISTEN", default_value = "127.0.0.1:8090")]
+	listen: SocketAddr,
+	/// How often workers' /health is probed.
+	#[arg(long, default_value_t = 2_000)]
+	probe_interval_ms: u64,
+	/// How often the worker registry and models are re-read from the chain.
+	#[arg(long, default_value_t = 6_000)]
+	registry_interval_ms: u64,
+	/// How long a worker may take to answer.
+	#[arg(long, default_value_t = 120)]
+	request_timeout_secs: u64,
 }
 
 #[derive(Args)]
@@ -191,6 +251,63 @@ fn parse_version(text: &str) -> anyhow::Result<SemVer> {
 	}
 }
 
+async fn run_gateway(common: &Common, args: GatewayArgs) -> anyhow::Result<()> {
+	use ail2_worker::gateway::{self, config::ApiKeys, registry::Registry, GatewayState, Settings};
+	let keys = ApiKeys::load(&args.api_keys)?;
+	if keys.is_empty() {
+		tracing::warn!(file = %args.api_keys.display(), "no API keys configured: every request will be refused");
+	}
+	let signer = ail2_worker::keys::load_gateway_key(&args.gateway_key_file)?;
+	let chain = ChainClient::connect_reader(&common.chain_url).await?;
+	let chain_id = chain.chain_id().await?;
+	// A payer who has not registered this gateway's key cannot be served: say so now.
+	let now = chain.finalized_number().await?;
+	for key in keys.iter() {
+		let registered = chain.gateway_key(key.payer, signer.public()).await?;
+		if !registered.is_some_and(|record| record.valid_at(now)) {
+			tracing::warn!(
+				key = %key.name,
+				payer = %format!("0x{}", hex::encode(key.payer)),
+				"the payer has not registered this gateway's key (receipts.add_gateway_key); workers will refuse its requests"
+			);
+		}
+	}
+	let http = reqwest::Client::builder()
+		.connect_timeout(Duration::from_secs(3))
+		.pool_idle_timeout(Duration::from_secs(30))
+		.build()?;
+	let registry = Arc::new(Registry::new(chain_id, ail2_router::RouterConfig::default()));
+	let probe_interval = Duration::from_millis(args.probe_interval_ms.max(100));
+	registry
+		.refresh(&chain, &http, Duration::ZERO, probe_interval.max(Duration::from_millis(500)))
+		.await
+		.map_err(|e| anyhow!("reading the registry: {e}"))?;
+	tokio::spawn(gateway::registry::follow(
+		registry.clone(),
+		chain,
+		http.clone(),
+		probe_interval,
+		Duration::from_millis(args.registry_interval_ms),
+	));
+	let settings = Settings {
+		request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
+		..Settings::default()
+	};
+	let state = Arc::new(GatewayState::new(keys, registry.clone(), signer, chain_id, http, settings));
+	let listener = tokio::net::TcpListener::bind(args.listen).await?;
+	tracing::info!(
+		listen = %listener.local_addr()?,
+		gateway_key = %format!("0x{}", hex::encode(state.signer.public())),
+		models = ?registry.models().iter().map(|v| (v.model.name.clone(), v.available)).collect::<Vec<_>>(),
+		"gateway serving"
+	);
+	let (_fire, mut shutdown) = Shutdown::on_signals();
+	axum::serve(listener, gateway::router(state))
+		.with_graceful_shutdown(async move { shutdown.wait().await })
+		.await?;
+	Ok(())
+}
+
 fn key_file(common: &Common) -> PathBuf {
 	common.data_dir.join("keys.json")
 }
@@ -224,6 +341,34 @@ async fn main() -> anyhow::Result<()> {
 			);
 		},
 		Command::Register(args) => register(&cli.common, args).await?,
+		Command::Gateway(args) => run_gateway(&cli.common, args).await?,
+		Command::GatewayKey { action: GatewayKeyAction::Generate { out, secret } } => {
+			let secret = secret
+				.map(|text| {
+					hex::decode(text.trim_start_matches("0x"))
+						.ok()
+						.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+						.ok_or_else(|| anyhow!("--secret must be 0x and 64 hex digits"))
+				})
+				.transpose()?;
+			let key = ail2_worker::keys::generate_gateway_key(&out, secret)?;
+			println!("gateway key: 0x{}", hex::encode(key.public()));
+		},
+		Command::GatewayKey { action: GatewayKeyAction::Inspect { file } } => {
+			let key = ail2_worker::keys::load_gateway_key(&file)?;
+			println!("gateway key: 0x{}", hex::encode(key.public()));
+		},
+		Command::ApiKey { name, payer, max_price, requests_per_minute } => {
+			ail2_worker::gateway::config::parse_account(&payer)?;
+			let mut secret = [0u8; 24];
+			rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret);
+			let key = format!("ail2-{}", hex::encode(secret));
+			let hash = hex::encode(ail2_worker::gateway::config::sha256(&key));
+			eprintln!("API key (give it to the app; it is not stored anywhere): {key}");
+			println!(
+				"[[api_keys]]\nname = \"{name}\"\nsha256 = \"{hash}\"\npayer = \"{payer}\"\nrequests_per_minute = {requests_per_minute}\nmax_price = \"{max_price}\""
+			);
+		},
 		Command::Serve(args) => run_serve(&cli.common, args).await?,
 		Command::BenchReceipts { count } => bench_receipts(&cli.common.data_dir, count).await?,
 		Command::BenchModel { preset, tokens, prompt } => {

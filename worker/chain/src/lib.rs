@@ -138,6 +138,45 @@ pub struct Registration {
 	pub stake: Balance,
 }
 
+/// A registered worker as the gateway sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisteredWorker {
+	pub hot_key: AccountBytes,
+	pub receipt_key: PublicKey,
+	pub gpu_model: String,
+	pub gpu_count: u8,
+	pub vram_mib: u32,
+	pub cuda: (u8, u8),
+	pub lat_micro_deg: i32,
+	pub lon_micro_deg: i32,
+	pub endpoint: String,
+	/// Only active workers may be sent work.
+	pub active: bool,
+	/// Reputation in parts per billion.
+	pub reputation_ppb: u32,
+}
+
+/// Where a model may run: a centre (micro-degrees) and a radius.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllowedRegion {
+	pub lat_micro_deg: i32,
+	pub lon_micro_deg: i32,
+	pub radius_km: u32,
+}
+
+/// A registered model's current version with what routing and billing need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisteredModel {
+	pub id: ModelId,
+	pub name: String,
+	pub version: SemVer,
+	pub pricing: ModelPricing,
+	pub min_vram_mib: u32,
+	pub min_cuda: (u8, u8),
+	pub allowed_regions: Vec<AllowedRegion>,
+	pub max_latency_ms: u32,
+}
+
 pub struct ChainClient {
 	api: OnlineClient<SubstrateConfig>,
 	url: String,
@@ -172,6 +211,16 @@ impl ChainClient {
 			deadline: Duration::from_secs(120),
 			retries: 3,
 		})
+	}
+
+	/// Connects for reading only (the gateway): the client gets a fresh signing key that
+	/// holds no funds, so any submission it made would fail for want of fees.
+	pub async fn connect_reader(url: &str) -> Result<Self, ChainError> {
+		let mut seed = [0u8; 32];
+		rand::RngCore::fill_bytes(&mut rand::rng(), &mut seed);
+		let signer = Keypair::from_secret_key(seed)
+			.map_err(|e| ChainError::Connect { url: url.to_owned(), reason: e.to_string() })?;
+		Self::connect(url, signer).await
 	}
 
 	/// Sets how long a submission may take to be finalized.
@@ -302,6 +351,95 @@ impl ChainClient {
 			.await
 			.map_err(rpc)?;
 		value.map(|value| Ok(value.decode().map_err(rpc)?.receipt_key)).transpose()
+	}
+
+	/// Every registered worker (one storage iteration; the registry is bounded by stake).
+	pub async fn workers(&self) -> Result<Vec<RegisteredWorker>, ChainError> {
+		use runtime_types::pallet_workers::types::WorkerStatus;
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let mut entries =
+			at.storage().iter(ail2::storage().workers().workers(), ()).await.map_err(rpc)?;
+		let mut workers = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry.map_err(rpc)?;
+			let info = entry.value().decode().map_err(rpc)?;
+			let (hot,) = entry.key().map_err(rpc)?.decode().map_err(rpc)?;
+			let capabilities = info.capabilities;
+			workers.push(RegisteredWorker {
+				hot_key: hot.0,
+				receipt_key: info.receipt_key,
+				gpu_model: String::from_utf8_lossy(&capabilities.gpu_model.0).into_owned(),
+				gpu_count: capabilities.gpu_count,
+				vram_mib: capabilities.vram_mib,
+				cuda: (capabilities.cuda.major, capabilities.cuda.minor),
+				lat_micro_deg: capabilities.region.lat_micro_deg,
+				lon_micro_deg: capabilities.region.lon_micro_deg,
+				endpoint: String::from_utf8_lossy(&info.endpoint.0).into_owned(),
+				active: matches!(info.status, WorkerStatus::Active),
+				reputation_ppb: info.reputation.0,
+			});
+		}
+		Ok(workers)
+	}
+
+	/// Every model whose current version is active, with that version's terms.
+	pub async fn active_models(&self) -> Result<Vec<RegisteredModel>, ChainError> {
+		use runtime_types::pallet_models::types::ModelStatus;
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let mut entries =
+			at.storage().iter(ail2::storage().models().models(), ()).await.map_err(rpc)?;
+		let mut models = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry.map_err(rpc)?;
+			let info = entry.value().decode().map_err(rpc)?;
+			if !matches!(info.status, ModelStatus::Active) {
+				continue;
+			}
+			let (id,) = entry.key().map_err(rpc)?.decode().map_err(rpc)?;
+			let version = SemVer {
+				major: info.current.major,
+				minor: info.current.minor,
+				patch: info.current.patch,
+			};
+			let Some(version_info) = at
+				.storage()
+				.try_fetch(ail2::storage().models().versions(), (id, semver(version)))
+				.await
+				.map_err(rpc)?
+			else {
+				continue;
+			};
+			let version_info = version_info.decode().map_err(rpc)?;
+			if !matches!(version_info.status, ModelStatus::Active) {
+				continue;
+			}
+			let metadata = version_info.metadata;
+			models.push(RegisteredModel {
+				id,
+				name: String::from_utf8_lossy(&info.name.0).into_owned(),
+				version,
+				pricing: ModelPricing {
+					policy: pricing_policy(&metadata.pricing),
+					policy_hash: version_info.policy_hash,
+					billable: true,
+				},
+				min_vram_mib: metadata.gpu.min_vram_mib,
+				min_cuda: (metadata.gpu.min_cuda.major, metadata.gpu.min_cuda.minor),
+				allowed_regions: metadata
+					.constraints
+					.allowed_regions
+					.0
+					.iter()
+					.map(|region| AllowedRegion {
+						lat_micro_deg: region.center.lat_micro_deg,
+						lon_micro_deg: region.center.lon_micro_deg,
+						radius_km: region.radius_km,
+					})
+					.collect(),
+				max_latency_ms: metadata.constraints.max_latency_ms,
+			});
+		}
+		Ok(models)
 	}
 
 	pub async fn batch_status(&self, batch: u64) -> Result<Option<ChainBatchStatus>, ChainError> {

@@ -228,6 +228,24 @@ impl Router {
 		}
 	}
 
+	/// A network round trip measured outside a request (a health probe).
+	pub fn observe_rtt(&mut self, id: &WorkerId, rtt_ms: f64) {
+		let config = &self.config;
+		if let Some(tracked) = self.workers.get_mut(id) {
+			tracked.rtt_ms.observe(config, rtt_ms.max(0.0));
+		}
+	}
+
+	/// The worker as last upserted, if known.
+	pub fn worker(&self, id: &WorkerId) -> Option<&Worker> {
+		self.workers.get(id).map(|t| &t.worker)
+	}
+
+	/// Every known worker's id.
+	pub fn ids(&self) -> impl Iterator<Item = &WorkerId> {
+		self.workers.keys()
+	}
+
 	pub fn set_status(&mut self, id: &WorkerId, status: WorkerStatus) {
 		if let Some(tracked) = self.workers.get_mut(id) {
 			tracked.worker.status = status;

@@ -139,12 +139,23 @@ fn now_ms() -> u64 {
 }
 
 async fn health<G: GatewayKeys>(State(state): State<Arc<AppState<G>>>) -> Json<serde_json::Value> {
+	let served = &state.served;
+	let running = state.limits.concurrency.saturating_sub(state.slots.available_permits());
+	let admitted = state.admitted.load(Ordering::Relaxed);
+	// What a gateway needs to route here and to address authorisations to this worker.
 	Json(json!({
 		"status": "ok",
-		"model": state.served.name,
+		"model": served.name,
+		"model_id": served.model_id,
+		"version": format!("{}.{}.{}", served.version.major, served.version.minor, served.version.patch),
+		"chain_id": served.chain_id,
+		"receipt_key": format!("0x{}", hex::encode(state.receipt_key.public())),
 		"backend": ail2_model::backend_name(),
-		"running": state.limits.concurrency.saturating_sub(state.slots.available_permits()),
-		"admitted": state.admitted.load(Ordering::Relaxed),
+		"running": running,
+		"queued": admitted.saturating_sub(running),
+		"admitted": admitted,
+		"concurrency": state.limits.concurrency,
+		"queue": state.limits.queue,
 	}))
 }
 
