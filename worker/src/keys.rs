@@ -90,12 +90,13 @@ fn create_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 	if let Some(dir) = path.parent() {
 		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 	}
-	let mut out = std::fs::OpenOptions::new()
-		.write(true)
-		.create_new(true)
-		.mode(0o600)
-		.open(path)
-		.with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+	let mut out =
+		std::fs::OpenOptions::new()
+			.write(true)
+			.create_new(true)
+			.mode(0o600)
+			.open(path)
+			.with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
 	out.write_all(contents.as_bytes())?;
 	out.sync_all()?;
 	Ok(())
@@ -113,7 +114,10 @@ fn read_private(path: &Path) -> anyhow::Result<String> {
 
 /// Writes a new gateway key file (random secret unless `secret` is given, for dev chains);
 /// refuses to overwrite one.
-pub fn generate_gateway_key(path: &Path, secret: Option<[u8; 32]>) -> anyhow::Result<ReceiptKeypair> {
+pub fn generate_gateway_key(
+	path: &Path,
+	secret: Option<[u8; 32]>,
+) -> anyhow::Result<ReceiptKeypair> {
 	let secret = match secret {
 		Some(secret) => secret,
 		None => loop {

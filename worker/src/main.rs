@@ -293,7 +293,8 @@ async fn run_gateway(common: &Common, args: GatewayArgs) -> anyhow::Result<()> {
 		request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
 		..Settings::default()
 	};
-	let state = Arc::new(GatewayState::new(keys, registry.clone(), signer, chain_id, http, settings));
+	let state =
+		Arc::new(GatewayState::new(keys, registry.clone(), signer, chain_id, http, settings));
 	let listener = tokio::net::TcpListener::bind(args.listen).await?;
 	tracing::info!(
 		listen = %listener.local_addr()?,

@@ -163,7 +163,11 @@ mod tests {
 	#[test]
 	fn keys_are_found_by_their_hash_only() {
 		let hash = hex::encode(sha256("sk-test"));
-		let keys = ApiKeys::parse(&entry(&hash, "max_price = \"340282366920938463463374607431768211455\"")).unwrap();
+		let keys = ApiKeys::parse(&entry(
+			&hash,
+			"max_price = \"340282366920938463463374607431768211455\"",
+		))
+		.unwrap();
 		let (_, key) = keys.find("sk-test").unwrap();
 		assert_eq!(key.max_price, u128::MAX);
 		assert_eq!(key.requests_per_minute, 600);
@@ -184,8 +188,8 @@ mod tests {
 		assert!(format!("{error:#}").contains("sha256 must be 64 hex digits"), "{error:#}");
 		let error = ApiKeys::parse(&entry(&hash, "max_price = \"ten\"")).unwrap_err();
 		assert!(format!("{error:#}").contains("not a number"), "{error:#}");
-		let error = ApiKeys::parse(&entry(&hash, "max_price = 1\nrequests_per_minute = 0"))
-			.unwrap_err();
+		let error =
+			ApiKeys::parse(&entry(&hash, "max_price = 1\nrequests_per_minute = 0")).unwrap_err();
 		assert!(format!("{error:#}").contains("must be positive"), "{error:#}");
 		let twice = format!("{}{}", entry(&hash, "max_price = 1"), entry(&hash, "max_price = 2"));
 		assert!(format!("{:#}", ApiKeys::parse(&twice).unwrap_err()).contains("twice"));

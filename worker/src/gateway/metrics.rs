@@ -54,13 +54,18 @@ impl GatewayMetrics {
 		let requests = Family::<RequestLabels, Counter>::default();
 		let selections = Family::<WorkerLabels, Counter>::default();
 		let outcomes = Family::<OutcomeLabels, Counter>::default();
-		let latency_seconds =
-			Family::<WorkerLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+		let latency_seconds = Family::<WorkerLabels, Histogram>::new_with_constructor(
+			latency_histogram as fn() -> Histogram,
+		);
 		let retries = Counter::default();
 		let rate_limited = Family::<KeyLabels, Counter>::default();
 		let spent = Family::<KeyLabels, Counter>::default();
 		registry.register("requests", "Client requests by endpoint and status", requests.clone());
-		registry.register("worker_selections", "Times the router chose a worker", selections.clone());
+		registry.register(
+			"worker_selections",
+			"Times the router chose a worker",
+			selections.clone(),
+		);
 		registry.register("worker_outcomes", "Dispatched requests by outcome", outcomes.clone());
 		registry.register(
 			"worker_latency_seconds",
@@ -68,13 +73,26 @@ impl GatewayMetrics {
 			latency_seconds.clone(),
 		);
 		registry.register("retries", "Requests sent to a second worker", retries.clone());
-		registry.register("rate_limited", "Requests refused by a key's rate limit", rate_limited.clone());
+		registry.register(
+			"rate_limited",
+			"Requests refused by a key's rate limit",
+			rate_limited.clone(),
+		);
 		registry.register(
 			"spent",
 			"Verified receipt prices by API key, in the smallest unit",
 			spent.clone(),
 		);
-		Self { registry, requests, selections, outcomes, latency_seconds, retries, rate_limited, spent }
+		Self {
+			registry,
+			requests,
+			selections,
+			outcomes,
+			latency_seconds,
+			retries,
+			rate_limited,
+			spent,
+		}
 	}
 
 	pub fn render(&self) -> String {

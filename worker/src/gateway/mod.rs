@@ -329,7 +329,10 @@ fn parse(endpoint: Endpoint, body: &[u8]) -> Result<Parsed, ApiError> {
 		Endpoint::Chat => {
 			let request = serde_json::from_slice::<ChatRequest>(body).map_err(invalid)?;
 			if request.messages.is_empty() {
-				return Err(ApiError::bad_request("invalid_messages", "messages must not be empty"));
+				return Err(ApiError::bad_request(
+					"invalid_messages",
+					"messages must not be empty",
+				));
 			}
 			request.options
 		},
@@ -343,7 +346,8 @@ async fn handle(
 	headers: HeaderMap,
 	body: Bytes,
 ) -> Response {
-	let response = route(&state, endpoint, &headers, body).await.unwrap_or_else(|e| e.into_response());
+	let response =
+		route(&state, endpoint, &headers, body).await.unwrap_or_else(|e| e.into_response());
 	state
 		.metrics
 		.requests
@@ -372,7 +376,8 @@ async fn route(
 		)
 	})?;
 	let model = view.model;
-	let cheapest = receipt_price(&model.pricing.policy, &Usage { tokens_in: 0, tokens_out: 1, gpu_ms: 0 });
+	let cheapest =
+		receipt_price(&model.pricing.policy, &Usage { tokens_in: 0, tokens_out: 1, gpu_ms: 0 });
 	if cheapest > key.max_price {
 		return Err(ApiError::new(
 			StatusCode::PAYMENT_REQUIRED,
@@ -386,8 +391,17 @@ async fn route(
 	// About four bytes of JSON per prompt token: enough for the latency model.
 	let tokens_in = u32::try_from(body.len() / 4).unwrap_or(u32::MAX);
 	let tokens_out = parsed.max_tokens.unwrap_or(state.settings.default_max_tokens);
-	let request = Registry::route_request(&model, tokens_in, tokens_out, Some(key.max_price as f64));
-	let call = Call { state: state.clone(), endpoint, model, key: key.clone(), key_hash: hash, body, stream: parsed.stream };
+	let request =
+		Registry::route_request(&model, tokens_in, tokens_out, Some(key.max_price as f64));
+	let call = Call {
+		state: state.clone(),
+		endpoint,
+		model,
+		key: key.clone(),
+		key_hash: hash,
+		body,
+		stream: parsed.stream,
+	};
 
 	let mut previous: Option<Selection> = None;
 	let mut last_refusal: Option<Response> = None;
@@ -405,7 +419,10 @@ async fn route(
 		state
 			.metrics
 			.selections
-			.get_or_create(&WorkerLabels { model: call.model.name.clone(), worker: worker_label(&target.id) })
+			.get_or_create(&WorkerLabels {
+				model: call.model.name.clone(),
+				worker: worker_label(&target.id),
+			})
 			.inc();
 		match call.attempt(&target, &request).await {
 			Attempt::Answered(response) => return Ok(response),
@@ -480,9 +497,17 @@ impl Call {
 		(authorisation, signature)
 	}
 
-	fn record(&self, target: &Target, outcome: &str, success: bool, latency: Duration, request: &ail2_router::Request) {
+	fn record(
+		&self,
+		target: &Target,
+		outcome: &str,
+		success: bool,
+		latency: Duration,
+		request: &ail2_router::Request,
+	) {
 		let metrics = &self.state.metrics;
-		let labels = WorkerLabels { model: self.model.name.clone(), worker: worker_label(&target.id) };
+		let labels =
+			WorkerLabels { model: self.model.name.clone(), worker: worker_label(&target.id) };
 		metrics
 			.outcomes
 			.get_or_create(&OutcomeLabels {
@@ -564,7 +589,14 @@ impl Call {
 			};
 		}
 		if self.stream {
-			return Attempt::Answered(self.relay_stream(target, response, authorisation, signature, started, request.clone()));
+			return Attempt::Answered(self.relay_stream(
+				target,
+				response,
+				authorisation,
+				signature,
+				started,
+				request.clone(),
+			));
 		}
 		let body = match response.bytes().await {
 			Ok(body) => body,
@@ -580,18 +612,14 @@ impl Call {
 				u32::try_from(usage.get("completion_tokens")?.as_u64()?).ok()?,
 			))
 		});
-		match verify_receipt(
-			parsed.get("receipt"),
-			&authorisation,
-			&signature,
-			&self.model,
-			usage,
-		) {
+		match verify_receipt(parsed.get("receipt"), &authorisation, &signature, &self.model, usage)
+		{
 			Ok(receipt) => {
 				self.charge(&receipt);
 				self.record(target, "success", true, started.elapsed(), request);
-				let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body)
-					.into_response();
+				let mut response =
+					(StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body)
+						.into_response();
 				if let Ok(value) = HeaderValue::from_str(&worker_label(&target.id)) {
 					response.headers_mut().insert(WORKER_HEADER, value);
 				}
@@ -646,11 +674,19 @@ impl Call {
 							Ok(value) if value.get("receipt").is_some() => {
 								let usage = value.get("usage").and_then(|usage| {
 									Some((
-										u32::try_from(usage.get("prompt_tokens")?.as_u64()?).ok()?,
-										u32::try_from(usage.get("completion_tokens")?.as_u64()?).ok()?,
+										u32::try_from(usage.get("prompt_tokens")?.as_u64()?)
+											.ok()?,
+										u32::try_from(usage.get("completion_tokens")?.as_u64()?)
+											.ok()?,
 									))
 								});
-								match verify_receipt(value.get("receipt"), &authorisation, &signature, &call.model, usage) {
+								match verify_receipt(
+									value.get("receipt"),
+									&authorisation,
+									&signature,
+									&call.model,
+									usage,
+								) {
 									Ok(receipt) => {
 										call.charge(&receipt);
 										verified = true;
@@ -658,7 +694,9 @@ impl Call {
 									},
 									Err(reason) => {
 										problem = Some(format!("bad receipt: {reason}"));
-										stream_error(&format!("the worker's receipt was rejected: {reason}"))
+										stream_error(&format!(
+											"the worker's receipt was rejected: {reason}"
+										))
 									},
 								}
 							},
@@ -741,8 +779,10 @@ pub fn verify_receipt(
 		.and_then(|r| r.get("scale"))
 		.and_then(Value::as_str)
 		.ok_or("the answer carries no receipt")?;
-	let bytes = hex::decode(scale.trim_start_matches("0x")).map_err(|_| "the receipt is not hex")?;
-	let signed = SignedReceipt::decode(&mut bytes.as_slice()).map_err(|_| "the receipt does not decode")?;
+	let bytes =
+		hex::decode(scale.trim_start_matches("0x")).map_err(|_| "the receipt is not hex")?;
+	let signed =
+		SignedReceipt::decode(&mut bytes.as_slice()).map_err(|_| "the receipt does not decode")?;
 	let receipt = &signed.receipt;
 	if receipt.authorisation() != *authorisation {
 		return Err("it does not repeat the authorised terms".into());
@@ -756,7 +796,11 @@ pub fn verify_receipt(
 	if receipt.policy_hash != model.pricing.policy_hash {
 		return Err("it quotes another pricing policy".into());
 	}
-	let usage = Usage { tokens_in: receipt.tokens_in, tokens_out: receipt.tokens_out, gpu_ms: receipt.gpu_ms };
+	let usage = Usage {
+		tokens_in: receipt.tokens_in,
+		tokens_out: receipt.tokens_out,
+		gpu_ms: receipt.gpu_ms,
+	};
 	let price = receipt_price(&model.pricing.policy, &usage);
 	if receipt.price != price {
 		return Err(format!("price {} differs from the model's {price}", receipt.price));

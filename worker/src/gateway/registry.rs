@@ -101,11 +101,18 @@ pub struct ModelView {
 	pub available: usize,
 }
 
+/// The registry as last read from the source.
+struct Snapshot {
+	workers: Vec<RegisteredWorker>,
+	models: Vec<RegisteredModel>,
+	at: Instant,
+}
+
 pub struct Registry {
 	chain_id: u32,
 	router_config: RouterConfig,
 	pools: Mutex<HashMap<String, Pool>>,
-	last_source: Mutex<Option<(Vec<RegisteredWorker>, Vec<RegisteredModel>, Instant)>>,
+	last_source: Mutex<Option<Snapshot>>,
 }
 
 /// Datasheet FLOPS (dense FP16 tensor, TFLOPS) and memory bandwidth (GB/s) by GPU name, for
@@ -250,8 +257,8 @@ impl Registry {
 	) -> Result<(), String> {
 		let cached = self.last_source.lock().ok().and_then(|last| {
 			last.as_ref()
-				.filter(|(_, _, at)| at.elapsed() < source_interval)
-				.map(|(w, m, _)| (w.clone(), m.clone()))
+				.filter(|snapshot| snapshot.at.elapsed() < source_interval)
+				.map(|snapshot| (snapshot.workers.clone(), snapshot.models.clone()))
 		});
 		let (workers, models) = match cached {
 			Some(both) => both,
@@ -259,7 +266,11 @@ impl Registry {
 				let workers = source.workers().await?;
 				let models = source.models().await?;
 				if let Ok(mut last) = self.last_source.lock() {
-					*last = Some((workers.clone(), models.clone(), Instant::now()));
+					*last = Some(Snapshot {
+						workers: workers.clone(),
+						models: models.clone(),
+						at: Instant::now(),
+					});
 				}
 				(workers, models)
 			},
@@ -275,7 +286,8 @@ impl Registry {
 			.await;
 			(worker, health, started.elapsed())
 		});
-		let probed: Vec<(&RegisteredWorker, Option<Health>, Duration)> = futures_util::future::join_all(probes).await;
+		let probed: Vec<(&RegisteredWorker, Option<Health>, Duration)> =
+			futures_util::future::join_all(probes).await;
 		self.apply(&models, &probed);
 		Ok(())
 	}
@@ -386,8 +398,14 @@ pub async fn follow<S: RegistrySource>(
 	ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 	loop {
 		ticker.tick().await;
-		if let Err(error) =
-			registry.refresh(&source, &http, source_interval, probe_interval.max(Duration::from_millis(500))).await
+		if let Err(error) = registry
+			.refresh(
+				&source,
+				&http,
+				source_interval,
+				probe_interval.max(Duration::from_millis(500)),
+			)
+			.await
 		{
 			tracing::warn!(%error, "registry refresh failed; routing on what was known");
 		}

@@ -1,0 +1,501 @@
+//! The gateway in front of real workers on the tiny model (over TCP): API keys, rate limits,
+//! price caps, errors in OpenAI's shape, routing with one retry, streaming, and the receipt
+//! check. The registry is a fixed list here; the end-to-end test reads it from a node.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use ail2_chain::{ModelPricing, RegisteredModel, RegisteredWorker};
+use ail2_model::{
+	default_device,
+	random::{write_random_model, RandomModelSpec},
+	TextModel,
+};
+use ail2_primitives::{
+	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
+	keccak256,
+	receipt::{signing::Keypair, AccountBytes, Authorisation, PublicKey, SemVer, SignedReceipt},
+};
+use ail2_router::RouterConfig;
+use ail2_worker::{
+	gateway::{
+		self,
+		config::{sha256, ApiKeys},
+		registry::{Registry, StaticSource},
+		verify_receipt, GatewayState, Settings,
+	},
+	serve::{auth::GatewayKeys, metrics::Metrics, AppState, Limits, ServedModel},
+	store::{ReceiptLog, Store},
+};
+use axum::{
+	body::Body,
+	http::{Request, StatusCode},
+	routing::{get, post},
+	Json, Router,
+};
+use codec::{Decode, Encode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct KnownKeys(HashSet<(AccountBytes, PublicKey)>);
+
+impl GatewayKeys for KnownKeys {
+	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, String> {
+		Ok(self.0.contains(&(payer, key)))
+	}
+}
+
+const PAYER: AccountBytes = [0xd0; 32];
+const MODEL_ID: u32 = 7;
+const VERSION: SemVer = SemVer { major: 1, minor: 0, patch: 0 };
+const CHAIN_ID: u32 = 42;
+
+fn policy() -> PricingPolicy {
+	PricingPolicy {
+		mode: BillingMode::Token,
+		token_base: 1_000,
+		per_1k_input_tokens: 100_000,
+		per_1k_output_tokens: 300_000,
+		time_base: 0,
+		per_gpu_second: 0,
+		min_fee: 0,
+		max_fee: 1_000_000_000,
+	}
+}
+
+fn registered_model() -> RegisteredModel {
+	RegisteredModel {
+		id: MODEL_ID,
+		name: "tiny".into(),
+		version: VERSION,
+		pricing: ModelPricing {
+			policy: policy(),
+			policy_hash: keccak256(&policy().encode()),
+			billable: true,
+		},
+		min_vram_mib: 1_024,
+		min_cuda: (11, 0),
+		allowed_regions: vec![],
+		max_latency_ms: 0,
+	}
+}
+
+fn registered(hot: u8, receipt_key: PublicKey, url: &str, gpu: &str) -> RegisteredWorker {
+	RegisteredWorker {
+		hot_key: [hot; 32],
+		receipt_key,
+		gpu_model: gpu.into(),
+		gpu_count: 1,
+		vram_mib: 81_920,
+		cuda: (12, 2),
+		lat_micro_deg: 0,
+		lon_micro_deg: 0,
+		endpoint: url.into(),
+		active: true,
+		reputation_ppb: 1_000_000_000,
+	}
+}
+
+async fn listen(app: Router) -> String {
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let url = format!("http://{}", listener.local_addr().unwrap());
+	tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+	url
+}
+
+/// A real worker serving the tiny model; it accepts the gateway key for `PAYER`.
+async fn start_worker(dir: &std::path::Path, secret: u8, gateway: &Keypair) -> (String, Keypair) {
+	let model = TextModel::load(&dir.join("model"), &default_device()).unwrap();
+	let key = Keypair::from_secret(&[secret; 32]).unwrap();
+	let store = Arc::new(Store::open(&dir.join(format!("receipts-{secret}.redb"))).unwrap());
+	let log = ReceiptLog::start(store.clone(), 64);
+	let served = Arc::new(ServedModel {
+		model,
+		name: "tiny".into(),
+		model_id: MODEL_ID,
+		version: VERSION,
+		project_id: 0,
+		policy: policy(),
+		policy_hash: keccak256(&policy().encode()),
+		chain_id: CHAIN_ID,
+	});
+	let keys = KnownKeys(HashSet::from([(PAYER, gateway.public())]));
+	let state = AppState::new(
+		served,
+		key.clone(),
+		keys,
+		store,
+		log,
+		Arc::new(Metrics::new()),
+		Limits::default(),
+	);
+	(listen(ail2_worker::serve::router(Arc::new(state))).await, key)
+}
+
+/// A worker that looks healthy and fails every request with 500.
+async fn start_failing_worker(key: &Keypair) -> String {
+	let health = json!({
+		"status": "ok", "model": "tiny", "model_id": MODEL_ID, "version": "1.0.0",
+		"chain_id": CHAIN_ID, "receipt_key": format!("0x{}", hex::encode(key.public())),
+		"running": 0, "queued": 0, "concurrency": 4, "queue": 8,
+	});
+	let fail = || async {
+		(StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": {"message": "GPU fell off"}})))
+	};
+	let app = Router::new()
+		.route("/health", get(move || async move { Json(health) }))
+		.route("/v1/chat/completions", post(fail))
+		.route("/v1/completions", post(fail));
+	listen(app).await
+}
+
+fn keys_config() -> ApiKeys {
+	let payer = format!("0x{}", hex::encode(PAYER));
+	ApiKeys::parse(&format!(
+		r#"
+[[api_keys]]
+name = "good"
+sha256 = "{}"
+payer = "{payer}"
+max_price = "1000000000"
+
+[[api_keys]]
+name = "poor"
+sha256 = "{}"
+payer = "{payer}"
+max_price = 1
+
+[[api_keys]]
+name = "slow"
+sha256 = "{}"
+payer = "{payer}"
+requests_per_minute = 1
+burst = 1
+max_price = "1000000000"
+"#,
+		hex::encode(sha256("sk-good")),
+		hex::encode(sha256("sk-poor")),
+		hex::encode(sha256("sk-slow")),
+	))
+	.unwrap()
+}
+
+/// Softmax at τ → 0 and no Thompson noise: the router's choice follows its predictions.
+fn greedy_router() -> RouterConfig {
+	RouterConfig {
+		temperature_min: 1e-9,
+		temperature_max: 1e-9,
+		cold_start_observations: 0,
+		..RouterConfig::default()
+	}
+}
+
+struct Harness {
+	_dir: tempfile::TempDir,
+	app: Router,
+	state: Arc<GatewayState>,
+	workers: Vec<Keypair>,
+}
+
+/// A gateway over `count` real workers and, if `failing`, one more that fails everything and
+/// has the fastest GPU (so the router tries it first).
+async fn harness(count: u8, failing: bool) -> Harness {
+	let dir = tempfile::tempdir().unwrap();
+	write_random_model(&dir.path().join("model"), &RandomModelSpec::tiny(), 3).unwrap();
+	let gateway_key = Keypair::from_secret(&[0x22; 32]).unwrap();
+	let mut registered_workers = Vec::new();
+	let mut worker_keys = Vec::new();
+	for i in 0..count {
+		let (url, key) = start_worker(dir.path(), 0x30 + i, &gateway_key).await;
+		registered_workers.push(registered(0x40 + i, key.public(), &url, "cpu"));
+		worker_keys.push(key);
+	}
+	if failing {
+		let key = Keypair::from_secret(&[0x3f; 32]).unwrap();
+		let url = start_failing_worker(&key).await;
+		registered_workers.push(registered(0x4f, key.public(), &url, "h200"));
+	}
+	let source = StaticSource { workers: registered_workers, models: vec![registered_model()] };
+	let registry = Arc::new(Registry::new(CHAIN_ID, greedy_router()));
+	let http = reqwest::Client::new();
+	registry.refresh(&source, &http, Duration::ZERO, Duration::from_secs(5)).await.unwrap();
+	let state = Arc::new(GatewayState::new(
+		keys_config(),
+		registry,
+		gateway_key,
+		CHAIN_ID,
+		http,
+		Settings::default(),
+	));
+	Harness { _dir: dir, app: gateway::router(state.clone()), state, workers: worker_keys }
+}
+
+fn post_json(path: &str, body: &str, key: Option<&str>) -> Request<Body> {
+	let mut builder = Request::post(path).header("content-type", "application/json");
+	if let Some(key) = key {
+		builder = builder.header("authorization", format!("Bearer {key}"));
+	}
+	builder.body(Body::from(body.to_owned())).unwrap()
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Value, Option<String>) {
+	let response = app.clone().oneshot(request).await.unwrap();
+	let status = response.status();
+	let worker =
+		response.headers().get(gateway::WORKER_HEADER).map(|v| v.to_str().unwrap().to_owned());
+	let bytes = response.into_body().collect().await.unwrap().to_bytes();
+	let body = serde_json::from_slice(&bytes)
+		.unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+	(status, body, worker)
+}
+
+const CHAT: &str = r#"{"model":"tiny","messages":[{"role":"user","content":"Hello!"}],"max_tokens":8,"temperature":0}"#;
+
+fn assert_openai_error(body: &Value, code: &str) {
+	let error = &body["error"];
+	assert_eq!(error["code"], code, "{body}");
+	assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+	assert!(error["type"].as_str().is_some(), "{body}");
+}
+
+#[tokio::test]
+async fn refusals_come_with_their_status_and_an_openai_error_body() {
+	let h = harness(1, false).await;
+	let (status, body, _) = send(&h.app, post_json("/v1/chat/completions", CHAT, None)).await;
+	assert_eq!(status, StatusCode::UNAUTHORIZED);
+	assert_openai_error(&body, "invalid_api_key");
+	let (status, body, _) =
+		send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-unknown"))).await;
+	assert_eq!(status, StatusCode::UNAUTHORIZED);
+	assert_openai_error(&body, "invalid_api_key");
+
+	let (status, body, _) =
+		send(&h.app, post_json("/v1/chat/completions", "{\"model\":", Some("sk-good"))).await;
+	assert_eq!(status, StatusCode::BAD_REQUEST);
+	assert_openai_error(&body, "invalid_json");
+	let (status, body, _) = send(
+		&h.app,
+		post_json("/v1/chat/completions", r#"{"model":"tiny","messages":[]}"#, Some("sk-good")),
+	)
+	.await;
+	assert_eq!(status, StatusCode::BAD_REQUEST);
+	assert_openai_error(&body, "invalid_messages");
+
+	let unknown = CHAT.replace("\"tiny\"", "\"gpt-17\"");
+	let (status, body, _) =
+		send(&h.app, post_json("/v1/chat/completions", &unknown, Some("sk-good"))).await;
+	assert_eq!(status, StatusCode::NOT_FOUND);
+	assert_openai_error(&body, "model_not_found");
+
+	// The cheapest tiny request costs 1,000 + ⌊300,000 / 1000⌋ = 1,300; "poor" allows 1.
+	let (status, body, _) =
+		send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-poor"))).await;
+	assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+	assert_openai_error(&body, "price_above_key_cap");
+	assert!(body["error"]["message"].as_str().unwrap().contains("1300"), "{body}");
+
+	// "slow" has a burst of one: the second request at once is refused.
+	let (status, _, _) = send(&h.app, post_json("/v1/completions", "{}", Some("sk-slow"))).await;
+	assert_eq!(status, StatusCode::BAD_REQUEST, "the first request passes the limiter");
+	let (status, body, _) = send(&h.app, post_json("/v1/completions", "{}", Some("sk-slow"))).await;
+	assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+	assert_openai_error(&body, "rate_limit_exceeded");
+	assert!(h.state.metrics.render().contains("ail2_gateway_rate_limited_total{key=\"slow\"} 1"));
+
+	// Nothing was dispatched, so nothing was spent.
+	let (status, usage, _) = send(
+		&h.app,
+		Request::get("/v1/ail2/usage")
+			.header("authorization", "Bearer sk-good")
+			.body(Body::empty())
+			.unwrap(),
+	)
+	.await;
+	assert_eq!(status, StatusCode::OK);
+	assert_eq!(usage["requests"], 0);
+	assert_eq!(usage["spent"], "0");
+}
+
+#[tokio::test]
+async fn answers_carry_a_verified_receipt_and_spending_adds_up() {
+	let h = harness(2, false).await;
+	let (status, models, _) = send(
+		&h.app,
+		Request::get("/v1/models")
+			.header("authorization", "Bearer sk-good")
+			.body(Body::empty())
+			.unwrap(),
+	)
+	.await;
+	assert_eq!(status, StatusCode::OK);
+	assert_eq!(models["data"][0]["id"], "tiny");
+
+	let keys: Vec<PublicKey> = h.workers.iter().map(Keypair::public).collect();
+	let mut total = 0u128;
+	let mut counters = HashSet::new();
+	for _ in 0..6 {
+		let (status, body, worker) =
+			send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+		assert_eq!(status, StatusCode::OK, "{body}");
+		assert!(worker.is_some());
+		let scale =
+			hex::decode(body["receipt"]["scale"].as_str().unwrap().trim_start_matches("0x"))
+				.unwrap();
+		let signed = SignedReceipt::decode(&mut scale.as_slice()).unwrap();
+		let r = &signed.receipt;
+		assert!(keys.contains(&r.node_pubkey));
+		assert!(signed.node_signature_valid());
+		assert_eq!(r.payer, PAYER);
+		assert_eq!(r.max_price, 1_000_000_000);
+		assert_eq!(signed.gateway_signer(), Some(h.state.signer.public()));
+		let usage = Usage { tokens_in: r.tokens_in, tokens_out: r.tokens_out, gpu_ms: r.gpu_ms };
+		assert_eq!(r.price, receipt_price(&policy(), &usage));
+		assert!(counters.insert((r.node_pubkey, r.counter)), "counters are never reused");
+		total += r.price;
+	}
+	let (_, usage, _) = send(
+		&h.app,
+		Request::get("/v1/ail2/usage")
+			.header("authorization", "Bearer sk-good")
+			.body(Body::empty())
+			.unwrap(),
+	)
+	.await;
+	assert_eq!(usage["requests"], 6);
+	assert_eq!(usage["spent"], total.to_string());
+	let metrics = h.state.metrics.render();
+	assert!(metrics.contains("ail2_gateway_worker_latency_seconds"), "{metrics}");
+	assert!(metrics.contains("outcome=\"success\""), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_failing_worker_is_retried_elsewhere_without_the_client_noticing() {
+	let h = harness(1, true).await;
+	for _ in 0..3 {
+		let (status, body, worker) =
+			send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+		assert_eq!(status, StatusCode::OK, "{body}");
+		assert_eq!(worker.unwrap(), format!("0x{}", hex::encode([0x40u8; 32])));
+	}
+	let metrics = h.state.metrics.render();
+	let failing = format!("0x{}", hex::encode([0x4fu8; 32]));
+	// The fast (failing) worker was tried first and its failure retried on the other.
+	assert!(
+		metrics.contains(&format!("outcome=\"failure\",worker=\"{failing}\""))
+			|| metrics.contains(&format!("worker=\"{failing}\",outcome=\"failure\"")),
+		"{metrics}"
+	);
+	let retries: u64 = metrics
+		.lines()
+		.find(|l| l.starts_with("ail2_gateway_retries_total"))
+		.and_then(|l| l.split_whitespace().last())
+		.unwrap()
+		.parse()
+		.unwrap();
+	assert!(retries >= 1, "{metrics}");
+}
+
+#[tokio::test]
+async fn with_only_failing_workers_the_client_gets_a_bad_gateway_error() {
+	let h = harness(0, true).await;
+	let (status, body, _) =
+		send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+	assert_eq!(status, StatusCode::BAD_GATEWAY);
+	assert_openai_error(&body, "upstream_failed");
+}
+
+#[tokio::test]
+async fn streams_relay_every_piece_and_end_with_the_verified_receipt() {
+	let h = harness(1, false).await;
+	let body = CHAT.replace("\"temperature\":0", "\"temperature\":0,\"stream\":true");
+	let response = h
+		.app
+		.clone()
+		.oneshot(post_json("/v1/chat/completions", &body, Some("sk-good")))
+		.await
+		.unwrap();
+	assert_eq!(response.status(), StatusCode::OK);
+	let bytes = response.into_body().collect().await.unwrap().to_bytes();
+	let text = String::from_utf8(bytes.to_vec()).unwrap();
+	let events: Vec<&str> = text.split("\n\n").filter_map(|e| e.strip_prefix("data: ")).collect();
+	assert_eq!(events.last(), Some(&"[DONE]"), "{text}");
+	let last: Value = serde_json::from_str(events[events.len() - 2]).unwrap();
+	assert!(last["receipt"]["scale"].is_string(), "{text}");
+	assert!(events.len() >= 3, "pieces, the receipt and [DONE]: {text}");
+	let (_, usage, _) = send(
+		&h.app,
+		Request::get("/v1/ail2/usage")
+			.header("authorization", "Bearer sk-good")
+			.body(Body::empty())
+			.unwrap(),
+	)
+	.await;
+	assert_eq!(usage["requests"], 1);
+}
+
+#[test]
+fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
+	let worker = Keypair::from_secret(&[0x11; 32]).unwrap();
+	let gateway = Keypair::from_secret(&[0x22; 32]).unwrap();
+	let model = registered_model();
+	let authorisation = Authorisation {
+		payer: PAYER,
+		node_pubkey: worker.public(),
+		project_id: 0,
+		model_id: MODEL_ID,
+		version: VERSION,
+		chain_id: CHAIN_ID,
+		route_id: [9; 32],
+		counter: 5,
+		max_price: 1_000_000,
+		expires_at_ms: u64::MAX,
+	};
+	let gateway_signature = gateway.sign(&authorisation.message());
+	let sign = |price: u128, tokens_out: u32, policy_hash, signer: &Keypair| {
+		let receipt = ail2_primitives::receipt::Receipt {
+			project_id: 0,
+			model_id: MODEL_ID,
+			version: VERSION,
+			timestamp_ms: 1,
+			tokens_in: 10,
+			tokens_out,
+			gpu_ms: 3,
+			bytes_in: 1,
+			bytes_out: 1,
+			price,
+			chain_id: CHAIN_ID,
+			route_id: [9; 32],
+			counter: 5,
+			node_pubkey: worker.public(),
+			payer: PAYER,
+			policy_hash,
+			max_price: 1_000_000,
+			expires_at_ms: u64::MAX,
+		};
+		let signed = SignedReceipt {
+			node_signature: signer.sign(&receipt.message()),
+			gateway_signature,
+			receipt,
+		};
+		json!({ "scale": format!("0x{}", hex::encode(signed.encode())) })
+	};
+	let hash = model.pricing.policy_hash;
+	// 1,000 + ⌊(100,000·10 + 300,000·4) / 1000⌋ = 1,000 + 2,200 = 3,200
+	let good = sign(3_200, 4, hash, &worker);
+	let check = |value: &Value, usage| {
+		verify_receipt(Some(value), &authorisation, &gateway_signature, &model, usage)
+	};
+	assert!(check(&good, Some((10, 4))).is_ok());
+	let error = check(&sign(3_201, 4, hash, &worker), None).unwrap_err();
+	assert!(error.contains("differs from the model's 3200"), "{error}");
+	assert!(check(&sign(3_200, 4, [0; 32], &worker), None).unwrap_err().contains("policy"));
+	assert!(check(&sign(3_200, 4, hash, &gateway), None).unwrap_err().contains("signature"));
+	assert!(check(&good, Some((10, 5))).unwrap_err().contains("token counts"));
+	assert!(check(&json!({}), None).unwrap_err().contains("no receipt"));
+	let mut other = authorisation.clone();
+	other.counter = 6;
+	let error = verify_receipt(Some(&good), &other, &gateway_signature, &model, None).unwrap_err();
+	assert!(error.contains("authorised terms"), "{error}");
+}
