@@ -6,7 +6,11 @@
 //! every receipt queued meanwhile, which is what makes thousands of receipts per second
 //! durable.
 
-use std::path::Path;
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::Path,
+	sync::{Arc, Mutex},
+};
 
 use ail2_primitives::{
 	keccak256,
@@ -91,6 +95,33 @@ pub struct PendingSummary {
 
 pub struct Store {
 	db: Database,
+	/// Counters of requests being served now, per payer: a batch never closes past the
+	/// lowest of them, or that request's receipt would arrive below the batched range.
+	in_flight: Mutex<HashMap<AccountBytes, BTreeMap<Counter, u32>>>,
+}
+
+/// A counter held by a request being served; released when dropped.
+pub struct Reservation {
+	store: Arc<Store>,
+	payer: AccountBytes,
+	counter: Counter,
+}
+
+impl Drop for Reservation {
+	fn drop(&mut self) {
+		let mut in_flight = self.store.in_flight();
+		if let Some(counters) = in_flight.get_mut(&self.payer) {
+			if let Some(holders) = counters.get_mut(&self.counter) {
+				*holders = holders.saturating_sub(1);
+				if *holders == 0 {
+					counters.remove(&self.counter);
+				}
+			}
+			if counters.is_empty() {
+				in_flight.remove(&self.payer);
+			}
+		}
+	}
 }
 
 impl Store {
@@ -102,7 +133,20 @@ impl Store {
 		txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
 		txn.open_table(BATCHES).map_err(db_error)?;
 		txn.commit().map_err(db_error)?;
-		Ok(Self { db })
+		Ok(Self { db, in_flight: Mutex::new(HashMap::new()) })
+	}
+
+	fn in_flight(
+		&self,
+	) -> std::sync::MutexGuard<'_, HashMap<AccountBytes, BTreeMap<Counter, u32>>> {
+		self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+	}
+
+	/// Holds `counter` of `payer` while its request is served (take it before checking the
+	/// counter, so no batch closes past it meanwhile).
+	pub fn reserve(self: &Arc<Self>, payer: AccountBytes, counter: Counter) -> Reservation {
+		*self.in_flight().entry(payer).or_default().entry(counter).or_insert(0) += 1;
+		Reservation { store: self.clone(), payer, counter }
 	}
 
 	/// Whether `counter` can still be used for `payer` (cheap pre-check before serving; the
@@ -204,8 +248,12 @@ impl Store {
 			let mut batched = txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
 			let mut batches = txn.open_table(BATCHES).map_err(db_error)?;
 
+			// Only below every counter still being served.
+			let limit = self.in_flight().get(payer).and_then(|c| c.keys().next().copied());
 			let start = receipt_key(payer, 0);
-			let end = receipt_key(payer, Counter::MAX);
+			let end =
+				receipt_key(payer, limit.map_or(Counter::MAX, |lowest| lowest.saturating_sub(1)));
+			let max = if limit == Some(0) { 0 } else { max };
 			let mut keys = Vec::new();
 			let mut members = Vec::new();
 			for entry in
@@ -406,6 +454,28 @@ mod tests {
 			gateway_signature: [0u8; 65],
 			receipt,
 		}
+	}
+
+	#[test]
+	fn batches_close_below_counters_still_being_served() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Arc::new(Store::open(&dir.path().join("r.redb")).unwrap());
+		let a = [1u8; 32];
+		// Counter 5 is being served while 6 and 7 are done and waiting.
+		let slow = store.reserve(a, 5);
+		store.append(&[signed(a, 6, 1), signed(a, 7, 1), signed(a, 2, 1)]).unwrap();
+		let (_, record) = store.close_batch(&a, 100, 1).unwrap().unwrap();
+		assert_eq!((record.first_counter, record.last_counter), (2, 2));
+		assert!(store.close_batch(&a, 100, 2).unwrap().is_none(), "6 and 7 wait for 5");
+		// 5 finishes: it is still accepted, and the next batch takes 5..7.
+		assert!(store.append(&[signed(a, 5, 1)]).unwrap()[0].is_ok());
+		drop(slow);
+		let (_, record) = store.close_batch(&a, 100, 3).unwrap().unwrap();
+		assert_eq!((record.first_counter, record.last_counter, record.count), (5, 7, 3));
+		// Another payer's requests never hold this payer's batches.
+		let _other = store.reserve([9u8; 32], 1);
+		store.append(&[signed(a, 8, 1)]).unwrap();
+		assert!(store.close_batch(&a, 100, 4).unwrap().is_some());
 	}
 
 	#[test]

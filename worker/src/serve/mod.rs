@@ -41,7 +41,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::store::{ReceiptLog, Store, StoreError};
+use crate::store::{ReceiptLog, Reservation, Store, StoreError};
 use auth::GatewayKeys;
 use metrics::Metrics;
 use openai::{ApiError, ChatRequest, CompletionRequest, Prompt, ReceiptOut};
@@ -284,7 +284,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 async fn authorise<G: GatewayKeys>(
 	state: &AppState<G>,
 	headers: &HeaderMap,
-) -> Result<(Authorisation, Signature), ApiError> {
+) -> Result<(Authorisation, Signature, Reservation), ApiError> {
 	let (authorisation, signature, signer) = auth::parse(headers)?;
 	let served = &state.served;
 	let forbidden = |code, message: String| ApiError::new(StatusCode::FORBIDDEN, code, message);
@@ -320,11 +320,12 @@ async fn authorise<G: GatewayKeys>(
 			"the signing key is not an active gateway key of the payer".into(),
 		));
 	}
+	let reservation = state.store.reserve(authorisation.payer, authorisation.counter);
 	state
 		.store
 		.counter_available(&authorisation.payer, authorisation.counter)
 		.map_err(counter_error)?;
-	Ok((authorisation, signature))
+	Ok((authorisation, signature, reservation))
 }
 
 fn counter_error(e: StoreError) -> ApiError {
@@ -384,7 +385,7 @@ async fn serve<G: GatewayKeys>(
 			),
 		));
 	}
-	let (authorisation, gateway_signature) = authorise(&state, headers).await?;
+	let (authorisation, gateway_signature, reservation) = authorise(&state, headers).await?;
 	let prompt_tokens = job.prompt.len() as u32;
 	let max_tokens =
 		affordable_tokens(&served.policy, prompt_tokens, job.max_tokens, authorisation.max_price);
@@ -434,8 +435,13 @@ async fn serve<G: GatewayKeys>(
 	});
 
 	let id = format!("cmpl-{}", hex::encode(&authorisation.route_id[..12]));
-	let billing =
-		Billing { state: state.clone(), authorisation, gateway_signature, bytes_in: job.bytes_in };
+	let billing = Billing {
+		state: state.clone(),
+		authorisation,
+		gateway_signature,
+		bytes_in: job.bytes_in,
+		_reservation: reservation,
+	};
 	let endpoint = job.endpoint;
 	if !streaming {
 		let (generation, gpu_ms) = generation.await.map_err(internal)?.map_err(internal)?;
@@ -507,6 +513,8 @@ struct Billing<G> {
 	authorisation: Authorisation,
 	gateway_signature: Signature,
 	bytes_in: u64,
+	/// Keeps batches from closing past this request's counter until it is persisted.
+	_reservation: Reservation,
 }
 
 impl<G: GatewayKeys> Billing<G> {
