@@ -40,4 +40,10 @@ if ! python3 -c 'import numpy, safetensors' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check -r worker/model/reference/requirements.txt \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages -r worker/model/reference/requirements.txt
 fi
+# The gateway's end-to-end test drives it with OpenAI's own Python client.
+if ! python3 -c 'import openai' >/dev/null 2>&1; then
+  log "installing the OpenAI Python client for the gateway test"
+  python3 -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages -r tests/e2e/requirements.txt
+fi
 log "ok"

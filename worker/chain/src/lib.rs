@@ -410,7 +410,9 @@ impl ChainClient {
 				continue;
 			};
 			let version_info = version_info.decode().map_err(rpc)?;
-			if !matches!(version_info.status, ModelStatus::Active) {
+			// A version is approved by governance; the model's status says whether it is
+			// served.
+			if !matches!(version_info.status, ModelStatus::Approved | ModelStatus::Active) {
 				continue;
 			}
 			let metadata = version_info.metadata;
