@@ -4,7 +4,9 @@
 //! least-connections. Reports the router's decision time (one core) and each policy's mean
 //! latency, failure rate and regret against the oracle.
 //!
-//! usage: cargo run --release -p ail2-router --example simulate -- [WORKERS] [REQUESTS]
+//! Also reports decision time in a steady state where every worker is warm.
+//!
+//! usage: cargo run --release -p ail2-router --example simulate -- [WORKERS] [REQUESTS] [steady]
 
 use std::{cmp::Reverse, collections::BinaryHeap, time::Instant};
 
@@ -155,6 +157,48 @@ fn simulate(
 	}
 }
 
+/// Decision time once every worker is known (each has answered a few requests): what a
+/// gateway pays per request in production.
+fn steady_state(workers: &[Worker], truths: &[Truth]) {
+	let config = RouterConfig::default();
+	let mut router = Router::new(config.clone(), ComputeModel::default(), 7);
+	let req = request();
+	let outcome = |truth: &Truth, rtt: bool| Outcome {
+		success: true,
+		latency_ms: truth.rtt_ms + truth.compute_ms,
+		rtt_ms: rtt.then_some(truth.rtt_ms),
+		compute_ms: Some(truth.compute_ms),
+		tokens_in: req.tokens_in,
+		tokens_out: req.tokens_out,
+		context: req.context,
+	};
+	for (w, truth) in workers.iter().zip(truths) {
+		router.upsert(w.clone());
+		for _ in 0..config.cold_start_observations {
+			router.update(&w.id, &outcome(truth, true));
+		}
+	}
+	let decisions = 50_000;
+	let mut ns = Vec::with_capacity(decisions);
+	for n in 0..decisions {
+		let started = Instant::now();
+		let selection = router.select(&req, n as f64);
+		ns.push(started.elapsed().as_nanos() as u64);
+		if let Some(selection) = selection {
+			router.update(&selection.chosen, &outcome(&truths[index(&selection.chosen)], false));
+		}
+	}
+	ns.sort_unstable();
+	let total: u64 = ns.iter().sum();
+	println!(
+		"  steady state, {} warm candidates: {:.0} decisions/s on one core, p50 {:.1} µs, p99 {:.1} µs",
+		workers.len(),
+		ns.len() as f64 / (total as f64 / 1e9),
+		percentile(&ns, 0.5) as f64 / 1e3,
+		percentile(&ns, 0.99) as f64 / 1e3
+	);
+}
+
 fn percentile(sorted: &[u64], p: f64) -> u64 {
 	sorted.get(((sorted.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0)
 }
@@ -198,6 +242,10 @@ fn main() {
 			});
 		}
 		println!("{count} workers, {requests} requests");
+		steady_state(&workers, &truths);
+		if args.get(3).is_some_and(|a| a == "steady") {
+			continue;
+		}
 		let oracle = simulate(Policy::Oracle, &truths, &workers, requests, 1);
 		for policy in [Policy::Oracle, Policy::Router, Policy::RoundRobin, Policy::LeastConnections]
 		{

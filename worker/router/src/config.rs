@@ -70,6 +70,9 @@ pub struct RouterConfig {
 	/// success rate instead of its estimate, and get no UCB bonus: the sample is their
 	/// exploration (§5.4.3), so a large fleet of newcomers does not crowd the top K.
 	pub cold_start_observations: u64,
+	/// Cold workers scored per decision at most; they take turns, so a fleet of newcomers
+	/// costs each decision a bounded number of Thompson draws.
+	pub cold_candidates: usize,
 	/// `w_1..w_4` of Load = w_1·active/capacity + w_2·GPU + w_3·memory + w_4·queue/queue_max
 	/// (§5.5.1).
 	pub load_weights: [f64; 4],
@@ -121,6 +124,7 @@ impl Default for RouterConfig {
 			// observations), so its Thompson samples compete with established workers.
 			beta_prior: (19.0, 1.0),
 			cold_start_observations: 10,
+			cold_candidates: 20,
 			load_weights: [0.4, 0.3, 0.1, 0.2],
 			load_threshold: 0.8,
 			overload_k: 4.0,

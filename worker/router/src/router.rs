@@ -2,7 +2,7 @@
 //! score, add the exploration bonus, keep the top K, sample by softmax, retry elsewhere on
 //! failure, and learn from every response.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -105,6 +105,78 @@ pub struct Selection {
 	pub score: f64,
 }
 
+/// How a worker's queueing wait is known.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Wait {
+	/// From its observed service time: the same for every request.
+	Known(f64),
+	/// `ρ ≥ max_utilisation`: the queue grows without bound.
+	Saturated,
+	/// No service time observed yet: estimated from each request's compute time.
+	PerRequest,
+}
+
+/// The request-independent parts of a worker's score and latency, recomputed whenever the
+/// worker or what is learned about it changes, so a decision only adds the parts that
+/// depend on the request.
+///
+/// Kept in an array of its own, apart from the rest of what is known about each worker, so
+/// a decision over a thousand workers reads a compact block of memory.
+#[derive(Clone, Copy, Debug)]
+struct Cached {
+	available: bool,
+	vram_mib: u32,
+	cuda: (u8, u8),
+	price: f64,
+	/// Beta posterior of the success rate: `α_prior + successes`, `β_prior + failures`.
+	alpha: f64,
+	beta: f64,
+	/// `w_q·φ_q − w_s·φ_s − Penalty(load)`, plus `w_r·φ_r(posterior mean)` once warm.
+	fixed: f64,
+	/// Scored with a Thompson sample of its success rate (§5.4.3) instead of its mean.
+	cold: bool,
+	load: f64,
+	/// `qual` (before the exponent), for the `min_quality` preference.
+	qual: f64,
+	/// Compute time relative to the reference GPU: GPU factor × learned correction.
+	slowness: f64,
+	wait: Wait,
+	/// The exploration bonus is `sqrt_coef·√(ln t) + lin_coef·ln t` (UCB1 and UCB-V both
+	/// have this form); zero while cold.
+	bonus_sqrt: f64,
+	bonus_lin: f64,
+	/// In the previous decision's top K: scored first in the next decision, so its bar for
+	/// entering the top K starts high and most workers are ruled out by a cheap bound.
+	in_top: bool,
+	/// φ_p for `proximity_for` (the last client location seen).
+	proximity: f64,
+	proximity_for: Option<(f64, f64)>,
+}
+
+impl Default for Cached {
+	fn default() -> Self {
+		Self {
+			available: false,
+			vram_mib: 0,
+			cuda: (0, 0),
+			price: 0.0,
+			alpha: 1.0,
+			beta: 1.0,
+			fixed: 0.0,
+			cold: true,
+			load: 0.0,
+			qual: 0.0,
+			slowness: 1.0,
+			wait: Wait::PerRequest,
+			bonus_sqrt: 0.0,
+			bonus_lin: 0.0,
+			in_top: false,
+			proximity: 1.0,
+			proximity_for: None,
+		}
+	}
+}
+
 /// A worker with everything learned about it.
 #[derive(Clone, Debug)]
 struct Tracked {
@@ -155,11 +227,120 @@ impl Tracked {
 			self.reward_m2 / self.visits as f64
 		}
 	}
+
+	/// Kingman's wait for a service time of `service_ms`.
+	fn wait_for(&self, config: &RouterConfig, service_ms: f64) -> Option<f64> {
+		if service_ms <= 0.0 {
+			return Some(0.0);
+		}
+		let arrival_rate =
+			if self.interarrival_ms.observations > 0 && self.interarrival_ms.mean > 0.0 {
+				1_000.0 / self.interarrival_ms.mean
+			} else {
+				0.0
+			};
+		kingman_wait_ms(
+			config,
+			arrival_rate,
+			1_000.0 / service_ms,
+			self.worker.capacity,
+			self.interarrival_ms.cv2(),
+			self.service_ms.cv2(),
+		)
+	}
+
+	/// [`Cached`] after a change (the proximity cache of `previous` survives).
+	fn refreshed(&self, config: &RouterConfig, previous: Cached) -> Cached {
+		let w = &config.weights;
+		let [acc, rel, coh] = self.worker.quality;
+		let [a, r, c] = config.quality_mix;
+		let load = factors::load(
+			config,
+			self.active,
+			self.worker.capacity,
+			self.gpu_util,
+			self.mem_util,
+			self.queue,
+			self.worker.queue_max,
+		);
+		let cold = self.successes.saturating_add(self.failures) < config.cold_start_observations;
+		let (a0, b0) = config.beta_prior;
+		let alpha = a0 + self.successes as f64;
+		let beta = b0 + self.failures as f64;
+		let mut fixed = w.quality * factors::quality(config, acc, rel, coh)
+			- w.risk * factors::risk(config, &self.worker.risk)
+			- factors::overload_penalty(config, load);
+		if !cold {
+			fixed += w.success * factors::success(config, alpha / (alpha + beta));
+		}
+		let (bonus_sqrt, bonus_lin) = if self.visits < config.cold_start_observations {
+			(0.0, 0.0)
+		} else if self.visits == 0 {
+			(f64::INFINITY, 0.0)
+		} else {
+			let n = self.visits as f64;
+			let scale = config.exploration_weight;
+			if config.ucb_variance {
+				(
+					scale * (2.0 * self.reward_variance().max(0.0) / n).sqrt(),
+					scale * 3.0 * config.reward_bound / n,
+				)
+			} else {
+				(scale * config.ucb1_c / n.sqrt(), 0.0)
+			}
+		};
+		let wait = if self.service_ms.observations > 0 {
+			match self.wait_for(config, self.service_ms.mean) {
+				Some(wait) => Wait::Known(self.rtt_ms.mean + wait),
+				None => Wait::Saturated,
+			}
+		} else {
+			Wait::PerRequest
+		};
+		let gpu = &self.worker.gpu;
+		Cached {
+			available: self.worker.status == WorkerStatus::Available,
+			vram_mib: gpu.vram_mib,
+			cuda: gpu.cuda,
+			price: self.worker.price,
+			alpha,
+			beta,
+			fixed,
+			cold,
+			load,
+			qual: (a * acc + r * rel + c * coh).clamp(0.0, 1.0),
+			slowness: gpu_factor(config, gpu.tflops, gpu.bandwidth_gbs)
+				* self.compute_correction.mean.max(0.0),
+			wait,
+			bonus_sqrt,
+			bonus_lin,
+			..previous
+		}
+	}
+
+	/// `lat_pred = RTT + W_q + T_compute` (§5.3) for a request whose compute time on the
+	/// reference GPU is `reference_ms`.
+	#[inline]
+	fn predict(&self, config: &RouterConfig, cached: &Cached, reference_ms: f64) -> f64 {
+		let compute = reference_ms * cached.slowness;
+		if !compute.is_finite() {
+			return config.saturated_latency_ms;
+		}
+		match cached.wait {
+			Wait::Known(base) => base + compute,
+			Wait::Saturated => config.saturated_latency_ms,
+			Wait::PerRequest => match self.wait_for(config, compute) {
+				Some(wait) => self.rtt_ms.mean + wait + compute,
+				None => config.saturated_latency_ms,
+			},
+		}
+	}
 }
 
 /// One candidate's numbers during a decision.
+#[derive(Clone, Copy, Debug)]
 struct Candidate {
-	id: WorkerId,
+	index: usize,
 	latency_ms: f64,
 	score: f64,
 	ucb: f64,
@@ -169,9 +350,20 @@ struct Candidate {
 pub struct Router {
 	config: RouterConfig,
 	compute: ComputeModel,
-	workers: BTreeMap<WorkerId, Tracked>,
+	workers: Vec<Tracked>,
+	/// `hot[i]` is the cached part of `workers[i]`.
+	hot: Vec<Cached>,
+	index: HashMap<WorkerId, usize>,
 	decisions: u64,
 	rng: ChaCha20Rng,
+	/// Where the next decision starts looking for cold workers (they take turns).
+	cold_cursor: usize,
+	/// Scratch space reused by every decision.
+	pool: Vec<(usize, f64)>,
+	/// Positions of the last decision's top K (flagged `in_top`).
+	last_top: Vec<usize>,
+	/// This decision's candidates among them.
+	seeds: Vec<(usize, f64)>,
 }
 
 impl Router {
@@ -179,9 +371,15 @@ impl Router {
 		Self {
 			config,
 			compute,
-			workers: BTreeMap::new(),
+			workers: Vec::new(),
+			hot: Vec::new(),
+			index: HashMap::new(),
 			decisions: 0,
 			rng: ChaCha20Rng::seed_from_u64(seed),
+			cold_cursor: 0,
+			pool: Vec::new(),
+			last_top: Vec::new(),
+			seeds: Vec::new(),
 		}
 	}
 
@@ -189,18 +387,57 @@ impl Router {
 		&self.config
 	}
 
-	/// Adds a worker, or updates what the registry says about one (its learned stats stay).
-	pub fn upsert(&mut self, worker: Worker) {
-		match self.workers.get_mut(&worker.id) {
-			Some(tracked) => tracked.worker = worker,
-			None => {
-				self.workers.insert(worker.id, Tracked::new(worker));
-			},
+	/// Recomputes the cached part of worker `index` after a change.
+	fn refresh(&mut self, index: usize) {
+		if let (Some(tracked), Some(hot)) = (self.workers.get(index), self.hot.get_mut(index)) {
+			*hot = tracked.refreshed(&self.config, *hot);
 		}
 	}
 
+	fn tracked(&self, id: &WorkerId) -> Option<&Tracked> {
+		self.workers.get(*self.index.get(id)?)
+	}
+
+	/// Adds a worker, or updates what the registry says about one (its learned stats stay).
+	pub fn upsert(&mut self, worker: Worker) {
+		let index = match self.index.get(&worker.id) {
+			Some(&index) => {
+				if let (Some(tracked), Some(hot)) =
+					(self.workers.get_mut(index), self.hot.get_mut(index))
+				{
+					if tracked.worker.location != worker.location {
+						hot.proximity_for = None;
+					}
+					tracked.worker = worker;
+				}
+				index
+			},
+			None => {
+				let index = self.workers.len();
+				self.index.insert(worker.id, index);
+				self.workers.push(Tracked::new(worker));
+				self.hot.push(Cached::default());
+				index
+			},
+		};
+		self.refresh(index);
+	}
+
 	pub fn remove(&mut self, id: &WorkerId) {
-		self.workers.remove(id);
+		let Some(index) = self.index.remove(id) else { return };
+		if index < self.workers.len() && index < self.hot.len() {
+			// Positions change: forget the last top K (it only speeds the next decision up).
+			for position in self.last_top.drain(..) {
+				if let Some(hot) = self.hot.get_mut(position) {
+					hot.in_top = false;
+				}
+			}
+			self.workers.swap_remove(index);
+			self.hot.swap_remove(index);
+			if let Some(moved) = self.workers.get(index) {
+				self.index.insert(moved.worker.id, index);
+			}
+		}
 	}
 
 	pub fn len(&self) -> usize {
@@ -220,36 +457,41 @@ impl Router {
 		gpu_util: f64,
 		mem_util: f64,
 	) {
-		if let Some(tracked) = self.workers.get_mut(id) {
+		let Some(&index) = self.index.get(id) else { return };
+		if let Some(tracked) = self.workers.get_mut(index) {
 			tracked.active = active;
 			tracked.queue = queue;
 			tracked.gpu_util = gpu_util.clamp(0.0, 1.0);
 			tracked.mem_util = mem_util.clamp(0.0, 1.0);
 		}
+		self.refresh(index);
 	}
 
 	/// A network round trip measured outside a request (a health probe).
 	pub fn observe_rtt(&mut self, id: &WorkerId, rtt_ms: f64) {
-		let config = &self.config;
-		if let Some(tracked) = self.workers.get_mut(id) {
-			tracked.rtt_ms.observe(config, rtt_ms.max(0.0));
+		let Some(&index) = self.index.get(id) else { return };
+		if let Some(tracked) = self.workers.get_mut(index) {
+			tracked.rtt_ms.observe(&self.config, rtt_ms.max(0.0));
 		}
+		self.refresh(index);
 	}
 
 	/// The worker as last upserted, if known.
 	pub fn worker(&self, id: &WorkerId) -> Option<&Worker> {
-		self.workers.get(id).map(|t| &t.worker)
+		self.tracked(id).map(|t| &t.worker)
 	}
 
 	/// Every known worker's id.
 	pub fn ids(&self) -> impl Iterator<Item = &WorkerId> {
-		self.workers.keys()
+		self.workers.iter().map(|t| &t.worker.id)
 	}
 
 	pub fn set_status(&mut self, id: &WorkerId, status: WorkerStatus) {
-		if let Some(tracked) = self.workers.get_mut(id) {
+		let Some(&index) = self.index.get(id) else { return };
+		if let Some(tracked) = self.workers.get_mut(index) {
 			tracked.worker.status = status;
 		}
+		self.refresh(index);
 	}
 
 	/// Hard constraints (§5.1): VRAM, CUDA, region, availability.
@@ -268,69 +510,10 @@ impl Router {
 				}))
 	}
 
-	/// `lat_pred = RTT + W_q + T_compute` (§5.3).
-	fn predict_latency(&self, tracked: &Tracked, request: &Request) -> f64 {
-		let gpu = &tracked.worker.gpu;
-		let compute =
-			self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context)
-				* gpu_factor(&self.config, gpu.tflops, gpu.bandwidth_gbs)
-				* tracked.compute_correction.mean.max(0.0);
-		let service_ms =
-			if tracked.service_ms.observations > 0 { tracked.service_ms.mean } else { compute };
-		let arrival_rate =
-			if tracked.interarrival_ms.observations > 0 && tracked.interarrival_ms.mean > 0.0 {
-				1_000.0 / tracked.interarrival_ms.mean
-			} else {
-				0.0
-			};
-		let wait = if service_ms > 0.0 {
-			kingman_wait_ms(
-				&self.config,
-				arrival_rate,
-				1_000.0 / service_ms,
-				tracked.worker.capacity,
-				tracked.interarrival_ms.cv2(),
-				tracked.service_ms.cv2(),
-			)
-		} else {
-			Some(0.0)
-		};
-		match wait {
-			Some(wait) if compute.is_finite() => tracked.rtt_ms.mean + wait + compute,
-			_ => self.config.saturated_latency_ms,
-		}
-	}
-
-	fn load(&self, tracked: &Tracked) -> f64 {
-		factors::load(
-			&self.config,
-			tracked.active,
-			tracked.worker.capacity,
-			tracked.gpu_util,
-			tracked.mem_util,
-			tracked.queue,
-			tracked.worker.queue_max,
-		)
-	}
-
-	/// The success rate the score uses: the posterior mean, or a Thompson sample from
-	/// Beta(α_prior + successes, β_prior + failures) while the worker is new (§5.4.3).
-	fn success_rate(&mut self, id: &WorkerId) -> f64 {
-		let Some(tracked) = self.workers.get(id) else { return 0.0 };
-		let (a0, b0) = self.config.beta_prior;
-		let alpha = a0 + tracked.successes as f64;
-		let beta = b0 + tracked.failures as f64;
-		if tracked.successes + tracked.failures < self.config.cold_start_observations {
-			sampling::beta(alpha, beta, &mut self.rng)
-		} else {
-			alpha / (alpha + beta)
-		}
-	}
-
 	/// Chooses a worker for `request` at time `now_ms` (any monotonic clock), or `None` when
 	/// no worker meets the hard constraints.
 	pub fn select(&mut self, request: &Request, now_ms: f64) -> Option<Selection> {
-		self.select_excluding(request, now_ms, &[])
+		self.decide(request, now_ms, None)
 	}
 
 	/// Chooses again after `failed` did not answer: from the decision's top K without it,
@@ -341,162 +524,268 @@ impl Router {
 		previous: &Selection,
 		now_ms: f64,
 	) -> Option<Selection> {
-		let excluded = [previous.chosen];
 		let restricted: Vec<WorkerId> =
 			previous.top_k.iter().copied().filter(|id| *id != previous.chosen).collect();
 		if restricted
 			.iter()
-			.any(|id| self.workers.get(id).is_some_and(|t| Self::admissible(&t.worker, request)))
+			.any(|id| self.tracked(id).is_some_and(|t| Self::admissible(&t.worker, request)))
 		{
-			self.decide(request, now_ms, |id| restricted.contains(id))
+			self.decide(request, now_ms, Some(&|id: &WorkerId| restricted.contains(id)))
 		} else {
-			self.select_excluding(request, now_ms, &excluded)
+			self.decide(request, now_ms, Some(&|id: &WorkerId| *id != previous.chosen))
 		}
-	}
-
-	fn select_excluding(
-		&mut self,
-		request: &Request,
-		now_ms: f64,
-		excluded: &[WorkerId],
-	) -> Option<Selection> {
-		self.decide(request, now_ms, |id| !excluded.contains(id))
 	}
 
 	fn decide(
 		&mut self,
 		request: &Request,
 		now_ms: f64,
-		allowed: impl Fn(&WorkerId) -> bool,
+		allowed: Option<&dyn Fn(&WorkerId) -> bool>,
 	) -> Option<Selection> {
 		self.decisions = self.decisions.saturating_add(1);
 		let t = self.decisions;
-		let ids: Vec<WorkerId> = self
-			.workers
-			.iter()
-			.filter(|(id, tracked)| allowed(id) && Self::admissible(&tracked.worker, request))
-			.map(|(id, _)| *id)
-			.collect();
-		if ids.is_empty() {
+		let reference_ms =
+			self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context);
+		let count = self.hot.len();
+		if count == 0 {
 			return None;
 		}
 
-		// Soft constraints (best effort): keep the workers that meet them, if any do.
-		let latencies: Vec<f64> = ids
-			.iter()
-			.filter_map(|id| self.workers.get(id).map(|t| self.predict_latency(t, request)))
-			.collect();
-		let meets_soft = |tracked: &Tracked, latency: f64, config: &RouterConfig| {
-			let [acc, rel, coh] = tracked.worker.quality;
-			let [a, r, c] = config.quality_mix;
-			request.max_latency_ms.is_none_or(|max| latency <= max)
-				&& request.budget.is_none_or(|budget| tracked.worker.price <= budget)
-				&& request.min_quality.is_none_or(|min| a * acc + r * rel + c * coh >= min)
-		};
-		let preferred: Vec<(WorkerId, f64)> = ids
-			.iter()
-			.zip(&latencies)
-			.filter(|(id, latency)| {
-				self.workers.get(id).is_some_and(|t| meets_soft(t, **latency, &self.config))
-			})
-			.map(|(id, latency)| (*id, *latency))
-			.collect();
-		let pool: Vec<(WorkerId, f64)> =
-			if preferred.is_empty() { ids.into_iter().zip(latencies).collect() } else { preferred };
-
-		let (min_cost, max_cost) = pool
-			.iter()
-			.filter_map(|(id, _)| self.workers.get(id))
-			.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
-				(lo.min(t.worker.price), hi.max(t.worker.price))
-			});
-
-		let mut candidates = Vec::with_capacity(pool.len());
-		for (id, latency_ms) in pool {
-			let success = self.success_rate(&id);
-			let Some(tracked) = self.workers.get(&id) else { continue };
-			let config = &self.config;
-			let w = &config.weights;
-			let [acc, rel, coh] = tracked.worker.quality;
-			let proximity = request.client.map_or(1.0, |client| {
-				factors::proximity(
-					config,
-					factors::haversine_km(
-						client.lat,
-						client.lon,
-						tracked.worker.location.lat,
-						tracked.worker.location.lon,
-					),
-				)
-			});
-			let load = self.load(tracked);
-			let score = w.latency * factors::latency(config, latency_ms)
-				+ w.success * factors::success(config, success)
-				+ w.cost * factors::cost(tracked.worker.price, min_cost, max_cost)
-				+ w.quality * factors::quality(config, acc, rel, coh)
-				+ w.proximity * proximity
-				- w.risk * factors::risk(config, &tracked.worker.risk)
-				- factors::overload_penalty(config, load);
-			let bonus = if tracked.visits < config.cold_start_observations {
-				0.0
-			} else if config.ucb_variance {
-				config.exploration_weight
-					* sampling::ucb_v_bonus(
-						tracked.reward_variance(),
-						config.reward_bound,
-						t,
-						tracked.visits,
-					)
-			} else {
-				config.exploration_weight * sampling::ucb1_bonus(config.ucb1_c, t, tracked.visits)
+		// Pass 1: hard constraints, latency prediction, soft preferences and the cost range.
+		// Cold workers take turns: at most `cold_candidates` of them per decision.
+		let mut pool = std::mem::take(&mut self.pool);
+		pool.clear();
+		let mut preferred = 0usize;
+		let (mut pref_lo, mut pref_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+		let (mut all_lo, mut all_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+		let mut cold_taken = 0usize;
+		let mut last_cold = None;
+		let start = self.cold_cursor.min(count);
+		let check_regions = !request.allowed_regions.is_empty();
+		let mut seeds = std::mem::take(&mut self.seeds);
+		seeds.clear();
+		for index in (start..count).chain(0..start) {
+			let (Some(hot), Some(tracked)) = (self.hot.get(index), self.workers.get(index)) else {
+				continue;
 			};
-			candidates.push(Candidate { id, latency_ms, score, ucb: score + bonus, load });
+			if !hot.available || hot.vram_mib < request.vram_mib || hot.cuda < request.cuda {
+				continue;
+			}
+			if check_regions && !Self::admissible(&tracked.worker, request) {
+				continue;
+			}
+			// Only a retry restricts the candidates; a plain decision never reads the ids.
+			if allowed.is_some_and(|allowed| !allowed(&tracked.worker.id)) {
+				continue;
+			}
+			if hot.cold {
+				if cold_taken >= self.config.cold_candidates {
+					continue;
+				}
+				cold_taken += 1;
+				last_cold = Some(index);
+			}
+			let latency = tracked.predict(&self.config, hot, reference_ms);
+			let price = hot.price;
+			let meets_soft = request.max_latency_ms.is_none_or(|max| latency <= max)
+				&& request.budget.is_none_or(|budget| price <= budget)
+				&& request.min_quality.is_none_or(|min| hot.qual >= min);
+			all_lo = all_lo.min(price);
+			all_hi = all_hi.max(price);
+			// A worker that misses a preference is kept in case no worker meets them (they are
+			// best effort), marked by a negative latency until then.
+			let entry = if meets_soft {
+				preferred += 1;
+				pref_lo = pref_lo.min(price);
+				pref_hi = pref_hi.max(price);
+				(index, latency)
+			} else {
+				(index, -1.0 - latency)
+			};
+			if hot.in_top {
+				seeds.push(entry);
+			} else {
+				pool.push(entry);
+			}
 		}
-
-		// Top K by UCB (ties: less load, then id), then softmax over their scores.
-		let k = self.config.top_k.max(1).min(candidates.len());
-		let by_ucb = |a: &Candidate, b: &Candidate| {
-			b.ucb.total_cmp(&a.ucb).then(a.load.total_cmp(&b.load)).then(a.id.cmp(&b.id))
+		if let Some(index) = last_cold {
+			self.cold_cursor = index.saturating_add(1);
+		}
+		if pool.is_empty() && seeds.is_empty() {
+			self.pool = pool;
+			self.seeds = seeds;
+			return None;
+		}
+		let (min_cost, max_cost) = if preferred > 0 {
+			if preferred < pool.len() + seeds.len() {
+				pool.retain(|(_, latency)| *latency >= 0.0);
+				seeds.retain(|(_, latency)| *latency >= 0.0);
+			}
+			(pref_lo, pref_hi)
+		} else {
+			for entry in pool.iter_mut().chain(seeds.iter_mut()) {
+				entry.1 = -1.0 - entry.1;
+			}
+			(all_lo, all_hi)
 		};
-		if k < candidates.len() {
-			candidates.select_nth_unstable_by(k - 1, by_ucb);
-			candidates.truncate(k);
+
+		// Pass 2: the score (§5.2), the UCB bonus (§5.4.1), and the top K by UCB kept in a
+		// small buffer (ties: less load, then id). The previous top K is scored first; after
+		// that a worker is scored in full only if an upper bound of its UCB, which needs no
+		// exponential, reaches the current K-th best.
+		let log_t = (t.max(1) as f64).ln();
+		let sqrt_log_t = log_t.sqrt();
+		let k = self.config.top_k.max(1);
+		let mut top: Vec<Candidate> = Vec::with_capacity(k.min(pool.len()));
+		let mut worst = 0usize;
+		let mut worst_ucb = f64::NEG_INFINITY;
+		let best_success = self.config.weights.success * factors::success(&self.config, 1.0);
+		// Divisions are slow: the per-worker arithmetic below multiplies by reciprocals.
+		let latency_scale = self.config.latency_decay / self.config.latency_baseline_ms;
+		let cost_scale = if max_cost > min_cost { 1.0 / (max_cost - min_cost) } else { 0.0 };
+		for entries in [&seeds, &pool] {
+			for &(index, latency_ms) in entries {
+				let config = &self.config;
+				let w = &config.weights;
+				let Some(hot) = self.hot.get_mut(index) else { continue };
+				let proximity = match request.client {
+					None => 1.0,
+					Some(client) => {
+						if hot.proximity_for != Some((client.lat, client.lon)) {
+							let location = self.workers.get(index).map(|t| t.worker.location);
+							hot.proximity = location.map_or(0.0, |at| {
+								factors::proximity(
+									config,
+									factors::haversine_km(client.lat, client.lon, at.lat, at.lon),
+								)
+							});
+							hot.proximity_for = Some((client.lat, client.lon));
+						}
+						hot.proximity
+					},
+				};
+				// φ_c (§5.2.3) over the pool's cost range.
+				let cost = if cost_scale > 0.0 {
+					(1.0 - (hot.price - min_cost) * cost_scale).clamp(0.0, 1.0)
+				} else {
+					1.0
+				};
+				let partial = hot.fixed
+					+ w.cost * cost + w.proximity * proximity
+					+ hot.bonus_sqrt * sqrt_log_t
+					+ hot.bonus_lin * log_t;
+				if top.len() >= k {
+					// φ_l = e^−x ≤ 1 / (1 + x + x²/2 + x³/6) for x ≥ 0, so the worker cannot
+					// reach the K-th best when w_l < gap · (1 + x + x²/2 + x³/6).
+					let x = latency_scale * latency_ms.max(0.0);
+					let series = 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0)));
+					let success_bound = if hot.cold { best_success } else { 0.0 };
+					let gap = worst_ucb - partial - success_bound;
+					if gap > 0.0 && gap * series > w.latency {
+						continue;
+					}
+				}
+				let mut gain = w.latency * factors::latency(config, latency_ms);
+				if hot.cold {
+					let sample = sampling::beta(hot.alpha, hot.beta, &mut self.rng);
+					gain += w.success * factors::success(config, sample);
+				}
+				let bonus = hot.bonus_sqrt * sqrt_log_t + hot.bonus_lin * log_t;
+				let ucb = partial + gain;
+				let candidate =
+					Candidate { index, latency_ms, score: ucb - bonus, ucb, load: hot.load };
+				if top.len() < k {
+					top.push(candidate);
+					if top.len() == k {
+						worst = Self::worst(&top, &self.workers);
+						worst_ucb = top.get(worst).map_or(f64::NEG_INFINITY, |c| c.ucb);
+					}
+				} else if ucb >= worst_ucb
+					&& top.get(worst).is_some_and(|w| {
+						Self::rank(&candidate, w, &self.workers) == std::cmp::Ordering::Less
+					}) {
+					if let Some(slot) = top.get_mut(worst) {
+						*slot = candidate;
+					}
+					worst = Self::worst(&top, &self.workers);
+					worst_ucb = top.get(worst).map_or(f64::NEG_INFINITY, |c| c.ucb);
+				}
+			}
 		}
-		candidates.sort_by(by_ucb);
-		let scores: Vec<f64> = candidates.iter().map(|c| c.score).collect();
+		for index in self.last_top.drain(..) {
+			if let Some(hot) = self.hot.get_mut(index) {
+				hot.in_top = false;
+			}
+		}
+		self.last_top.extend(top.iter().map(|c| c.index));
+		for candidate in &top {
+			if let Some(hot) = self.hot.get_mut(candidate.index) {
+				hot.in_top = true;
+			}
+		}
+		self.pool = pool;
+		self.seeds = seeds;
+
+		top.sort_by(|a, b| Self::rank(a, b, &self.workers));
+		let scores: Vec<f64> = top.iter().map(|c| c.score).collect();
 		let probabilities = sampling::softmax(&scores, sampling::temperature(&self.config, t));
-		let drawn = candidates.get(sampling::categorical(&probabilities, &mut self.rng))?;
+		let drawn = *top.get(sampling::categorical(&probabilities, &mut self.rng))?;
 		// Least-load tie-breaking: among candidates scoring the same, the least loaded.
 		let epsilon = self.config.tie_epsilon;
-		let chosen = candidates
+		let id_of = |c: &Candidate| self.workers.get(c.index).map(|w| w.worker.id);
+		let chosen = top
 			.iter()
 			.filter(|c| (c.score - drawn.score).abs() <= epsilon)
-			.min_by(|a, b| a.load.total_cmp(&b.load).then(a.id.cmp(&b.id)))
+			.min_by(|a, b| a.load.total_cmp(&b.load).then_with(|| id_of(a).cmp(&id_of(b))))
+			.copied()
 			.unwrap_or(drawn);
 		let selection = Selection {
-			chosen: chosen.id,
-			top_k: candidates.iter().map(|c| c.id).collect(),
+			chosen: id_of(&chosen)?,
+			top_k: top.iter().filter_map(id_of).collect(),
 			predicted_latency_ms: chosen.latency_ms,
 			score: chosen.score,
 		};
 
-		if let Some(tracked) = self.workers.get_mut(&selection.chosen) {
+		if let Some(tracked) = self.workers.get_mut(chosen.index) {
 			tracked.active = tracked.active.saturating_add(1);
 			if let Some(last) = tracked.last_dispatch_ms {
 				tracked.interarrival_ms.observe(&self.config, (now_ms - last).max(0.0));
 			}
 			tracked.last_dispatch_ms = Some(now_ms);
 		}
+		self.refresh(chosen.index);
 		Some(selection)
+	}
+
+	/// The ranking of the top K: higher UCB first, then less load, then the lower id.
+	fn rank(a: &Candidate, b: &Candidate, workers: &[Tracked]) -> std::cmp::Ordering {
+		b.ucb.total_cmp(&a.ucb).then_with(|| a.load.total_cmp(&b.load)).then_with(|| {
+			let id = |c: &Candidate| workers.get(c.index).map(|w| w.worker.id);
+			id(a).cmp(&id(b))
+		})
+	}
+
+	/// The position of the candidate that ranks last.
+	fn worst(top: &[Candidate], workers: &[Tracked]) -> usize {
+		let mut worst = 0usize;
+		for (i, candidate) in top.iter().enumerate() {
+			if let Some(current) = top.get(worst) {
+				if Self::rank(candidate, current, workers) == std::cmp::Ordering::Greater {
+					worst = i;
+				}
+			}
+		}
+		worst
 	}
 
 	/// Learns from a response (§5.6 `update_stats`): success counts, the reward's mean and
 	/// variance, RTT, service time and the compute-time correction.
 	pub fn update(&mut self, id: &WorkerId, outcome: &Outcome) {
-		let config = self.config.clone();
 		let predicted_compute =
 			self.compute.reference_ms(outcome.tokens_in, outcome.tokens_out, outcome.context);
-		let Some(tracked) = self.workers.get_mut(id) else { return };
+		let config = &self.config;
+		let Some(&index) = self.index.get(id) else { return };
+		let Some(tracked) = self.workers.get_mut(index) else { return };
 		tracked.active = tracked.active.saturating_sub(1);
 		if outcome.success {
 			tracked.successes = tracked.successes.saturating_add(1);
@@ -504,35 +793,40 @@ impl Router {
 			tracked.failures = tracked.failures.saturating_add(1);
 		}
 		let reward =
-			if outcome.success { factors::latency(&config, outcome.latency_ms) } else { 0.0 };
+			if outcome.success { factors::latency(config, outcome.latency_ms) } else { 0.0 };
 		tracked.visits = tracked.visits.saturating_add(1);
 		let delta = reward - tracked.reward_mean;
 		tracked.reward_mean += delta / tracked.visits as f64;
 		tracked.reward_m2 += delta * (reward - tracked.reward_mean);
 
 		if let Some(rtt) = outcome.rtt_ms {
-			tracked.rtt_ms.observe(&config, rtt);
+			tracked.rtt_ms.observe(config, rtt);
 		}
 		if outcome.success {
 			let compute =
 				outcome.compute_ms.unwrap_or((outcome.latency_ms - tracked.rtt_ms.mean).max(0.0));
-			tracked.service_ms.observe(&config, compute);
+			tracked.service_ms.observe(config, compute);
 			let gpu =
-				gpu_factor(&config, tracked.worker.gpu.tflops, tracked.worker.gpu.bandwidth_gbs);
+				gpu_factor(config, tracked.worker.gpu.tflops, tracked.worker.gpu.bandwidth_gbs);
 			let expected = predicted_compute * gpu;
 			if expected > 0.0 && expected.is_finite() {
-				tracked.compute_correction.observe(&config, compute / expected);
+				tracked.compute_correction.observe(config, compute / expected);
 			}
 		}
+		self.refresh(index);
 	}
 
 	/// The learned success counts and visits of a worker, for metrics.
 	pub fn stats(&self, id: &WorkerId) -> Option<(u64, u64, u64)> {
-		self.workers.get(id).map(|t| (t.successes, t.failures, t.visits))
+		self.tracked(id).map(|t| (t.successes, t.failures, t.visits))
 	}
 
 	/// The latency the router predicts for `request` on `id` now.
 	pub fn predicted_latency(&self, id: &WorkerId, request: &Request) -> Option<f64> {
-		self.workers.get(id).map(|t| self.predict_latency(t, request))
+		let reference_ms =
+			self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context);
+		let index = *self.index.get(id)?;
+		let (tracked, hot) = (self.workers.get(index)?, self.hot.get(index)?);
+		Some(tracked.predict(&self.config, hot, reference_ms))
 	}
 }
