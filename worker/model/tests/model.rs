@@ -22,7 +22,11 @@ fn tiny_model() -> (tempfile::TempDir, TextModel) {
 
 /// Runs `reference/llama_reference.py` (NumPy, float64) on `tokens`.
 fn numpy_reference(dir: &Path, tokens: &[u32], greedy_steps: usize) -> (Vec<Vec<f64>>, Vec<u32>) {
-	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/llama_reference.py");
+	// Cargo sets CARGO_MANIFEST_DIR when it runs the test; the compile-time value is only a
+	// fallback, as a test binary built in another checkout of the tree may be reused.
+	let manifest_dir =
+		std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+	let script = Path::new(&manifest_dir).join("reference/llama_reference.py");
 	let python = std::env::var("AIL2_PYTHON").unwrap_or_else(|_| "python3".into());
 	let ids: Vec<String> = tokens.iter().map(u32::to_string).collect();
 	let output = Command::new(python)
