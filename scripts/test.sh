@@ -13,6 +13,8 @@ source "$(dirname "$0")/common.sh"
 build_node
 build_worker
 
+log "race derivations: the independent Python implementation reproduces the checked-in vectors"
+python3 "$ROOT/primitives/reference/race.py" --check "$ROOT/primitives/tests/race_vectors.json"
 log "cargo test (workspace, $PROFILE)"
 (cd "$ROOT" && cargo test --locked --profile "$PROFILE" --workspace --features "$NODE_FEATURES")
 log "cargo test (worker workspace, $PROFILE)"

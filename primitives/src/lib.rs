@@ -9,7 +9,10 @@
 //!   total, with inclusion proofs that authenticate partial sums and proofs of an inner node
 //!   whose sum is not its children's;
 //! - [`billing`]: the billing functions of whitepaper §6.2 in integer and fixed-point maths;
-//! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3).
+//! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3);
+//! - [`race`]: the Proof-of-Work 2.0 race's frozen derivations (seed `pow2` Appendix A):
+//!   ChaCha20 streams, the race model's weights and target, node and input seeds, input
+//!   tokens and output permutations.
 //!
 //! `no_std` with `alloc`; with `std` it also signs (libsecp256k1) and builds trees.
 
@@ -20,6 +23,7 @@ extern crate alloc;
 pub mod billing;
 pub mod fixed;
 pub mod merkle;
+pub mod race;
 pub mod receipt;
 
 /// Amounts in the smallest unit of the token a payer pays in (10^-12 AIL2).

@@ -1,0 +1,307 @@
+//! The Proof-of-Work 2.0 race's shared derivations (seed `pow2-decentralized-ai.txt`,
+//! Appendix A): from a race seed, the random transformer's weights and the target vector;
+//! from a worker's public key, its node seed; from (race seed, node seed, nonce), the input
+//! sequence and the permutation applied to the output before its distance to the target.
+//!
+//! Every miner and every validator must derive the same numbers on every platform, so these
+//! algorithms are frozen and written out here rather than taken from crates whose output
+//! may change between versions:
+//!
+//! - the random stream is ChaCha20 (the 20-round block function of RFC 8439, with a 64-bit
+//!   block counter and a zero 64-bit nonce), keyed per purpose by keccak256;
+//! - a uniform `f32` in [0, 1) is the stream word's top 24 bits times 2⁻²⁴ (exact);
+//! - a normal draw is Irwin–Hall: the sum of twelve 24-bit integers, centred, converted to
+//!   `f32` once (IEEE 754 round-to-nearest) and scaled by 2⁻²⁴ (exact) — mean 0, variance 1,
+//!   no transcendental functions, so no libm differences;
+//! - bounded integers are Lemire's multiply-shift with rejection (unbiased, integers only);
+//! - permutations are Fisher–Yates over those integers.
+//!
+//! `primitives/tests/race_vectors.json` pins the outputs; `primitives/reference/race.py`
+//! computes the same vectors independently.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+use crate::{keccak256, Hash};
+
+/// The seed of one race: every miner's model and target come from it.
+pub type RaceSeed = Hash;
+/// A worker's seed, from its public key: its inputs differ from everyone else's.
+pub type NodeSeed = Hash;
+/// The seed of one attempt: (race seed, node seed, nonce).
+pub type InputSeed = Hash;
+/// A miner's attempt number.
+pub type Nonce = u64;
+
+/// The shape of the race's transformer (pow2 Appendix A: 64 layers, 128 heads, d_model 512,
+/// FFN 8192, vocabulary 8192, sequences of 4).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct RaceModel {
+	pub layers: u32,
+	pub heads: u32,
+	pub d_model: u32,
+	pub d_ff: u32,
+	pub vocab: u32,
+	pub seq_len: u32,
+}
+
+impl RaceModel {
+	/// The whitepaper's model.
+	pub const WHITEPAPER: Self =
+		Self { layers: 64, heads: 128, d_model: 512, d_ff: 8192, vocab: 8192, seq_len: 4 };
+
+	/// The tensors in derivation order: `(index, rows, columns, scale)`. Embeddings are
+	/// N(0, 1); a projection from `n` inputs is N(0, 1/n). Index 0 is the token embedding
+	/// `[vocab × d]`, 1 the position embedding `[seq × d]`, then per layer `l` at
+	/// `2 + 6·l`: `W_q, W_k, W_v, W_o` `[d × d]`, `W_1` `[d × d_ff]`, `W_2` `[d_ff × d]`
+	/// (row-major, `x · W`).
+	pub fn tensors(&self) -> Vec<TensorSpec> {
+		let d = self.d_model;
+		let mut out = Vec::new();
+		out.push(TensorSpec { index: 0, rows: self.vocab, cols: d, fan_in: 0 });
+		out.push(TensorSpec { index: 1, rows: self.seq_len, cols: d, fan_in: 0 });
+		for layer in 0..self.layers {
+			let base = layer.saturating_mul(6).saturating_add(2);
+			let shapes =
+				[(0, d, d), (1, d, d), (2, d, d), (3, d, d), (4, d, self.d_ff), (5, self.d_ff, d)];
+			for (offset, rows, cols) in shapes {
+				let index = base.saturating_add(offset);
+				out.push(TensorSpec { index, rows, cols, fan_in: rows });
+			}
+		}
+		out
+	}
+
+	/// Parameters in all tensors.
+	pub fn parameters(&self) -> u64 {
+		self.tensors().iter().map(|t| u64::from(t.rows).saturating_mul(u64::from(t.cols))).sum()
+	}
+}
+
+/// One weight tensor of the race model.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TensorSpec {
+	pub index: u32,
+	pub rows: u32,
+	pub cols: u32,
+	/// Inputs summed by a projection (its entries are N(0, 1/fan_in)); 0 for embeddings.
+	pub fan_in: u32,
+}
+
+impl TensorSpec {
+	/// The standard deviation of the entries: 1, or 1/√fan_in (IEEE 754 square root and
+	/// division are correctly rounded, so this is the same everywhere).
+	#[cfg(feature = "std")]
+	pub fn scale(&self) -> f32 {
+		if self.fan_in == 0 {
+			1.0
+		} else {
+			1.0 / (self.fan_in as f32).sqrt()
+		}
+	}
+}
+
+const NODE_DOMAIN: &[u8] = b"ail2:race:node";
+const INPUT_DOMAIN: &[u8] = b"ail2:race:input";
+const TENSOR_DOMAIN: &[u8] = b"ail2:race:tensor";
+#[cfg(feature = "std")]
+const TARGET_DOMAIN: &[u8] = b"ail2:race:target";
+const TOKENS_DOMAIN: &[u8] = b"ail2:race:tokens";
+const PERMUTATION_DOMAIN: &[u8] = b"ail2:race:permutation";
+
+fn derive(domain: &[u8], parts: &[&[u8]]) -> Hash {
+	let mut data = Vec::new();
+	data.extend_from_slice(domain);
+	for part in parts {
+		data.extend_from_slice(part);
+	}
+	keccak256(&data)
+}
+
+/// `keccak256("ail2:race:node" ‖ public key)`.
+pub fn node_seed(public_key: &[u8]) -> NodeSeed {
+	derive(NODE_DOMAIN, &[public_key])
+}
+
+/// `keccak256("ail2:race:input" ‖ race seed ‖ node seed ‖ nonce (8 bytes, little-endian))`.
+pub fn input_seed(race: &RaceSeed, node: &NodeSeed, nonce: Nonce) -> InputSeed {
+	derive(INPUT_DOMAIN, &[race, node, &nonce.to_le_bytes()])
+}
+
+/// The stream of tensor `index` of the race model.
+pub fn tensor_stream(race: &RaceSeed, index: u32) -> ChaCha20 {
+	ChaCha20::new(&derive(TENSOR_DOMAIN, &[race, &index.to_le_bytes()]))
+}
+
+#[cfg(feature = "std")]
+/// Fills `out` (row-major) with tensor `spec`'s entries, or its first `out.len()` of them.
+pub fn fill_tensor(race: &RaceSeed, spec: &TensorSpec, out: &mut [f32]) {
+	let mut stream = tensor_stream(race, spec.index);
+	let scale = spec.scale();
+	for value in out.iter_mut() {
+		*value = stream.normal() * scale;
+	}
+}
+
+#[cfg(feature = "std")]
+/// The race's target vector: `d` draws of N(0, 1).
+pub fn target_vector(race: &RaceSeed, d: u32) -> Vec<f32> {
+	let mut stream = ChaCha20::new(&derive(TARGET_DOMAIN, &[race]));
+	(0..d).map(|_| stream.normal()).collect()
+}
+
+/// The attempt's input tokens: `seq_len` draws from `[0, vocab)`.
+pub fn input_tokens(input: &InputSeed, model: &RaceModel) -> Vec<u32> {
+	let mut stream = ChaCha20::new(&derive(TOKENS_DOMAIN, &[input]));
+	(0..model.seq_len).map(|_| stream.below(model.vocab)).collect()
+}
+
+/// The attempt's permutation of the output's `d` coordinates: output coordinate
+/// `permutation[i]` is compared with target coordinate `i`.
+pub fn permutation(input: &InputSeed, d: u32) -> Vec<u32> {
+	let mut stream = ChaCha20::new(&derive(PERMUTATION_DOMAIN, &[input]));
+	let mut out: Vec<u32> = (0..d).collect();
+	// Fisher–Yates from the back.
+	for i in (1..d).rev() {
+		let j = stream.below(i.saturating_add(1));
+		out.swap(i as usize, j as usize);
+	}
+	out
+}
+
+/// One ChaCha20 quarter round on four state words.
+#[inline(always)]
+fn quarter(mut a: u32, mut b: u32, mut c: u32, mut d: u32) -> (u32, u32, u32, u32) {
+	a = a.wrapping_add(b);
+	d = (d ^ a).rotate_left(16);
+	c = c.wrapping_add(d);
+	b = (b ^ c).rotate_left(12);
+	a = a.wrapping_add(b);
+	d = (d ^ a).rotate_left(8);
+	c = c.wrapping_add(d);
+	b = (b ^ c).rotate_left(7);
+	(a, b, c, d)
+}
+
+macro_rules! quarter_round {
+	($s:ident, $a:literal, $b:literal, $c:literal, $d:literal) => {
+		($s[$a], $s[$b], $s[$c], $s[$d]) = quarter($s[$a], $s[$b], $s[$c], $s[$d]);
+	};
+}
+
+/// The ChaCha20 block function (RFC 8439 §2.3) on a state whose last four words are `tail`.
+pub fn chacha20_block(key: &[u32; 8], tail: [u32; 4]) -> [u32; 16] {
+	let [k0, k1, k2, k3, k4, k5, k6, k7] = *key;
+	let [t0, t1, t2, t3] = tail;
+	let initial: [u32; 16] = [
+		0x6170_7865,
+		0x3320_646e,
+		0x7962_2d32,
+		0x6b20_6574,
+		k0,
+		k1,
+		k2,
+		k3,
+		k4,
+		k5,
+		k6,
+		k7,
+		t0,
+		t1,
+		t2,
+		t3,
+	];
+	let mut s = initial;
+	for _ in 0..10 {
+		quarter_round!(s, 0, 4, 8, 12);
+		quarter_round!(s, 1, 5, 9, 13);
+		quarter_round!(s, 2, 6, 10, 14);
+		quarter_round!(s, 3, 7, 11, 15);
+		quarter_round!(s, 0, 5, 10, 15);
+		quarter_round!(s, 1, 6, 11, 12);
+		quarter_round!(s, 2, 7, 8, 13);
+		quarter_round!(s, 3, 4, 9, 14);
+	}
+	let mut out = [0u32; 16];
+	for ((o, s), i) in out.iter_mut().zip(s).zip(initial) {
+		*o = s.wrapping_add(i);
+	}
+	out
+}
+
+/// A ChaCha20 keystream read as little-endian 32-bit words: block 0, 1, 2, … (64-bit block
+/// counter in state words 12–13, zero nonce in 14–15).
+#[derive(Clone, Debug)]
+pub struct ChaCha20 {
+	key: [u32; 8],
+	block: u64,
+	words: [u32; 16],
+	next: usize,
+}
+
+impl ChaCha20 {
+	pub fn new(key: &[u8; 32]) -> Self {
+		let mut words = [0u32; 8];
+		for (word, bytes) in words.iter_mut().zip(key.chunks_exact(4)) {
+			*word = bytes.try_into().map(u32::from_le_bytes).unwrap_or(0);
+		}
+		Self { key: words, block: 0, words: [0; 16], next: 16 }
+	}
+
+	pub fn next_u32(&mut self) -> u32 {
+		if self.next >= 16 {
+			let counter = self.block;
+			self.words = chacha20_block(&self.key, [counter as u32, (counter >> 32) as u32, 0, 0]);
+			self.block = self.block.wrapping_add(1);
+			self.next = 0;
+		}
+		let word = self.words.get(self.next).copied().unwrap_or(0);
+		self.next = self.next.saturating_add(1);
+		word
+	}
+
+	/// Uniform in [0, 1): the word's top 24 bits × 2⁻²⁴.
+	#[cfg(feature = "std")]
+	pub fn uniform(&mut self) -> f32 {
+		(self.next_u32() >> 8) as f32 * (1.0 / 16_777_216.0)
+	}
+
+	/// Approximately N(0, 1) by Irwin–Hall: `(Σ₁₂ uᵢ − 6·2²⁴) · 2⁻²⁴` with `uᵢ` the words'
+	/// top 24 bits, summed exactly in integers and rounded to `f32` once.
+	#[cfg(feature = "std")]
+	pub fn normal(&mut self) -> f32 {
+		const MEAN: i64 = 6 * (1 << 24);
+		let mut sum: i64 = 0;
+		for _ in 0..12 {
+			sum = sum.wrapping_add(i64::from(self.next_u32() >> 8));
+		}
+		sum.wrapping_sub(MEAN) as f32 * (1.0 / 16_777_216.0)
+	}
+
+	/// Uniform in `[0, bound)` (0 when `bound` is 0), unbiased: Lemire's multiply-shift,
+	/// redrawing when the low half falls in the biased zone.
+	pub fn below(&mut self, bound: u32) -> u32 {
+		if bound == 0 {
+			return 0;
+		}
+		let threshold = bound.wrapping_neg().checked_rem(bound).unwrap_or(0);
+		loop {
+			let product = u64::from(self.next_u32()).wrapping_mul(u64::from(bound));
+			if (product as u32) >= threshold {
+				return product.wrapping_shr(32) as u32;
+			}
+		}
+	}
+}

@@ -1,0 +1,155 @@
+//! The race derivations against the checked-in vectors (written by the independent Python
+//! implementation `primitives/reference/race.py`), RFC 8439's ChaCha20 test vector, and the
+//! statistical properties the race relies on.
+
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use ail2_primitives::{
+	keccak256,
+	race::{
+		chacha20_block, fill_tensor, input_seed, input_tokens, node_seed, permutation,
+		target_vector, ChaCha20, RaceModel,
+	},
+};
+use serde_json::Value;
+
+fn vectors() -> Value {
+	serde_json::from_str(include_str!("race_vectors.json")).unwrap()
+}
+
+fn hex32(value: &Value) -> [u8; 32] {
+	let bytes = hex(value.as_str().unwrap());
+	bytes.try_into().unwrap()
+}
+
+fn hex(text: &str) -> Vec<u8> {
+	(0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+fn bits(values: &[f32]) -> Vec<String> {
+	values.iter().map(|v| format!("{:08x}", v.to_bits())).collect()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+	value.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+fn numbers(value: &Value) -> Vec<u64> {
+	value.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect()
+}
+
+#[test]
+fn chacha20_block_matches_rfc_8439() {
+	// §2.3.2: key 00 01 … 1f, block counter 1, nonce 00:00:00:09:00:00:00:4a:00:00:00:00.
+	let key: Vec<u32> = (0..8u32)
+		.map(|i| {
+			u32::from_le_bytes([4 * i as u8, 4 * i as u8 + 1, 4 * i as u8 + 2, 4 * i as u8 + 3])
+		})
+		.collect();
+	let block = chacha20_block(&key.try_into().unwrap(), [1, 0x0900_0000, 0x4a00_0000, 0]);
+	let expected: [u32; 16] = [
+		0xe4e7f110, 0x15593bd1, 0x1fdd0f50, 0xc47120a3, 0xc7f4d1c7, 0x0368c033, 0x9aaa2204,
+		0x4e6cd4c3, 0x466482d2, 0x09aa9f07, 0x05d7c214, 0xa2028bd9, 0xd19c12b5, 0xb94e16de,
+		0xe883d0cb, 0x4e3c50a2,
+	];
+	assert_eq!(block, expected);
+}
+
+#[test]
+fn derivations_match_the_checked_in_vectors() {
+	let v = vectors();
+	let race = hex32(&v["race_seed"]);
+	assert_eq!(race, keccak256(b"ail2 race vectors"));
+	let public_key = hex(v["public_key"].as_str().unwrap());
+	let node = node_seed(&public_key);
+	assert_eq!(node, hex32(&v["node_seed"]));
+
+	let mut stream = ChaCha20::new(&hex32(&v["stream_key"]));
+	let words: Vec<u64> = (0..20).map(|_| u64::from(stream.next_u32())).collect();
+	assert_eq!(words, numbers(&v["stream_words"]), "crosses a block boundary at word 16");
+	let uniforms: Vec<f32> = (0..4).map(|_| stream.uniform()).collect();
+	assert_eq!(bits(&uniforms), strings(&v["uniform_f32_bits"]));
+	let normals: Vec<f32> = (0..4).map(|_| stream.normal()).collect();
+	assert_eq!(bits(&normals), strings(&v["normal_f32_bits"]));
+	let bounded: Vec<u64> =
+		[1u32, 2, 3, 7, 1000, 8192, u32::MAX].iter().map(|b| u64::from(stream.below(*b))).collect();
+	assert_eq!(bounded, numbers(&v["below"]));
+
+	for (nonce, expected) in v["input_seeds"].as_object().unwrap() {
+		assert_eq!(input_seed(&race, &node, nonce.parse().unwrap()), hex32(expected), "{nonce}");
+	}
+	let seed = input_seed(&race, &node, 1);
+	let model = RaceModel { layers: 1, heads: 2, d_model: 8, d_ff: 32, vocab: 8192, seq_len: 4 };
+	let tokens: Vec<u64> = input_tokens(&seed, &model).into_iter().map(u64::from).collect();
+	assert_eq!(tokens, numbers(&v["tokens_vocab_8192_seq_4"]));
+	let perm: Vec<u64> = permutation(&seed, 16).into_iter().map(u64::from).collect();
+	assert_eq!(perm, numbers(&v["permutation_16"]));
+
+	let tensors = model.tensors();
+	let mut first = [0f32; 8];
+	fill_tensor(&race, &tensors[0], &mut first);
+	assert_eq!(bits(&first), strings(&v["tensor_0_first_8_bits"]));
+	// Layer 0's W_2: [d_ff × d], fan-in 32.
+	assert_eq!((tensors[7].index, tensors[7].rows, tensors[7].fan_in), (7, 32, 32));
+	fill_tensor(&race, &tensors[7], &mut first);
+	assert_eq!(bits(&first), strings(&v["tensor_7_fan_in_32_first_8_bits"]));
+	assert_eq!(bits(&target_vector(&race, 8)), strings(&v["target_8_bits"]));
+}
+
+#[test]
+fn the_whitepaper_model_has_the_described_shape() {
+	let model = RaceModel::WHITEPAPER;
+	let tensors = model.tensors();
+	assert_eq!(tensors.len(), 2 + 6 * 64);
+	// Embeddings 8192·512 + 4·512, and per layer 4·512² + 2·512·8192.
+	let expected = 8192 * 512 + 4 * 512 + 64 * (4 * 512 * 512 + 2 * 512 * 8192);
+	assert_eq!(model.parameters(), expected);
+	assert!(tensors.iter().enumerate().all(|(i, t)| t.index as usize == i));
+}
+
+#[test]
+fn draws_have_the_intended_distributions() {
+	let mut stream = ChaCha20::new(&[7u8; 32]);
+	let n = 200_000;
+	let normals: Vec<f64> = (0..n).map(|_| f64::from(stream.normal())).collect();
+	let mean = normals.iter().sum::<f64>() / n as f64;
+	let var = normals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+	assert!(mean.abs() < 0.01, "{mean}");
+	assert!((var - 1.0).abs() < 0.01, "{var}");
+	// Irwin–Hall is bounded by ±6.
+	assert!(normals.iter().all(|x| x.abs() <= 6.0));
+	let uniforms: Vec<f32> = (0..n).map(|_| stream.uniform()).collect();
+	assert!(uniforms.iter().all(|u| (0.0..1.0).contains(u)));
+	// Bounded draws: each of 7 values about n/7 times (χ² with 6 degrees of freedom).
+	let mut counts = [0u32; 7];
+	for _ in 0..70_000 {
+		counts[stream.below(7) as usize] += 1;
+	}
+	let chi2: f64 = counts.iter().map(|&c| (f64::from(c) - 10_000.0).powi(2) / 10_000.0).sum();
+	assert!(chi2 < 22.5, "{counts:?} χ² = {chi2}"); // p ≈ 0.001
+	assert_eq!(stream.below(0), 0);
+	assert_eq!(stream.below(1), 0);
+}
+
+#[test]
+fn permutations_are_permutations_and_differ_per_nonce() {
+	let race = [1u8; 32];
+	let node = node_seed(&[2u8; 33]);
+	let a = permutation(&input_seed(&race, &node, 1), 512);
+	let b = permutation(&input_seed(&race, &node, 2), 512);
+	let mut sorted = a.clone();
+	sorted.sort_unstable();
+	assert_eq!(sorted, (0..512).collect::<Vec<_>>());
+	assert_ne!(a, b);
+	// Edge cases: empty and one-element permutations.
+	assert!(permutation(&input_seed(&race, &node, 3), 0).is_empty());
+	assert_eq!(permutation(&input_seed(&race, &node, 3), 1), vec![0]);
+	// Another worker's inputs differ for the same nonce.
+	let other = node_seed(&[3u8; 33]);
+	assert_ne!(input_seed(&race, &node, 1), input_seed(&race, &other, 1));
+}
