@@ -107,6 +107,24 @@ enum Command {
 		#[arg(long, default_value_t = 32)]
 		prompt: usize,
 	},
+	/// Measure the PoW race model: nonces/s and GFLOP/s against a 1024³ matmul in the same run,
+	/// and what validating a sample of k nonces costs against a race window.
+	BenchRace {
+		/// `tiny` or `whitepaper` (64 layers, 128 heads, d_model 512, FFN 8192, vocab 8192,
+		/// sequences of 4).
+		#[arg(long, default_value = "tiny")]
+		preset: String,
+		/// Nonces per forward pass.
+		#[arg(long, default_value_t = 256)]
+		batch: usize,
+		#[arg(long, default_value_t = 10.0)]
+		seconds: f64,
+		/// Validation sample size k and race window (seconds) for the validation-cost figure.
+		#[arg(long, default_value_t = 200)]
+		sample: u64,
+		#[arg(long, default_value_t = 600.0)]
+		window_secs: f64,
+	},
 	/// Measure receipts signed and persisted per second, and batch build time.
 	BenchReceipts {
 		#[arg(long, default_value_t = 100_000)]
@@ -371,6 +389,45 @@ async fn main() -> anyhow::Result<()> {
 			);
 		},
 		Command::Serve(args) => run_serve(&cli.common, args).await?,
+		Command::BenchRace { preset, batch, seconds, sample, window_secs } => {
+			let model = match preset.as_str() {
+				"tiny" => ail2_primitives::race::RaceModel {
+					layers: 4,
+					heads: 4,
+					d_model: 64,
+					d_ff: 256,
+					vocab: 1024,
+					seq_len: 4,
+				},
+				"whitepaper" => ail2_primitives::race::RaceModel::WHITEPAPER,
+				other => bail!("unknown preset `{other}` (tiny, whitepaper)"),
+			};
+			let device = default_device();
+			let report = tokio::task::spawn_blocking(move || {
+				ail2_race::bench(model, batch, seconds, &device)
+			})
+			.await??;
+			println!(
+				"race model {preset}: {} parameters, built from its seed in {:.1} s",
+				model.parameters(),
+				report.build_seconds
+			);
+			println!(
+				"{:.1} nonces/s ({} in {:.1} s, batches of {batch}) = {:.1} GFLOP/s; 1024³ matmul in the same run: {:.1} GFLOP/s ({:.0}%)",
+				report.nonces_per_second,
+				report.nonces,
+				report.seconds,
+				report.gflops,
+				report.matmul_gflops,
+				100.0 * report.gflops / report.matmul_gflops
+			);
+			let window_nonces = report.nonces_per_second * window_secs;
+			println!(
+				"validating k = {sample} nonces costs {:.3}% of one participant's {window_secs:.0} s window ({:.0} nonces)",
+				100.0 * sample as f64 / window_nonces,
+				window_nonces
+			);
+		},
 		Command::BenchReceipts { count } => bench_receipts(&cli.common.data_dir, count).await?,
 		Command::BenchModel { preset, tokens, prompt } => {
 			tokio::task::spawn_blocking(move || bench_model(&preset, tokens, prompt)).await??
