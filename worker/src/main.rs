@@ -125,6 +125,16 @@ enum Command {
 		#[arg(long, default_value_t = 600.0)]
 		window_secs: f64,
 	},
+	/// The readiness self-test before a race: this build's race derivations against the
+	/// checked-in vectors, and the throughput to expect. Fails if a derivation differs.
+	RaceSelftest {
+		#[arg(long, default_value = "tiny")]
+		preset: String,
+		#[arg(long, default_value_t = 256)]
+		batch: usize,
+		#[arg(long, default_value_t = 3.0)]
+		seconds: f64,
+	},
 	/// Measure receipts signed and persisted per second, and batch build time.
 	BenchReceipts {
 		#[arg(long, default_value_t = 100_000)]
@@ -327,6 +337,18 @@ async fn run_gateway(common: &Common, args: GatewayArgs) -> anyhow::Result<()> {
 	Ok(())
 }
 
+/// The race model of a preset name: `tiny` (tests, dev chains) or `whitepaper`.
+fn race_preset(name: &str) -> anyhow::Result<ail2_primitives::race::RaceModel> {
+	use ail2_primitives::race::RaceModel;
+	match name {
+		"tiny" => {
+			Ok(RaceModel { layers: 4, heads: 4, d_model: 64, d_ff: 256, vocab: 1024, seq_len: 4 })
+		},
+		"whitepaper" => Ok(RaceModel::WHITEPAPER),
+		other => bail!("unknown race preset `{other}` (tiny, whitepaper)"),
+	}
+}
+
 fn key_file(common: &Common) -> PathBuf {
 	common.data_dir.join("keys.json")
 }
@@ -390,18 +412,7 @@ async fn main() -> anyhow::Result<()> {
 		},
 		Command::Serve(args) => run_serve(&cli.common, args).await?,
 		Command::BenchRace { preset, batch, seconds, sample, window_secs } => {
-			let model = match preset.as_str() {
-				"tiny" => ail2_primitives::race::RaceModel {
-					layers: 4,
-					heads: 4,
-					d_model: 64,
-					d_ff: 256,
-					vocab: 1024,
-					seq_len: 4,
-				},
-				"whitepaper" => ail2_primitives::race::RaceModel::WHITEPAPER,
-				other => bail!("unknown preset `{other}` (tiny, whitepaper)"),
-			};
+			let model = race_preset(&preset)?;
 			let device = default_device();
 			let report = tokio::task::spawn_blocking(move || {
 				ail2_race::bench(model, batch, seconds, &device)
@@ -427,6 +438,26 @@ async fn main() -> anyhow::Result<()> {
 				100.0 * sample as f64 / window_nonces,
 				window_nonces
 			);
+		},
+		Command::RaceSelftest { preset, batch, seconds } => {
+			let model = race_preset(&preset)?;
+			let device = default_device();
+			let readiness = tokio::task::spawn_blocking(move || {
+				ail2_race::self_test(model, batch, seconds, &device)
+			})
+			.await??;
+			println!(
+				"race model {preset}: {:.1} nonces/s expected on {}",
+				readiness.nonces_per_second,
+				ail2_model::backend_name()
+			);
+			if !readiness.failures.is_empty() {
+				bail!(
+					"this build's race derivations differ from the checked-in vectors: {}",
+					readiness.failures.join(", ")
+				);
+			}
+			println!("race derivations match the checked-in vectors: ready");
 		},
 		Command::BenchReceipts { count } => bench_receipts(&cli.common.data_dir, count).await?,
 		Command::BenchModel { preset, tokens, prompt } => {

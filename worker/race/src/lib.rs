@@ -332,23 +332,10 @@ pub fn bench(
 	device: &Device,
 ) -> Result<RaceBench, RaceError> {
 	let race = [0x42; 32];
-	let node = ail2_primitives::race::node_seed(&[0x02; 33]);
 	let started = std::time::Instant::now();
 	let net = RaceNet::build(&race, model, device)?;
 	let build_seconds = started.elapsed().as_secs_f64();
-	let batch = batch.max(1) as u64;
-	// One warm-up batch, then timed ones.
-	let warm: Vec<u64> = (0..batch).collect();
-	net.distances(&node, &warm)?;
-	let started = std::time::Instant::now();
-	let mut next = batch;
-	while started.elapsed().as_secs_f64() < seconds {
-		let nonces: Vec<u64> = (next..next + batch).collect();
-		net.distances(&node, &nonces)?;
-		next += batch;
-	}
-	let elapsed = started.elapsed().as_secs_f64();
-	let nonces = next - batch;
+	let (nonces, elapsed) = search_for(&net, batch, seconds)?;
 	let nonces_per_second = nonces as f64 / elapsed;
 	Ok(RaceBench {
 		build_seconds,
@@ -358,4 +345,123 @@ pub fn bench(
 		gflops: nonces_per_second * net.flops_per_nonce() / 1e9,
 		matmul_gflops: matmul_gflops(device, 1024, 3)?,
 	})
+}
+
+/// Searches batches of `batch` nonces for about `seconds` after one warm-up batch: nonces
+/// done and the seconds they took.
+fn search_for(net: &RaceNet, batch: usize, seconds: f64) -> Result<(u64, f64), RaceError> {
+	let node = ail2_primitives::race::node_seed(&[0x02; 33]);
+	let batch = batch.max(1) as u64;
+	let warm: Vec<u64> = (0..batch).collect();
+	net.distances(&node, &warm)?;
+	let started = std::time::Instant::now();
+	let mut next = batch;
+	while started.elapsed().as_secs_f64() < seconds {
+		let nonces: Vec<u64> = (next..next + batch).collect();
+		net.distances(&node, &nonces)?;
+		next += batch;
+	}
+	Ok((next - batch, started.elapsed().as_secs_f64()))
+}
+
+/// Nonces per second of `model` on `device` (the model is built from a fixed seed first).
+pub fn bench_search(
+	model: RaceModel,
+	batch: usize,
+	seconds: f64,
+	device: &Device,
+) -> Result<f64, RaceError> {
+	let net = RaceNet::build(&[0x42; 32], model, device)?;
+	let (nonces, elapsed) = search_for(&net, batch, seconds)?;
+	Ok(nonces as f64 / elapsed)
+}
+
+/// What the readiness self-test found.
+#[derive(Clone, Debug)]
+pub struct Readiness {
+	/// Derivation checks against the checked-in vectors that failed (empty when ready).
+	pub failures: Vec<String>,
+	/// Nonces per second of `model` on this device, measured on a short run.
+	pub nonces_per_second: f64,
+}
+
+/// The vectors `primitives/reference/race.py` wrote, compiled in.
+const VECTORS: &str = include_str!("../../../primitives/tests/race_vectors.json");
+
+/// Checks this build's derivations against the checked-in vectors (a miner whose derivations
+/// differ would search a different race and be rejected by every validator), and measures
+/// the throughput to expect for `model` with batches of `batch`.
+pub fn self_test(
+	model: RaceModel,
+	batch: usize,
+	seconds: f64,
+	device: &Device,
+) -> Result<Readiness, RaceError> {
+	Ok(Readiness {
+		failures: check_vectors(VECTORS),
+		nonces_per_second: bench_search(model, batch, seconds, device)?,
+	})
+}
+
+fn check_vectors(text: &str) -> Vec<String> {
+	use ail2_primitives::race::{node_seed, ChaCha20};
+	let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+		return vec!["the compiled-in vectors do not parse".into()];
+	};
+	let bytes = |name: &str| -> Vec<u8> {
+		let text = v[name].as_str().unwrap_or_default();
+		(0..text.len() / 2)
+			.filter_map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
+			.collect()
+	};
+	let seed32 = |bytes: Vec<u8>| -> [u8; 32] { bytes.try_into().unwrap_or([0; 32]) };
+	let numbers = |value: &serde_json::Value| -> Vec<u64> {
+		value.as_array().map_or(Vec::new(), |a| a.iter().filter_map(|n| n.as_u64()).collect())
+	};
+	let bits = |name: &str| -> Vec<u32> {
+		v[name].as_array().map_or(Vec::new(), |a| {
+			a.iter().filter_map(|b| u32::from_str_radix(b.as_str()?, 16).ok()).collect()
+		})
+	};
+	let mut failures = Vec::new();
+	let mut check = |name: &str, ok: bool| {
+		if !ok {
+			failures.push(name.to_owned());
+		}
+	};
+	let race = seed32(bytes("race_seed"));
+	let node = node_seed(&bytes("public_key"));
+	check("node seed", node == seed32(bytes("node_seed")));
+	let mut stream = ChaCha20::new(&seed32(bytes("stream_key")));
+	let expected_words = numbers(&v["stream_words"]);
+	let words: Vec<u64> = expected_words.iter().map(|_| u64::from(stream.next_u32())).collect();
+	check("ChaCha20 stream", !words.is_empty() && words == expected_words);
+	let uniforms: Vec<u32> = (0..4).map(|_| stream.uniform().to_bits()).collect();
+	check("uniform draws", uniforms == bits("uniform_f32_bits"));
+	let normals: Vec<u32> = (0..4).map(|_| stream.normal().to_bits()).collect();
+	check("normal draws", normals == bits("normal_f32_bits"));
+	let seed = input_seed(&race, &node, 1);
+	let expected_seed = v["input_seeds"]["1"].as_str().unwrap_or_default();
+	let seed_hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+	check("input seed", seed_hex == expected_seed);
+	let perm: Vec<u64> = permutation(&seed, 16).into_iter().map(u64::from).collect();
+	check("permutation", perm == numbers(&v["permutation_16"]));
+	let target: Vec<u32> = target_vector(&race, 8).into_iter().map(f32::to_bits).collect();
+	check("target vector", target == bits("target_8_bits"));
+	failures
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn this_build_passes_the_vector_check_and_a_tampered_file_fails_it() {
+		assert_eq!(check_vectors(VECTORS), Vec::<String>::new());
+		let tampered =
+			VECTORS.replacen("\"permutation_16\": [\n  ", "\"permutation_16\": [\n  99, ", 1);
+		assert_ne!(tampered, VECTORS);
+		assert_eq!(check_vectors(&tampered), vec!["permutation".to_owned()]);
+		assert_eq!(check_vectors("{"), vec!["the compiled-in vectors do not parse".to_owned()]);
+	}
 }
