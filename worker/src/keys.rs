@@ -32,6 +32,16 @@ fn random_secret() -> [u8; 32] {
 	secret
 }
 
+/// A random secret that is a valid secp256k1 key (almost every 32 bytes are).
+fn random_secp256k1_secret() -> [u8; 32] {
+	loop {
+		let secret = random_secret();
+		if ReceiptKeypair::from_secret(&secret).is_ok() {
+			return secret;
+		}
+	}
+}
+
 impl WorkerKeys {
 	/// Writes a new key file at `path`; refuses to overwrite one. `hot_uri` replaces the random
 	/// hot key (for development chains, e.g. `//Ferdie`).
@@ -40,12 +50,7 @@ impl WorkerKeys {
 			Some(uri) => uri.to_owned(),
 			None => format!("0x{}", hex::encode(random_secret())),
 		};
-		let receipt_secret = loop {
-			let secret = random_secret();
-			if ReceiptKeypair::from_secret(&secret).is_ok() {
-				break secret;
-			}
-		};
+		let receipt_secret = random_secp256k1_secret();
 		let file = KeyFile { hot_key, receipt_key: format!("0x{}", hex::encode(receipt_secret)) };
 		let keys = Self::from_file_contents(&file)?;
 		create_private(path, &serde_json::to_string_pretty(&file)?)?;
@@ -118,15 +123,7 @@ pub fn generate_gateway_key(
 	path: &Path,
 	secret: Option<[u8; 32]>,
 ) -> anyhow::Result<ReceiptKeypair> {
-	let secret = match secret {
-		Some(secret) => secret,
-		None => loop {
-			let secret = random_secret();
-			if ReceiptKeypair::from_secret(&secret).is_ok() {
-				break secret;
-			}
-		},
-	};
+	let secret = secret.unwrap_or_else(random_secp256k1_secret);
 	let keypair =
 		ReceiptKeypair::from_secret(&secret).map_err(|_| anyhow!("invalid secp256k1 secret"))?;
 	let file = GatewayKeyFile { gateway_key: format!("0x{}", hex::encode(secret)) };

@@ -251,6 +251,14 @@ async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Value, Optio
 	(status, body, worker)
 }
 
+async fn get_with_key(app: &Router, path: &str, key: &str) -> (StatusCode, Value, Option<String>) {
+	let request = Request::get(path)
+		.header("authorization", format!("Bearer {key}"))
+		.body(Body::empty())
+		.unwrap();
+	send(app, request).await
+}
+
 const CHAT: &str = r#"{"model":"tiny","messages":[{"role":"user","content":"Hello!"}],"max_tokens":8,"temperature":0}"#;
 
 fn assert_openai_error(body: &Value, code: &str) {
@@ -305,14 +313,7 @@ async fn refusals_come_with_their_status_and_an_openai_error_body() {
 	assert!(h.state.metrics.render().contains("ail2_gateway_rate_limited_total{key=\"slow\"} 1"));
 
 	// Nothing was dispatched, so nothing was spent.
-	let (status, usage, _) = send(
-		&h.app,
-		Request::get("/v1/ail2/usage")
-			.header("authorization", "Bearer sk-good")
-			.body(Body::empty())
-			.unwrap(),
-	)
-	.await;
+	let (status, usage, _) = get_with_key(&h.app, "/v1/ail2/usage", "sk-good").await;
 	assert_eq!(status, StatusCode::OK);
 	assert_eq!(usage["requests"], 0);
 	assert_eq!(usage["spent"], "0");
@@ -321,14 +322,7 @@ async fn refusals_come_with_their_status_and_an_openai_error_body() {
 #[tokio::test]
 async fn answers_carry_a_verified_receipt_and_spending_adds_up() {
 	let h = harness(2, false).await;
-	let (status, models, _) = send(
-		&h.app,
-		Request::get("/v1/models")
-			.header("authorization", "Bearer sk-good")
-			.body(Body::empty())
-			.unwrap(),
-	)
-	.await;
+	let (status, models, _) = get_with_key(&h.app, "/v1/models", "sk-good").await;
 	assert_eq!(status, StatusCode::OK);
 	assert_eq!(models["data"][0]["id"], "tiny");
 
@@ -355,14 +349,7 @@ async fn answers_carry_a_verified_receipt_and_spending_adds_up() {
 		assert!(counters.insert((r.node_pubkey, r.counter)), "counters are never reused");
 		total += r.price;
 	}
-	let (_, usage, _) = send(
-		&h.app,
-		Request::get("/v1/ail2/usage")
-			.header("authorization", "Bearer sk-good")
-			.body(Body::empty())
-			.unwrap(),
-	)
-	.await;
+	let (_, usage, _) = get_with_key(&h.app, "/v1/ail2/usage", "sk-good").await;
 	assert_eq!(usage["requests"], 6);
 	assert_eq!(usage["spent"], total.to_string());
 	let metrics = h.state.metrics.render();
@@ -424,14 +411,7 @@ async fn streams_relay_every_piece_and_end_with_the_verified_receipt() {
 	let last: Value = serde_json::from_str(events[events.len() - 2]).unwrap();
 	assert!(last["receipt"]["scale"].is_string(), "{text}");
 	assert!(events.len() >= 3, "pieces, the receipt and [DONE]: {text}");
-	let (_, usage, _) = send(
-		&h.app,
-		Request::get("/v1/ail2/usage")
-			.header("authorization", "Bearer sk-good")
-			.body(Body::empty())
-			.unwrap(),
-	)
-	.await;
+	let (_, usage, _) = get_with_key(&h.app, "/v1/ail2/usage", "sk-good").await;
 	assert_eq!(usage["requests"], 1);
 }
 
