@@ -670,10 +670,8 @@ impl Router {
 				} else {
 					1.0
 				};
-				let partial = hot.fixed
-					+ w.cost * cost + w.proximity * proximity
-					+ hot.bonus_sqrt * sqrt_log_t
-					+ hot.bonus_lin * log_t;
+				let bonus = hot.bonus_sqrt * sqrt_log_t + hot.bonus_lin * log_t;
+				let partial = hot.fixed + w.cost * cost + w.proximity * proximity + bonus;
 				if top.len() >= k {
 					// φ_l = e^−x ≤ 1 / (1 + x + x²/2 + x³/6) for x ≥ 0, so the worker cannot
 					// reach the K-th best when w_l < gap · (1 + x + x²/2 + x³/6).
@@ -690,7 +688,6 @@ impl Router {
 					let sample = sampling::beta(hot.alpha, hot.beta, &mut self.rng);
 					gain += w.success * factors::success(config, sample);
 				}
-				let bonus = hot.bonus_sqrt * sqrt_log_t + hot.bonus_lin * log_t;
 				let ucb = partial + gain;
 				let candidate =
 					Candidate { index, latency_ms, score: ucb - bonus, ucb, load: hot.load };

@@ -2,7 +2,7 @@
 //! outcomes and latency.
 
 use prometheus_client::{
-	encoding::{text::encode, EncodeLabelSet},
+	encoding::EncodeLabelSet,
 	metrics::{counter::Counter, family::Family, histogram::Histogram},
 	registry::Registry,
 };
@@ -96,11 +96,7 @@ impl GatewayMetrics {
 	}
 
 	pub fn render(&self) -> String {
-		let mut out = String::new();
-		if encode(&mut out, &self.registry).is_err() {
-			out.clear();
-		}
-		out
+		crate::serve::metrics::render(&self.registry)
 	}
 }
 

@@ -456,6 +456,7 @@ async fn route(
 }
 
 /// One client request on its way to workers.
+#[derive(Clone)]
 struct Call {
 	state: Arc<GatewayState>,
 	endpoint: Endpoint,
@@ -606,12 +607,7 @@ impl Call {
 			Ok(value) => value,
 			Err(e) => return failed(format!("answer is not JSON: {e}"), None),
 		};
-		let usage = parsed.get("usage").and_then(|usage| {
-			Some((
-				u32::try_from(usage.get("prompt_tokens")?.as_u64()?).ok()?,
-				u32::try_from(usage.get("completion_tokens")?.as_u64()?).ok()?,
-			))
-		});
+		let usage = answer_usage(&parsed);
 		match verify_receipt(parsed.get("receipt"), &authorisation, &signature, &self.model, usage)
 		{
 			Ok(receipt) => {
@@ -641,15 +637,7 @@ impl Call {
 		request: ail2_router::Request,
 	) -> Response {
 		let (events, events_out) = mpsc::channel::<Result<Event, Infallible>>(64);
-		let call = Call {
-			state: self.state.clone(),
-			endpoint: self.endpoint,
-			model: self.model.clone(),
-			key: self.key.clone(),
-			key_hash: self.key_hash,
-			body: Bytes::new(),
-			stream: true,
-		};
+		let call = Call { body: Bytes::new(), ..self.clone() };
 		let worker = target.clone();
 		tokio::spawn(async move {
 			let target = worker;
@@ -672,14 +660,7 @@ impl Call {
 					let data = if data != "[DONE]" {
 						match serde_json::from_str::<Value>(&data) {
 							Ok(value) if value.get("receipt").is_some() => {
-								let usage = value.get("usage").and_then(|usage| {
-									Some((
-										u32::try_from(usage.get("prompt_tokens")?.as_u64()?)
-											.ok()?,
-										u32::try_from(usage.get("completion_tokens")?.as_u64()?)
-											.ok()?,
-									))
-								});
+								let usage = answer_usage(&value);
 								match verify_receipt(
 									value.get("receipt"),
 									&authorisation,
@@ -731,6 +712,15 @@ impl Call {
 		}
 		response
 	}
+}
+
+/// `(prompt_tokens, completion_tokens)` of an answer's (or final chunk's) `usage`.
+fn answer_usage(answer: &Value) -> Option<(u32, u32)> {
+	let usage = answer.get("usage")?;
+	Some((
+		u32::try_from(usage.get("prompt_tokens")?.as_u64()?).ok()?,
+		u32::try_from(usage.get("completion_tokens")?.as_u64()?).ok()?,
+	))
 }
 
 fn stream_error(message: &str) -> String {

@@ -161,25 +161,26 @@ impl Registry {
 	/// The active models with how many workers serve each now.
 	pub fn models(&self) -> Vec<ModelView> {
 		let pools = self.pools();
-		let mut views: Vec<ModelView> = pools
-			.values()
-			.map(|pool| ModelView {
-				model: pool.model.clone(),
-				available: pool
-					.targets
-					.keys()
-					.filter(|id| {
-						pool.router.worker(id).is_some_and(|w| w.status == WorkerStatus::Available)
-					})
-					.count(),
-			})
-			.collect();
+		let mut views: Vec<ModelView> = pools.values().map(Self::view).collect();
 		views.sort_by(|a, b| a.model.name.cmp(&b.model.name));
 		views
 	}
 
 	pub fn model(&self, name: &str) -> Option<ModelView> {
-		self.models().into_iter().find(|view| view.model.name == name)
+		self.pools().get(name).map(Self::view)
+	}
+
+	fn view(pool: &Pool) -> ModelView {
+		ModelView {
+			model: pool.model.clone(),
+			available: pool
+				.targets
+				.keys()
+				.filter(|id| {
+					pool.router.worker(id).is_some_and(|w| w.status == WorkerStatus::Available)
+				})
+				.count(),
+		}
 	}
 
 	/// The router's request for `model`: its GPU and region constraints, the key's budget.

@@ -70,12 +70,17 @@ impl Metrics {
 	}
 
 	pub fn render(&self) -> String {
-		let mut out = String::new();
-		if encode(&mut out, &self.registry).is_err() {
-			out.clear();
-		}
-		out
+		render(&self.registry)
 	}
+}
+
+/// The OpenMetrics text of `registry` (empty if encoding fails).
+pub fn render(registry: &Registry) -> String {
+	let mut out = String::new();
+	if encode(&mut out, registry).is_err() {
+		out.clear();
+	}
+	out
 }
 
 impl Default for Metrics {
