@@ -168,6 +168,21 @@ def permutation(seed: bytes, d: int):
     return out
 
 
+def seed_commitment(race: int, committer: bytes, secret: bytes) -> bytes:
+    return keccak256(b"ail2:race:commit" + struct.pack("<I", race) + committer + secret)
+
+
+def sample(sample_seed: bytes, participant: bytes, submitted: int, k: int):
+    positions = list(range(submitted))
+    if submitted <= k:
+        return positions
+    stream = Stream(keccak256(b"ail2:race:sample" + sample_seed + participant))
+    for i in range(k):
+        j = i + stream.below(submitted - i)
+        positions[i], positions[j] = positions[j], positions[i]
+    return sorted(positions[:k])
+
+
 def vectors():
     race = keccak256(b"ail2 race vectors")
     public_key = bytes([2]) + bytes(range(1, 33))
@@ -195,6 +210,9 @@ def vectors():
         "tensor_0_first_8_bits": [f32_bits(v) for v in tensor_values(race, 0, 0, 8)],
         "tensor_7_fan_in_32_first_8_bits": [f32_bits(v) for v in tensor_values(race, 7, 32, 8)],
         "target_8_bits": [f32_bits(v) for v in target_vector(race, 8)],
+        "commitment_race_3": seed_commitment(3, public_key, keccak256(b"secret")).hex(),
+        "sample_10_of_1000": sample(race, public_key, 1000, 10),
+        "sample_5_of_5": sample(race, public_key, 5, 200),
     }
 
 

@@ -9,6 +9,8 @@
 //!   total, with inclusion proofs that authenticate partial sums and proofs of an inner node
 //!   whose sum is not its children's;
 //! - [`billing`]: the billing functions of whitepaper §6.2 in integer and fixed-point maths;
+//! - [`draw`]: stake- or weight-proportional draws without replacement (committees,
+//!   race validators);
 //! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3);
 //! - [`race`]: the Proof-of-Work 2.0 race's frozen derivations (seed `pow2` Appendix A):
 //!   ChaCha20 streams, the race model's weights and target, node and input seeds, input
@@ -21,6 +23,7 @@
 extern crate alloc;
 
 pub mod billing;
+pub mod draw;
 pub mod fixed;
 pub mod merkle;
 pub mod race;

@@ -47,6 +47,8 @@ pub type Nonce = u64;
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub struct RaceModel {
 	pub layers: u32,
@@ -120,6 +122,8 @@ const TENSOR_DOMAIN: &[u8] = b"ail2:race:tensor";
 const TARGET_DOMAIN: &[u8] = b"ail2:race:target";
 const TOKENS_DOMAIN: &[u8] = b"ail2:race:tokens";
 const PERMUTATION_DOMAIN: &[u8] = b"ail2:race:permutation";
+const COMMIT_DOMAIN: &[u8] = b"ail2:race:commit";
+const SAMPLE_DOMAIN: &[u8] = b"ail2:race:sample";
 
 fn derive(domain: &[u8], parts: &[&[u8]]) -> Hash {
 	let mut data = Vec::new();
@@ -179,6 +183,32 @@ pub fn permutation(input: &InputSeed, d: u32) -> Vec<u32> {
 		out.swap(i as usize, j as usize);
 	}
 	out
+}
+
+/// A committer's commitment to its seed contribution for race `race`:
+/// `keccak256("ail2:race:commit" ‖ race (4 bytes, little-endian) ‖ committer ‖ secret)`.
+/// Binding the committer's account stops anyone from replaying another's commitment.
+pub fn seed_commitment(race: u32, committer: &[u8], secret: &Hash) -> Hash {
+	derive(COMMIT_DOMAIN, &[&race.to_le_bytes(), committer, secret])
+}
+
+/// The positions (ascending) of a participant's submitted nonces that validators recompute:
+/// `k` of the `submitted` positions, or all of them when `submitted ≤ k`. The first `k`
+/// steps of a Fisher–Yates shuffle of `0..submitted`, from the front, on the stream keyed by
+/// `keccak256("ail2:race:sample" ‖ sample seed ‖ participant)`. The sample seed is fixed
+/// only after the race window closes, so a miner cannot know which nonces will be checked.
+pub fn sample(sample_seed: &Hash, participant: &[u8], submitted: u32, k: u32) -> Vec<u32> {
+	let mut positions: Vec<u32> = (0..submitted).collect();
+	if submitted > k {
+		let mut stream = ChaCha20::new(&derive(SAMPLE_DOMAIN, &[sample_seed, participant]));
+		for i in 0..k {
+			let j = i.saturating_add(stream.below(submitted.saturating_sub(i)));
+			positions.swap(i as usize, j as usize);
+		}
+		positions.truncate(k as usize);
+		positions.sort_unstable();
+	}
+	positions
 }
 
 /// One ChaCha20 quarter round on four state words.

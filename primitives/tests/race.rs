@@ -12,8 +12,8 @@
 use ail2_primitives::{
 	keccak256,
 	race::{
-		chacha20_block, fill_tensor, input_seed, input_tokens, node_seed, permutation,
-		target_vector, ChaCha20, RaceModel,
+		chacha20_block, fill_tensor, input_seed, input_tokens, node_seed, permutation, sample,
+		seed_commitment, target_vector, ChaCha20, RaceModel,
 	},
 };
 use serde_json::Value;
@@ -99,6 +99,16 @@ fn derivations_match_the_checked_in_vectors() {
 	fill_tensor(&race, &tensors[7], &mut first);
 	assert_eq!(bits(&first), strings(&v["tensor_7_fan_in_32_first_8_bits"]));
 	assert_eq!(bits(&target_vector(&race, 8)), strings(&v["target_8_bits"]));
+
+	assert_eq!(
+		seed_commitment(3, &public_key, &keccak256(b"secret")),
+		hex32(&v["commitment_race_3"])
+	);
+	let picked: Vec<u64> =
+		sample(&race, &public_key, 1000, 10).into_iter().map(u64::from).collect();
+	assert_eq!(picked, numbers(&v["sample_10_of_1000"]));
+	let all: Vec<u64> = sample(&race, &public_key, 5, 200).into_iter().map(u64::from).collect();
+	assert_eq!(all, numbers(&v["sample_5_of_5"]));
 }
 
 #[test]
@@ -152,4 +162,30 @@ fn permutations_are_permutations_and_differ_per_nonce() {
 	// Another worker's inputs differ for the same nonce.
 	let other = node_seed(&[3u8; 33]);
 	assert_ne!(input_seed(&race, &node, 1), input_seed(&race, &other, 1));
+}
+
+#[test]
+fn samples_are_distinct_in_range_and_cover_every_position_evenly() {
+	let seed = [9u8; 32];
+	// Edge cases: nothing submitted, k = 0, k = n.
+	assert!(sample(&seed, b"p", 0, 200).is_empty());
+	assert!(sample(&seed, b"p", 10, 0).is_empty());
+	assert_eq!(sample(&seed, b"p", 7, 7), (0..7).collect::<Vec<_>>());
+	// Each draw: k distinct positions below n, ascending; another participant or another
+	// seed picks others.
+	let one = sample(&seed, b"p", 1000, 200);
+	assert_eq!(one.len(), 200);
+	assert!(one.windows(2).all(|w| w[0] < w[1]) && one[199] < 1000);
+	assert_ne!(one, sample(&seed, b"q", 1000, 200));
+	assert_ne!(one, sample(&[8u8; 32], b"p", 1000, 200));
+	// Over 2,000 seeds, each of 50 positions is picked by a sample of 5 about 200 times
+	// (χ² with 49 degrees of freedom; 85 is p ≈ 0.001).
+	let mut counts = [0u32; 50];
+	for i in 0u32..2_000 {
+		for position in sample(&keccak256(&i.to_le_bytes()), b"p", 50, 5) {
+			counts[position as usize] += 1;
+		}
+	}
+	let chi2: f64 = counts.iter().map(|&c| (f64::from(c) - 200.0).powi(2) / 200.0).sum();
+	assert!(chi2 < 85.0, "{counts:?} χ² = {chi2}");
 }

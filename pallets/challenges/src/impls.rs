@@ -1,6 +1,6 @@
 //! Verification of fraud proofs and the life of a dispute.
 
-use crate::{committee, *};
+use crate::*;
 use ail2_primitives::{
 	billing::{receipt_price, Usage},
 	merkle::{self, InconsistentNode, ProofError},
@@ -197,7 +197,7 @@ impl<T: Config> Pallet<T> {
 		let considered = candidates.len() as u32;
 		let (random, _) = T::Randomness::random(b"ail2/arbitration");
 		let seed = (random, id, frame_system::Pallet::<T>::block_number()).encode();
-		(committee::draw(&seed, candidates, T::CommitteeSize::get()), considered)
+		(ail2_primitives::draw::weighted(&seed, candidates, T::CommitteeSize::get()), considered)
 	}
 
 	pub(crate) fn do_open_dispute(

@@ -5,7 +5,6 @@ extern crate alloc;
 
 pub use pallet::*;
 
-mod committee;
 mod impls;
 mod types;
 pub mod weights;

@@ -50,6 +50,8 @@ mod formula {
 			assert_eq!(rate(Violation::DoubleBilling, fixed(0)), p(30));
 			assert_eq!(rate(Violation::SpotCheckFailure, fixed(0)), p(10));
 			assert_eq!(rate(Violation::MaliciousImage, fixed(0)), p(100));
+			// 10% × 1, held to the 5% top of its range.
+			assert_eq!(rate(Violation::WithheldReveal, fixed(0)), p(5));
 			// Repeats: × (1 + 0.5 × prior), clamped to the top of the range.
 			let one = FixedU128::from_u32(1);
 			let two = FixedU128::from_u32(2);

@@ -32,6 +32,11 @@ pub enum Violation {
 	SpotCheckFailure,
 	/// A container image found malicious by a security audit. 100% and a permanent ban.
 	MaliciousImage,
+	/// A race committer who committed to a seed contribution and did not reveal it: the
+	/// way to bias the race seed by choosing whether to reveal (seed `pow2` Appendix B).
+	/// Not in §8.4's table; 2–5%, enough to make a withheld reveal cost more than one race's
+	/// advantage.
+	WithheldReveal,
 }
 
 impl Violation {
@@ -43,6 +48,7 @@ impl Violation {
 			Self::DoubleBilling => (p(30), p(50)),
 			Self::SpotCheckFailure => (p(10), p(30)),
 			Self::MaliciousImage => (p(100), p(100)),
+			Self::WithheldReveal => (p(2), p(5)),
 		}
 	}
 
@@ -52,7 +58,7 @@ impl Violation {
 		match self {
 			Self::ForgedReceipt | Self::ReplayAttack => 5,
 			Self::DoubleBilling => 3,
-			Self::SpotCheckFailure => 1,
+			Self::SpotCheckFailure | Self::WithheldReveal => 1,
 			Self::MaliciousImage => 10,
 		}
 	}

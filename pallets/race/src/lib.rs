@@ -1,0 +1,474 @@
+#![cfg_attr(not(feature = "std"), no_std)]
+#![doc = include_str!("../README.md")]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod impls;
+mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// Compute weights from the latest finalized race, for the pallets that distribute tasks,
+/// verification and rewards by them.
+pub trait ComputeWeights<AccountId> {
+	/// The latest finalized race, if any.
+	fn latest_race() -> Option<RaceIndex>;
+	/// `who`'s weight in the latest finalized race: its number of accepted hits.
+	fn weight_of(who: &AccountId) -> u64;
+	/// The sum of all weights in the latest finalized race.
+	fn total_weight() -> u64;
+	/// Everyone with weight in the latest finalized race, heaviest first.
+	fn weights() -> alloc::vec::Vec<(AccountId, u64)>;
+}
+
+/// Benchmark setup the runtime provides: workers belong to pallet-workers.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers a staked, active worker with a funded hot key and returns the hot key.
+	fn worker(index: u32) -> AccountId;
+}
+
+// FRAME's expansion of the storage and error declarations calls `expect`; the logic of
+// this pallet lives outside the module, under the workspace lints.
+#[allow(clippy::expect_used)]
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use ail2_primitives::{race::Nonce, Hash};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate},
+			Randomness,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_slashing::ReportViolation;
+	use pallet_workers::{WorkerInspect, WorkerPenalty};
+	use sp_runtime::Perbill;
+
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	pub type RaceOf<T> = Race<BlockNumberFor<T>>;
+	/// Validators assigned to one participant, with the weight each votes with.
+	pub type AssignmentOf<T> = BoundedVec<
+		(<T as frame_system::Config>::AccountId, u64),
+		<T as Config>::ValidatorsPerParticipant,
+	>;
+	/// A finalized race's weights, heaviest first.
+	pub type WeightsOf<T> =
+		BoundedVec<(<T as frame_system::Config>::AccountId, u64), <T as Config>::MaxParticipants>;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The token submission fees are paid in.
+		type Currency: Inspect<Self::AccountId> + Mutate<Self::AccountId>;
+
+		/// The worker registry: only active workers race; validators who skip duty lose
+		/// reputation.
+		type Workers: WorkerInspect<Self::AccountId, BalanceOf<Self>>
+			+ WorkerPenalty<Self::AccountId, BalanceOf<Self>>;
+
+		/// Where rejected participants and withheld reveals are reported.
+		type Violations: ReportViolation<Self::AccountId, BalanceOf<Self>>;
+
+		/// Randomness fixed by the block being built and unknown before it: BABE's VRF
+		/// output of the parent block. Mixed into the race seed as the window opens and into
+		/// the sample seed as it closes.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// Who may change the race parameters.
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// A race starts at every multiple of this many blocks (when none is running).
+		#[pallet::constant]
+		type RacePeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks of the commit phase.
+		#[pallet::constant]
+		type CommitPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks of the reveal phase.
+		#[pallet::constant]
+		type RevealPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks validators have to vote after the window.
+		#[pallet::constant]
+		type ValidationPeriod: Get<BlockNumberFor<Self>>;
+
+		/// The previous race's top participants who commit to the next seed.
+		#[pallet::constant]
+		type MaxCommitters: Get<u32>;
+
+		/// Most participants in one race.
+		#[pallet::constant]
+		type MaxParticipants: Get<u32>;
+
+		/// Bound on `RaceParams::max_nonces`.
+		#[pallet::constant]
+		type MaxNonces: Get<u32>;
+
+		/// Most nonces in one `submit_nonces` call.
+		#[pallet::constant]
+		type MaxNoncesPerCall: Get<u32>;
+
+		/// Validators drawn for each participant.
+		#[pallet::constant]
+		type ValidatorsPerParticipant: Get<u32>;
+
+		/// Finalized races whose weights are kept.
+		#[pallet::constant]
+		type HistoryDepth: Get<u32>;
+
+		/// Fee of a participant's first hit in a race.
+		#[pallet::constant]
+		type NonceFeeBase: Get<BalanceOf<Self>>;
+
+		/// How much more each further hit of the same participant costs.
+		#[pallet::constant]
+		type NonceFeeStep: Get<BalanceOf<Self>>;
+
+		/// Reputation a validator loses for each assigned vote it did not cast.
+		#[pallet::constant]
+		type NonVoterPenalty: Get<Perbill>;
+
+		/// Receives submission fees.
+		#[pallet::constant]
+		type TreasuryAccount: Get<Self::AccountId>;
+
+		type WeightInfo: WeightInfo;
+
+		/// Sets up workers for benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// The parameters the next race starts with.
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, RaceParams, ValueQuery>;
+
+	/// The index the next race gets.
+	#[pallet::storage]
+	pub type NextRace<T: Config> = StorageValue<_, RaceIndex, ValueQuery>;
+
+	/// The race in progress.
+	#[pallet::storage]
+	pub type CurrentRace<T: Config> = StorageValue<_, RaceOf<T>>;
+
+	/// Who commits to the current race's seed: the previous race's top participants, or the
+	/// genesis committers before any race was finalized.
+	#[pallet::storage]
+	pub type Committers<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxCommitters>, ValueQuery>;
+
+	/// Committers for the first race.
+	#[pallet::storage]
+	pub type GenesisCommitters<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxCommitters>, ValueQuery>;
+
+	/// The current race's seed commitments and reveals.
+	#[pallet::storage]
+	pub type Commitments<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, SeedCommitment>;
+
+	/// The current race's participants, in order of their first submission.
+	#[pallet::storage]
+	pub type Participants<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxParticipants>, ValueQuery>;
+
+	/// Each participant's submission summary in the current race.
+	#[pallet::storage]
+	pub type Entries<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, Entry<BalanceOf<T>>>;
+
+	/// Each participant's submitted hits in the current race, ascending.
+	#[pallet::storage]
+	pub type Submissions<T: Config> =
+		StorageMap<_, Twox64Concat, T::AccountId, BoundedVec<Nonce, T::MaxNonces>, ValueQuery>;
+
+	/// Each participant's validators in the current race (from the close of the window).
+	#[pallet::storage]
+	pub type Assignments<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, AssignmentOf<T>>;
+
+	/// Votes: (participant, validator) → mismatches found in the sample.
+	#[pallet::storage]
+	pub type Votes<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, T::AccountId, Twox64Concat, T::AccountId, u32>;
+
+	/// Weights of finalized races (the last `HistoryDepth`), heaviest first.
+	#[pallet::storage]
+	pub type RaceWeights<T: Config> = StorageMap<_, Twox64Concat, RaceIndex, WeightsOf<T>>;
+
+	/// The latest finalized race.
+	#[pallet::storage]
+	pub type LastFinalized<T: Config> = StorageValue<_, RaceIndex>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The first race's parameters; `None` keeps the default, the whitepaper's race.
+		pub params: Option<RaceParams>,
+		/// Who commits to the first race's seed (may be empty: the seed is then BABE's
+		/// randomness alone).
+		pub committers: alloc::vec::Vec<T::AccountId>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(params) = self.params {
+				assert!(Pallet::<T>::check_params(&params).is_ok(), "invalid genesis race params");
+				Params::<T>::put(params);
+			}
+			let committers = BoundedVec::try_from(self.committers.clone())
+				.expect("at most MaxCommitters genesis committers");
+			GenesisCommitters::<T>::put(committers);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A race started: commits until `reveal_from`, reveals until `window_from`, hits
+		/// until `validation_from`, votes until `ends`.
+		RaceStarted {
+			race: RaceIndex,
+			committers: u32,
+			reveal_from: BlockNumberFor<T>,
+			window_from: BlockNumberFor<T>,
+			validation_from: BlockNumberFor<T>,
+			ends: BlockNumberFor<T>,
+		},
+		SeedCommitted {
+			race: RaceIndex,
+			who: T::AccountId,
+		},
+		SeedRevealed {
+			race: RaceIndex,
+			who: T::AccountId,
+		},
+		/// A committer did not reveal: left out of the seed, barred from this race and
+		/// reported.
+		RevealWithheld {
+			race: RaceIndex,
+			who: T::AccountId,
+		},
+		/// The race seed is fixed and the window open.
+		SeedFixed {
+			race: RaceIndex,
+			seed: Hash,
+			reveals: u32,
+		},
+		/// A participant submitted `count` hits (`total` so far) and paid `fee`.
+		NoncesSubmitted {
+			race: RaceIndex,
+			who: T::AccountId,
+			count: u32,
+			total: u32,
+			fee: BalanceOf<T>,
+		},
+		/// The window closed; samples and validators follow from `sample_seed`.
+		WindowClosed {
+			race: RaceIndex,
+			sample_seed: Hash,
+			participants: u32,
+		},
+		Voted {
+			race: RaceIndex,
+			participant: T::AccountId,
+			validator: T::AccountId,
+			mismatches: u32,
+		},
+		/// The verdict on a participant and the weight it earned.
+		Judged {
+			race: RaceIndex,
+			participant: T::AccountId,
+			verdict: Verdict,
+			weight: u64,
+		},
+		/// A validator did not vote on a participant assigned to it.
+		DutyMissed {
+			race: RaceIndex,
+			validator: T::AccountId,
+			participant: T::AccountId,
+		},
+		/// A race's weights are final.
+		RaceFinalized {
+			race: RaceIndex,
+			weighted: u32,
+			total_weight: u64,
+		},
+		ParamsSet {
+			params: RaceParams,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No race is running.
+		NoRace,
+		/// The call names a race other than the one running.
+		WrongRace,
+		/// The race is not in its commit phase.
+		NotCommitPhase,
+		/// Only the race's committers commit.
+		NotCommitter,
+		/// The committer already committed.
+		AlreadyCommitted,
+		/// The race is not in its reveal phase.
+		NotRevealPhase,
+		/// Nothing was committed by this account.
+		NoCommitment,
+		/// The committer already revealed.
+		AlreadyRevealed,
+		/// The secret does not match the commitment.
+		RevealMismatch,
+		/// The race window is not open.
+		WindowClosed,
+		/// Only registered, active workers race.
+		NotActiveWorker,
+		/// A committer who withheld its reveal is barred from this race.
+		Excluded,
+		/// A submission carries no nonce.
+		EmptySubmission,
+		/// More nonces than `MaxNoncesPerCall` in one call, or than `max_nonces` in the race.
+		TooManyNonces,
+		/// Nonces must be strictly ascending, within a call and across calls.
+		NoncesNotAscending,
+		/// The race has `MaxParticipants` participants already.
+		TooManyParticipants,
+		/// The race is not in its validation phase.
+		NotValidationPhase,
+		/// The account is not one of this participant's validators.
+		NotAssigned,
+		/// The validator already voted on this participant.
+		AlreadyVoted,
+		/// More mismatches than nonces in the sample.
+		ImpossibleVote,
+		/// Parameters that describe no valid race: a model dimension of zero, `d_model` not a
+		/// multiple of `heads`, a zero window, threshold or sample, `m ≥ k`, `max_nonces`
+		/// above `MaxNonces`, or phases longer than `RacePeriod`.
+		InvalidParams,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::advance(now)
+		}
+
+		fn integrity_test() {
+			assert!(!T::RacePeriod::get().is_zero(), "RacePeriod must be positive");
+			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
+			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
+			assert!(!T::ValidationPeriod::get().is_zero(), "ValidationPeriod must be positive");
+			assert!(T::ValidatorsPerParticipant::get() > 0, "ValidatorsPerParticipant is zero");
+			assert!(T::MaxNoncesPerCall::get() > 0, "MaxNoncesPerCall is zero");
+			assert!(T::HistoryDepth::get() > 0, "HistoryDepth is zero");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Commits to a contribution to the race seed: `commitment = seed_commitment(race,
+		/// committer, secret)` (`ail2_primitives::race`). Reveal the secret in the reveal
+		/// phase; a commitment left unrevealed is reported as `WithheldReveal`.
+		///
+		/// Origin: one of the race's committers. Emits `SeedCommitted`. Errors: `NoRace`,
+		/// `WrongRace`, `NotCommitPhase`, `NotCommitter`, `AlreadyCommitted`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::commit_seed())]
+		pub fn commit_seed(
+			origin: OriginFor<T>,
+			race: RaceIndex,
+			commitment: Hash,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit(who, race, commitment)
+		}
+
+		/// Reveals the secret behind a commitment.
+		///
+		/// Origin: a committer who committed. Emits `SeedRevealed`. Errors: `NoRace`,
+		/// `WrongRace`, `NotRevealPhase`, `NoCommitment`, `AlreadyRevealed`,
+		/// `RevealMismatch`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::reveal_seed())]
+		pub fn reveal_seed(origin: OriginFor<T>, race: RaceIndex, secret: Hash) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal(who, race, secret)
+		}
+
+		/// Submits hits found in the window: nonces whose permuted output lies within the
+		/// distance threshold of the target. Nonces must ascend across all of a participant's
+		/// calls. Each hit costs a fee that grows with the participant's count
+		/// ([`submission_fee`]), paid to the treasury.
+		///
+		/// Origin: an active worker's hot key. Emits `NoncesSubmitted`. Errors: `NoRace`,
+		/// `WrongRace`, `WindowClosed`, `NotActiveWorker`, `Excluded`, `EmptySubmission`,
+		/// `TooManyNonces`, `NoncesNotAscending`, `TooManyParticipants`, or a balance error
+		/// for the fee.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_nonces(nonces.len() as u32))]
+		pub fn submit_nonces(
+			origin: OriginFor<T>,
+			race: RaceIndex,
+			nonces: BoundedVec<Nonce, T::MaxNoncesPerCall>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit(who, race, nonces.into_inner())
+		}
+
+		/// A validator's vote on a participant: how many of the participant's sampled nonces
+		/// (`ail2_primitives::race::sample` of the sample seed) did not hit when recomputed.
+		///
+		/// Origin: a validator assigned to the participant. Emits `Voted`. Errors: `NoRace`,
+		/// `WrongRace`, `NotValidationPhase`, `NotAssigned`, `AlreadyVoted`,
+		/// `ImpossibleVote`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::vote())]
+		pub fn vote(
+			origin: OriginFor<T>,
+			race: RaceIndex,
+			participant: T::AccountId,
+			mismatches: u32,
+		) -> DispatchResult {
+			let validator = ensure_signed(origin)?;
+			Self::do_vote(validator, race, participant, mismatches)
+		}
+
+		/// Sets the parameters the next race starts with.
+		///
+		/// Origin: `ParamsOrigin`. Emits `ParamsSet`. Errors: `InvalidParams`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: RaceParams) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			Self::check_params(&params)?;
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+	}
+}
