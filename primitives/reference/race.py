@@ -11,6 +11,7 @@ against it, so both implementations must agree.
 """
 
 import json
+import math
 import struct
 import sys
 
@@ -151,7 +152,14 @@ def tensor_values(race: bytes, index: int, fan_in: int, count: int):
 
 def target_vector(race: bytes, d: int):
     stream = Stream(keccak256(b"ail2:race:target" + race))
-    return [stream.normal() for _ in range(d)]
+    draws = [stream.normal() for _ in range(d)]
+    squares = 0.0
+    for x in draws:
+        squares += x * x
+    if squares == 0.0:
+        return draws
+    scale = math.sqrt(d / squares)
+    return [f32(x * scale) for x in draws]
 
 
 def input_tokens(seed: bytes, vocab: int, seq_len: int):
@@ -210,6 +218,7 @@ def vectors():
         "tensor_0_first_8_bits": [f32_bits(v) for v in tensor_values(race, 0, 0, 8)],
         "tensor_7_fan_in_32_first_8_bits": [f32_bits(v) for v in tensor_values(race, 7, 32, 8)],
         "target_8_bits": [f32_bits(v) for v in target_vector(race, 8)],
+        "target_512_every_64th_bits": [f32_bits(v) for v in target_vector(race, 512)[::64]],
         "commitment_race_3": seed_commitment(3, public_key, keccak256(b"secret")).hex(),
         "sample_10_of_1000": sample(race, public_key, 1000, 10),
         "sample_5_of_5": sample(race, public_key, 5, 200),

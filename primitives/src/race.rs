@@ -160,10 +160,20 @@ pub fn fill_tensor(race: &RaceSeed, spec: &TensorSpec, out: &mut [f32]) {
 }
 
 #[cfg(feature = "std")]
-/// The race's target vector: `d` draws of N(0, 1).
+/// The race's target vector: `d` draws `nᵢ` of N(0, 1) scaled to length √d, the length of
+/// every (RMS-normalised) output, so that the hit rate of a distance threshold is the same
+/// in every race instead of varying with the drawn target's length. The scale is
+/// `sqrt(d / Σ nᵢ²)` in f64 (summed in index order; IEEE division and square root are
+/// correctly rounded), and each `nᵢ · scale` is rounded once to f32.
 pub fn target_vector(race: &RaceSeed, d: u32) -> Vec<f32> {
 	let mut stream = ChaCha20::new(&derive(TARGET_DOMAIN, &[race]));
-	(0..d).map(|_| stream.normal()).collect()
+	let draws: Vec<f32> = (0..d).map(|_| stream.normal()).collect();
+	let squares: f64 = draws.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+	if squares == 0.0 {
+		return draws;
+	}
+	let scale = (f64::from(d) / squares).sqrt();
+	draws.iter().map(|&x| (f64::from(x) * scale) as f32).collect()
 }
 
 /// The attempt's input tokens: `seq_len` draws from `[0, vocab)`.

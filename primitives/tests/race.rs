@@ -99,6 +99,12 @@ fn derivations_match_the_checked_in_vectors() {
 	fill_tensor(&race, &tensors[7], &mut first);
 	assert_eq!(bits(&first), strings(&v["tensor_7_fan_in_32_first_8_bits"]));
 	assert_eq!(bits(&target_vector(&race, 8)), strings(&v["target_8_bits"]));
+	let long = target_vector(&race, 512);
+	let every_64th: Vec<f32> = long.iter().step_by(64).copied().collect();
+	assert_eq!(bits(&every_64th), strings(&v["target_512_every_64th_bits"]));
+	// Scaled to length √512.
+	let squares: f64 = long.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+	assert!((squares - 512.0).abs() < 1e-3, "{squares}");
 
 	assert_eq!(
 		seed_commitment(3, &public_key, &keccak256(b"secret")),

@@ -11,8 +11,8 @@
 use crate::{
 	configs::{EcosystemAccount, TreasuryAccount},
 	currency::{EXISTENTIAL_DEPOSIT, UNITS},
-	AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, StakerStatus, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	AccountId, BabeConfig, Balance, BalancesConfig, RaceConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, StakerStatus, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
@@ -85,6 +85,8 @@ fn genesis(
 			..Default::default()
 		},
 		sudo: SudoConfig { key: Some(root) },
+		// Development chains race the tiny model; the first race's seed is BABE's alone.
+		race: RaceConfig { params: Some(crate::configs::dev_race_params()), ..Default::default() },
 		..Default::default()
 	};
 	serde_json::to_value(config).unwrap_or_default()

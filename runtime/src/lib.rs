@@ -262,6 +262,8 @@ mod runtime {
 	pub type Challenges = pallet_challenges;
 	#[runtime::pallet_index(54)]
 	pub type Slashing = pallet_slashing;
+	#[runtime::pallet_index(55)]
+	pub type Race = pallet_race;
 
 	#[runtime::pallet_index(90)]
 	pub type Sudo = pallet_sudo;
@@ -284,5 +286,6 @@ mod benches {
 		[pallet_receipts, Receipts]
 		[pallet_challenges, Challenges]
 		[pallet_slashing, Slashing]
+		[pallet_race, Race]
 	);
 }

@@ -53,6 +53,9 @@ fn development_preset_has_alice_as_sole_validator_and_sudo() {
 		assert_eq!(pallet_babe::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(pallet_grandpa::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice));
+		// The dev chain races the tiny model.
+		assert_eq!(pallet_race::Params::<Runtime>::get(), ail2_runtime::configs::dev_race_params());
+		assert!(pallet_race::CurrentRace::<Runtime>::get().is_none());
 	});
 }
 

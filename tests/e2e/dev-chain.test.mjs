@@ -12,7 +12,7 @@ import { UNITS, dispatchErrorName, feePaid, freeBalance, parentOf, sendAndFinali
 const EXPECTED_PALLETS = [
   'System', 'Timestamp', 'Babe', 'Balances', 'TransactionPayment', 'Authorship', 'Staking',
   'Offences', 'Historical', 'Session', 'Grandpa', 'VoterList', 'Utility', 'Multisig', 'Proxy',
-  'Workers', 'Models', 'Receipts', 'Challenges', 'Slashing', 'Sudo',
+  'Workers', 'Models', 'Receipts', 'Challenges', 'Slashing', 'Race', 'Sudo',
 ];
 
 describe('ail2-node --dev', () => {

@@ -4,6 +4,7 @@
 pub mod batcher;
 pub mod gateway;
 pub mod keys;
+pub mod race;
 pub mod serve;
 pub mod shutdown;
 pub mod store;

@@ -74,6 +74,11 @@ enum Command {
 	Register(RegisterArgs),
 	/// Serve a model over the OpenAI-compatible API, sign receipts, batch and settle them.
 	Serve(ServeArgs),
+	/// Take part in PoW races: commit and reveal seed contributions when chosen, search each
+	/// race window for hits and submit them, and perform assigned validation duty.
+	Race(RaceArgs),
+	/// Perform assigned race validation duty only (no searching).
+	Validate(RaceArgs),
 	/// Run a gateway: the OpenAI-compatible API for app developers, routing each request to
 	/// the best worker and signing the payer's authorisation.
 	Gateway(GatewayArgs),
@@ -134,6 +139,22 @@ enum Command {
 		batch: usize,
 		#[arg(long, default_value_t = 3.0)]
 		seconds: f64,
+	},
+	/// Measure the distance threshold at which a fraction `1/rarity` of nonces hit, for a
+	/// race model's `RaceParams::distance_threshold`: the empirical quantile over `nonces`
+	/// attempts, and the normal approximation from their mean and spread.
+	RaceCalibrate {
+		#[arg(long, default_value = "tiny")]
+		preset: String,
+		#[arg(long, default_value_t = 200_000)]
+		nonces: u64,
+		#[arg(long, default_value_t = 900.0)]
+		rarity: f64,
+		/// Race seeds the nonces are spread over (each costs a model build).
+		#[arg(long, default_value_t = 4)]
+		seeds: u64,
+		#[arg(long, default_value_t = 256)]
+		batch: usize,
 	},
 	/// Measure receipts signed and persisted per second, and batch build time.
 	BenchReceipts {
@@ -216,6 +237,25 @@ struct RegisterArgs {
 	lat_micro_deg: i32,
 	#[arg(long, default_value_t = 0)]
 	lon_micro_deg: i32,
+}
+
+#[derive(Args)]
+struct RaceArgs {
+	/// Serves `/health` (this worker's race status and last search) and `/metrics`.
+	#[arg(long, env = "AIL2_RACE_LISTEN", default_value = "127.0.0.1:9620")]
+	listen: SocketAddr,
+	/// Nonces per forward pass (thin matrices at seq 4: batch many).
+	#[arg(long, env = "AIL2_RACE_BATCH", default_value_t = 256)]
+	batch: usize,
+	/// CPU threads for the search (default: all cores).
+	#[arg(long, env = "AIL2_RACE_THREADS")]
+	threads: Option<usize>,
+	/// How often the chain is read, in milliseconds.
+	#[arg(long, default_value_t = 1_000)]
+	poll_ms: u64,
+	/// How often found hits are submitted during a window, in seconds.
+	#[arg(long, default_value_t = 6)]
+	submit_every_secs: u64,
 }
 
 #[derive(Args)]
@@ -411,6 +451,8 @@ async fn main() -> anyhow::Result<()> {
 			);
 		},
 		Command::Serve(args) => run_serve(&cli.common, args).await?,
+		Command::Race(args) => run_race(&cli.common, args, true).await?,
+		Command::Validate(args) => run_race(&cli.common, args, false).await?,
 		Command::BenchRace { preset, batch, seconds, sample, window_secs } => {
 			let model = race_preset(&preset)?;
 			let device = default_device();
@@ -458,6 +500,24 @@ async fn main() -> anyhow::Result<()> {
 				);
 			}
 			println!("race derivations match the checked-in vectors: ready");
+		},
+		Command::RaceCalibrate { preset, nonces, rarity, seeds, batch } => {
+			let model = race_preset(&preset)?;
+			let device = default_device();
+			let calibration = tokio::task::spawn_blocking(move || {
+				ail2_race::calibrate(model, nonces, seeds, batch.max(1), 1.0 / rarity, &device)
+			})
+			.await??;
+			println!(
+				"race model {preset}: distance² over {nonces} nonces: mean {:.3}, standard deviation {:.3}",
+				calibration.mean_sq, calibration.std_sq
+			);
+			println!(
+				"1 in {rarity}: empirical threshold {:.4} (distance_threshold inner {}), normal approximation {:.4}",
+				calibration.empirical,
+				(calibration.empirical * 1e9).round() as u64,
+				calibration.normal
+			);
 		},
 		Command::BenchReceipts { count } => bench_receipts(&cli.common.data_dir, count).await?,
 		Command::BenchModel { preset, tokens, prompt } => {
@@ -592,6 +652,72 @@ async fn run_serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
 		.with_graceful_shutdown(async move { server_shutdown.wait().await })
 		.await?;
 	batcher_task.await.ok();
+	tracing::info!("stopped");
+	Ok(())
+}
+
+/// `ail2-worker race` (`mine`) or `ail2-worker validate`: checks this build's race
+/// derivations, then follows the chain's races until stopped.
+async fn run_race(common: &Common, args: RaceArgs, mine: bool) -> anyhow::Result<()> {
+	use ail2_worker::race::{self, RaceOptions, RaceShared};
+	if let Some(threads) = args.threads {
+		rayon::ThreadPoolBuilder::new()
+			.num_threads(threads.max(1))
+			.build_global()
+			.context("setting the search threads")?;
+	}
+	let keys = WorkerKeys::load(&key_file(common))?;
+	let chain = Arc::new(ChainClient::connect(&common.chain_url, keys.hot.clone()).await?);
+	if chain.worker_receipt_key(keys.hot_account()).await?.is_none() {
+		bail!("this worker is not registered; run `ail2-worker register` first");
+	}
+	// The readiness self-test: derivations against the vectors compiled in, and the speed
+	// to expect with the model of the chain's next race.
+	let device = default_device();
+	let model = chain.race_params().await?.model;
+	let test_device = device.clone();
+	let batch = args.batch;
+	let readiness = tokio::task::spawn_blocking(move || {
+		ail2_race::self_test(model, batch, 1.0, &test_device)
+	})
+	.await??;
+	if !readiness.failures.is_empty() {
+		bail!(
+			"this build's race derivations differ from the checked-in vectors: {}",
+			readiness.failures.join(", ")
+		);
+	}
+	tracing::info!(
+		nonces_per_second = readiness.nonces_per_second,
+		backend = ail2_model::backend_name(),
+		threads = rayon::current_num_threads(),
+		"race self-test passed"
+	);
+
+	let shared = Arc::new(RaceShared {
+		metrics: race::RaceMetrics::new(),
+		status: std::sync::Mutex::new(race::RaceStatus {
+			account: format!("0x{}", hex::encode(keys.hot_account())),
+			..Default::default()
+		}),
+	});
+	let (_fire, shutdown) = Shutdown::on_signals();
+	let options = RaceOptions {
+		mine,
+		validate: true,
+		batch: args.batch,
+		poll: Duration::from_millis(args.poll_ms.max(100)),
+		submit_every: Duration::from_secs(args.submit_every_secs.max(1)),
+		secrets_dir: common.data_dir.join("race"),
+	};
+	let runner = tokio::spawn(race::run(chain, device, options, shared.clone(), shutdown.clone()));
+	let listener = tokio::net::TcpListener::bind(args.listen).await?;
+	tracing::info!(listen = %listener.local_addr()?, mine, "following races");
+	let mut server_shutdown = shutdown;
+	axum::serve(listener, race::router(shared))
+		.with_graceful_shutdown(async move { server_shutdown.wait().await })
+		.await?;
+	runner.await??;
 	tracing::info!("stopped");
 	Ok(())
 }

@@ -115,6 +115,15 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for Setup {
 	}
 }
 
+impl pallet_race::BenchmarkHelper<AccountId> for Setup {
+	fn worker(index: u32) -> AccountId {
+		let (hot, _) = worker(index);
+		// The hot key pays submission fees.
+		Balances::set_balance(&hot, 1_000 * UNITS);
+		hot
+	}
+}
+
 impl pallet_challenges::BenchmarkHelper<AccountId> for Setup {
 	fn worker(index: u32) -> (AccountId, PublicKey) {
 		worker(index)

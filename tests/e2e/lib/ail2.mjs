@@ -37,7 +37,8 @@ export function typeAt(api, path) {
   return api.registry.createLookupType(entry.id);
 }
 
-async function ok(api, tx, signer) {
+/** Submits `tx` signed by `signer` and waits for finality; throws with the dispatch error's name. */
+export async function ok(api, tx, signer) {
   const { events, dispatchError } = await sendAndFinalize(tx, signer);
   const error = dispatchErrorName(api, dispatchError);
   if (error) throw new Error(`extrinsic failed: ${error}`);

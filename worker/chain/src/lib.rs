@@ -23,6 +23,8 @@ use tokio::sync::Mutex;
 #[subxt::subxt(runtime_metadata_path = "metadata/ail2.scale")]
 pub mod ail2 {}
 
+pub mod race;
+
 use ail2::runtime_types;
 
 /// How many blocks a submitted extrinsic stays valid.
@@ -179,6 +181,8 @@ pub struct RegisteredModel {
 
 pub struct ChainClient {
 	api: OnlineClient<SubstrateConfig>,
+	/// For what the typed API does not offer: the best (not yet finalized) block.
+	legacy: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<SubstrateConfig>>,
 	url: String,
 	signer: Keypair,
 	/// The next nonce of `signer`, once known; reset after a failed submission.
@@ -198,13 +202,13 @@ impl ChainClient {
 			.build(url.to_owned())
 			.await
 			.map_err(|e| connect_error(&e))?;
-		let api = OnlineClient::<SubstrateConfig>::from_rpc_client(
-			subxt::rpcs::client::RpcClient::new(rpc_client),
-		)
-		.await
-		.map_err(|e| connect_error(&e))?;
+		let rpc_client = subxt::rpcs::client::RpcClient::new(rpc_client);
+		let api = OnlineClient::<SubstrateConfig>::from_rpc_client(rpc_client.clone())
+			.await
+			.map_err(|e| connect_error(&e))?;
 		Ok(Self {
 			api,
+			legacy: subxt::rpcs::LegacyRpcMethods::new(rpc_client),
 			url: url.to_owned(),
 			signer,
 			nonce: Mutex::new(None),
@@ -582,6 +586,22 @@ impl ChainClient {
 		&self,
 		call: &Call,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, ChainError> {
+		self.send(call).await?.await
+	}
+
+	/// Signs `call` with the next local nonce and hands it to the node; the returned future
+	/// resolves when it is finalized (or the deadline passes). Submissions that must land in
+	/// order (a race's ascending hits) are sent one after the other and awaited together.
+	async fn send<Call: Payload>(
+		&self,
+		call: &Call,
+	) -> Result<
+		impl std::future::Future<
+				Output = Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, ChainError>,
+			> + Send
+			+ 'static,
+		ChainError,
+	> {
 		let at = self.api.at_current_block().await.map_err(rpc)?;
 		let mut transactions = at.transactions();
 		let progress = {
@@ -596,20 +616,33 @@ impl ChainClient {
 				.mortal(MORTALITY_BLOCKS)
 				.nonce(next)
 				.build();
-			let progress = transactions
-				.sign_and_submit_then_watch(call, &self.signer, params)
-				.await
-				.map_err(rpc)?;
-			*nonce = Some(next.saturating_add(1));
-			progress
+			let sent = transactions.sign_and_submit_then_watch(call, &self.signer, params).await;
+			match sent {
+				Ok(progress) => {
+					*nonce = Some(next.saturating_add(1));
+					progress
+				},
+				Err(error) => {
+					*nonce = None;
+					return Err(rpc(error));
+				},
+			}
 		};
-		let in_block = progress.wait_for_finalized().await.map_err(rpc)?;
-		match in_block.wait_for_success().await {
-			Ok(events) => Ok(events),
-			Err(subxt::error::TransactionEventsError::ExtrinsicFailed(e)) => {
-				Err(ChainError::Dispatch(e.to_string()))
-			},
-			Err(e) => Err(rpc(e)),
-		}
+		let deadline = self.deadline;
+		Ok(async move {
+			let finalized = async move {
+				let in_block = progress.wait_for_finalized().await.map_err(rpc)?;
+				match in_block.wait_for_success().await {
+					Ok(events) => Ok(events),
+					Err(subxt::error::TransactionEventsError::ExtrinsicFailed(e)) => {
+						Err(ChainError::Dispatch(e.to_string()))
+					},
+					Err(e) => Err(rpc(e)),
+				}
+			};
+			tokio::time::timeout(deadline, finalized)
+				.await
+				.map_err(|_| ChainError::Deadline(deadline))?
+		})
 	}
 }

@@ -376,6 +376,97 @@ pub fn bench_search(
 	Ok(nonces as f64 / elapsed)
 }
 
+/// What `calibrate` measured: the distribution of squared distances and two thresholds
+/// (distances, not squared) for the requested hit rate.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+	pub mean_sq: f64,
+	pub std_sq: f64,
+	/// The empirical quantile.
+	pub empirical: f64,
+	/// From the normal approximation of distance² (mean − z·σ), for runs too short to see
+	/// enough hits.
+	pub normal: f64,
+}
+
+/// Measures the distance threshold at which a fraction `hit_rate` of `nonces` attempts hit,
+/// over `seeds` race seeds (the target is scaled to the outputs' length, so the rate does
+/// not depend on the seed).
+pub fn calibrate(
+	model: RaceModel,
+	nonces: u64,
+	seeds: u64,
+	batch: usize,
+	hit_rate: f64,
+	device: &Device,
+) -> Result<Calibration, RaceError> {
+	let seeds = seeds.max(1);
+	let mut all = Vec::new();
+	for seed in 0..seeds {
+		let race = ail2_primitives::keccak256(&seed.to_le_bytes());
+		let net = RaceNet::build(&race, model, device)?;
+		let node = ail2_primitives::race::node_seed(&seed.to_be_bytes());
+		let per_seed = nonces / seeds;
+		let mut next = 0u64;
+		while next < per_seed {
+			let end = (next + batch as u64).min(per_seed);
+			let chunk: Vec<u64> = (next..end).collect();
+			all.extend(net.distances(&node, &chunk)?);
+			next = end;
+		}
+	}
+	let n = all.len().max(1) as f64;
+	let mean_sq = all.iter().sum::<f64>() / n;
+	let std_sq = (all.iter().map(|d| (d - mean_sq).powi(2)).sum::<f64>() / n).sqrt();
+	let empirical = threshold_for(all, hit_rate).unwrap_or(f64::NAN).sqrt();
+	let normal = (mean_sq - normal_quantile(1.0 - hit_rate) * std_sq).max(0.0).sqrt();
+	Ok(Calibration { mean_sq, std_sq, empirical, normal })
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9
+/// in the central region; enough for a difficulty estimate).
+fn normal_quantile(p: f64) -> f64 {
+	const A: [f64; 6] = [
+		-3.969683028665376e1,
+		2.209460984245205e2,
+		-2.759285104469687e2,
+		1.383577518672690e2,
+		-3.066479806614716e1,
+		2.506628277459239,
+	];
+	const B: [f64; 5] = [
+		-5.447609879822406e1,
+		1.615858368580409e2,
+		-1.556989798598866e2,
+		6.680131188771972e1,
+		-1.328068155288572e1,
+	];
+	const C: [f64; 6] = [
+		-7.784894002430293e-3,
+		-3.223964580411365e-1,
+		-2.400758277161838,
+		-2.549732539343734,
+		4.374664141464968,
+		2.938163982698783,
+	];
+	const D: [f64; 4] =
+		[7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+	let tail = |q: f64| {
+		(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+			/ ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+	};
+	if p < 0.02425 {
+		tail((-2.0 * p.ln()).sqrt())
+	} else if p > 1.0 - 0.02425 {
+		-tail((-2.0 * (1.0 - p).ln()).sqrt())
+	} else {
+		let q = p - 0.5;
+		let r = q * q;
+		(((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+			/ (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+	}
+}
+
 /// What the readiness self-test found.
 #[derive(Clone, Debug)]
 pub struct Readiness {

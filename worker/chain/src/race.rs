@@ -1,0 +1,309 @@
+//! pallet-race from the worker's side: the race in progress read at the best block, and the
+//! calls of committers, participants and validators.
+
+use ail2_primitives::{
+	race::{Nonce, RaceModel},
+	receipt::AccountBytes,
+	Hash,
+};
+use subxt::{backend::BlockRef, utils::AccountId32};
+
+use crate::{ail2, rpc, runtime_types, ChainClient, ChainError};
+
+/// A race's parameters as the worker uses them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RaceParams {
+	pub model: RaceModel,
+	/// The distance below which a nonce hits.
+	pub distance_threshold: f64,
+	pub window: u32,
+	pub sample_size: u32,
+	pub max_mismatches: u32,
+	pub max_nonces: u32,
+}
+
+impl RaceParams {
+	/// The threshold on squared distances, which the search compares against.
+	pub fn threshold_squared(&self) -> f64 {
+		self.distance_threshold * self.distance_threshold
+	}
+}
+
+/// Where a race is, at a given block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+	Commit,
+	Reveal,
+	Window,
+	Validation,
+}
+
+/// The race in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RaceState {
+	pub index: u32,
+	pub params: RaceParams,
+	pub started: u32,
+	pub reveal_from: u32,
+	pub window_from: u32,
+	pub validation_from: u32,
+	pub ends: u32,
+	pub seed: Option<Hash>,
+	pub sample_seed: Option<Hash>,
+}
+
+impl RaceState {
+	/// The phase at block `at` (the pallet's `Race::phase`).
+	pub fn phase(&self, at: u32) -> Phase {
+		if at < self.reveal_from {
+			Phase::Commit
+		} else if at < self.window_from {
+			Phase::Reveal
+		} else if at < self.validation_from {
+			Phase::Window
+		} else {
+			Phase::Validation
+		}
+	}
+}
+
+/// What one worker needs to know about the race, read at one (best) block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RaceView {
+	/// The block the view was read at.
+	pub block: u32,
+	pub race: Option<RaceState>,
+	pub committers: Vec<AccountBytes>,
+	pub participants: Vec<AccountBytes>,
+}
+
+/// A seed commitment and its reveal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Commitment {
+	pub commitment: Hash,
+	pub revealed: Option<Hash>,
+}
+
+fn race_params(params: runtime_types::pallet_race::types::RaceParams) -> RaceParams {
+	let model = params.model;
+	RaceParams {
+		model: RaceModel {
+			layers: model.layers,
+			heads: model.heads,
+			d_model: model.d_model,
+			d_ff: model.d_ff,
+			vocab: model.vocab,
+			seq_len: model.seq_len,
+		},
+		distance_threshold: params.distance_threshold.0 as f64 / 1e9,
+		window: params.window,
+		sample_size: params.sample_size,
+		max_mismatches: params.max_mismatches,
+		max_nonces: params.max_nonces,
+	}
+}
+
+fn race_state(race: runtime_types::pallet_race::types::Race<u32>) -> RaceState {
+	RaceState {
+		index: race.index,
+		params: race_params(race.params),
+		started: race.started,
+		reveal_from: race.reveal_from,
+		window_from: race.window_from,
+		validation_from: race.validation_from,
+		ends: race.ends,
+		seed: race.seed,
+		sample_seed: race.sample_seed,
+	}
+}
+
+impl ChainClient {
+	/// The best block's number and a client reading its state.
+	async fn at_best(
+		&self,
+	) -> Result<
+		subxt::client::ClientAtBlock<
+			subxt::SubstrateConfig,
+			subxt::client::OnlineClientAtBlockImpl<subxt::SubstrateConfig>,
+		>,
+		ChainError,
+	> {
+		let hash = self
+			.legacy
+			.chain_get_block_hash(None)
+			.await
+			.map_err(rpc)?
+			.ok_or_else(|| ChainError::Decode("the node has no best block".into()))?;
+		self.api.at_block(BlockRef::from_hash(hash)).await.map_err(rpc)
+	}
+
+	/// The race in progress, its committers and participants, at the best block: the race's
+	/// phases are counted in blocks, and a miner who waited for finality would start late
+	/// and stop late.
+	pub async fn race_view(&self) -> Result<RaceView, ChainError> {
+		let at = self.at_best().await?;
+		let block = u32::try_from(at.block_number()).map_err(|e| ChainError::Decode(e.to_string()))?;
+		let storage = at.storage();
+		let race = match storage
+			.try_fetch(ail2::storage().race().current_race(), ())
+			.await
+			.map_err(rpc)?
+		{
+			Some(value) => Some(race_state(value.decode().map_err(rpc)?)),
+			None => None,
+		};
+		let accounts = |list: Vec<AccountId32>| list.into_iter().map(|a| a.0).collect::<Vec<_>>();
+		let committers = match storage
+			.try_fetch(ail2::storage().race().committers(), ())
+			.await
+			.map_err(rpc)?
+		{
+			Some(value) => accounts(value.decode().map_err(rpc)?.0),
+			None => Vec::new(),
+		};
+		let participants = match storage
+			.try_fetch(ail2::storage().race().participants(), ())
+			.await
+			.map_err(rpc)?
+		{
+			Some(value) => accounts(value.decode().map_err(rpc)?.0),
+			None => Vec::new(),
+		};
+		Ok(RaceView { block, race, committers, participants })
+	}
+
+	/// The parameters the next race starts with.
+	pub async fn race_params(&self) -> Result<RaceParams, ChainError> {
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().race().params(), ())
+			.await
+			.map_err(rpc)?
+			.ok_or_else(|| ChainError::Decode("no race parameters on chain".into()))?;
+		Ok(race_params(value.decode().map_err(rpc)?))
+	}
+
+	/// `who`'s commitment in the current race, at the best block.
+	pub async fn race_commitment(&self, who: AccountBytes) -> Result<Option<Commitment>, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().race().commitments(), (AccountId32(who),))
+			.await
+			.map_err(rpc)?;
+		value
+			.map(|value| {
+				let c = value.decode().map_err(rpc)?;
+				Ok(Commitment { commitment: c.commitment, revealed: c.revealed })
+			})
+			.transpose()
+	}
+
+	/// The hits `who` submitted in the current race, ascending.
+	pub async fn race_submissions(&self, who: AccountBytes) -> Result<Vec<Nonce>, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().race().submissions(), (AccountId32(who),))
+			.await
+			.map_err(rpc)?;
+		value.map_or(Ok(Vec::new()), |value| Ok(value.decode().map_err(rpc)?.0))
+	}
+
+	/// The validators assigned to `participant` and the weights they vote with.
+	pub async fn race_assignment(
+		&self,
+		participant: AccountBytes,
+	) -> Result<Vec<(AccountBytes, u64)>, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().race().assignments(), (AccountId32(participant),))
+			.await
+			.map_err(rpc)?;
+		value.map_or(Ok(Vec::new()), |value| {
+			Ok(value.decode().map_err(rpc)?.0.into_iter().map(|(v, w)| (v.0, w)).collect())
+		})
+	}
+
+	/// `validator`'s vote on `participant` in the current race, if cast.
+	pub async fn race_vote(
+		&self,
+		participant: AccountBytes,
+		validator: AccountBytes,
+	) -> Result<Option<u32>, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.try_fetch(
+				ail2::storage().race().votes(),
+				(AccountId32(participant), AccountId32(validator)),
+			)
+			.await
+			.map_err(rpc)?;
+		value.map(|value| value.decode().map_err(rpc)).transpose()
+	}
+
+	/// The weights of finalized race `race` (heaviest first), read at the finalized block.
+	pub async fn race_weights(&self, race: u32) -> Result<Vec<(AccountBytes, u64)>, ChainError> {
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().race().race_weights(), (race,))
+			.await
+			.map_err(rpc)?;
+		value.map_or(Ok(Vec::new()), |value| {
+			Ok(value.decode().map_err(rpc)?.0.into_iter().map(|(a, w)| (a.0, w)).collect())
+		})
+	}
+
+	/// The latest finalized race, read at the finalized block.
+	pub async fn last_finalized_race(&self) -> Result<Option<u32>, ChainError> {
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().race().last_finalized(), ())
+			.await
+			.map_err(rpc)?;
+		value.map(|value| value.decode().map_err(rpc)).transpose()
+	}
+
+	pub async fn commit_seed(&self, race: u32, commitment: Hash) -> Result<(), ChainError> {
+		self.submit(&ail2::transactions().race().commit_seed(race, commitment)).await.map(|_| ())
+	}
+
+	pub async fn reveal_seed(&self, race: u32, secret: Hash) -> Result<(), ChainError> {
+		self.submit(&ail2::transactions().race().reveal_seed(race, secret)).await.map(|_| ())
+	}
+
+	/// Sends hits (ascending, above every earlier one of this worker in the race) and returns
+	/// a future that resolves when the call is finalized: chunks sent one after another keep
+	/// their order through the account nonce without waiting for each other's finality.
+	pub async fn send_nonces(
+		&self,
+		race: u32,
+		nonces: Vec<Nonce>,
+	) -> Result<impl std::future::Future<Output = Result<(), ChainError>> + Send + 'static, ChainError>
+	{
+		let call = ail2::transactions().race().submit_nonces(
+			race,
+			runtime_types::bounded_collections::bounded_vec::BoundedVec(nonces),
+		);
+		let finalized = self.send(&call).await?;
+		Ok(async move { finalized.await.map(|_| ()) })
+	}
+
+	/// Sends a validation vote; the future resolves when it is finalized.
+	pub async fn send_race_vote(
+		&self,
+		race: u32,
+		participant: AccountBytes,
+		mismatches: u32,
+	) -> Result<impl std::future::Future<Output = Result<(), ChainError>> + Send + 'static, ChainError>
+	{
+		let call = ail2::transactions().race().vote(race, AccountId32(participant), mismatches);
+		let finalized = self.send(&call).await?;
+		Ok(async move { finalized.await.map(|_| ()) })
+	}
+}
