@@ -64,7 +64,7 @@ describe('PoW races on ail2-node --dev', () => {
   });
 
   test('both workers race, validate each other and get weights in proportion to their speed', async () => {
-    // Race 0 runs blocks 20–36. Wait for the first race both workers searched (race 0 unless
+    // Race 0 runs blocks 20–39. Wait for the first race both workers searched (race 0 unless
     // the set-up ran late) to be finalized on chain.
     const deadline = Date.now() + 420_000;
     let race;

@@ -660,12 +660,14 @@ async fn run_serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
 /// derivations, then follows the chain's races until stopped.
 async fn run_race(common: &Common, args: RaceArgs, mine: bool) -> anyhow::Result<()> {
 	use ail2_worker::race::{self, RaceOptions, RaceShared};
+	// The search runs on rayon's pool at a lower CPU priority (nice +10): when the node or
+	// `serve` on the same machine needs a core it gets it at once, and the race only takes
+	// what is left. Starved, a node validates transactions seconds late and misses blocks.
+	let mut pool = rayon::ThreadPoolBuilder::new().start_handler(|_| race::lower_thread_priority());
 	if let Some(threads) = args.threads {
-		rayon::ThreadPoolBuilder::new()
-			.num_threads(threads.max(1))
-			.build_global()
-			.context("setting the search threads")?;
+		pool = pool.num_threads(threads.max(1));
 	}
+	pool.build_global().context("setting up the search threads")?;
 	let keys = WorkerKeys::load(&key_file(common))?;
 	let chain = Arc::new(ChainClient::connect(&common.chain_url, keys.hot.clone()).await?);
 	if chain.worker_receipt_key(keys.hot_account()).await?.is_none() {

@@ -40,8 +40,8 @@ use crate::shutdown::Shutdown;
 /// Most hits in one `submit_nonces` call (the runtime's `MaxNoncesPerCall`).
 pub const MAX_NONCES_PER_CALL: usize = 512;
 /// Blocks before the window closes at which the search stops, so that its last hits are
-/// included in time.
-const STOP_BEFORE_CLOSE: u32 = 2;
+/// included in time (a transaction takes one or two blocks to be included).
+const STOP_BEFORE_CLOSE: u32 = 3;
 
 /// What this worker does in races.
 #[derive(Clone, Debug)]
@@ -158,6 +158,8 @@ struct Progress {
 	revealed: bool,
 	searched: bool,
 	voted: HashSet<AccountBytes>,
+	/// The phase last seen (logged when it changes).
+	phase: Option<Phase>,
 	/// The race's model, built once for validation.
 	net: Option<Arc<RaceNet>>,
 }
@@ -205,6 +207,10 @@ async fn step(
 		shared.metrics.race.set(i64::from(race.index));
 	}
 	let phase = race.phase(view.block);
+	if progress.phase != Some(phase) {
+		progress.phase = Some(phase);
+		tracing::info!(race = race.index, ?phase, block = view.block, "race phase");
+	}
 	{
 		let mut status = lock(&shared.status);
 		status.block = view.block;
@@ -246,6 +252,16 @@ async fn step(
 		_ => {},
 	}
 	Ok(())
+}
+
+/// Lowers the calling thread's CPU priority by 10 (on Linux, niceness is per thread): race
+/// work yields to the node and to serving on the same machine.
+pub fn lower_thread_priority() {
+	#[cfg(target_os = "linux")]
+	// SAFETY: setpriority only reads its integer arguments; `0` names the calling thread.
+	unsafe {
+		libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+	}
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -319,6 +335,7 @@ async fn search(
 	let max_hits = u64::from(params.max_nonces);
 	let search_best = best.clone();
 	let mut report = tokio::task::spawn_blocking(move || -> anyhow::Result<SearchReport> {
+		lower_thread_priority();
 		let built = Instant::now();
 		let net = RaceNet::build(&seed, model, &device)?;
 		let build_seconds = built.elapsed().as_secs_f64();
@@ -339,6 +356,7 @@ async fn search(
 			}
 		}
 		let seconds = searching.elapsed().as_secs_f64();
+		tracing::info!(block = search_best.load(Ordering::Relaxed), stop_at, "search stopped");
 		Ok(SearchReport {
 			nonces: next,
 			seconds,

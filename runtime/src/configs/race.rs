@@ -23,11 +23,12 @@ mod schedule {
 #[cfg(feature = "fast-runtime")]
 mod schedule {
 	use super::*;
-	/// Two minutes: 12 s to commit, 12 s to reveal, a 48 s window, 36 s to validate.
+	/// Two minutes: 18 s to commit, 18 s to reveal, a 48 s window, 30 s to validate. A
+	/// transaction takes one or two blocks to be included, so no phase is shorter than three.
 	pub const RACE_PERIOD: BlockNumber = 20;
-	pub const COMMIT: BlockNumber = 2;
-	pub const REVEAL: BlockNumber = 2;
-	pub const VALIDATION: BlockNumber = 6;
+	pub const COMMIT: BlockNumber = 3;
+	pub const REVEAL: BlockNumber = 3;
+	pub const VALIDATION: BlockNumber = 5;
 	pub const DEV_WINDOW: u32 = 8;
 }
 pub use schedule::*;

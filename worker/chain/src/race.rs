@@ -30,7 +30,7 @@ impl RaceParams {
 }
 
 /// Where a race is, at a given block.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
 	Commit,
 	Reveal,
