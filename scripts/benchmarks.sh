@@ -38,6 +38,10 @@ for pallet in "${PALLETS[@]}"; do
   if [ "$pallet" = pallet_challenges ]; then
     steps="${CHALLENGES_STEPS:-10}" repeat="${CHALLENGES_REPEAT:-5}"
   fi
+  # pallet_race's hook benchmarks register up to MaxParticipants (256) workers per repeat.
+  if [ "$pallet" = pallet_race ]; then
+    steps="${RACE_STEPS:-10}" repeat="${RACE_REPEAT:-3}"
+  fi
   log "benchmarking $pallet ($steps steps, $repeat repeats)"
   "$BENCH_BIN" benchmark pallet \
     --runtime-log=warn \

@@ -17,10 +17,12 @@ import { ok } from './lib/ail2.mjs';
 import { WorkerProcess, workerCommand } from './lib/worker.mjs';
 
 const STAKE = 10_000n * UNITS;
-// One nonce in 300 hits (`ail2-worker race-calibrate --preset tiny --rarity 300`: 9.1332),
-// so that each worker finds on the order of a thousand hits in the window (below the 4,096
-// cap) and the weight ratio's Poisson noise (~5%) is well inside the 30% asked for.
-const THRESHOLD_1_IN_300 = 9_133_200_000n;
+// One nonce in 100 hits by `ail2-worker race-calibrate --preset tiny --rarity 100` (9.4335,
+// over four seeds); a single race's rate varies with its seed, measured between 1 in 160
+// and 1 in 550 here. Each worker then finds on the order of a thousand hits in the window
+// (below the 4,096 cap), so the weight ratio's Poisson noise (~5%) is well inside the 30%
+// asked for.
+const THRESHOLD = 9_433_500_000n;
 
 describe('PoW races on ail2-node --dev', () => {
   let node;
@@ -39,7 +41,7 @@ describe('PoW races on ail2-node --dev', () => {
 
     // A looser threshold from the next race on (set before the first race starts at block 20).
     const params = (await api.query.race.params()).toJSON();
-    params.distanceThreshold = THRESHOLD_1_IN_300.toString();
+    params.distanceThreshold = THRESHOLD.toString();
     await ok(api, api.tx.sudo.sudo(api.tx.race.setParams(params)), alice);
 
     for (const [name, hot, owner, threads] of [['single', '//Ferdie', '//Bob', 1], ['all-cores', '//Eve', '//Alice', null]]) {
@@ -95,10 +97,10 @@ describe('PoW races on ail2-node --dev', () => {
     const speedRatio = single.health.last_search.nonces_per_second / all.health.last_search.nonces_per_second;
     assert.ok(Math.abs(weightRatio / speedRatio - 1) <= 0.3, `weight ratio ${weightRatio} vs speed ratio ${speedRatio}: ${report}`);
     // Both searched the same race at the same difficulty: their hit rates agree (the rate
-    // itself varies from race to race around the calibrated 1 in 300).
+    // itself varies from race to race).
     const [rateSingle, rateAll] = [single, all].map((w) => w.health.last_search.hits / w.health.last_search.nonces);
     assert.ok(Math.abs(rateSingle / rateAll - 1) <= 0.3, `hit rates 1 in ${1 / rateSingle} and 1 in ${1 / rateAll}`);
-    assert.ok(rateSingle > 1 / 3000 && rateSingle < 1 / 100, `hit rate 1 in ${1 / rateSingle}`);
+    assert.ok(rateSingle > 1 / 5000 && rateSingle < 1 / 30, `hit rate 1 in ${1 / rateSingle}`);
   });
 
   test('the next race is seeded by the weighted workers as committers', async () => {

@@ -679,10 +679,9 @@ async fn run_race(common: &Common, args: RaceArgs, mine: bool) -> anyhow::Result
 	let model = chain.race_params().await?.model;
 	let test_device = device.clone();
 	let batch = args.batch;
-	let readiness = tokio::task::spawn_blocking(move || {
-		ail2_race::self_test(model, batch, 1.0, &test_device)
-	})
-	.await??;
+	let readiness =
+		tokio::task::spawn_blocking(move || ail2_race::self_test(model, batch, 1.0, &test_device))
+			.await??;
 	if !readiness.failures.is_empty() {
 		bail!(
 			"this build's race derivations differ from the checked-in vectors: {}",

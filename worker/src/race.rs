@@ -245,8 +245,17 @@ async fn step(
 		},
 		Phase::Validation if options.validate => {
 			if let Some(sample_seed) = race.sample_seed {
-				validate(chain, device, shared, progress, &race, sample_seed, &view.participants, me)
-					.await?;
+				validate(
+					chain,
+					device,
+					shared,
+					progress,
+					&race,
+					sample_seed,
+					&view.participants,
+					me,
+				)
+				.await?;
 			}
 		},
 		_ => {},
@@ -376,7 +385,8 @@ async fn search(
 		let (shared, index) = (shared.clone(), race.index);
 		tokio::spawn(async move {
 			let submitted = submitter.await.unwrap_or(0);
-			if let Some(last) = lock(&shared.status).last_search.as_mut().filter(|l| l.race == index)
+			if let Some(last) =
+				lock(&shared.status).last_search.as_mut().filter(|l| l.race == index)
 			{
 				last.submitted = submitted;
 			}
@@ -480,8 +490,8 @@ async fn validate(
 			continue;
 		}
 		let assigned = chain.race_assignment(*participant).await?;
-		if !assigned.iter().any(|(validator, _)| *validator == me) ||
-			chain.race_vote(*participant, me).await?.is_some()
+		if !assigned.iter().any(|(validator, _)| *validator == me)
+			|| chain.race_vote(*participant, me).await?.is_some()
 		{
 			progress.voted.insert(*participant);
 			continue;
@@ -534,14 +544,13 @@ async fn recheck(
 	participant: AccountBytes,
 ) -> anyhow::Result<u32> {
 	let submitted = chain.race_submissions(participant).await?;
-	let positions =
-		sample(&sample_seed, &participant, submitted.len() as u32, params.sample_size);
+	let positions = sample(&sample_seed, &participant, submitted.len() as u32, params.sample_size);
 	let sampled: Vec<Nonce> =
 		positions.iter().filter_map(|&p| submitted.get(p as usize).copied()).collect();
 	let node = node_seed(&participant);
 	let threshold = params.threshold_squared();
-	let mismatches = tokio::task::spawn_blocking(move || net.mismatches(&node, &sampled, threshold))
-		.await??;
+	let mismatches =
+		tokio::task::spawn_blocking(move || net.mismatches(&node, &sampled, threshold)).await??;
 	Ok(u32::try_from(mismatches).unwrap_or(u32::MAX))
 }
 
@@ -592,7 +601,8 @@ mod tests {
 		#[cfg(unix)]
 		{
 			use std::os::unix::fs::PermissionsExt;
-			let mode = std::fs::metadata(dir.path().join("race-7.secret")).unwrap().permissions().mode();
+			let mode =
+				std::fs::metadata(dir.path().join("race-7.secret")).unwrap().permissions().mode();
 			assert_eq!(mode & 0o777, 0o600);
 		}
 	}

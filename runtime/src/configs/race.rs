@@ -92,7 +92,7 @@ impl pallet_race::Config for Runtime {
 	type NonceFeeStep = NonceFeeStep;
 	type NonVoterPenalty = RaceNonVoterPenalty;
 	type TreasuryAccount = super::receipts::TreasuryAccount;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_race::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;
 }

@@ -142,7 +142,8 @@ impl ChainClient {
 	/// and stop late.
 	pub async fn race_view(&self) -> Result<RaceView, ChainError> {
 		let at = self.at_best().await?;
-		let block = u32::try_from(at.block_number()).map_err(|e| ChainError::Decode(e.to_string()))?;
+		let block =
+			u32::try_from(at.block_number()).map_err(|e| ChainError::Decode(e.to_string()))?;
 		let storage = at.storage();
 		let race = match storage
 			.try_fetch(ail2::storage().race().current_race(), ())
@@ -153,14 +154,11 @@ impl ChainClient {
 			None => None,
 		};
 		let accounts = |list: Vec<AccountId32>| list.into_iter().map(|a| a.0).collect::<Vec<_>>();
-		let committers = match storage
-			.try_fetch(ail2::storage().race().committers(), ())
-			.await
-			.map_err(rpc)?
-		{
-			Some(value) => accounts(value.decode().map_err(rpc)?.0),
-			None => Vec::new(),
-		};
+		let committers =
+			match storage.try_fetch(ail2::storage().race().committers(), ()).await.map_err(rpc)? {
+				Some(value) => accounts(value.decode().map_err(rpc)?.0),
+				None => Vec::new(),
+			};
 		let participants = match storage
 			.try_fetch(ail2::storage().race().participants(), ())
 			.await
@@ -185,7 +183,10 @@ impl ChainClient {
 	}
 
 	/// `who`'s commitment in the current race, at the best block.
-	pub async fn race_commitment(&self, who: AccountBytes) -> Result<Option<Commitment>, ChainError> {
+	pub async fn race_commitment(
+		&self,
+		who: AccountBytes,
+	) -> Result<Option<Commitment>, ChainError> {
 		let at = self.at_best().await?;
 		let value = at
 			.storage()
@@ -284,8 +285,10 @@ impl ChainClient {
 		&self,
 		race: u32,
 		nonces: Vec<Nonce>,
-	) -> Result<impl std::future::Future<Output = Result<(), ChainError>> + Send + 'static, ChainError>
-	{
+	) -> Result<
+		impl std::future::Future<Output = Result<(), ChainError>> + Send + 'static,
+		ChainError,
+	> {
 		let call = ail2::transactions().race().submit_nonces(
 			race,
 			runtime_types::bounded_collections::bounded_vec::BoundedVec(nonces),
@@ -300,8 +303,10 @@ impl ChainClient {
 		race: u32,
 		participant: AccountBytes,
 		mismatches: u32,
-	) -> Result<impl std::future::Future<Output = Result<(), ChainError>> + Send + 'static, ChainError>
-	{
+	) -> Result<
+		impl std::future::Future<Output = Result<(), ChainError>> + Send + 'static,
+		ChainError,
+	> {
 		let call = ail2::transactions().race().vote(race, AccountId32(participant), mismatches);
 		let finalized = self.send(&call).await?;
 		Ok(async move { finalized.await.map(|_| ()) })
