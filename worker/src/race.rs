@@ -320,8 +320,8 @@ async fn search(
 		let (chain, best, done) = (chain.clone(), best.clone(), done.clone());
 		tokio::spawn(async move {
 			while !done.load(Ordering::Relaxed) {
-				if let Ok(view) = chain.race_view().await {
-					best.store(view.block, Ordering::Relaxed);
+				if let Ok(number) = chain.best_number().await {
+					best.store(number, Ordering::Relaxed);
 				}
 				tokio::time::sleep(Duration::from_millis(500)).await;
 			}

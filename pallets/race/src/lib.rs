@@ -236,9 +236,11 @@ pub mod pallet {
 				assert!(Pallet::<T>::check_params(&params).is_ok(), "invalid genesis race params");
 				Params::<T>::put(params);
 			}
-			let committers = BoundedVec::try_from(self.committers.clone())
-				.expect("at most MaxCommitters genesis committers");
-			GenesisCommitters::<T>::put(committers);
+			assert!(
+				self.committers.len() <= T::MaxCommitters::get() as usize,
+				"more genesis committers than MaxCommitters"
+			);
+			GenesisCommitters::<T>::put(BoundedVec::truncate_from(self.committers.clone()));
 		}
 	}
 

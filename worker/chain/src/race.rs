@@ -137,6 +137,17 @@ impl ChainClient {
 		self.api.at_block(BlockRef::from_hash(hash)).await.map_err(rpc)
 	}
 
+	/// The best block's number (one RPC call: what the search polls to know when to stop).
+	pub async fn best_number(&self) -> Result<u32, ChainError> {
+		let header = self
+			.legacy
+			.chain_get_header(None)
+			.await
+			.map_err(rpc)?
+			.ok_or_else(|| ChainError::Decode("the node has no best block".into()))?;
+		u32::try_from(header.number).map_err(|e| ChainError::Decode(e.to_string()))
+	}
+
 	/// The race in progress, its committers and participants, at the best block: the race's
 	/// phases are counted in blocks, and a miner who waited for finality would start late
 	/// and stop late.
