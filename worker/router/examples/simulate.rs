@@ -64,6 +64,7 @@ enum Policy {
 
 struct Report {
 	mean_latency: f64,
+	mean_price: f64,
 	failures: f64,
 	decision_ns: Vec<u64>,
 }
@@ -80,26 +81,31 @@ fn simulate(
 	for w in workers {
 		router.upsert(w.clone());
 	}
+	// Each worker serves `capacity` requests at a time, first come first served: `slots[w]`
+	// holds the times its slots become free.
+	let mut slots: Vec<Vec<f64>> = truths.iter().map(|t| vec![0.0; t.capacity as usize]).collect();
 	let mut active = vec![0u32; truths.len()];
 	// (finish time, worker, latency, failed) of requests in flight; the router hears of a
 	// response only when it completes, as a gateway does.
 	let mut in_flight: BinaryHeap<Reverse<(u64, usize, u64, bool)>> = BinaryHeap::new();
 	let mut next_rr = 0usize;
 	let mut total_latency = 0.0;
+	let mut total_price = 0.0;
 	let mut failures = 0u32;
 	let mut decision_ns = Vec::with_capacity(requests);
 	let req = request();
-	// Arrivals at ~70% of the fleet's capacity at the median worker speed.
-	let fleet_rate: f64 =
-		truths.iter().map(|t| f64::from(t.capacity) * 1_000.0 / (t.rtt_ms + t.compute_ms)).sum();
-	let gap_ms = 1_000.0 / (0.7 * fleet_rate);
-	let expected = |t: &Truth, active: u32| {
-		let slowdown = 1.0 + f64::from(active) / f64::from(t.capacity);
-		(1.0 - t.failure) * (t.rtt_ms + t.compute_ms * slowdown) + t.failure * TIMEOUT_MS
+	// Poisson arrivals at 70% of the fleet's capacity.
+	let fleet_rate: f64 = truths.iter().map(|t| f64::from(t.capacity) / t.compute_ms).sum();
+	let mean_gap_ms = 1.0 / (0.7 * fleet_rate);
+	let free_at = |slots: &[f64]| slots.iter().copied().fold(f64::INFINITY, f64::min);
+	let expected = |t: &Truth, slots: &[f64], now: f64| {
+		let start = free_at(slots).max(now + t.rtt_ms / 2.0);
+		(1.0 - t.failure) * (start - now + t.compute_ms + t.rtt_ms / 2.0) + t.failure * TIMEOUT_MS
 	};
 
-	for n in 0..requests {
-		let now = n as f64 * gap_ms;
+	let mut now = 0.0;
+	for _ in 0..requests {
+		now += -mean_gap_ms * (1.0 - env.random::<f64>()).ln();
 		while let Some(Reverse((finish, w, latency, failed))) = in_flight.peek().copied() {
 			if finish as f64 > now {
 				break;
@@ -114,7 +120,7 @@ fn simulate(
 						success: !failed,
 						latency_ms: latency,
 						rtt_ms: Some(truths[w].rtt_ms),
-						compute_ms: (!failed).then_some(latency - truths[w].rtt_ms),
+						compute_ms: None,
 						tokens_in: req.tokens_in,
 						tokens_out: req.tokens_out,
 						context: req.context,
@@ -130,7 +136,8 @@ fn simulate(
 				selection.map(|s| index(&s.chosen))
 			},
 			Policy::Oracle => (0..truths.len()).min_by(|&a, &b| {
-				expected(&truths[a], active[a]).total_cmp(&expected(&truths[b], active[b]))
+				expected(&truths[a], &slots[a], now)
+					.total_cmp(&expected(&truths[b], &slots[b], now))
 			}),
 			Policy::RoundRobin => {
 				next_rr = (next_rr + 1) % truths.len();
@@ -141,17 +148,22 @@ fn simulate(
 		let Some(w) = chosen else { continue };
 		let truth = &truths[w];
 		let failed = env.random::<f64>() < truth.failure;
-		let slowdown = 1.0 + f64::from(active[w]) / f64::from(truth.capacity);
-		let jitter = 0.8 + 0.4 * env.random::<f64>();
-		let latency =
-			if failed { TIMEOUT_MS } else { truth.rtt_ms + truth.compute_ms * slowdown * jitter };
+		let service = truth.compute_ms * (0.8 + 0.4 * env.random::<f64>());
+		// Every worker has at least one slot (capacity ≥ 1).
+		let Some(slot) = slots[w].iter_mut().min_by(|a, b| a.total_cmp(b)) else { continue };
+		let start = slot.max(now + truth.rtt_ms / 2.0);
+		*slot = start + service;
+		// A failed request is noticed at the timeout (the gateway then retries elsewhere).
+		let latency = if failed { TIMEOUT_MS } else { start - now + service + truth.rtt_ms / 2.0 };
 		total_latency += latency;
+		total_price += workers[w].price;
 		failures += u32::from(failed);
 		active[w] += 1;
 		in_flight.push(Reverse(((now + latency) as u64, w, latency as u64, failed)));
 	}
 	Report {
 		mean_latency: total_latency / requests as f64,
+		mean_price: total_price / requests as f64,
 		failures: f64::from(failures) / requests as f64,
 		decision_ns,
 	}
@@ -234,7 +246,8 @@ fn main() {
 				gpu: Gpu { vram_mib: 81_920, cuda: (12, 2), tflops, bandwidth_gbs: bandwidth },
 				location: GeoPoint { lat, lon },
 				status: WorkerStatus::Available,
-				price: rng.random_range(5.0..15.0),
+				// Every worker of a model bills by the model's one pricing policy.
+				price: 10.0,
 				capacity: truths[i].capacity,
 				queue_max: 16,
 				quality: [0.9, 0.9, 0.9],
@@ -256,9 +269,10 @@ fn main() {
 			};
 			let r = report.as_ref().unwrap_or(&oracle);
 			println!(
-				"  {:<17} mean latency {:>8.1} ms  failures {:>5.2}%  regret {:>8.1} ms/request",
+				"  {:<17} mean latency {:>8.1} ms  price {:>5.2}  failures {:>5.2}%  regret {:>8.1} ms/request",
 				format!("{policy:?}"),
 				r.mean_latency,
+				r.mean_price,
 				r.failures * 100.0,
 				r.mean_latency - oracle.mean_latency
 			);

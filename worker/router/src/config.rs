@@ -34,6 +34,11 @@ pub struct RouterConfig {
 	pub latency_decay: f64,
 	/// `lat_baseline` of φ_l, milliseconds.
 	pub latency_baseline_ms: f64,
+	/// The baseline of a request is the larger of `latency_baseline_ms` and this multiple of
+	/// its compute time on the reference GPU (§5.3.2); 0 keeps the fixed baseline. With a
+	/// fixed 500 ms, every worker is scored near 0 for a long generation (φ_l(2 s) = e^−8),
+	/// so a request of a thousand tokens could not tell a 2 s worker from a 20 s one.
+	pub latency_baseline_per_reference: f64,
 	/// `k_r` of φ_r (§5.2.2).
 	pub success_steepness: f64,
 	/// `succ_threshold` of φ_r.
@@ -102,6 +107,7 @@ impl Default for RouterConfig {
 			weights: Weights::default(),
 			latency_decay: 2.0,
 			latency_baseline_ms: 500.0,
+			latency_baseline_per_reference: 1.0,
 			success_steepness: 20.0,
 			success_threshold: 0.95,
 			quality_mix: [0.4, 0.3, 0.3],

@@ -7,8 +7,19 @@ use crate::RouterConfig;
 pub const EARTH_RADIUS_KM: f64 = 6_371.0;
 
 /// φ_l(lat) = exp(−λ_l · lat / lat_baseline) (§5.2.1); a negative latency counts as 0.
-pub fn latency(config: &RouterConfig, latency_ms: f64) -> f64 {
-	(-config.latency_decay * latency_ms.max(0.0) / config.latency_baseline_ms).exp()
+pub fn latency(config: &RouterConfig, latency_ms: f64, baseline_ms: f64) -> f64 {
+	(-config.latency_decay * latency_ms.max(0.0) / baseline_ms).exp()
+}
+
+/// `lat_baseline` for a request whose compute time on the reference GPU is `reference_ms`:
+/// `max(latency_baseline_ms, latency_baseline_per_reference · reference_ms)`.
+pub fn latency_baseline(config: &RouterConfig, reference_ms: f64) -> f64 {
+	let scaled = config.latency_baseline_per_reference * reference_ms;
+	if scaled.is_finite() {
+		config.latency_baseline_ms.max(scaled)
+	} else {
+		config.latency_baseline_ms
+	}
 }
 
 /// φ_r(succ) = 1 / (1 + exp(−k_r · (succ − succ_threshold))) (§5.2.2).
@@ -113,10 +124,25 @@ mod tests {
 	fn latency_factor_by_hand() {
 		let c = RouterConfig::default();
 		// exp(−2 · 500 / 500) = e^−2
-		assert!(close(latency(&c, 500.0), 0.135_335_283_236_612_7));
+		assert!(close(latency(&c, 500.0, 500.0), 0.135_335_283_236_612_7));
 		// exp(−2 · 125 / 500) = e^−0.5
-		assert!(close(latency(&c, 125.0), 0.606_530_659_712_633_4));
-		assert!(close(latency(&c, 0.0), 1.0));
+		assert!(close(latency(&c, 125.0, 500.0), 0.606_530_659_712_633_4));
+		assert!(close(latency(&c, 0.0, 500.0), 1.0));
+		// exp(−2 · 1000 / 4000) = e^−0.5
+		assert!(close(latency(&c, 1_000.0, 4_000.0), 0.606_530_659_712_633_4));
+	}
+
+	#[test]
+	fn latency_baseline_grows_with_the_request() {
+		let c = RouterConfig::default();
+		// Short requests keep the whitepaper's 500 ms.
+		assert!(close(latency_baseline(&c, 120.0), 500.0));
+		assert!(close(latency_baseline(&c, 500.0), 500.0));
+		// A 982 ms request on the reference GPU is judged against 982 ms.
+		assert!(close(latency_baseline(&c, 982.0), 982.0));
+		let fixed = RouterConfig { latency_baseline_per_reference: 0.0, ..c.clone() };
+		assert!(close(latency_baseline(&fixed, 982.0), 500.0));
+		assert!(close(latency_baseline(&c, f64::INFINITY), 500.0));
 	}
 
 	#[test]

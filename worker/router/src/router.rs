@@ -108,9 +108,10 @@ pub struct Selection {
 /// How a worker's queueing wait is known.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Wait {
-	/// From its observed service time: the same for every request.
+	/// From its observed service time: `RTT + W_q`, the same for every request.
 	Known(f64),
-	/// `ρ ≥ max_utilisation`: the queue grows without bound.
+	/// `ρ ≥ max_utilisation` at the last dispatch: looked at again at each decision with the
+	/// time since that dispatch, as the arrival rate falls once the router stops sending.
 	Saturated,
 	/// No service time observed yet: estimated from each request's compute time.
 	PerRequest,
@@ -136,6 +137,9 @@ struct Cached {
 	/// Scored with a Thompson sample of its success rate (§5.4.3) instead of its mean.
 	cold: bool,
 	load: f64,
+	/// `(n − m + 1)⁺ / m` for `n` requests running or queued on `m` slots: a new request
+	/// waits for this many service times (the wait given the backlog the router knows).
+	backlog: f64,
 	/// `qual` (before the exponent), for the `min_quality` preference.
 	qual: f64,
 	/// Compute time relative to the reference GPU: GPU factor × learned correction.
@@ -165,6 +169,7 @@ impl Default for Cached {
 			fixed: 0.0,
 			cold: true,
 			load: 0.0,
+			backlog: 0.0,
 			qual: 0.0,
 			slowness: 1.0,
 			wait: Wait::PerRequest,
@@ -228,25 +233,45 @@ impl Tracked {
 		}
 	}
 
-	/// Kingman's wait for a service time of `service_ms`.
-	fn wait_for(&self, config: &RouterConfig, service_ms: f64) -> Option<f64> {
+	/// The queueing wait `W_q` of a request with service time `service_ms`: Kingman's mean
+	/// wait (§5.3.1) at the learned arrival rate, or the wait behind the known backlog if
+	/// that is longer. `now_ms` (the decision's time) caps the arrival rate by the time since
+	/// the last dispatch; `None` when the worker is saturated (`ρ ≥ max_utilisation`).
+	fn wait_for(
+		&self,
+		config: &RouterConfig,
+		service_ms: f64,
+		backlog: f64,
+		now_ms: Option<f64>,
+	) -> Option<f64> {
 		if service_ms <= 0.0 {
 			return Some(0.0);
 		}
-		let arrival_rate =
-			if self.interarrival_ms.observations > 0 && self.interarrival_ms.mean > 0.0 {
-				1_000.0 / self.interarrival_ms.mean
-			} else {
-				0.0
-			};
-		kingman_wait_ms(
+		let mut interarrival = self.interarrival_ms.mean;
+		if let (Some(now), Some(last)) = (now_ms, self.last_dispatch_ms) {
+			interarrival = interarrival.max(now - last);
+		}
+		let arrival_rate = if self.interarrival_ms.observations > 0 && interarrival > 0.0 {
+			1_000.0 / interarrival
+		} else {
+			0.0
+		};
+		let kingman = kingman_wait_ms(
 			config,
 			arrival_rate,
 			1_000.0 / service_ms,
 			self.worker.capacity,
 			self.interarrival_ms.cv2(),
 			self.service_ms.cv2(),
-		)
+		)?;
+		Some(kingman.max(backlog * service_ms))
+	}
+
+	/// `(n − m + 1)⁺ / m` with `n` the requests running or queued.
+	fn backlog(&self) -> f64 {
+		let waiting = self.active.saturating_add(self.queue).saturating_add(1);
+		let slots = self.worker.capacity.max(1);
+		f64::from(waiting.saturating_sub(slots)) / f64::from(slots)
 	}
 
 	/// [`Cached`] after a change (the proximity cache of `previous` survives).
@@ -289,8 +314,9 @@ impl Tracked {
 				(scale * config.ucb1_c / n.sqrt(), 0.0)
 			}
 		};
+		let backlog = self.backlog();
 		let wait = if self.service_ms.observations > 0 {
-			match self.wait_for(config, self.service_ms.mean) {
+			match self.wait_for(config, self.service_ms.mean, backlog, None) {
 				Some(wait) => Wait::Known(self.rtt_ms.mean + wait),
 				None => Wait::Saturated,
 			}
@@ -308,6 +334,7 @@ impl Tracked {
 			fixed,
 			cold,
 			load,
+			backlog,
 			qual: (a * acc + r * rel + c * coh).clamp(0.0, 1.0),
 			slowness: gpu_factor(config, gpu.tflops, gpu.bandwidth_gbs)
 				* self.compute_correction.mean.max(0.0),
@@ -318,21 +345,30 @@ impl Tracked {
 		}
 	}
 
-	/// `lat_pred = RTT + W_q + T_compute` (§5.3) for a request whose compute time on the
-	/// reference GPU is `reference_ms`.
+	/// `lat_pred = RTT + W_q + T_compute` (§5.3) at `now_ms` for a request whose compute
+	/// time on the reference GPU is `reference_ms`.
 	#[inline]
-	fn predict(&self, config: &RouterConfig, cached: &Cached, reference_ms: f64) -> f64 {
+	fn predict(
+		&self,
+		config: &RouterConfig,
+		cached: &Cached,
+		reference_ms: f64,
+		now_ms: f64,
+	) -> f64 {
 		let compute = reference_ms * cached.slowness;
 		if !compute.is_finite() {
 			return config.saturated_latency_ms;
 		}
-		match cached.wait {
-			Wait::Known(base) => base + compute,
-			Wait::Saturated => config.saturated_latency_ms,
-			Wait::PerRequest => match self.wait_for(config, compute) {
-				Some(wait) => self.rtt_ms.mean + wait + compute,
-				None => config.saturated_latency_ms,
+		let wait = match cached.wait {
+			Wait::Known(base) => return base + compute,
+			Wait::Saturated => {
+				self.wait_for(config, self.service_ms.mean, cached.backlog, Some(now_ms))
 			},
+			Wait::PerRequest => self.wait_for(config, compute, cached.backlog, Some(now_ms)),
+		};
+		match wait {
+			Some(wait) => self.rtt_ms.mean + wait + compute,
+			None => config.saturated_latency_ms,
 		}
 	}
 }
@@ -585,7 +621,7 @@ impl Router {
 				cold_taken += 1;
 				last_cold = Some(index);
 			}
-			let latency = tracked.predict(&self.config, hot, reference_ms);
+			let latency = tracked.predict(&self.config, hot, reference_ms, now_ms);
 			let price = hot.price;
 			let meets_soft = request.max_latency_ms.is_none_or(|max| latency <= max)
 				&& request.budget.is_none_or(|budget| price <= budget)
@@ -641,7 +677,8 @@ impl Router {
 		let mut worst_ucb = f64::NEG_INFINITY;
 		let best_success = self.config.weights.success * factors::success(&self.config, 1.0);
 		// Divisions are slow: the per-worker arithmetic below multiplies by reciprocals.
-		let latency_scale = self.config.latency_decay / self.config.latency_baseline_ms;
+		let baseline_ms = factors::latency_baseline(&self.config, reference_ms);
+		let latency_scale = self.config.latency_decay / baseline_ms;
 		let cost_scale = if max_cost > min_cost { 1.0 / (max_cost - min_cost) } else { 0.0 };
 		for entries in [&seeds, &pool] {
 			for &(index, latency_ms) in entries {
@@ -683,7 +720,7 @@ impl Router {
 						continue;
 					}
 				}
-				let mut gain = w.latency * factors::latency(config, latency_ms);
+				let mut gain = w.latency * factors::latency(config, latency_ms, baseline_ms);
 				if hot.cold {
 					let sample = sampling::beta(hot.alpha, hot.beta, &mut self.rng);
 					gain += w.success * factors::success(config, sample);
@@ -789,8 +826,12 @@ impl Router {
 		} else {
 			tracked.failures = tracked.failures.saturating_add(1);
 		}
-		let reward =
-			if outcome.success { factors::latency(config, outcome.latency_ms) } else { 0.0 };
+		let baseline_ms = factors::latency_baseline(config, predicted_compute);
+		let reward = if outcome.success {
+			factors::latency(config, outcome.latency_ms, baseline_ms)
+		} else {
+			0.0
+		};
 		tracked.visits = tracked.visits.saturating_add(1);
 		let delta = reward - tracked.reward_mean;
 		tracked.reward_mean += delta / tracked.visits as f64;
@@ -818,12 +859,12 @@ impl Router {
 		self.tracked(id).map(|t| (t.successes, t.failures, t.visits))
 	}
 
-	/// The latency the router predicts for `request` on `id` now.
-	pub fn predicted_latency(&self, id: &WorkerId, request: &Request) -> Option<f64> {
+	/// The latency the router predicts for `request` on `id` at `now_ms`.
+	pub fn predicted_latency(&self, id: &WorkerId, request: &Request, now_ms: f64) -> Option<f64> {
 		let reference_ms =
 			self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context);
 		let index = *self.index.get(id)?;
 		let (tracked, hot) = (self.workers.get(index)?, self.hot.get(index)?);
-		Some(tracked.predict(&self.config, hot, reference_ms))
+		Some(tracked.predict(&self.config, hot, reference_ms, now_ms))
 	}
 }
