@@ -105,6 +105,58 @@ pub struct Selection {
 	pub score: f64,
 }
 
+/// Flags of a [`Lane`].
+const AVAILABLE: u8 = 1;
+/// Scored with a Thompson sample of its success rate (§5.4.3) instead of its mean.
+const COLD: u8 = 2;
+/// In the previous decision's top K: scored first in the next decision, so the bar for
+/// entering the top K starts high and most workers are ruled out by a cheap bound.
+const IN_TOP: u8 = 4;
+
+/// What every decision reads of a worker, recomputed whenever the worker or what is learned
+/// about it changes, so that a decision only adds the parts that depend on the request.
+///
+/// One cache line per worker, in an array of its own: a decision over a thousand workers
+/// streams 64 KiB and touches nothing else for workers that cannot make the top K.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+struct Lane {
+	/// `w_q·φ_q − w_s·φ_s − Penalty(load)`, plus `w_r·φ_r(posterior mean)` once warm.
+	fixed: f64,
+	price: f64,
+	/// `RTT + W_q` when the same for every request (a service time has been observed and
+	/// the worker is not saturated); NaN when it is worked out per request.
+	wait_ms: f64,
+	/// Compute time relative to the reference GPU: GPU factor × learned correction.
+	slowness: f64,
+	/// The exploration bonus is `bonus_sqrt·√(ln t) + bonus_lin·ln t` (UCB1 and UCB-V both
+	/// have this form); zero while cold.
+	bonus_sqrt: f64,
+	bonus_lin: f64,
+	/// φ_p from the router's `proximity_client`.
+	proximity: f64,
+	vram_mib: u32,
+	cuda: (u8, u8),
+	flags: u8,
+}
+
+impl Default for Lane {
+	fn default() -> Self {
+		Self {
+			fixed: 0.0,
+			price: 0.0,
+			wait_ms: f64::NAN,
+			slowness: 1.0,
+			bonus_sqrt: 0.0,
+			bonus_lin: 0.0,
+			proximity: 1.0,
+			vram_mib: 0,
+			cuda: (0, 0),
+			flags: COLD,
+		}
+	}
+}
+
 /// How a worker's queueing wait is known.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Wait {
@@ -117,68 +169,24 @@ enum Wait {
 	PerRequest,
 }
 
-/// The request-independent parts of a worker's score and latency, recomputed whenever the
-/// worker or what is learned about it changes, so a decision only adds the parts that
-/// depend on the request.
-///
-/// Kept in an array of its own, apart from the rest of what is known about each worker, so
-/// a decision over a thousand workers reads a compact block of memory.
+/// The rest of what a decision may need of a worker, beside its [`Lane`].
 #[derive(Clone, Copy, Debug)]
 struct Cached {
-	available: bool,
-	vram_mib: u32,
-	cuda: (u8, u8),
-	price: f64,
 	/// Beta posterior of the success rate: `α_prior + successes`, `β_prior + failures`.
 	alpha: f64,
 	beta: f64,
-	/// `w_q·φ_q − w_s·φ_s − Penalty(load)`, plus `w_r·φ_r(posterior mean)` once warm.
-	fixed: f64,
-	/// Scored with a Thompson sample of its success rate (§5.4.3) instead of its mean.
-	cold: bool,
 	load: f64,
 	/// `(n − m + 1)⁺ / m` for `n` requests running or queued on `m` slots: a new request
 	/// waits for this many service times (the wait given the backlog the router knows).
 	backlog: f64,
 	/// `qual` (before the exponent), for the `min_quality` preference.
 	qual: f64,
-	/// Compute time relative to the reference GPU: GPU factor × learned correction.
-	slowness: f64,
 	wait: Wait,
-	/// The exploration bonus is `sqrt_coef·√(ln t) + lin_coef·ln t` (UCB1 and UCB-V both
-	/// have this form); zero while cold.
-	bonus_sqrt: f64,
-	bonus_lin: f64,
-	/// In the previous decision's top K: scored first in the next decision, so its bar for
-	/// entering the top K starts high and most workers are ruled out by a cheap bound.
-	in_top: bool,
-	/// φ_p for `proximity_for` (the last client location seen).
-	proximity: f64,
-	proximity_for: Option<(f64, f64)>,
 }
 
 impl Default for Cached {
 	fn default() -> Self {
-		Self {
-			available: false,
-			vram_mib: 0,
-			cuda: (0, 0),
-			price: 0.0,
-			alpha: 1.0,
-			beta: 1.0,
-			fixed: 0.0,
-			cold: true,
-			load: 0.0,
-			backlog: 0.0,
-			qual: 0.0,
-			slowness: 1.0,
-			wait: Wait::PerRequest,
-			bonus_sqrt: 0.0,
-			bonus_lin: 0.0,
-			in_top: false,
-			proximity: 1.0,
-			proximity_for: None,
-		}
+		Self { alpha: 1.0, beta: 1.0, load: 0.0, backlog: 0.0, qual: 0.0, wait: Wait::PerRequest }
 	}
 }
 
@@ -274,8 +282,9 @@ impl Tracked {
 		f64::from(waiting.saturating_sub(slots)) / f64::from(slots)
 	}
 
-	/// [`Cached`] after a change (the proximity cache of `previous` survives).
-	fn refreshed(&self, config: &RouterConfig, previous: Cached) -> Cached {
+	/// Its [`Lane`] and [`Cached`] after a change; the lane's proximity and top-K flag are
+	/// kept from `previous`.
+	fn refreshed(&self, config: &RouterConfig, previous: &Lane) -> (Lane, Cached) {
 		let w = &config.weights;
 		let [acc, rel, coh] = self.worker.quality;
 		let [a, r, c] = config.quality_mix;
@@ -324,38 +333,51 @@ impl Tracked {
 			Wait::PerRequest
 		};
 		let gpu = &self.worker.gpu;
-		Cached {
-			available: self.worker.status == WorkerStatus::Available,
+		let mut flags = previous.flags & IN_TOP;
+		if self.worker.status == WorkerStatus::Available {
+			flags |= AVAILABLE;
+		}
+		if cold {
+			flags |= COLD;
+		}
+		let lane = Lane {
+			fixed,
+			price: self.worker.price,
+			wait_ms: match wait {
+				Wait::Known(wait) => wait,
+				Wait::Saturated | Wait::PerRequest => f64::NAN,
+			},
+			slowness: gpu_factor(config, gpu.tflops, gpu.bandwidth_gbs)
+				* self.compute_correction.mean.max(0.0),
+			bonus_sqrt,
+			bonus_lin,
+			proximity: previous.proximity,
 			vram_mib: gpu.vram_mib,
 			cuda: gpu.cuda,
-			price: self.worker.price,
+			flags,
+		};
+		let cached = Cached {
 			alpha,
 			beta,
-			fixed,
-			cold,
 			load,
 			backlog,
 			qual: (a * acc + r * rel + c * coh).clamp(0.0, 1.0),
-			slowness: gpu_factor(config, gpu.tflops, gpu.bandwidth_gbs)
-				* self.compute_correction.mean.max(0.0),
 			wait,
-			bonus_sqrt,
-			bonus_lin,
-			..previous
-		}
+		};
+		(lane, cached)
 	}
 
 	/// `lat_pred = RTT + W_q + T_compute` (§5.3) at `now_ms` for a request whose compute
 	/// time on the reference GPU is `reference_ms`.
-	#[inline]
 	fn predict(
 		&self,
 		config: &RouterConfig,
+		lane: &Lane,
 		cached: &Cached,
 		reference_ms: f64,
 		now_ms: f64,
 	) -> f64 {
-		let compute = reference_ms * cached.slowness;
+		let compute = reference_ms * lane.slowness;
 		if !compute.is_finite() {
 			return config.saturated_latency_ms;
 		}
@@ -383,23 +405,139 @@ struct Candidate {
 	load: f64,
 }
 
+/// What a decision adds to a worker's [`Lane`] to score it.
+struct Terms {
+	log_t: f64,
+	sqrt_log_t: f64,
+	min_cost: f64,
+	cost_scale: f64,
+	cost_weight: f64,
+	proximity_weight: f64,
+	constant: f64,
+	latency_weight: f64,
+	latency_scale: f64,
+	baseline_ms: f64,
+	success_weight: f64,
+	/// `w_r·φ_r(1)`: what a cold worker's Thompson sample can add at most.
+	best_success: f64,
+}
+
+impl Terms {
+	/// The score without φ_l and a cold worker's φ_r, with the exploration bonus; and the
+	/// bonus.
+	#[inline]
+	fn partial(&self, lane: &Lane) -> (f64, f64) {
+		// φ_c (§5.2.3) over the pool's cost range.
+		let cost = if self.cost_scale > 0.0 {
+			(1.0 - (lane.price - self.min_cost) * self.cost_scale).clamp(0.0, 1.0)
+		} else {
+			1.0
+		};
+		let bonus = lane.bonus_sqrt * self.sqrt_log_t + lane.bonus_lin * self.log_t;
+		let partial = lane.fixed
+			+ self.cost_weight * cost
+			+ self.proximity_weight * lane.proximity
+			+ self.constant
+			+ bonus;
+		(partial, bonus)
+	}
+
+	/// Whether the worker's UCB is certainly below `bar`: φ_l = e^−x ≤ 1 / (1 + x + x²/2 +
+	/// x³/6) for x ≥ 0, so it is when `w_l < gap · (1 + x + x²/2 + x³/6)`. No branches.
+	#[inline]
+	fn below(&self, lane: &Lane, latency_ms: f64, bar: f64) -> bool {
+		let (partial, _) = self.partial(lane);
+		let x = self.latency_scale * latency_ms.max(0.0);
+		let series = 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0)));
+		let cold = f64::from(u8::from(lane.flags & COLD != 0));
+		let gap = bar - partial - cold * self.best_success;
+		(gap > 0.0) & (gap * series > self.latency_weight)
+	}
+
+	/// The worker scored in full, with a Thompson sample of its success rate when cold.
+	fn candidate(
+		&self,
+		config: &RouterConfig,
+		lane: &Lane,
+		cached: &Cached,
+		index: usize,
+		latency_ms: f64,
+		rng: &mut ChaCha20Rng,
+	) -> Candidate {
+		let (partial, bonus) = self.partial(lane);
+		let mut gain = self.latency_weight * factors::latency(config, latency_ms, self.baseline_ms);
+		if lane.flags & COLD != 0 {
+			let sample = sampling::beta(cached.alpha, cached.beta, rng);
+			gain += self.success_weight * factors::success(config, sample);
+		}
+		let ucb = partial + gain;
+		Candidate { index, latency_ms, score: ucb - bonus, ucb, load: cached.load }
+	}
+}
+
+/// The best K candidates by UCB so far, and the K-th best's UCB once there are K.
+struct TopK {
+	k: usize,
+	items: Vec<Candidate>,
+	worst: usize,
+	bar: f64,
+}
+
+impl TopK {
+	fn new(k: usize) -> Self {
+		Self { k, items: Vec::with_capacity(k), worst: 0, bar: f64::NEG_INFINITY }
+	}
+
+	fn is_full(&self) -> bool {
+		self.items.len() >= self.k
+	}
+
+	fn offer(&mut self, candidate: Candidate, workers: &[Tracked]) {
+		if self.items.len() < self.k {
+			self.items.push(candidate);
+			if self.items.len() < self.k {
+				return;
+			}
+		} else if candidate.ucb >= self.bar
+			&& self
+				.items
+				.get(self.worst)
+				.is_some_and(|w| Router::rank(&candidate, w, workers) == std::cmp::Ordering::Less)
+		{
+			if let Some(slot) = self.items.get_mut(self.worst) {
+				*slot = candidate;
+			}
+		} else {
+			return;
+		}
+		self.worst = Router::worst(&self.items, workers);
+		self.bar = self.items.get(self.worst).map_or(f64::NEG_INFINITY, |c| c.ucb);
+	}
+}
+
 pub struct Router {
 	config: RouterConfig,
 	compute: ComputeModel,
 	workers: Vec<Tracked>,
-	/// `hot[i]` is the cached part of `workers[i]`.
-	hot: Vec<Cached>,
+	/// `lanes[i]` and `cached[i]` are what decisions read of `workers[i]`.
+	lanes: Vec<Lane>,
+	cached: Vec<Cached>,
 	index: HashMap<WorkerId, usize>,
+	/// The client location the lanes' φ_p was computed for. A gateway routes from one place
+	/// (its own, or none), so this changes rarely; a new location recomputes every lane.
+	proximity_client: Option<(f64, f64)>,
 	decisions: u64,
 	rng: ChaCha20Rng,
 	/// Where the next decision starts looking for cold workers (they take turns).
 	cold_cursor: usize,
 	/// Scratch space reused by every decision.
 	pool: Vec<(usize, f64)>,
-	/// Positions of the last decision's top K (flagged `in_top`).
+	/// Positions of the last decision's top K (flagged `IN_TOP`).
 	last_top: Vec<usize>,
 	/// This decision's candidates among them.
 	seeds: Vec<(usize, f64)>,
+	/// The candidates a decision could not rule out by their bound.
+	survivors: Vec<(usize, f64)>,
 }
 
 impl Router {
@@ -408,14 +546,17 @@ impl Router {
 			config,
 			compute,
 			workers: Vec::new(),
-			hot: Vec::new(),
+			lanes: Vec::new(),
+			cached: Vec::new(),
 			index: HashMap::new(),
+			proximity_client: None,
 			decisions: 0,
 			rng: ChaCha20Rng::seed_from_u64(seed),
 			cold_cursor: 0,
 			pool: Vec::new(),
 			last_top: Vec::new(),
 			seeds: Vec::new(),
+			survivors: Vec::new(),
 		}
 	}
 
@@ -423,11 +564,25 @@ impl Router {
 		&self.config
 	}
 
-	/// Recomputes the cached part of worker `index` after a change.
+	/// Recomputes what decisions read of worker `index` after a change.
 	fn refresh(&mut self, index: usize) {
-		if let (Some(tracked), Some(hot)) = (self.workers.get(index), self.hot.get_mut(index)) {
-			*hot = tracked.refreshed(&self.config, *hot);
+		if let (Some(tracked), Some(lane), Some(cached)) =
+			(self.workers.get(index), self.lanes.get_mut(index), self.cached.get_mut(index))
+		{
+			(*lane, *cached) = tracked.refreshed(&self.config, lane);
 		}
+	}
+
+	/// φ_p of worker `index` for the router's client location.
+	fn locate(&mut self, index: usize) {
+		let (Some((lat, lon)), Some(tracked), Some(lane)) =
+			(self.proximity_client, self.workers.get(index), self.lanes.get_mut(index))
+		else {
+			return;
+		};
+		let at = tracked.worker.location;
+		lane.proximity =
+			factors::proximity(&self.config, factors::haversine_km(lat, lon, at.lat, at.lon));
 	}
 
 	fn tracked(&self, id: &WorkerId) -> Option<&Tracked> {
@@ -436,40 +591,42 @@ impl Router {
 
 	/// Adds a worker, or updates what the registry says about one (its learned stats stay).
 	pub fn upsert(&mut self, worker: Worker) {
-		let index = match self.index.get(&worker.id) {
+		let (index, moved) = match self.index.get(&worker.id) {
 			Some(&index) => {
-				if let (Some(tracked), Some(hot)) =
-					(self.workers.get_mut(index), self.hot.get_mut(index))
-				{
-					if tracked.worker.location != worker.location {
-						hot.proximity_for = None;
-					}
+				let mut moved = false;
+				if let Some(tracked) = self.workers.get_mut(index) {
+					moved = tracked.worker.location != worker.location;
 					tracked.worker = worker;
 				}
-				index
+				(index, moved)
 			},
 			None => {
 				let index = self.workers.len();
 				self.index.insert(worker.id, index);
 				self.workers.push(Tracked::new(worker));
-				self.hot.push(Cached::default());
-				index
+				self.lanes.push(Lane::default());
+				self.cached.push(Cached::default());
+				(index, true)
 			},
 		};
 		self.refresh(index);
+		if moved {
+			self.locate(index);
+		}
 	}
 
 	pub fn remove(&mut self, id: &WorkerId) {
 		let Some(index) = self.index.remove(id) else { return };
-		if index < self.workers.len() && index < self.hot.len() {
+		if index < self.workers.len() && index < self.lanes.len() && index < self.cached.len() {
 			// Positions change: forget the last top K (it only speeds the next decision up).
 			for position in self.last_top.drain(..) {
-				if let Some(hot) = self.hot.get_mut(position) {
-					hot.in_top = false;
+				if let Some(lane) = self.lanes.get_mut(position) {
+					lane.flags &= !IN_TOP;
 				}
 			}
 			self.workers.swap_remove(index);
-			self.hot.swap_remove(index);
+			self.lanes.swap_remove(index);
+			self.cached.swap_remove(index);
 			if let Some(moved) = self.workers.get(index) {
 				self.index.insert(moved.worker.id, index);
 			}
@@ -582,66 +739,107 @@ impl Router {
 		let t = self.decisions;
 		let reference_ms =
 			self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context);
-		let count = self.hot.len();
+		let count = self.lanes.len();
 		if count == 0 {
 			return None;
+		}
+		let client = request.client.map(|c| (c.lat, c.lon));
+		if client.is_some() && client != self.proximity_client {
+			self.proximity_client = client;
+			for index in 0..count {
+				self.locate(index);
+			}
 		}
 
 		// Pass 1: hard constraints, latency prediction, soft preferences and the cost range.
 		// Cold workers take turns: at most `cold_candidates` of them per decision.
 		let mut pool = std::mem::take(&mut self.pool);
 		pool.clear();
+		let mut seeds = std::mem::take(&mut self.seeds);
+		seeds.clear();
 		let mut preferred = 0usize;
 		let (mut pref_lo, mut pref_hi) = (f64::INFINITY, f64::NEG_INFINITY);
 		let (mut all_lo, mut all_hi) = (f64::INFINITY, f64::NEG_INFINITY);
 		let mut cold_taken = 0usize;
 		let mut last_cold = None;
 		let start = self.cold_cursor.min(count);
-		let check_regions = !request.allowed_regions.is_empty();
-		let mut seeds = std::mem::take(&mut self.seeds);
-		seeds.clear();
-		for index in (start..count).chain(0..start) {
-			let (Some(hot), Some(tracked)) = (self.hot.get(index), self.workers.get(index)) else {
-				continue;
-			};
-			if !hot.available || hot.vram_mib < request.vram_mib || hot.cuda < request.cuda {
-				continue;
-			}
-			if check_regions && !Self::admissible(&tracked.worker, request) {
-				continue;
-			}
-			// Only a retry restricts the candidates; a plain decision never reads the ids.
-			if allowed.is_some_and(|allowed| !allowed(&tracked.worker.id)) {
-				continue;
-			}
-			if hot.cold {
-				if cold_taken >= self.config.cold_candidates {
+		// Regions and a retry's restriction need the worker's record; most decisions don't.
+		let slow_checks = !request.allowed_regions.is_empty() || allowed.is_some();
+		let soft = request.max_latency_ms.is_some()
+			|| request.budget.is_some()
+			|| request.min_quality.is_some();
+		let saturated_ms = self.config.saturated_latency_ms;
+		let (vram_mib, cuda) = (request.vram_mib, request.cuda);
+		for range in [start..count, 0..start] {
+			for index in range {
+				let Some(lane) = self.lanes.get(index) else { continue };
+				if lane.flags & AVAILABLE == 0 || lane.vram_mib < vram_mib || lane.cuda < cuda {
 					continue;
 				}
-				cold_taken += 1;
-				last_cold = Some(index);
-			}
-			let latency = tracked.predict(&self.config, hot, reference_ms, now_ms);
-			let price = hot.price;
-			let meets_soft = request.max_latency_ms.is_none_or(|max| latency <= max)
-				&& request.budget.is_none_or(|budget| price <= budget)
-				&& request.min_quality.is_none_or(|min| hot.qual >= min);
-			all_lo = all_lo.min(price);
-			all_hi = all_hi.max(price);
-			// A worker that misses a preference is kept in case no worker meets them (they are
-			// best effort), marked by a negative latency until then.
-			let entry = if meets_soft {
-				preferred += 1;
-				pref_lo = pref_lo.min(price);
-				pref_hi = pref_hi.max(price);
-				(index, latency)
-			} else {
-				(index, -1.0 - latency)
-			};
-			if hot.in_top {
-				seeds.push(entry);
-			} else {
-				pool.push(entry);
+				if slow_checks {
+					let Some(tracked) = self.workers.get(index) else { continue };
+					if !Self::admissible(&tracked.worker, request) ||
+						// Only a retry restricts the candidates.
+						allowed.is_some_and(|allowed| !allowed(&tracked.worker.id))
+					{
+						continue;
+					}
+				}
+				if lane.flags & COLD != 0 {
+					if cold_taken >= self.config.cold_candidates {
+						continue;
+					}
+					cold_taken += 1;
+					last_cold = Some(index);
+				}
+				let latency = if lane.wait_ms.is_nan() {
+					match (self.workers.get(index), self.cached.get(index)) {
+						(Some(tracked), Some(cached)) => {
+							tracked.predict(&self.config, lane, cached, reference_ms, now_ms)
+						},
+						_ => continue,
+					}
+				} else {
+					let compute = reference_ms * lane.slowness;
+					if compute.is_finite() {
+						lane.wait_ms + compute
+					} else {
+						saturated_ms
+					}
+				};
+				let price = lane.price;
+				let meets_soft = !soft
+					|| request.max_latency_ms.is_none_or(|max| latency <= max)
+						&& request.budget.is_none_or(|budget| price <= budget)
+						&& request.min_quality.is_none_or(|min| {
+							self.cached.get(index).is_some_and(|cached| cached.qual >= min)
+						});
+				// Plain comparisons: `f64::min` and `max` handle NaN and cost a branch more.
+				if price < all_lo {
+					all_lo = price;
+				}
+				if price > all_hi {
+					all_hi = price;
+				}
+				// A worker that misses a preference is kept in case no worker meets them (they
+				// are best effort), marked by a negative latency until then.
+				let entry = if meets_soft {
+					preferred += 1;
+					if price < pref_lo {
+						pref_lo = price;
+					}
+					if price > pref_hi {
+						pref_hi = price;
+					}
+					(index, latency)
+				} else {
+					(index, -1.0 - latency)
+				};
+				if lane.flags & IN_TOP != 0 {
+					seeds.push(entry);
+				} else {
+					pool.push(entry);
+				}
 			}
 		}
 		if let Some(index) = last_cold {
@@ -665,96 +863,77 @@ impl Router {
 			(all_lo, all_hi)
 		};
 
-		// Pass 2: the score (§5.2), the UCB bonus (§5.4.1), and the top K by UCB kept in a
-		// small buffer (ties: less load, then id). The previous top K is scored first; after
-		// that a worker is scored in full only if an upper bound of its UCB, which needs no
-		// exponential, reaches the current K-th best.
-		let log_t = (t.max(1) as f64).ln();
-		let sqrt_log_t = log_t.sqrt();
-		let k = self.config.top_k.max(1);
-		let mut top: Vec<Candidate> = Vec::with_capacity(k.min(pool.len()));
-		let mut worst = 0usize;
-		let mut worst_ucb = f64::NEG_INFINITY;
-		let best_success = self.config.weights.success * factors::success(&self.config, 1.0);
-		// Divisions are slow: the per-worker arithmetic below multiplies by reciprocals.
+		// Pass 2: the score (§5.2), the UCB bonus (§5.4.1), and the top K by UCB (ties: less
+		// load, then id). The previous top K is scored first; its K-th best UCB is a bar that
+		// only rises, so any other worker whose UCB bound (no exponential) is below it cannot
+		// enter and is dropped in one branch-free sweep; the rest are scored in full.
+		let w = &self.config.weights;
 		let baseline_ms = factors::latency_baseline(&self.config, reference_ms);
-		let latency_scale = self.config.latency_decay / baseline_ms;
-		let cost_scale = if max_cost > min_cost { 1.0 / (max_cost - min_cost) } else { 0.0 };
-		for entries in [&seeds, &pool] {
-			for &(index, latency_ms) in entries {
-				let config = &self.config;
-				let w = &config.weights;
-				let Some(hot) = self.hot.get_mut(index) else { continue };
-				let proximity = match request.client {
-					None => 1.0,
-					Some(client) => {
-						if hot.proximity_for != Some((client.lat, client.lon)) {
-							let location = self.workers.get(index).map(|t| t.worker.location);
-							hot.proximity = location.map_or(0.0, |at| {
-								factors::proximity(
-									config,
-									factors::haversine_km(client.lat, client.lon, at.lat, at.lon),
-								)
-							});
-							hot.proximity_for = Some((client.lat, client.lon));
-						}
-						hot.proximity
-					},
-				};
-				// φ_c (§5.2.3) over the pool's cost range.
-				let cost = if cost_scale > 0.0 {
-					(1.0 - (hot.price - min_cost) * cost_scale).clamp(0.0, 1.0)
-				} else {
-					1.0
-				};
-				let bonus = hot.bonus_sqrt * sqrt_log_t + hot.bonus_lin * log_t;
-				let partial = hot.fixed + w.cost * cost + w.proximity * proximity + bonus;
-				if top.len() >= k {
-					// φ_l = e^−x ≤ 1 / (1 + x + x²/2 + x³/6) for x ≥ 0, so the worker cannot
-					// reach the K-th best when w_l < gap · (1 + x + x²/2 + x³/6).
-					let x = latency_scale * latency_ms.max(0.0);
-					let series = 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0)));
-					let success_bound = if hot.cold { best_success } else { 0.0 };
-					let gap = worst_ucb - partial - success_bound;
-					if gap > 0.0 && gap * series > w.latency {
-						continue;
-					}
-				}
-				let mut gain = w.latency * factors::latency(config, latency_ms, baseline_ms);
-				if hot.cold {
-					let sample = sampling::beta(hot.alpha, hot.beta, &mut self.rng);
-					gain += w.success * factors::success(config, sample);
-				}
-				let ucb = partial + gain;
+		let log_t = (t.max(1) as f64).ln();
+		let terms = Terms {
+			log_t,
+			sqrt_log_t: log_t.sqrt(),
+			min_cost,
+			// Divisions are slow: the per-worker arithmetic multiplies by reciprocals.
+			cost_scale: if max_cost > min_cost { 1.0 / (max_cost - min_cost) } else { 0.0 },
+			cost_weight: w.cost,
+			// φ_p is 1 for every worker when the client's location is unknown.
+			proximity_weight: if client.is_some() { w.proximity } else { 0.0 },
+			constant: if client.is_some() { 0.0 } else { w.proximity },
+			latency_weight: w.latency,
+			latency_scale: self.config.latency_decay / baseline_ms,
+			baseline_ms,
+			success_weight: w.success,
+			best_success: w.success * factors::success(&self.config, 1.0),
+		};
+		let mut top = TopK::new(self.config.top_k.max(1));
+		let mut survivors = std::mem::take(&mut self.survivors);
+		for &(index, latency_ms) in &seeds {
+			if let (Some(lane), Some(cached)) = (self.lanes.get(index), self.cached.get(index)) {
 				let candidate =
-					Candidate { index, latency_ms, score: ucb - bonus, ucb, load: hot.load };
-				if top.len() < k {
-					top.push(candidate);
-					if top.len() == k {
-						worst = Self::worst(&top, &self.workers);
-						worst_ucb = top.get(worst).map_or(f64::NEG_INFINITY, |c| c.ucb);
-					}
-				} else if ucb >= worst_ucb
-					&& top.get(worst).is_some_and(|w| {
-						Self::rank(&candidate, w, &self.workers) == std::cmp::Ordering::Less
-					}) {
-					if let Some(slot) = top.get_mut(worst) {
-						*slot = candidate;
-					}
-					worst = Self::worst(&top, &self.workers);
-					worst_ucb = top.get(worst).map_or(f64::NEG_INFINITY, |c| c.ucb);
-				}
+					terms.candidate(&self.config, lane, cached, index, latency_ms, &mut self.rng);
+				top.offer(candidate, &self.workers);
 			}
 		}
+		let rest: &[(usize, f64)] = if top.is_full() {
+			let bar = top.bar;
+			survivors.clear();
+			survivors.resize(pool.len(), (0, 0.0));
+			let mut kept = 0usize;
+			for &(index, latency_ms) in &pool {
+				let Some(lane) = self.lanes.get(index) else { continue };
+				if let Some(slot) = survivors.get_mut(kept) {
+					*slot = (index, latency_ms);
+				}
+				kept += usize::from(!terms.below(lane, latency_ms, bar));
+			}
+			survivors.truncate(kept);
+			&survivors
+		} else {
+			&pool
+		};
+		for &(index, latency_ms) in rest {
+			let (Some(lane), Some(cached)) = (self.lanes.get(index), self.cached.get(index)) else {
+				continue;
+			};
+			if top.is_full() && terms.below(lane, latency_ms, top.bar) {
+				continue;
+			}
+			let candidate =
+				terms.candidate(&self.config, lane, cached, index, latency_ms, &mut self.rng);
+			top.offer(candidate, &self.workers);
+		}
+		let mut top = top.items;
+		self.survivors = survivors;
 		for index in self.last_top.drain(..) {
-			if let Some(hot) = self.hot.get_mut(index) {
-				hot.in_top = false;
+			if let Some(lane) = self.lanes.get_mut(index) {
+				lane.flags &= !IN_TOP;
 			}
 		}
 		self.last_top.extend(top.iter().map(|c| c.index));
 		for candidate in &top {
-			if let Some(hot) = self.hot.get_mut(candidate.index) {
-				hot.in_top = true;
+			if let Some(lane) = self.lanes.get_mut(candidate.index) {
+				lane.flags |= IN_TOP;
 			}
 		}
 		self.pool = pool;
@@ -864,7 +1043,19 @@ impl Router {
 		let reference_ms =
 			self.compute.reference_ms(request.tokens_in, request.tokens_out, request.context);
 		let index = *self.index.get(id)?;
-		let (tracked, hot) = (self.workers.get(index)?, self.hot.get(index)?);
-		Some(tracked.predict(&self.config, hot, reference_ms, now_ms))
+		let (tracked, lane, cached) =
+			(self.workers.get(index)?, self.lanes.get(index)?, self.cached.get(index)?);
+		Some(tracked.predict(&self.config, lane, cached, reference_ms, now_ms))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_lane_is_one_cache_line() {
+		assert_eq!(std::mem::size_of::<Lane>(), 64);
+		assert_eq!(std::mem::align_of::<Lane>(), 64);
 	}
 }

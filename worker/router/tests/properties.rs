@@ -266,3 +266,44 @@ fn an_overloaded_worker_is_avoided_and_new_workers_are_explored() {
 		.count();
 	assert!(explored > 0, "the newcomer was never tried");
 }
+
+/// A worker that has answered `request()` with a compute time of 200 ms and an RTT of 20 ms.
+fn known(router: &mut Router, n: u8) {
+	router.upsert(Worker { capacity: 4, ..worker(n) });
+	for _ in 0..5 {
+		router.update(&id(n), &Outcome { compute_ms: Some(200.0), ..ok(220.0) });
+	}
+}
+
+#[test]
+fn the_known_backlog_is_waited_for() {
+	let mut router = Router::new(RouterConfig::default(), ComputeModel::default(), 1);
+	known(&mut router, 1);
+	let predicted = |router: &Router| router.predicted_latency(&id(1), &request(), 0.0).unwrap();
+	// RTT 20 + W_q 0 (nothing dispatched, nothing waiting) + compute 200.
+	assert!((predicted(&router) - 220.0).abs() < 1e-9, "{}", predicted(&router));
+	// Three running on four slots: a slot is free.
+	router.report_load(&id(1), 3, 0, 0.5, 0.5);
+	assert!((predicted(&router) - 220.0).abs() < 1e-9, "{}", predicted(&router));
+	// Six running and two queued on four slots: a new request waits for (8 + 1 − 4) / 4 =
+	// 1.25 service times of 200 ms: 20 + 250 + 200.
+	router.report_load(&id(1), 6, 2, 1.0, 0.5);
+	assert!((predicted(&router) - 470.0).abs() < 1e-9, "{}", predicted(&router));
+}
+
+#[test]
+fn a_saturated_worker_recovers_once_the_router_stops_sending() {
+	let mut router = Router::new(RouterConfig::default(), ComputeModel::default(), 1);
+	router.upsert(Worker { capacity: 1, ..worker(1) });
+	// A request every 10 ms to one slot that takes 200 ms each: ρ = 100/s ÷ 5/s = 20.
+	for step in 0..20u32 {
+		let s = router.select(&request(), f64::from(step) * 10.0).unwrap();
+		router.update(&s.chosen, &Outcome { compute_ms: Some(200.0), ..ok(220.0) });
+	}
+	let saturated = RouterConfig::default().saturated_latency_ms;
+	assert_eq!(router.predicted_latency(&id(1), &request(), 200.0), Some(saturated));
+	// Two seconds without a dispatch: λ ≤ 0.5/s, ρ = 0.1, and the arrivals and service times
+	// were regular (C_a² = C_s² = 0), so Kingman's wait is 0: RTT 20 + compute 200.
+	let recovered = router.predicted_latency(&id(1), &request(), 190.0 + 2_000.0).unwrap();
+	assert!((recovered - 220.0).abs() < 1e-9, "{recovered}");
+}
