@@ -105,6 +105,11 @@ pub struct Selection {
 	pub score: f64,
 }
 
+/// A CUDA version `(major, minor)` as one number that orders the same way.
+fn cuda_rank((major, minor): (u8, u8)) -> u16 {
+	u16::from(major) << 8 | u16::from(minor)
+}
+
 /// Flags of a [`Lane`].
 const AVAILABLE: u8 = 1;
 /// Scored with a Thompson sample of its success rate (§5.4.3) instead of its mean.
@@ -136,7 +141,8 @@ struct Lane {
 	/// φ_p from the router's `proximity_client`.
 	proximity: f64,
 	vram_mib: u32,
-	cuda: (u8, u8),
+	/// CUDA `major·256 + minor`: one comparison.
+	cuda: u16,
 	flags: u8,
 }
 
@@ -144,14 +150,15 @@ impl Default for Lane {
 	fn default() -> Self {
 		Self {
 			fixed: 0.0,
-			price: 0.0,
+			// Not a price: the first refresh marks the prices changed.
+			price: f64::NAN,
 			wait_ms: f64::NAN,
 			slowness: 1.0,
 			bonus_sqrt: 0.0,
 			bonus_lin: 0.0,
 			proximity: 1.0,
 			vram_mib: 0,
-			cuda: (0, 0),
+			cuda: 0,
 			flags: COLD,
 		}
 	}
@@ -162,9 +169,10 @@ impl Default for Lane {
 enum Wait {
 	/// From its observed service time: `RTT + W_q`, the same for every request.
 	Known(f64),
-	/// `ρ ≥ max_utilisation` at the last dispatch: looked at again at each decision with the
-	/// time since that dispatch, as the arrival rate falls once the router stops sending.
-	Saturated,
+	/// `ρ ≥ max_utilisation` at the last dispatch. The arrival rate falls once the router
+	/// stops sending: from `until_ms` on, the time since that dispatch alone would bring `ρ`
+	/// below the limit, and the wait is worked out again at each decision.
+	Saturated { until_ms: f64 },
 	/// No service time observed yet: estimated from each request's compute time.
 	PerRequest,
 }
@@ -275,6 +283,18 @@ impl Tracked {
 		Some(kingman.max(backlog * service_ms))
 	}
 
+	/// When the time since the last dispatch alone brings `ρ = λ / (m·μ)` below
+	/// `max_utilisation`: `λ < max_utilisation · m · μ` once `1 / λ` exceeds
+	/// `service / (max_utilisation · m)`.
+	fn saturated_until(&self, config: &RouterConfig) -> f64 {
+		let slots = f64::from(self.worker.capacity);
+		let interarrival = self.service_ms.mean / (config.max_utilisation * slots);
+		match self.last_dispatch_ms {
+			Some(last) if interarrival.is_finite() => last + interarrival,
+			_ => f64::INFINITY,
+		}
+	}
+
 	/// `(n − m + 1)⁺ / m` with `n` the requests running or queued.
 	fn backlog(&self) -> f64 {
 		let waiting = self.active.saturating_add(self.queue).saturating_add(1);
@@ -327,7 +347,7 @@ impl Tracked {
 		let wait = if self.service_ms.observations > 0 {
 			match self.wait_for(config, self.service_ms.mean, backlog, None) {
 				Some(wait) => Wait::Known(self.rtt_ms.mean + wait),
-				None => Wait::Saturated,
+				None => Wait::Saturated { until_ms: self.saturated_until(config) },
 			}
 		} else {
 			Wait::PerRequest
@@ -345,7 +365,7 @@ impl Tracked {
 			price: self.worker.price,
 			wait_ms: match wait {
 				Wait::Known(wait) => wait,
-				Wait::Saturated | Wait::PerRequest => f64::NAN,
+				Wait::Saturated { .. } | Wait::PerRequest => f64::NAN,
 			},
 			slowness: gpu_factor(config, gpu.tflops, gpu.bandwidth_gbs)
 				* self.compute_correction.mean.max(0.0),
@@ -353,7 +373,7 @@ impl Tracked {
 			bonus_lin,
 			proximity: previous.proximity,
 			vram_mib: gpu.vram_mib,
-			cuda: gpu.cuda,
+			cuda: cuda_rank(gpu.cuda),
 			flags,
 		};
 		let cached = Cached {
@@ -383,7 +403,8 @@ impl Tracked {
 		}
 		let wait = match cached.wait {
 			Wait::Known(base) => return base + compute,
-			Wait::Saturated => {
+			Wait::Saturated { until_ms } if now_ms < until_ms => None,
+			Wait::Saturated { .. } => {
 				self.wait_for(config, self.service_ms.mean, cached.backlog, Some(now_ms))
 			},
 			Wait::PerRequest => self.wait_for(config, compute, cached.backlog, Some(now_ms)),
@@ -403,6 +424,72 @@ struct Candidate {
 	score: f64,
 	ucb: f64,
 	load: f64,
+}
+
+/// What a decision asks of every worker: the hard constraints (§5.1), its predicted
+/// latency, and the soft preferences.
+struct Gate<'a> {
+	request: &'a Request,
+	cuda: u16,
+	allowed: Option<&'a dyn Fn(&WorkerId) -> bool>,
+	/// Regions or a retry's restriction to check (they need the worker's record).
+	slow: bool,
+	/// Whether the request has soft preferences.
+	soft: bool,
+	reference_ms: f64,
+	now_ms: f64,
+}
+
+impl Gate<'_> {
+	/// The hard constraints, and a retry's restriction.
+	#[inline]
+	fn admits(&self, index: usize, lane: &Lane, workers: &[Tracked]) -> bool {
+		if lane.flags & AVAILABLE == 0
+			|| lane.vram_mib < self.request.vram_mib
+			|| lane.cuda < self.cuda
+		{
+			return false;
+		}
+		!self.slow
+			|| workers.get(index).is_some_and(|tracked| {
+				Router::admissible(&tracked.worker, self.request)
+					&& self.allowed.is_none_or(|allowed| allowed(&tracked.worker.id))
+			})
+	}
+
+	/// `lat_pred` (§5.3): from the lane when its wait is known, else worked out.
+	#[inline]
+	fn latency(
+		&self,
+		config: &RouterConfig,
+		index: usize,
+		lane: &Lane,
+		workers: &[Tracked],
+		cached: &[Cached],
+	) -> Option<f64> {
+		if lane.wait_ms.is_nan() {
+			let cached = cached.get(index)?;
+			if let Wait::Saturated { until_ms } = cached.wait {
+				if self.now_ms < until_ms {
+					return Some(config.saturated_latency_ms);
+				}
+			}
+			let tracked = workers.get(index)?;
+			return Some(tracked.predict(config, lane, cached, self.reference_ms, self.now_ms));
+		}
+		let compute = self.reference_ms * lane.slowness;
+		Some(if compute.is_finite() { lane.wait_ms + compute } else { config.saturated_latency_ms })
+	}
+
+	/// The soft preferences: latency, budget, quality.
+	fn prefers(&self, index: usize, lane: &Lane, latency_ms: f64, cached: &[Cached]) -> bool {
+		let request = self.request;
+		request.max_latency_ms.is_none_or(|max| latency_ms <= max)
+			&& request.budget.is_none_or(|budget| lane.price <= budget)
+			&& request
+				.min_quality
+				.is_none_or(|min| cached.get(index).is_some_and(|cached| cached.qual >= min))
+	}
 }
 
 /// What a decision adds to a worker's [`Lane`] to score it.
@@ -427,7 +514,7 @@ impl Terms {
 	/// bonus.
 	#[inline]
 	fn partial(&self, lane: &Lane) -> (f64, f64) {
-		// φ_c (§5.2.3) over the pool's cost range.
+		// φ_c (§5.2.3) over the admissible workers' cost range.
 		let cost = if self.cost_scale > 0.0 {
 			(1.0 - (lane.price - self.min_cost) * self.cost_scale).clamp(0.0, 1.0)
 		} else {
@@ -448,7 +535,14 @@ impl Terms {
 	fn below(&self, lane: &Lane, latency_ms: f64, bar: f64) -> bool {
 		let (partial, _) = self.partial(lane);
 		let x = self.latency_scale * latency_ms.max(0.0);
-		let series = 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0)));
+		let series = 1.0
+			+ x * (1.0
+				+ x * (1.0 / 2.0
+					+ x * (1.0 / 6.0
+						+ x * (1.0 / 24.0
+							+ x * (1.0 / 120.0
+								+ x * (1.0 / 720.0
+									+ x * (1.0 / 5_040.0 + x * (1.0 / 40_320.0))))))));
 		let cold = f64::from(u8::from(lane.flags & COLD != 0));
 		let gap = bar - partial - cold * self.best_success;
 		(gap > 0.0) & (gap * series > self.latency_weight)
@@ -530,14 +624,14 @@ pub struct Router {
 	rng: ChaCha20Rng,
 	/// Where the next decision starts looking for cold workers (they take turns).
 	cold_cursor: usize,
-	/// Scratch space reused by every decision.
-	pool: Vec<(usize, f64)>,
-	/// Positions of the last decision's top K (flagged `IN_TOP`).
+	/// Whether every worker has the same price (φ_c is then 1 for all), and whether a price
+	/// changed since that was last worked out.
+	uniform_price: bool,
+	price_dirty: bool,
+	/// Workers that miss a soft preference, in case none meets them (scratch space).
+	fallback: Vec<(usize, f64)>,
+	/// Positions of the last decision's top K (flagged `IN_TOP`): the next one's seeds.
 	last_top: Vec<usize>,
-	/// This decision's candidates among them.
-	seeds: Vec<(usize, f64)>,
-	/// The candidates a decision could not rule out by their bound.
-	survivors: Vec<(usize, f64)>,
 }
 
 impl Router {
@@ -553,10 +647,10 @@ impl Router {
 			decisions: 0,
 			rng: ChaCha20Rng::seed_from_u64(seed),
 			cold_cursor: 0,
-			pool: Vec::new(),
+			uniform_price: true,
+			price_dirty: false,
+			fallback: Vec::new(),
 			last_top: Vec::new(),
-			seeds: Vec::new(),
-			survivors: Vec::new(),
 		}
 	}
 
@@ -569,7 +663,11 @@ impl Router {
 		if let (Some(tracked), Some(lane), Some(cached)) =
 			(self.workers.get(index), self.lanes.get_mut(index), self.cached.get_mut(index))
 		{
+			let price = lane.price;
 			(*lane, *cached) = tracked.refreshed(&self.config, lane);
+			if lane.price.to_bits() != price.to_bits() {
+				self.price_dirty = true;
+			}
 		}
 	}
 
@@ -625,6 +723,7 @@ impl Router {
 				}
 			}
 			self.workers.swap_remove(index);
+			self.price_dirty = true;
 			self.lanes.swap_remove(index);
 			self.cached.swap_remove(index);
 			if let Some(moved) = self.workers.get(index) {
@@ -750,123 +849,45 @@ impl Router {
 				self.locate(index);
 			}
 		}
-
-		// Pass 1: hard constraints, latency prediction, soft preferences and the cost range.
-		// Cold workers take turns: at most `cold_candidates` of them per decision.
-		let mut pool = std::mem::take(&mut self.pool);
-		pool.clear();
-		let mut seeds = std::mem::take(&mut self.seeds);
-		seeds.clear();
-		let mut preferred = 0usize;
-		let (mut pref_lo, mut pref_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-		let (mut all_lo, mut all_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-		let mut cold_taken = 0usize;
-		let mut last_cold = None;
-		let start = self.cold_cursor.min(count);
-		// Regions and a retry's restriction need the worker's record; most decisions don't.
-		let slow_checks = !request.allowed_regions.is_empty() || allowed.is_some();
-		let soft = request.max_latency_ms.is_some()
-			|| request.budget.is_some()
-			|| request.min_quality.is_some();
-		let saturated_ms = self.config.saturated_latency_ms;
-		let (vram_mib, cuda) = (request.vram_mib, request.cuda);
-		for range in [start..count, 0..start] {
-			for index in range {
-				let Some(lane) = self.lanes.get(index) else { continue };
-				if lane.flags & AVAILABLE == 0 || lane.vram_mib < vram_mib || lane.cuda < cuda {
-					continue;
-				}
-				if slow_checks {
-					let Some(tracked) = self.workers.get(index) else { continue };
-					if !Self::admissible(&tracked.worker, request) ||
-						// Only a retry restricts the candidates.
-						allowed.is_some_and(|allowed| !allowed(&tracked.worker.id))
-					{
-						continue;
-					}
-				}
-				if lane.flags & COLD != 0 {
-					if cold_taken >= self.config.cold_candidates {
-						continue;
-					}
-					cold_taken += 1;
-					last_cold = Some(index);
-				}
-				let latency = if lane.wait_ms.is_nan() {
-					match (self.workers.get(index), self.cached.get(index)) {
-						(Some(tracked), Some(cached)) => {
-							tracked.predict(&self.config, lane, cached, reference_ms, now_ms)
-						},
-						_ => continue,
-					}
-				} else {
-					let compute = reference_ms * lane.slowness;
-					if compute.is_finite() {
-						lane.wait_ms + compute
-					} else {
-						saturated_ms
-					}
-				};
-				let price = lane.price;
-				let meets_soft = !soft
-					|| request.max_latency_ms.is_none_or(|max| latency <= max)
-						&& request.budget.is_none_or(|budget| price <= budget)
-						&& request.min_quality.is_none_or(|min| {
-							self.cached.get(index).is_some_and(|cached| cached.qual >= min)
-						});
-				// Plain comparisons: `f64::min` and `max` handle NaN and cost a branch more.
-				if price < all_lo {
-					all_lo = price;
-				}
-				if price > all_hi {
-					all_hi = price;
-				}
-				// A worker that misses a preference is kept in case no worker meets them (they
-				// are best effort), marked by a negative latency until then.
-				let entry = if meets_soft {
-					preferred += 1;
-					if price < pref_lo {
-						pref_lo = price;
-					}
-					if price > pref_hi {
-						pref_hi = price;
-					}
-					(index, latency)
-				} else {
-					(index, -1.0 - latency)
-				};
-				if lane.flags & IN_TOP != 0 {
-					seeds.push(entry);
-				} else {
-					pool.push(entry);
-				}
-			}
-		}
-		if let Some(index) = last_cold {
-			self.cold_cursor = index.saturating_add(1);
-		}
-		if pool.is_empty() && seeds.is_empty() {
-			self.pool = pool;
-			self.seeds = seeds;
-			return None;
-		}
-		let (min_cost, max_cost) = if preferred > 0 {
-			if preferred < pool.len() + seeds.len() {
-				pool.retain(|(_, latency)| *latency >= 0.0);
-				seeds.retain(|(_, latency)| *latency >= 0.0);
-			}
-			(pref_lo, pref_hi)
-		} else {
-			for entry in pool.iter_mut().chain(seeds.iter_mut()) {
-				entry.1 = -1.0 - entry.1;
-			}
-			(all_lo, all_hi)
+		let gate = Gate {
+			request,
+			cuda: cuda_rank(request.cuda),
+			// Regions and a retry's restriction need the worker's record; most decisions
+			// don't.
+			slow: !request.allowed_regions.is_empty() || allowed.is_some(),
+			allowed,
+			soft: request.max_latency_ms.is_some()
+				|| request.budget.is_some()
+				|| request.min_quality.is_some(),
+			reference_ms,
+			now_ms,
 		};
 
-		// Pass 2: the score (§5.2), the UCB bonus (§5.4.1), and the top K by UCB (ties: less
-		// load, then id). The previous top K is scored first; its K-th best UCB is a bar that
-		// only rises, so any other worker whose UCB bound (no exponential) is below it cannot
-		// enter and is dropped in one branch-free sweep; the rest are scored in full.
+		// φ_c (§5.2.3) over the admissible workers' cost range. Every worker of an AIL2 model
+		// bills by the model's one pricing policy, so φ_c is usually 1 for all and this pass
+		// is skipped.
+		if self.price_dirty {
+			self.uniform_price = self.lanes.windows(2).all(|pair| match pair {
+				[a, b] => a.price.to_bits() == b.price.to_bits(),
+				_ => true,
+			});
+			self.price_dirty = false;
+		}
+		let (mut min_cost, mut max_cost) = (0.0, 0.0);
+		if !self.uniform_price {
+			(min_cost, max_cost) = (f64::INFINITY, f64::NEG_INFINITY);
+			for (index, lane) in self.lanes.iter().enumerate() {
+				if gate.admits(index, lane, &self.workers) {
+					// Plain comparisons: `f64::min` and `max` handle NaN, a branch more.
+					if lane.price < min_cost {
+						min_cost = lane.price;
+					}
+					if lane.price > max_cost {
+						max_cost = lane.price;
+					}
+				}
+			}
+		}
 		let w = &self.config.weights;
 		let baseline_ms = factors::latency_baseline(&self.config, reference_ms);
 		let log_t = (t.max(1) as f64).ln();
@@ -886,58 +907,114 @@ impl Router {
 			success_weight: w.success,
 			best_success: w.success * factors::success(&self.config, 1.0),
 		};
+
+		// The top K by UCB (ties: less load, then id) of the workers that meet the hard
+		// constraints and, if any does, the soft preferences (they are best effort: the others
+		// wait in `fallback` in case none does). The previous top K is scored first; the K-th
+		// best UCB is then a bar that only rises, and a worker whose UCB bound — no
+		// exponential — is below it cannot enter, so most workers cost a few multiplications.
+		// Cold workers take turns: at most `cold_candidates` of them per decision.
 		let mut top = TopK::new(self.config.top_k.max(1));
-		let mut survivors = std::mem::take(&mut self.survivors);
-		for &(index, latency_ms) in &seeds {
-			if let (Some(lane), Some(cached)) = (self.lanes.get(index), self.cached.get(index)) {
+		let mut fallback = std::mem::take(&mut self.fallback);
+		fallback.clear();
+		let mut preferred = 0usize;
+		let last_top = std::mem::take(&mut self.last_top);
+		for &index in &last_top {
+			let Some(lane) = self.lanes.get(index) else { continue };
+			if !gate.admits(index, lane, &self.workers) {
+				continue;
+			}
+			let Some(latency_ms) =
+				gate.latency(&self.config, index, lane, &self.workers, &self.cached)
+			else {
+				continue;
+			};
+			if !gate.prefers(index, lane, latency_ms, &self.cached) {
+				fallback.push((index, latency_ms));
+				continue;
+			}
+			preferred += 1;
+			if let Some(cached) = self.cached.get(index) {
 				let candidate =
 					terms.candidate(&self.config, lane, cached, index, latency_ms, &mut self.rng);
 				top.offer(candidate, &self.workers);
 			}
 		}
-		let rest: &[(usize, f64)] = if top.is_full() {
-			let bar = top.bar;
-			survivors.clear();
-			survivors.resize(pool.len(), (0, 0.0));
-			let mut kept = 0usize;
-			for &(index, latency_ms) in &pool {
-				let Some(lane) = self.lanes.get(index) else { continue };
-				if let Some(slot) = survivors.get_mut(kept) {
-					*slot = (index, latency_ms);
-				}
-				kept += usize::from(!terms.below(lane, latency_ms, bar));
+		let start = self.cold_cursor.min(count);
+		let mut cold_taken = 0usize;
+		let mut last_cold = None;
+		let (config, lanes, cached, workers, rng) =
+			(&self.config, &self.lanes, &self.cached, &self.workers, &mut self.rng);
+		// From the cold cursor round to it, so cold workers take turns.
+		for step in 0..count {
+			let index = match start + step {
+				index if index >= count => index - count,
+				index => index,
+			};
+			let Some(lane) = lanes.get(index) else { continue };
+			// Seeds were looked at above.
+			if lane.flags & IN_TOP != 0 || !gate.admits(index, lane, workers) {
+				continue;
 			}
-			survivors.truncate(kept);
-			&survivors
-		} else {
-			&pool
-		};
-		for &(index, latency_ms) in rest {
-			let (Some(lane), Some(cached)) = (self.lanes.get(index), self.cached.get(index)) else {
+			if lane.flags & COLD != 0 {
+				if cold_taken >= config.cold_candidates {
+					continue;
+				}
+				cold_taken += 1;
+				last_cold = Some(index);
+			}
+			let Some(latency_ms) = gate.latency(config, index, lane, workers, cached) else {
 				continue;
 			};
+			if gate.soft && !gate.prefers(index, lane, latency_ms, cached) {
+				fallback.push((index, latency_ms));
+				continue;
+			}
+			preferred += 1;
 			if top.is_full() && terms.below(lane, latency_ms, top.bar) {
 				continue;
 			}
-			let candidate =
-				terms.candidate(&self.config, lane, cached, index, latency_ms, &mut self.rng);
-			top.offer(candidate, &self.workers);
+			if let Some(cached) = cached.get(index) {
+				let candidate = terms.candidate(config, lane, cached, index, latency_ms, rng);
+				top.offer(candidate, workers);
+			}
 		}
+		if preferred == 0 {
+			for &(index, latency_ms) in &fallback {
+				let (Some(lane), Some(cached)) = (lanes.get(index), cached.get(index)) else {
+					continue;
+				};
+				if top.is_full() && terms.below(lane, latency_ms, top.bar) {
+					continue;
+				}
+				let candidate = terms.candidate(config, lane, cached, index, latency_ms, rng);
+				top.offer(candidate, workers);
+			}
+		}
+		if let Some(index) = last_cold {
+			self.cold_cursor = index.saturating_add(1);
+		}
+		self.fallback = fallback;
+		self.last_top = last_top;
 		let mut top = top.items;
-		self.survivors = survivors;
+		if top.is_empty() {
+			return None;
+		}
+		// The next decision's seeds: this top K's warm workers (a cold one is scored with a
+		// fresh Thompson sample each time it takes its turn).
 		for index in self.last_top.drain(..) {
 			if let Some(lane) = self.lanes.get_mut(index) {
 				lane.flags &= !IN_TOP;
 			}
 		}
-		self.last_top.extend(top.iter().map(|c| c.index));
 		for candidate in &top {
 			if let Some(lane) = self.lanes.get_mut(candidate.index) {
-				lane.flags |= IN_TOP;
+				if lane.flags & COLD == 0 {
+					lane.flags |= IN_TOP;
+					self.last_top.push(candidate.index);
+				}
 			}
 		}
-		self.pool = pool;
-		self.seeds = seeds;
 
 		top.sort_by(|a, b| Self::rank(a, b, &self.workers));
 		let scores: Vec<f64> = top.iter().map(|c| c.score).collect();
