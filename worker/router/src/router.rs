@@ -164,6 +164,62 @@ impl Default for Lane {
 	}
 }
 
+/// Workers per [`Block`].
+const BLOCK: usize = 8;
+
+/// `f32` copies of what bounds the UCB of eight workers, field by field, so the sweep over a
+/// fleet runs as vector arithmetic with no branch per worker. Only a filter: whatever it
+/// keeps is looked at again in `f64`, and it errs on the side of keeping.
+#[derive(Clone, Copy, Debug, Default)]
+struct Block {
+	/// `fixed + w_c` (φ_c ≤ 1).
+	base: [f32; BLOCK],
+	proximity: [f32; BLOCK],
+	bonus_sqrt: [f32; BLOCK],
+	bonus_lin: [f32; BLOCK],
+	/// `RTT + W_q` when known, else 0 (no wait: the bound stays an upper bound).
+	wait: [f32; BLOCK],
+	/// A saturated worker's `until_ms` rounded down (−∞ when not saturated): before it, its
+	/// latency is `saturated_latency_ms`.
+	saturated_until: [f32; BLOCK],
+	slowness: [f32; BLOCK],
+	vram_mib: [f32; BLOCK],
+	cuda: [f32; BLOCK],
+	/// [`SKIP`], [`BOUND`] or [`VISIT`].
+	mode: [f32; BLOCK],
+}
+
+/// Not available (or no worker in this slot).
+const SKIP: f32 = 0.0;
+/// Bounded by the sweep.
+const BOUND: f32 = 1.0;
+/// Always looked at (cold workers take turns in order).
+const VISIT: f32 = 2.0;
+
+/// `value` as the largest `f32` not above it.
+fn round_down(value: f64) -> f32 {
+	let rounded = value as f32;
+	if f64::from(rounded) > value {
+		rounded.next_down()
+	} else {
+		rounded
+	}
+}
+
+/// `value` as the smallest `f32` not below it.
+fn round_up(value: f64) -> f32 {
+	let rounded = value as f32;
+	if f64::from(rounded) < value {
+		rounded.next_up()
+	} else {
+		rounded
+	}
+}
+
+/// What the `f32` sweep gives away to rounding: it keeps a worker unless its bound is below
+/// the bar by more than this.
+const SWEEP_MARGIN: f64 = 1e-5;
+
 /// How a worker's queueing wait is known.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Wait {
@@ -492,6 +548,63 @@ impl Gate<'_> {
 	}
 }
 
+/// What a decision has gathered so far.
+struct Tally {
+	top: TopK,
+	/// Workers that miss a soft preference, in case none meets them.
+	fallback: Vec<(usize, f64)>,
+	/// Workers that meet the soft preferences (all, when there are none).
+	preferred: usize,
+	cold_taken: usize,
+	last_cold: Option<usize>,
+}
+
+/// What a decision reads while it looks at workers.
+struct Scan<'a> {
+	config: &'a RouterConfig,
+	lanes: &'a [Lane],
+	cached: &'a [Cached],
+	workers: &'a [Tracked],
+	gate: &'a Gate<'a>,
+	terms: &'a Terms,
+}
+
+impl Scan<'_> {
+	/// Looks at worker `index`: the hard constraints, a cold worker's turn, the predicted
+	/// latency, the soft preferences, the bound against the bar, and if it may enter, the
+	/// full score. A seed (in the previous top K) is looked at once, before the others.
+	fn consider(&self, index: usize, seed: bool, tally: &mut Tally, rng: &mut ChaCha20Rng) {
+		let Some(lane) = self.lanes.get(index) else { return };
+		if (!seed && lane.flags & IN_TOP != 0) || !self.gate.admits(index, lane, self.workers) {
+			return;
+		}
+		if lane.flags & COLD != 0 {
+			if tally.cold_taken >= self.config.cold_candidates {
+				return;
+			}
+			tally.cold_taken += 1;
+			tally.last_cold = Some(index);
+		}
+		let Some(latency_ms) =
+			self.gate.latency(self.config, index, lane, self.workers, self.cached)
+		else {
+			return;
+		};
+		if self.gate.soft && !self.gate.prefers(index, lane, latency_ms, self.cached) {
+			tally.fallback.push((index, latency_ms));
+			return;
+		}
+		tally.preferred += 1;
+		if tally.top.is_full() && self.terms.below(lane, latency_ms, tally.top.bar) {
+			return;
+		}
+		if let Some(cached) = self.cached.get(index) {
+			let candidate = self.terms.candidate(self.config, lane, cached, index, latency_ms, rng);
+			tally.top.offer(candidate, self.workers);
+		}
+	}
+}
+
 /// What a decision adds to a worker's [`Lane`] to score it.
 struct Terms {
 	log_t: f64,
@@ -569,17 +682,23 @@ impl Terms {
 	}
 }
 
-/// The best K candidates by UCB so far, and the K-th best's UCB once there are K.
+/// Candidates a decision keeps beyond its top K: the next decision scores them first with
+/// the top K, so its bar is the K-th best of more than K and stays high when the worker
+/// just chosen (whose UCB fell with its new visit) drops out.
+const RUNNERS_UP: usize = 8;
+
+/// The best candidates so far in rank order (higher UCB, then less load, then the lower
+/// id): the top K and up to [`RUNNERS_UP`] more. Once there are K, `bar` is the K-th best
+/// UCB.
 struct TopK {
 	k: usize,
 	items: Vec<Candidate>,
-	worst: usize,
 	bar: f64,
 }
 
 impl TopK {
 	fn new(k: usize) -> Self {
-		Self { k, items: Vec::with_capacity(k), worst: 0, bar: f64::NEG_INFINITY }
+		Self { k, items: Vec::with_capacity(k + RUNNERS_UP + 1), bar: f64::NEG_INFINITY }
 	}
 
 	fn is_full(&self) -> bool {
@@ -587,25 +706,23 @@ impl TopK {
 	}
 
 	fn offer(&mut self, candidate: Candidate, workers: &[Tracked]) {
-		if self.items.len() < self.k {
-			self.items.push(candidate);
-			if self.items.len() < self.k {
-				return;
-			}
-		} else if candidate.ucb >= self.bar
-			&& self
-				.items
-				.get(self.worst)
-				.is_some_and(|w| Router::rank(&candidate, w, workers) == std::cmp::Ordering::Less)
-		{
-			if let Some(slot) = self.items.get_mut(self.worst) {
-				*slot = candidate;
-			}
-		} else {
+		let at = self
+			.items
+			.partition_point(|c| Router::rank(c, &candidate, workers) == std::cmp::Ordering::Less);
+		if at >= self.k + RUNNERS_UP {
 			return;
 		}
-		self.worst = Router::worst(&self.items, workers);
-		self.bar = self.items.get(self.worst).map_or(f64::NEG_INFINITY, |c| c.ucb);
+		self.items.insert(at, candidate);
+		self.items.truncate(self.k + RUNNERS_UP);
+		if let Some(kth) = self.items.get(self.k.saturating_sub(1)) {
+			self.bar = kth.ucb;
+		}
+	}
+
+	/// The top K in rank order, and the runners-up.
+	fn split(mut self) -> (Vec<Candidate>, Vec<Candidate>) {
+		let runners_up = self.items.split_off(self.k.min(self.items.len()));
+		(self.items, runners_up)
 	}
 }
 
@@ -616,6 +733,14 @@ pub struct Router {
 	/// `lanes[i]` and `cached[i]` are what decisions read of `workers[i]`.
 	lanes: Vec<Lane>,
 	cached: Vec<Cached>,
+	/// Worker `i`'s bounds are slot `i % 8` of `blocks[i / 8]`.
+	blocks: Vec<Block>,
+	/// Whether decisions sweep the blocks first (off only to test that it changes nothing).
+	sweep: bool,
+	/// Positions the sweep kept (scratch space).
+	kept: Vec<usize>,
+	/// Available cold workers (none: a decision skips looking for them).
+	cold_lanes: usize,
 	index: HashMap<WorkerId, usize>,
 	/// The client location the lanes' φ_p was computed for. A gateway routes from one place
 	/// (its own, or none), so this changes rarely; a new location recomputes every lane.
@@ -642,6 +767,10 @@ impl Router {
 			workers: Vec::new(),
 			lanes: Vec::new(),
 			cached: Vec::new(),
+			blocks: Vec::new(),
+			sweep: true,
+			kept: Vec::new(),
+			cold_lanes: 0,
 			index: HashMap::new(),
 			proximity_client: None,
 			decisions: 0,
@@ -669,6 +798,60 @@ impl Router {
 				self.price_dirty = true;
 			}
 		}
+		self.mirror(index);
+	}
+
+	/// Copies worker `index`'s bounds from its lane into its block (clears the slot when
+	/// there is no such worker).
+	fn mirror(&mut self, index: usize) {
+		let (block, slot) = (index / BLOCK, index % BLOCK);
+		if self.blocks.len() <= block {
+			self.blocks.resize(block + 1, Block::default());
+		}
+		let Some(b) = self.blocks.get_mut(block) else { return };
+		if b.mode.get(slot) == Some(&VISIT) {
+			self.cold_lanes = self.cold_lanes.saturating_sub(1);
+		}
+		let Some(lane) = self.lanes.get(index) else {
+			if let Some(mode) = b.mode.get_mut(slot) {
+				*mode = SKIP;
+			}
+			return;
+		};
+		let mode = if lane.flags & AVAILABLE == 0 {
+			SKIP
+		} else if lane.flags & COLD != 0 {
+			VISIT
+		} else {
+			BOUND
+		};
+		if mode == VISIT {
+			self.cold_lanes += 1;
+		}
+		let wait = if lane.wait_ms.is_nan() { 0.0 } else { lane.wait_ms };
+		let until = match self.cached.get(index).map(|cached| cached.wait) {
+			Some(Wait::Saturated { until_ms }) => until_ms,
+			_ => f64::NEG_INFINITY,
+		};
+		if let Some(entry) = b.saturated_until.get_mut(slot) {
+			*entry = round_down(until);
+		}
+		let fields: [(&mut [f32; BLOCK], f64); 9] = [
+			(&mut b.base, lane.fixed + self.config.weights.cost),
+			(&mut b.proximity, lane.proximity),
+			(&mut b.bonus_sqrt, lane.bonus_sqrt),
+			(&mut b.bonus_lin, lane.bonus_lin),
+			(&mut b.wait, wait),
+			(&mut b.slowness, lane.slowness),
+			(&mut b.vram_mib, f64::from(lane.vram_mib)),
+			(&mut b.cuda, f64::from(lane.cuda)),
+			(&mut b.mode, f64::from(mode)),
+		];
+		for (field, value) in fields {
+			if let Some(entry) = field.get_mut(slot) {
+				*entry = value as f32;
+			}
+		}
 	}
 
 	/// φ_p of worker `index` for the router's client location.
@@ -681,6 +864,7 @@ impl Router {
 		let at = tracked.worker.location;
 		lane.proximity =
 			factors::proximity(&self.config, factors::haversine_km(lat, lon, at.lat, at.lon));
+		self.mirror(index);
 	}
 
 	fn tracked(&self, id: &WorkerId) -> Option<&Tracked> {
@@ -729,6 +913,8 @@ impl Router {
 			if let Some(moved) = self.workers.get(index) {
 				self.index.insert(moved.worker.id, index);
 			}
+			self.mirror(index);
+			self.mirror(self.lanes.len());
 		}
 	}
 
@@ -828,6 +1014,87 @@ impl Router {
 		}
 	}
 
+	/// Appends to `kept`, in order, the workers of positions `range` that meet the request's
+	/// VRAM and CUDA and may reach `bar`: the `cold` ones while `cold_left` lasts (every
+	/// cold one when other constraints remain to be checked), or the warm ones whose UCB
+	/// bound (as [`Terms::below`], in `f32`, with [`SWEEP_MARGIN`] to spare) reaches it.
+	#[allow(clippy::too_many_arguments)]
+	#[inline(never)]
+	fn sweep_blocks(
+		&self,
+		gate: &Gate,
+		terms: &Terms,
+		cold: bool,
+		bar: f64,
+		range: std::ops::Range<usize>,
+		cold_left: &mut usize,
+		kept: &mut Vec<usize>,
+	) {
+		if range.is_empty() {
+			return;
+		}
+		let first = range.start / BLOCK;
+		let last = (range.end - 1) / BLOCK;
+		let vram = gate.request.vram_mib as f32;
+		let cuda = f32::from(gate.cuda);
+		let (sqrt_log_t, log_t) = (terms.sqrt_log_t as f32, terms.log_t as f32);
+		let proximity_weight = terms.proximity_weight as f32;
+		let constant = terms.constant as f32;
+		let scale = terms.latency_scale as f32;
+		let reference = gate.reference_ms as f32;
+		let bar = (bar - SWEEP_MARGIN) as f32;
+		let now = round_up(gate.now_ms);
+		let saturated = round_down(self.config.saturated_latency_ms);
+		let latency_weight = (terms.latency_weight * (1.0 + SWEEP_MARGIN)) as f32;
+		let wanted = if cold { VISIT } else { BOUND };
+		let blocks = self.blocks.get(first..=last).unwrap_or_default();
+		for (number, b) in (first..).zip(blocks) {
+			// The cold workers whose turn it is have all been found.
+			if cold && !gate.slow && *cold_left == 0 {
+				return;
+			}
+			let mut keep = [false; BLOCK];
+			// One index over the nine arrays is what the compiler turns into vector code.
+			#[allow(clippy::needless_range_loop)]
+			for j in 0..BLOCK {
+				let bound = b.base[j]
+					+ proximity_weight * b.proximity[j]
+					+ constant + b.bonus_sqrt[j] * sqrt_log_t
+					+ b.bonus_lin[j] * log_t;
+				// Branch-free, so the loop stays vector arithmetic.
+				let waiting = f32::from(u8::from(now < b.saturated_until[j]));
+				let latency =
+					waiting * saturated + (1.0 - waiting) * (b.wait[j] + reference * b.slowness[j]);
+				let x = scale * latency;
+				let series = 1.0
+					+ x * (1.0
+						+ x * (1.0 / 2.0
+							+ x * (1.0 / 6.0
+								+ x * (1.0 / 24.0
+									+ x * (1.0 / 120.0
+										+ x * (1.0 / 720.0
+											+ x * (1.0 / 5_040.0 + x * (1.0 / 40_320.0))))))));
+				let gap = bar - bound;
+				let below = (gap > 0.0) & (gap * series > latency_weight);
+				let fits = (b.vram_mib[j] >= vram) & (b.cuda[j] >= cuda);
+				keep[j] = fits & ((b.mode[j] == wanted) & (cold | !below));
+			}
+			for (j, keep) in keep.into_iter().enumerate() {
+				let index = number * BLOCK + j;
+				if !keep || !range.contains(&index) {
+					continue;
+				}
+				if cold && !gate.slow {
+					if *cold_left == 0 {
+						continue;
+					}
+					*cold_left -= 1;
+				}
+				kept.push(index);
+			}
+		}
+	}
+
 	fn decide(
 		&mut self,
 		request: &Request,
@@ -914,100 +1181,92 @@ impl Router {
 		// best UCB is then a bar that only rises, and a worker whose UCB bound — no
 		// exponential — is below it cannot enter, so most workers cost a few multiplications.
 		// Cold workers take turns: at most `cold_candidates` of them per decision.
-		let mut top = TopK::new(self.config.top_k.max(1));
-		let mut fallback = std::mem::take(&mut self.fallback);
-		fallback.clear();
-		let mut preferred = 0usize;
+		let mut tally = Tally {
+			top: TopK::new(self.config.top_k.max(1)),
+			fallback: std::mem::take(&mut self.fallback),
+			preferred: 0,
+			cold_taken: 0,
+			last_cold: None,
+		};
+		tally.fallback.clear();
+		let mut kept = std::mem::take(&mut self.kept);
 		let last_top = std::mem::take(&mut self.last_top);
-		for &index in &last_top {
-			let Some(lane) = self.lanes.get(index) else { continue };
-			if !gate.admits(index, lane, &self.workers) {
-				continue;
-			}
-			let Some(latency_ms) =
-				gate.latency(&self.config, index, lane, &self.workers, &self.cached)
-			else {
-				continue;
-			};
-			if !gate.prefers(index, lane, latency_ms, &self.cached) {
-				fallback.push((index, latency_ms));
-				continue;
-			}
-			preferred += 1;
-			if let Some(cached) = self.cached.get(index) {
-				let candidate =
-					terms.candidate(&self.config, lane, cached, index, latency_ms, &mut self.rng);
-				top.offer(candidate, &self.workers);
-			}
-		}
 		let start = self.cold_cursor.min(count);
-		let mut cold_taken = 0usize;
-		let mut last_cold = None;
-		let (config, lanes, cached, workers, rng) =
-			(&self.config, &self.lanes, &self.cached, &self.workers, &mut self.rng);
-		// From the cold cursor round to it, so cold workers take turns.
-		for step in 0..count {
-			let index = match start + step {
-				index if index >= count => index - count,
-				index => index,
-			};
-			let Some(lane) = lanes.get(index) else { continue };
-			// Seeds were looked at above.
-			if lane.flags & IN_TOP != 0 || !gate.admits(index, lane, workers) {
+		let scan = Scan {
+			config: &self.config,
+			lanes: &self.lanes,
+			cached: &self.cached,
+			workers: &self.workers,
+			gate: &gate,
+			terms: &terms,
+		};
+		// The previous top K first, then the cold workers whose turn it is, so the K-th best
+		// UCB is a bar before the warm fleet is swept: a warm worker whose UCB bound cannot
+		// reach it is dropped after a few vector operations. Both go from the cold cursor
+		// round to it.
+		for &index in &last_top {
+			scan.consider(index, true, &mut tally, &mut self.rng);
+		}
+		for cold in [true, false] {
+			if cold && self.cold_lanes == 0 {
 				continue;
 			}
-			if lane.flags & COLD != 0 {
-				if cold_taken >= config.cold_candidates {
-					continue;
+			if self.sweep && (cold || tally.top.is_full()) {
+				kept.clear();
+				let mut cold_left = self.config.cold_candidates;
+				for range in [start..count, 0..start] {
+					let bar = tally.top.bar;
+					self.sweep_blocks(&gate, &terms, cold, bar, range, &mut cold_left, &mut kept);
 				}
-				cold_taken += 1;
-				last_cold = Some(index);
-			}
-			let Some(latency_ms) = gate.latency(config, index, lane, workers, cached) else {
-				continue;
-			};
-			if gate.soft && !gate.prefers(index, lane, latency_ms, cached) {
-				fallback.push((index, latency_ms));
-				continue;
-			}
-			preferred += 1;
-			if top.is_full() && terms.below(lane, latency_ms, top.bar) {
-				continue;
-			}
-			if let Some(cached) = cached.get(index) {
-				let candidate = terms.candidate(config, lane, cached, index, latency_ms, rng);
-				top.offer(candidate, workers);
+				for &index in &kept {
+					scan.consider(index, false, &mut tally, &mut self.rng);
+				}
+			} else {
+				for step in 0..count {
+					let index = match start + step {
+						index if index >= count => index - count,
+						index => index,
+					};
+					let is_cold = self.lanes.get(index).is_some_and(|lane| lane.flags & COLD != 0);
+					if is_cold == cold {
+						scan.consider(index, false, &mut tally, &mut self.rng);
+					}
+				}
 			}
 		}
+		let Tally { mut top, fallback, preferred, last_cold, .. } = tally;
 		if preferred == 0 {
 			for &(index, latency_ms) in &fallback {
-				let (Some(lane), Some(cached)) = (lanes.get(index), cached.get(index)) else {
+				let (Some(lane), Some(cached)) = (self.lanes.get(index), self.cached.get(index))
+				else {
 					continue;
 				};
 				if top.is_full() && terms.below(lane, latency_ms, top.bar) {
 					continue;
 				}
-				let candidate = terms.candidate(config, lane, cached, index, latency_ms, rng);
-				top.offer(candidate, workers);
+				let candidate =
+					terms.candidate(&self.config, lane, cached, index, latency_ms, &mut self.rng);
+				top.offer(candidate, &self.workers);
 			}
 		}
+		self.kept = kept;
 		if let Some(index) = last_cold {
 			self.cold_cursor = index.saturating_add(1);
 		}
 		self.fallback = fallback;
 		self.last_top = last_top;
-		let mut top = top.items;
+		let (top, runners_up) = top.split();
 		if top.is_empty() {
 			return None;
 		}
-		// The next decision's seeds: this top K's warm workers (a cold one is scored with a
-		// fresh Thompson sample each time it takes its turn).
+		// The next decision's seeds: this top K and its runners-up, the warm ones (a cold one
+		// is scored with a fresh Thompson sample each time it takes its turn).
 		for index in self.last_top.drain(..) {
 			if let Some(lane) = self.lanes.get_mut(index) {
 				lane.flags &= !IN_TOP;
 			}
 		}
-		for candidate in &top {
+		for candidate in top.iter().chain(&runners_up) {
 			if let Some(lane) = self.lanes.get_mut(candidate.index) {
 				if lane.flags & COLD == 0 {
 					lane.flags |= IN_TOP;
@@ -1016,7 +1275,6 @@ impl Router {
 			}
 		}
 
-		top.sort_by(|a, b| Self::rank(a, b, &self.workers));
 		let scores: Vec<f64> = top.iter().map(|c| c.score).collect();
 		let probabilities = sampling::softmax(&scores, sampling::temperature(&self.config, t));
 		let drawn = *top.get(sampling::categorical(&probabilities, &mut self.rng))?;
@@ -1053,19 +1311,6 @@ impl Router {
 			let id = |c: &Candidate| workers.get(c.index).map(|w| w.worker.id);
 			id(a).cmp(&id(b))
 		})
-	}
-
-	/// The position of the candidate that ranks last.
-	fn worst(top: &[Candidate], workers: &[Tracked]) -> usize {
-		let mut worst = 0usize;
-		for (i, candidate) in top.iter().enumerate() {
-			if let Some(current) = top.get(worst) {
-				if Self::rank(candidate, current, workers) == std::cmp::Ordering::Greater {
-					worst = i;
-				}
-			}
-		}
-		worst
 	}
 
 	/// Learns from a response (§5.6 `update_stats`): success counts, the reward's mean and
@@ -1129,6 +1374,131 @@ impl Router {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	use crate::factors::RiskSignals;
+	use rand::Rng;
+
+	fn fleet_worker(n: usize, rng: &mut ChaCha20Rng, prices: bool) -> Worker {
+		let mut id = [0u8; 32];
+		id[..8].copy_from_slice(&(n as u64).to_le_bytes());
+		let tflops = [65.0, 125.0, 312.0, 990.0][rng.random_range(0..4)];
+		Worker {
+			id: WorkerId(id),
+			gpu: Gpu {
+				vram_mib: [24_576, 49_152, 81_920][rng.random_range(0..3)],
+				cuda: (11 + rng.random_range(0..2), rng.random_range(0..3)),
+				tflops,
+				bandwidth_gbs: tflops * 6.5,
+			},
+			location: GeoPoint {
+				lat: rng.random_range(-50.0..60.0),
+				lon: rng.random_range(-120.0..140.0),
+			},
+			status: WorkerStatus::Available,
+			price: if prices { rng.random_range(5.0..15.0) } else { 10.0 },
+			capacity: rng.random_range(1..8),
+			queue_max: 16,
+			quality: [rng.random_range(0.5..1.0), 0.9, 0.9],
+			risk: RiskSignals { failure_z: rng.random_range(-1.0..1.0), ..RiskSignals::default() },
+		}
+	}
+
+	/// The sweep only skips work: with and without it, a router makes the same decisions
+	/// through churn (loads, outages, departures, arrivals, moves), cold and warm workers,
+	/// clients with and without a location, differing prices, retries and soft preferences.
+	#[test]
+	fn the_sweep_changes_no_decision() {
+		for prices in [false, true] {
+			let mut env = ChaCha20Rng::seed_from_u64(u64::from(prices));
+			let mut swept = Router::new(RouterConfig::default(), ComputeModel::default(), 3);
+			let mut plain = Router::new(RouterConfig::default(), ComputeModel::default(), 3);
+			plain.sweep = false;
+			let mut next = 0usize;
+			for _ in 0..300 {
+				let w = fleet_worker(next, &mut env, prices);
+				next += 1;
+				swept.upsert(w.clone());
+				plain.upsert(w);
+			}
+			let mut checked = 0;
+			for step in 0..3_000u32 {
+				let now = f64::from(step) * 7.0;
+				let request = Request {
+					vram_mib: [16_384, 40_000][env.random_range(0..2)],
+					cuda: (11, env.random_range(0..3)),
+					allowed_regions: vec![],
+					client: (step % 3 != 0).then_some(GeoPoint {
+						lat: [50.1, 1.3][(step / 500 % 2) as usize],
+						lon: [8.7, 103.8][(step / 500 % 2) as usize],
+					}),
+					max_latency_ms: (step % 5 == 0).then_some(1_500.0),
+					budget: None,
+					min_quality: None,
+					tokens_in: env.random_range(10..2_000),
+					tokens_out: env.random_range(1..300),
+					context: 4_096,
+				};
+				let a = swept.select(&request, now);
+				let b = plain.select(&request, now);
+				assert_eq!(a, b, "step {step}");
+				let Some(selection) = a else { continue };
+				checked += 1;
+				if step % 11 == 0 {
+					let retry = swept.retry_select(&request, &selection, now);
+					assert_eq!(retry, plain.retry_select(&request, &selection, now));
+				}
+				let success = env.random::<f64>() > 0.05;
+				let outcome = Outcome {
+					success,
+					latency_ms: env.random_range(100.0..3_000.0),
+					rtt_ms: Some(env.random_range(5.0..150.0)),
+					compute_ms: None,
+					tokens_in: request.tokens_in,
+					tokens_out: request.tokens_out,
+					context: request.context,
+				};
+				swept.update(&selection.chosen, &outcome);
+				plain.update(&selection.chosen, &outcome);
+				let ids: Vec<WorkerId> = swept.ids().copied().collect();
+				let pick = |env: &mut ChaCha20Rng| ids[env.random_range(0..ids.len())];
+				match step % 50 {
+					7 => {
+						let id = pick(&mut env);
+						let (active, queue) = (env.random_range(0..10), env.random_range(0..5));
+						swept.report_load(&id, active, queue, 0.9, 0.5);
+						plain.report_load(&id, active, queue, 0.9, 0.5);
+					},
+					19 => {
+						let id = pick(&mut env);
+						swept.set_status(&id, WorkerStatus::Offline);
+						plain.set_status(&id, WorkerStatus::Offline);
+					},
+					23 => {
+						let id = pick(&mut env);
+						swept.remove(&id);
+						plain.remove(&id);
+					},
+					31 => {
+						let w = fleet_worker(next, &mut env, prices);
+						next += 1;
+						swept.upsert(w.clone());
+						plain.upsert(w);
+					},
+					43 => {
+						let id = pick(&mut env);
+						if let Some(mut w) = swept.worker(&id).cloned() {
+							w.location = GeoPoint { lat: 0.0, lon: 0.0 };
+							w.status = WorkerStatus::Available;
+							swept.upsert(w.clone());
+							plain.upsert(w);
+						}
+					},
+					_ => {},
+				}
+			}
+			assert!(checked > 2_500, "{checked}");
+		}
+	}
 
 	#[test]
 	fn a_lane_is_one_cache_line() {
