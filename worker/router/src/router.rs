@@ -114,8 +114,9 @@ fn cuda_rank((major, minor): (u8, u8)) -> u16 {
 const AVAILABLE: u8 = 1;
 /// Scored with a Thompson sample of its success rate (§5.4.3) instead of its mean.
 const COLD: u8 = 2;
-/// In the previous decision's top K: scored first in the next decision, so the bar for
-/// entering the top K starts high and most workers are ruled out by a cheap bound.
+/// In the previous decision's top K or its runners-up: scored first in the next decision,
+/// so the bar for entering the top K starts high and most workers are ruled out by a cheap
+/// bound.
 const IN_TOP: u8 = 4;
 
 /// What every decision reads of a worker, recomputed whenever the worker or what is learned
@@ -172,9 +173,11 @@ const BLOCK: usize = 8;
 /// keeps is looked at again in `f64`, and it errs on the side of keeping.
 #[derive(Clone, Copy, Debug, Default)]
 struct Block {
-	/// `fixed + w_c` (φ_c ≤ 1).
-	base: [f32; BLOCK],
-	proximity: [f32; BLOCK],
+	/// `fixed + w_c + w_p`: the score's request-independent part with φ_c ≤ 1, and φ_p = 1
+	/// for a client whose location is unknown.
+	far: [f32; BLOCK],
+	/// `fixed + w_c + w_p·φ_p` for the router's client location.
+	near: [f32; BLOCK],
 	bonus_sqrt: [f32; BLOCK],
 	bonus_lin: [f32; BLOCK],
 	/// `RTT + W_q` when known, else 0 (no wait: the bound stays an upper bound).
@@ -187,6 +190,27 @@ struct Block {
 	cuda: [f32; BLOCK],
 	/// [`SKIP`], [`BOUND`] or [`VISIT`].
 	mode: [f32; BLOCK],
+	/// `mode`, or [`SKIP`] where the worker lacks the VRAM or CUDA of the router's
+	/// `requirement` (a model's requests all ask the same).
+	ready: [f32; BLOCK],
+}
+
+/// A lane's mode for a request needing `requirement`: [`SKIP`] if it lacks the VRAM or CUDA.
+fn ready(mode: f32, vram_mib: u32, cuda: u16, (need_vram, need_cuda): (u32, u16)) -> f32 {
+	if vram_mib >= need_vram && cuda >= need_cuda {
+		mode
+	} else {
+		SKIP
+	}
+}
+
+/// [`ready`] from a block's `f32` copies (exact: VRAM in MiB and CUDA ranks fit in 24 bits).
+fn ready_f32(mode: f32, vram_mib: f32, cuda: f32, (need_vram, need_cuda): (u32, u16)) -> f32 {
+	if vram_mib >= need_vram as f32 && cuda >= f32::from(need_cuda) {
+		mode
+	} else {
+		SKIP
+	}
 }
 
 /// Not available (or no worker in this slot).
@@ -741,6 +765,8 @@ pub struct Router {
 	kept: Vec<usize>,
 	/// Available cold workers (none: a decision skips looking for them).
 	cold_lanes: usize,
+	/// The VRAM and CUDA the blocks' `ready` is for.
+	requirement: (u32, u16),
 	index: HashMap<WorkerId, usize>,
 	/// The client location the lanes' φ_p was computed for. A gateway routes from one place
 	/// (its own, or none), so this changes rarely; a new location recomputes every lane.
@@ -771,6 +797,7 @@ impl Router {
 			sweep: true,
 			kept: Vec::new(),
 			cold_lanes: 0,
+			requirement: (0, 0),
 			index: HashMap::new(),
 			proximity_client: None,
 			decisions: 0,
@@ -836,9 +863,11 @@ impl Router {
 		if let Some(entry) = b.saturated_until.get_mut(slot) {
 			*entry = round_down(until);
 		}
-		let fields: [(&mut [f32; BLOCK], f64); 9] = [
-			(&mut b.base, lane.fixed + self.config.weights.cost),
-			(&mut b.proximity, lane.proximity),
+		let fixed = lane.fixed + self.config.weights.cost;
+		let proximity = self.config.weights.proximity;
+		let fields: [(&mut [f32; BLOCK], f64); 10] = [
+			(&mut b.far, fixed + proximity),
+			(&mut b.near, fixed + proximity * lane.proximity),
 			(&mut b.bonus_sqrt, lane.bonus_sqrt),
 			(&mut b.bonus_lin, lane.bonus_lin),
 			(&mut b.wait, wait),
@@ -846,10 +875,26 @@ impl Router {
 			(&mut b.vram_mib, f64::from(lane.vram_mib)),
 			(&mut b.cuda, f64::from(lane.cuda)),
 			(&mut b.mode, f64::from(mode)),
+			(&mut b.ready, f64::from(ready(mode, lane.vram_mib, lane.cuda, self.requirement))),
 		];
 		for (field, value) in fields {
 			if let Some(entry) = field.get_mut(slot) {
 				*entry = value as f32;
+			}
+		}
+	}
+
+	/// Points the blocks' `ready` at a request's VRAM and CUDA.
+	fn require(&mut self, requirement: (u32, u16)) {
+		if self.requirement == requirement {
+			return;
+		}
+		self.requirement = requirement;
+		for b in &mut self.blocks {
+			for (((ready, &mode), &vram), &cuda) in
+				b.ready.iter_mut().zip(&b.mode).zip(&b.vram_mib).zip(&b.cuda)
+			{
+				*ready = ready_f32(mode, vram, cuda, requirement);
 			}
 		}
 	}
@@ -1035,11 +1080,8 @@ impl Router {
 		}
 		let first = range.start / BLOCK;
 		let last = (range.end - 1) / BLOCK;
-		let vram = gate.request.vram_mib as f32;
-		let cuda = f32::from(gate.cuda);
+		let near = gate.request.client.is_some();
 		let (sqrt_log_t, log_t) = (terms.sqrt_log_t as f32, terms.log_t as f32);
-		let proximity_weight = terms.proximity_weight as f32;
-		let constant = terms.constant as f32;
 		let scale = terms.latency_scale as f32;
 		let reference = gate.reference_ms as f32;
 		let bar = (bar - SWEEP_MARGIN) as f32;
@@ -1053,14 +1095,12 @@ impl Router {
 			if cold && !gate.slow && *cold_left == 0 {
 				return;
 			}
+			let anchor = if near { &b.near } else { &b.far };
 			let mut keep = [false; BLOCK];
-			// One index over the nine arrays is what the compiler turns into vector code.
+			// One index over the arrays is what the compiler turns into vector code.
 			#[allow(clippy::needless_range_loop)]
 			for j in 0..BLOCK {
-				let bound = b.base[j]
-					+ proximity_weight * b.proximity[j]
-					+ constant + b.bonus_sqrt[j] * sqrt_log_t
-					+ b.bonus_lin[j] * log_t;
+				let bound = anchor[j] + b.bonus_sqrt[j] * sqrt_log_t + b.bonus_lin[j] * log_t;
 				// Branch-free, so the loop stays vector arithmetic.
 				let waiting = f32::from(u8::from(now < b.saturated_until[j]));
 				let latency =
@@ -1076,14 +1116,25 @@ impl Router {
 											+ x * (1.0 / 5_040.0 + x * (1.0 / 40_320.0))))))));
 				let gap = bar - bound;
 				let below = (gap > 0.0) & (gap * series > latency_weight);
-				let fits = (b.vram_mib[j] >= vram) & (b.cuda[j] >= cuda);
-				keep[j] = fits & ((b.mode[j] == wanted) & (cold | !below));
+				keep[j] = (b.ready[j] == wanted) & (cold | !below);
 			}
-			for (j, keep) in keep.into_iter().enumerate() {
-				let index = number * BLOCK + j;
-				if !keep || !range.contains(&index) {
-					continue;
+			let mut mask = keep.iter().rev().fold(0u32, |mask, &keep| mask << 1 | u32::from(keep));
+			if mask == 0 {
+				continue;
+			}
+			// Only the first and last blocks reach outside `range`.
+			let base = number * BLOCK;
+			if base < range.start || base + BLOCK > range.end {
+				for (j, slot) in (base..base + BLOCK).enumerate() {
+					if !range.contains(&slot) {
+						mask &= !(1 << j);
+					}
 				}
+			}
+			while mask != 0 {
+				let j = mask.trailing_zeros() as usize;
+				mask &= mask - 1;
+				let index = base + j;
 				if cold && !gate.slow {
 					if *cold_left == 0 {
 						continue;
@@ -1116,6 +1167,7 @@ impl Router {
 				self.locate(index);
 			}
 		}
+		self.require((request.vram_mib, cuda_rank(request.cuda)));
 		let gate = Gate {
 			request,
 			cuda: cuda_rank(request.cuda),
@@ -1177,10 +1229,9 @@ impl Router {
 
 		// The top K by UCB (ties: less load, then id) of the workers that meet the hard
 		// constraints and, if any does, the soft preferences (they are best effort: the others
-		// wait in `fallback` in case none does). The previous top K is scored first; the K-th
-		// best UCB is then a bar that only rises, and a worker whose UCB bound — no
-		// exponential — is below it cannot enter, so most workers cost a few multiplications.
-		// Cold workers take turns: at most `cold_candidates` of them per decision.
+		// wait in `fallback` in case none does). Once there are K, the K-th best UCB is a bar
+		// that only rises, and a worker whose UCB bound — no exponential — is below it cannot
+		// enter. Cold workers take turns: at most `cold_candidates` of them per decision.
 		let mut tally = Tally {
 			top: TopK::new(self.config.top_k.max(1)),
 			fallback: std::mem::take(&mut self.fallback),
@@ -1200,10 +1251,9 @@ impl Router {
 			gate: &gate,
 			terms: &terms,
 		};
-		// The previous top K first, then the cold workers whose turn it is, so the K-th best
-		// UCB is a bar before the warm fleet is swept: a warm worker whose UCB bound cannot
-		// reach it is dropped after a few vector operations. Both go from the cold cursor
-		// round to it.
+		// The previous top K and runners-up first, then the cold workers whose turn it is, so
+		// the bar is high before the warm fleet is swept and a warm worker that cannot reach
+		// it costs a few vector operations. Both sweeps go from the cold cursor round to it.
 		for &index in &last_top {
 			scan.consider(index, true, &mut tally, &mut self.rng);
 		}
