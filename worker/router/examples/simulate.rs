@@ -256,9 +256,7 @@ fn main() {
 			});
 		}
 		println!("{count} workers, {requests} requests");
-		if std::env::var("SKIP_STEADY").is_err() {
-			steady_state(&workers, &truths);
-		}
+		steady_state(&workers, &truths);
 		if args.get(3).is_some_and(|a| a == "steady") {
 			continue;
 		}
