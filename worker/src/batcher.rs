@@ -26,7 +26,13 @@ pub struct BatchPolicy {
 	pub tick: Duration,
 	/// Base URL the leaf files are served under (the worker's public address).
 	pub public_url: String,
+	/// Forget paid or voided batches, and their receipts, this long after they were closed
+	/// (`None`: keep them).
+	pub keep_settled: Option<Duration>,
 }
+
+/// How often settled batches are looked for to prune.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 pub struct Batcher {
 	pub store: Arc<Store>,
@@ -42,11 +48,17 @@ fn now_ms() -> u64 {
 }
 
 impl Batcher {
-	/// Runs until shutdown; one pass per tick.
+	/// Runs until shutdown; one pass per tick, and a prune of settled batches every
+	/// [`PRUNE_EVERY`].
 	pub async fn run(self, mut shutdown: Shutdown) {
+		let mut pruned_at: Option<std::time::Instant> = None;
 		loop {
 			if let Err(error) = self.pass().await {
 				tracing::warn!(%error, "batcher pass failed; retrying next tick");
+			}
+			if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+				pruned_at = Some(std::time::Instant::now());
+				self.prune();
 			}
 			tokio::select! {
 				_ = tokio::time::sleep(self.policy.tick) => {},
@@ -77,6 +89,23 @@ impl Batcher {
 			}
 		}
 		Ok(())
+	}
+
+	/// Forgets what `keep_settled` allows.
+	fn prune(&self) {
+		let Some(keep) = self.policy.keep_settled else { return };
+		let keep_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX);
+		match self.store.prune(now_ms().saturating_sub(keep_ms)) {
+			Ok(pruned) if pruned.batches > 0 => {
+				tracing::info!(
+					batches = pruned.batches,
+					receipts = pruned.receipts,
+					"pruned settled batches"
+				);
+			},
+			Ok(_) => {},
+			Err(error) => tracing::warn!(%error, "pruning settled batches failed"),
+		}
 	}
 
 	async fn propose(&self, id: u64, record: &BatchRecord) -> anyhow::Result<()> {

@@ -305,6 +305,10 @@ struct BatchArgs {
 	batch_max_receipts: usize,
 	#[arg(long, env = "AIL2_BATCH_MAX_AGE_SECS", default_value_t = 600)]
 	batch_max_age_secs: u64,
+	/// Forget paid or voided batches and their receipts this many hours after they were
+	/// closed (0 keeps them forever).
+	#[arg(long, env = "AIL2_KEEP_SETTLED_HOURS", default_value_t = 168)]
+	keep_settled_hours: u64,
 }
 
 fn parse_version(text: &str) -> anyhow::Result<SemVer> {
@@ -640,6 +644,9 @@ async fn run_serve(common: &Common, args: ServeArgs) -> anyhow::Result<()> {
 			max_age: Duration::from_secs(args.batching.batch_max_age_secs),
 			tick: Duration::from_secs(2),
 			public_url,
+			keep_settled: (args.batching.keep_settled_hours > 0).then(|| {
+				Duration::from_secs(args.batching.keep_settled_hours.saturating_mul(3_600))
+			}),
 		},
 		metrics,
 	};

@@ -85,6 +85,13 @@ pub struct BatchRecord {
 	pub state: BatchState,
 }
 
+/// What [`Store::prune`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+	pub batches: u64,
+	pub receipts: u64,
+}
+
 /// A payer's receipts waiting for a batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingSummary {
@@ -348,6 +355,49 @@ impl Store {
 		txn.commit().map_err(db_error)
 	}
 
+	/// Forgets the batches paid or voided that were closed before `before_ms`, with their
+	/// receipts. Once a batch is settled no fraud proof or dispute can reach it, and a store
+	/// that kept every batch would grow, and make every batcher pass longer, for as long as
+	/// the worker runs. The per-payer high-water marks stay, so the pruned counters are still
+	/// refused, and the newest batch record stays, so batch ids are never reused.
+	pub fn prune(&self, before_ms: u64) -> Result<Pruned, StoreError> {
+		let txn = self.db.begin_write().map_err(db_error)?;
+		let mut pruned = Pruned::default();
+		{
+			let mut batches = txn.open_table(BATCHES).map_err(db_error)?;
+			let mut receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
+			let newest = batches.last().map_err(db_error)?.map(|(id, _)| id.value());
+			let mut done = Vec::new();
+			for entry in batches.iter().map_err(db_error)? {
+				let (id, bytes) = entry.map_err(db_error)?;
+				let record = BatchRecord::decode(&mut bytes.value())
+					.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+				let settled =
+					matches!(record.state, BatchState::Settled { .. } | BatchState::Voided { .. });
+				if settled && record.created_ms < before_ms && Some(id.value()) != newest {
+					done.push((id.value(), record));
+				}
+			}
+			for (id, record) in done {
+				let start = receipt_key(&record.payer, record.first_counter);
+				let end = receipt_key(&record.payer, record.last_counter);
+				let mut keys = Vec::new();
+				for entry in receipts.range(start.as_slice()..=end.as_slice()).map_err(db_error)? {
+					let (key, _) = entry.map_err(db_error)?;
+					keys.push(key.value().to_vec());
+				}
+				for key in &keys {
+					receipts.remove(key.as_slice()).map_err(db_error)?;
+				}
+				batches.remove(id).map_err(db_error)?;
+				pruned.batches += 1;
+				pruned.receipts += keys.len() as u64;
+			}
+		}
+		txn.commit().map_err(db_error)?;
+		Ok(pruned)
+	}
+
 	/// The receipts of a batch in leaf order.
 	pub fn batch_receipts(&self, record: &BatchRecord) -> Result<Vec<SignedReceipt>, StoreError> {
 		let txn = self.db.begin_read().map_err(db_error)?;
@@ -530,6 +580,51 @@ mod tests {
 		);
 		store.set_batch_state(id, BatchState::Settled { chain_batch: 9 }).unwrap();
 		assert!(store.open_batches().unwrap().is_empty());
+	}
+
+	#[test]
+	fn settled_batches_are_pruned_after_their_retention() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(&dir.path().join("r.redb")).unwrap();
+		let (a, b) = ([1u8; 32], [2u8; 32]);
+		store.append(&[signed(a, 1, 10), signed(a, 2, 10), signed(b, 1, 5)]).unwrap();
+		let (old, _) = store.close_batch(&a, 100, 1_000).unwrap().unwrap();
+		let (voided, _) = store.close_batch(&b, 100, 1_500).unwrap().unwrap();
+		store.append(&[signed(a, 3, 10)]).unwrap();
+		let (open, _) = store.close_batch(&a, 100, 2_000).unwrap().unwrap();
+		store.append(&[signed(a, 4, 10), signed(b, 2, 5)]).unwrap();
+		let (recent, recent_record) = store.close_batch(&b, 100, 9_000).unwrap().unwrap();
+		store.append(&[signed(b, 3, 5)]).unwrap();
+		store.set_batch_state(old, BatchState::Settled { chain_batch: 1 }).unwrap();
+		store.set_batch_state(voided, BatchState::Voided { chain_batch: 2 }).unwrap();
+		store.set_batch_state(open, BatchState::Proposed { chain_batch: 3 }).unwrap();
+		store.set_batch_state(recent, BatchState::Settled { chain_batch: 4 }).unwrap();
+
+		// Paid or voided before 5,000: gone with their receipts. The proposed batch, the one
+		// paid after the cutoff and the receipts still waiting stay.
+		assert_eq!(store.prune(5_000).unwrap(), Pruned { batches: 2, receipts: 3 });
+		assert_eq!(store.batch(old).unwrap(), None);
+		assert_eq!(store.batch(voided).unwrap(), None);
+		let kept = store.batch(open).unwrap().unwrap();
+		assert_eq!(store.batch_receipts(&kept).unwrap().len(), 1);
+		assert_eq!(store.batch_receipts(&recent_record).unwrap().len(), 1);
+		assert_eq!(
+			store.pending().unwrap().iter().map(|p| (p.payer, p.count)).collect::<Vec<_>>(),
+			vec![(a, 1), (b, 1)]
+		);
+		// The pruned counters are still refused.
+		assert!(matches!(store.counter_available(&a, 1), Err(StoreError::CounterBatched { .. })));
+		let verdicts = store.append(&[signed(b, 1, 5)]).unwrap();
+		assert!(matches!(verdicts[0], Err(StoreError::CounterBatched { .. })));
+		// Nothing more to prune at the same cutoff.
+		assert_eq!(store.prune(5_000).unwrap(), Pruned::default());
+
+		// The newest record is never pruned, so the next batch does not reuse its id.
+		store.set_batch_state(open, BatchState::Settled { chain_batch: 3 }).unwrap();
+		assert_eq!(store.prune(u64::MAX).unwrap(), Pruned { batches: 1, receipts: 1 });
+		assert!(store.batch(recent).unwrap().is_some());
+		let (next, _) = store.close_batch(&a, 100, 10_000).unwrap().unwrap();
+		assert!(next > recent);
 	}
 
 	#[tokio::test]
