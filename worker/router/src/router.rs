@@ -716,6 +716,22 @@ impl Terms {
 	}
 }
 
+/// A decision's numbers for the `f32` sweep.
+struct Kernel {
+	sqrt_log_t: f32,
+	log_t: f32,
+	/// `λ_l / lat_baseline`.
+	scale: f32,
+	/// The request's compute time on the reference GPU.
+	reference: f32,
+	/// The bar less [`SWEEP_MARGIN`].
+	bar: f32,
+	now: f32,
+	saturated: f32,
+	/// `w_l` plus [`SWEEP_MARGIN`].
+	latency_weight: f32,
+}
+
 /// Candidates a decision keeps beyond its top K: the next decision scores them first with
 /// the top K, so its bar is the K-th best of more than K and stays high when the worker
 /// just chosen (whose UCB fell with its new visit) drops out.
@@ -1069,6 +1085,26 @@ impl Router {
 		}
 	}
 
+	/// Marks in `keep` the warm workers of block `b` whose UCB bound reaches the kernel's bar
+	/// (`anchor`: the block's fixed part for this request's client).
+	#[inline]
+	fn bound_block(b: &Block, anchor: &[f32; BLOCK], keep: &mut [bool; BLOCK], k: &Kernel) {
+		// One index over the arrays is what the compiler turns into vector code.
+		#[allow(clippy::needless_range_loop)]
+		for j in 0..BLOCK {
+			let bound = anchor[j] + b.bonus_sqrt[j] * k.sqrt_log_t + b.bonus_lin[j] * k.log_t;
+			// Branch-free, so the loop stays vector arithmetic.
+			let waiting = f32::from(u8::from(k.now < b.saturated_until[j]));
+			let latency =
+				waiting * k.saturated + (1.0 - waiting) * (b.wait[j] + k.reference * b.slowness[j]);
+			let x = k.scale * latency;
+			let series = exp_series!(x);
+			let gap = k.bar - bound;
+			let below = (gap > 0.0) & (gap * series > k.latency_weight);
+			keep[j] = (b.ready[j] == BOUND) & !below;
+		}
+	}
+
 	/// Appends to `kept`, in order, the workers of positions `range` that meet the request's
 	/// VRAM and CUDA and may reach `bar`: the `cold` ones while `cold_left` lasts (every
 	/// cold one when other constraints remain to be checked), or the warm ones whose UCB
@@ -1091,14 +1127,16 @@ impl Router {
 		let first = range.start / BLOCK;
 		let last = (range.end - 1) / BLOCK;
 		let near = gate.request.client.is_some();
-		let (sqrt_log_t, log_t) = (terms.sqrt_log_t as f32, terms.log_t as f32);
-		let scale = terms.latency_scale as f32;
-		let reference = gate.reference_ms as f32;
-		let bar = (bar - SWEEP_MARGIN) as f32;
-		let now = round_up(gate.now_ms);
-		let saturated = round_down(self.config.saturated_latency_ms);
-		let latency_weight = (terms.latency_weight * (1.0 + SWEEP_MARGIN)) as f32;
-		let wanted = if cold { VISIT } else { BOUND };
+		let kernel = Kernel {
+			sqrt_log_t: terms.sqrt_log_t as f32,
+			log_t: terms.log_t as f32,
+			scale: terms.latency_scale as f32,
+			reference: gate.reference_ms as f32,
+			bar: (bar - SWEEP_MARGIN) as f32,
+			now: round_up(gate.now_ms),
+			saturated: round_down(self.config.saturated_latency_ms),
+			latency_weight: (terms.latency_weight * (1.0 + SWEEP_MARGIN)) as f32,
+		};
 		let blocks = self.blocks.get(first..=last).unwrap_or_default();
 		for (number, b) in (first..).zip(blocks) {
 			// The cold workers whose turn it is have all been found.
@@ -1107,19 +1145,13 @@ impl Router {
 			}
 			let anchor = if near { &b.near } else { &b.far };
 			let mut keep = [false; BLOCK];
-			// One index over the arrays is what the compiler turns into vector code.
-			#[allow(clippy::needless_range_loop)]
-			for j in 0..BLOCK {
-				let bound = anchor[j] + b.bonus_sqrt[j] * sqrt_log_t + b.bonus_lin[j] * log_t;
-				// Branch-free, so the loop stays vector arithmetic.
-				let waiting = f32::from(u8::from(now < b.saturated_until[j]));
-				let latency =
-					waiting * saturated + (1.0 - waiting) * (b.wait[j] + reference * b.slowness[j]);
-				let x = scale * latency;
-				let series = exp_series!(x);
-				let gap = bar - bound;
-				let below = (gap > 0.0) & (gap * series > latency_weight);
-				keep[j] = (b.ready[j] == wanted) & (cold | !below);
+			if cold {
+				// Cold workers are not bounded: only whether it is one's turn matters.
+				for (keep, &ready) in keep.iter_mut().zip(&b.ready) {
+					*keep = ready == VISIT;
+				}
+			} else {
+				Self::bound_block(b, anchor, &mut keep, &kernel);
 			}
 			let mut mask = keep.iter().rev().fold(0u32, |mask, &keep| mask << 1 | u32::from(keep));
 			if mask == 0 {
