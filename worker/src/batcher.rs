@@ -58,7 +58,7 @@ impl Batcher {
 			}
 			if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
 				pruned_at = Some(std::time::Instant::now());
-				self.prune();
+				self.prune().await;
 			}
 			tokio::select! {
 				_ = tokio::time::sleep(self.policy.tick) => {},
@@ -91,11 +91,14 @@ impl Batcher {
 		Ok(())
 	}
 
-	/// Forgets what `keep_settled` allows.
-	fn prune(&self) {
+	/// Forgets what `keep_settled` allows, on the blocking pool: a week of receipts is one
+	/// large write transaction.
+	async fn prune(&self) {
 		let Some(keep) = self.policy.keep_settled else { return };
 		let keep_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX);
-		match self.store.prune(now_ms().saturating_sub(keep_ms)) {
+		let (store, before) = (self.store.clone(), now_ms().saturating_sub(keep_ms));
+		let result = tokio::task::spawn_blocking(move || store.prune(before)).await;
+		match result.map_err(|e| crate::store::StoreError::Db(e.to_string())).and_then(|r| r) {
 			Ok(pruned) if pruned.batches > 0 => {
 				tracing::info!(
 					batches = pruned.batches,

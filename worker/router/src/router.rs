@@ -212,17 +212,9 @@ struct Block {
 	ready: [f32; BLOCK],
 }
 
-/// A lane's mode for a request needing `requirement`: [`SKIP`] if it lacks the VRAM or CUDA.
-fn ready(mode: f32, vram_mib: u32, cuda: u16, (need_vram, need_cuda): (u32, u16)) -> f32 {
-	if vram_mib >= need_vram && cuda >= need_cuda {
-		mode
-	} else {
-		SKIP
-	}
-}
-
-/// [`ready`] from a block's `f32` copies (rounding to `f32` is monotonic: what fits still fits).
-fn ready_f32(mode: f32, vram_mib: f32, cuda: f32, (need_vram, need_cuda): (u32, u16)) -> f32 {
+/// A worker's mode for a request needing `requirement`: [`SKIP`] if it lacks the VRAM or
+/// CUDA. From the blocks' `f32` copies (rounding to `f32` is monotonic: what fits still fits).
+fn ready(mode: f32, vram_mib: f32, cuda: f32, (need_vram, need_cuda): (u32, u16)) -> f32 {
 	if vram_mib >= need_vram as f32 && cuda >= f32::from(need_cuda) {
 		mode
 	} else {
@@ -901,7 +893,15 @@ impl Router {
 			(&mut b.vram_mib, f64::from(lane.vram_mib)),
 			(&mut b.cuda, f64::from(lane.cuda)),
 			(&mut b.mode, f64::from(mode)),
-			(&mut b.ready, f64::from(ready(mode, lane.vram_mib, lane.cuda, self.requirement))),
+			(
+				&mut b.ready,
+				f64::from(ready(
+					mode,
+					lane.vram_mib as f32,
+					f32::from(lane.cuda),
+					self.requirement,
+				)),
+			),
 		];
 		for (field, value) in fields {
 			if let Some(entry) = field.get_mut(slot) {
@@ -920,7 +920,7 @@ impl Router {
 			for (((ready, &mode), &vram), &cuda) in
 				b.ready.iter_mut().zip(&b.mode).zip(&b.vram_mib).zip(&b.cuda)
 			{
-				*ready = ready_f32(mode, vram, cuda, requirement);
+				*ready = self::ready(mode, vram, cuda, requirement);
 			}
 		}
 	}
