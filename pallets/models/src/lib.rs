@@ -5,6 +5,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod fixtures;
 mod impls;
 mod types;
 pub mod weights;
