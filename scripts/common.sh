@@ -23,13 +23,13 @@ log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 # Builds the node. Tests, dev.sh and CI all go through this, so they share artifacts.
 build_node() {
   log "building ail2-node ($PROFILE) into $CARGO_TARGET_DIR"
-  (cd "$ROOT" && cargo build --locked --profile "$PROFILE" -p ail2-node --features "$NODE_FEATURES")
+  (cd "$ROOT" && cargo build --locked --timings --profile "$PROFILE" -p ail2-node --features "$NODE_FEATURES")
 }
 
 # Builds ail2-worker (its own workspace under worker/; flex CPU backend).
 build_worker() {
   log "building ail2-worker ($PROFILE) into $CARGO_TARGET_DIR"
-  (cd "$ROOT/worker" && cargo build --locked --profile "$PROFILE" -p ail2-worker)
+  (cd "$ROOT/worker" && cargo build --locked --timings --profile "$PROFILE" -p ail2-worker)
 }
 
 # Installs the end-to-end test dependencies (@polkadot/api) from package-lock.json.

@@ -86,8 +86,13 @@ pub mod currency {
 pub mod time {
 	use super::{BlockNumber, Moment};
 
-	/// Target block time. BABE's slot duration is the same.
+	/// Target block time. BABE's slot duration is the same. `fast-runtime` halves it: the
+	/// end-to-end tests wait on blocks (settlement windows, race phases), and three seconds
+	/// still leave a loaded two-core machine time to author and import a block per slot.
+	#[cfg(not(feature = "fast-runtime"))]
 	pub const MILLISECS_PER_BLOCK: Moment = 6_000;
+	#[cfg(feature = "fast-runtime")]
+	pub const MILLISECS_PER_BLOCK: Moment = 3_000;
 	pub const SLOT_DURATION: Moment = MILLISECS_PER_BLOCK;
 
 	pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);

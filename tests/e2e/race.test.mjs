@@ -1,5 +1,5 @@
-// PoW races on a real `ail2-node --dev` (fast-runtime: a race every 20 blocks, a 48 s
-// window): two registered workers follow the chain with `ail2-worker race`, one limited to a
+// PoW races on a real `ail2-node --dev` (fast-runtime: 3 s blocks, a race every 24 blocks, a
+// 36 s window): two registered workers follow the chain with `ail2-worker race`, one limited to a
 // single search thread. Each searches the window, submits its hits, validates the other's
 // sample and votes; the race is finalized on chain with both accepted, and the ratio of
 // their weights matches the ratio of their measured search speeds within 30%.
@@ -19,8 +19,8 @@ import { WorkerProcess, workerCommand } from './lib/worker.mjs';
 const STAKE = 10_000n * UNITS;
 // One nonce in 100 hits by `ail2-worker race-calibrate --preset tiny --rarity 100` (9.4335,
 // over four seeds); a single race's rate varies with its seed, measured between 1 in 160
-// and 1 in 550 here. Each worker then finds on the order of a thousand hits in the window
-// (below the 4,096 cap), so the weight ratio's Poisson noise (~5%) is well inside the 30%
+// and 1 in 550 here. Each worker then finds hundreds of hits in the window
+// (below the 4,096 cap), so the weight ratio's Poisson noise (under 10%) is well inside the 30%
 // asked for.
 const THRESHOLD = 9_433_500_000n;
 
@@ -39,7 +39,7 @@ describe('PoW races on ail2-node --dev', () => {
     const keyring = new Keyring({ type: 'sr25519' });
     const alice = keyring.addFromUri('//Alice');
 
-    // A looser threshold from the next race on (set before the first race starts at block 20).
+    // A looser threshold from the next race on (set before the first race starts at block 24).
     const params = (await api.query.race.params()).toJSON();
     params.distanceThreshold = THRESHOLD.toString();
     await ok(api, api.tx.sudo.sudo(api.tx.race.setParams(params)), alice);
@@ -66,7 +66,7 @@ describe('PoW races on ail2-node --dev', () => {
   });
 
   test('both workers race, validate each other and get weights in proportion to their speed', async () => {
-    // Race 0 runs blocks 20–39. Wait for the first race both workers searched (race 0 unless
+    // Race 0 runs blocks 24–47. Wait for the first race both workers searched (race 0 unless
     // the set-up ran late) to be finalized on chain.
     const deadline = Date.now() + 420_000;
     let race;
