@@ -17,19 +17,36 @@ WORKER_BIN="$CARGO_TARGET_DIR/$PROFILE/ail2-worker"
 # outside the clone; point it at the workspace so it builds the locked versions.
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 export AIL2_NODE="${AIL2_NODE:-$NODE_BIN}"
+# litep2p turns on OpenSSL's `vendored` feature, which compiles OpenSSL from source: six
+# CPU-minutes of a clean build (cargo's timings). setup.sh installs the system's libssl-dev,
+# so link that instead.
+export OPENSSL_NO_VENDOR=1
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 
-# Builds the node. Tests, dev.sh and CI all go through this, so they share artifacts.
+# Builds the node. Tests, dev.sh and CI all go through this, so they share artifacts. It
+# builds the whole workspace (every member is a dependency of the node anyway) so that the
+# members are compiled with the features `cargo test --workspace` selects (their `default`
+# on): built with `-p ail2-node`, the tests compiled the runtime, its WASM and the node a
+# second time.
 build_node() {
   log "building ail2-node ($PROFILE) into $CARGO_TARGET_DIR"
-  (cd "$ROOT" && cargo build --locked --timings --profile "$PROFILE" -p ail2-node --features "$NODE_FEATURES")
+  (cd "$ROOT" && cargo build --locked --timings --profile "$PROFILE" --workspace --features "$NODE_FEATURES")
 }
 
-# Builds ail2-worker (its own workspace under worker/; flex CPU backend).
+# Builds ail2-worker (its own workspace under worker/; flex CPU backend). The tests build it
+# with `build_worker_and_tests` instead: the test-only dependencies change features of crates
+# under the model (tempfile turns on bitflags' `std`, which rebuilds onig, tokenizers, the
+# model and the race), so one build of every target compiles each crate once.
 build_worker() {
   log "building ail2-worker ($PROFILE) into $CARGO_TARGET_DIR"
   (cd "$ROOT/worker" && cargo build --locked --timings --profile "$PROFILE" -p ail2-worker)
+}
+
+# Builds ail2-worker and every test and example of the worker's workspace in one go.
+build_worker_and_tests() {
+  log "building ail2-worker and the worker workspace's tests ($PROFILE) into $CARGO_TARGET_DIR"
+  (cd "$ROOT/worker" && cargo build --locked --timings --profile "$PROFILE" --workspace --all-targets)
 }
 
 # Installs the end-to-end test dependencies (@polkadot/api) from package-lock.json.

@@ -48,7 +48,7 @@ phase() {
 
 phase "setup" "$ROOT/scripts/setup.sh"
 phase "build ail2-node ($PROFILE, fast-runtime)" build_node
-phase "build ail2-worker ($PROFILE)" build_worker
+phase "build ail2-worker and the worker tests ($PROFILE)" build_worker_and_tests
 
 phase "race derivations: the Python reference reproduces the vectors" \
   python3 "$ROOT/primitives/reference/race.py" --check "$ROOT/primitives/tests/race_vectors.json"
