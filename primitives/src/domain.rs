@@ -78,12 +78,12 @@ mod tests {
 			!part.is_empty() && part.iter().all(|b| b.is_ascii_lowercase() || *b == b'-')
 		};
 		for tag in ALL {
+			let text = core::str::from_utf8(tag);
 			let parts: Vec<&[u8]> = tag.split(|b| *b == b':').collect();
-			assert!(
-				matches!(parts.as_slice(), [b"ail2", area, purpose] if lowercase(area) && lowercase(purpose)),
-				"{:?} is not ail2:<area>:<purpose>",
-				core::str::from_utf8(tag)
-			);
+			let [b"ail2", area, purpose] = parts.as_slice() else {
+				panic!("{text:?} is not ail2:<area>:<purpose>");
+			};
+			assert!(lowercase(*area) && lowercase(*purpose), "{text:?}: lowercase words only");
 		}
 		assert_eq!(ALL.iter().collect::<BTreeSet<_>>().len(), ALL.len());
 	}
