@@ -1,7 +1,7 @@
 """An independent implementation of the race derivations of `primitives/src/race.rs`, in
 plain Python (no third-party packages): keccak-256, the ChaCha20 block function, uniform,
-normal (Irwin-Hall) and bounded draws, node and input seeds, tensors, target, tokens and
-permutations.
+normal (Irwin-Hall) and bounded draws, race and sample seeds, node and input seeds, tensors,
+target, tokens, permutations, seed commitments and validation samples.
 
     python3 primitives/reference/race.py            # prints the test vectors as JSON
     python3 primitives/reference/race.py --check F  # compares with F, exits 1 on a mismatch
@@ -180,6 +180,14 @@ def seed_commitment(race: int, committer: bytes, secret: bytes) -> bytes:
     return keccak256(b"ail2:race:commit" + struct.pack("<I", race) + committer + secret)
 
 
+def race_seed(race: int, randomness: bytes, secrets) -> bytes:
+    return keccak256(b"ail2:race:seed" + struct.pack("<I", race) + randomness + b"".join(secrets))
+
+
+def sample_seed(race: int, seed: bytes, randomness: bytes) -> bytes:
+    return keccak256(b"ail2:race:sample-seed" + struct.pack("<I", race) + seed + randomness)
+
+
 def sample(sample_seed: bytes, participant: bytes, submitted: int, k: int):
     positions = list(range(submitted))
     if submitted <= k:
@@ -202,6 +210,8 @@ def vectors():
     bounded = [stream.below(b) for b in (1, 2, 3, 7, 1000, 8192, 4294967295)]
     seeds = {str(n): input_seed(race, node, n).hex() for n in (0, 1, 2**40 + 5)}
     seed1 = input_seed(race, node, 1)
+    randomness = keccak256(b"randomness")
+    secrets = [keccak256(b"secret"), keccak256(b"another secret")]
     # Tensor 7 is layer 0's W_2 of a model with d_model 8 and d_ff 32 (fan-in 32).
     return {
         "race_seed": race.hex(),
@@ -222,6 +232,9 @@ def vectors():
         "commitment_race_3": seed_commitment(3, public_key, keccak256(b"secret")).hex(),
         "sample_10_of_1000": sample(race, public_key, 1000, 10),
         "sample_5_of_5": sample(race, public_key, 5, 200),
+        "race_seed_race_3": race_seed(3, randomness, secrets).hex(),
+        "race_seed_race_3_no_reveals": race_seed(3, randomness, []).hex(),
+        "sample_seed_race_3": sample_seed(3, race, randomness).hex(),
     }
 
 

@@ -4,7 +4,9 @@
 //! on byte for byte:
 //!
 //! - [`receipt`]: the usage receipt of whitepaper §6.1, its id, its signing message, the
-//!   worker's secp256k1 signature and the payer gateway's authorisation;
+//!   worker's secp256k1 signature, the payer gateway's authorisation, the receipt key's
+//!   proof of possession, account bytes and model versions;
+//! - [`domain`]: the `ail2:<area>:<purpose>` tags every hashed derivation starts with;
 //! - [`merkle`]: the Merkle-sum tree that commits a batch of receipts to one root and one
 //!   total, with inclusion proofs that authenticate partial sums and proofs of an inner node
 //!   whose sum is not its children's;
@@ -13,8 +15,8 @@
 //!   race validators);
 //! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3);
 //! - [`race`]: the Proof-of-Work 2.0 race's frozen derivations (seed `pow2` Appendix A):
-//!   ChaCha20 streams, the race model's weights and target, node and input seeds, input
-//!   tokens and output permutations.
+//!   the race and sample seeds, ChaCha20 streams, the race model's presets, weights and
+//!   target, node and input seeds, input tokens and output permutations.
 //!
 //! `no_std` with `alloc`; with `std` it also signs (libsecp256k1) and builds trees.
 
@@ -23,6 +25,7 @@
 extern crate alloc;
 
 pub mod billing;
+pub mod domain;
 pub mod draw;
 pub mod fixed;
 pub mod merkle;

@@ -1,14 +1,16 @@
 //! The Proof-of-Work 2.0 race's shared derivations (seed `pow2-decentralized-ai.txt`,
-//! Appendix A): from a race seed, the random transformer's weights and the target vector;
-//! from a worker's public key, its node seed; from (race seed, node seed, nonce), the input
-//! sequence and the permutation applied to the output before its distance to the target.
+//! Appendix A): the race seed and the sample seed; from a race seed, the random
+//! transformer's weights and the target vector; from a worker's public key, its node seed;
+//! from (race seed, node seed, nonce), the input sequence and the permutation applied to the
+//! output before its distance to the target; the seed commitments and the validation sample.
 //!
 //! Every miner and every validator must derive the same numbers on every platform, so these
 //! algorithms are frozen and written out here rather than taken from crates whose output
 //! may change between versions:
 //!
 //! - the random stream is ChaCha20 (the 20-round block function of RFC 8439, with a 64-bit
-//!   block counter and a zero 64-bit nonce), keyed per purpose by keccak256;
+//!   block counter and a zero 64-bit nonce), keyed per purpose by a tagged keccak256
+//!   ([`crate::domain`]);
 //! - a uniform `f32` in [0, 1) is the stream word's top 24 bits times 2⁻²⁴ (exact);
 //! - a normal draw is Irwin–Hall: the sum of twelve 24-bit integers, centred, converted to
 //!   `f32` once (IEEE 754 round-to-nearest) and scaled by 2⁻²⁴ (exact) — mean 0, variance 1,
@@ -23,7 +25,10 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::{keccak256, Hash};
+use crate::{
+	domain::{self, tagged_hash},
+	Hash,
+};
 
 /// The seed of one race: every miner's model and target come from it.
 pub type RaceSeed = Hash;
@@ -63,6 +68,20 @@ impl RaceModel {
 	/// The whitepaper's model.
 	pub const WHITEPAPER: Self =
 		Self { layers: 64, heads: 128, d_model: 512, d_ff: 8192, vocab: 8192, seq_len: 4 };
+
+	/// The model of development chains and tests: 4 layers, d_model 64, which one CPU core
+	/// runs thousands of times a second.
+	pub const TINY: Self =
+		Self { layers: 4, heads: 4, d_model: 64, d_ff: 256, vocab: 1024, seq_len: 4 };
+
+	/// The named models an operator can choose on the command line.
+	pub const PRESETS: [(&'static str, Self); 2] =
+		[("tiny", Self::TINY), ("whitepaper", Self::WHITEPAPER)];
+
+	/// The model called `name` in [`Self::PRESETS`].
+	pub fn preset(name: &str) -> Option<Self> {
+		Self::PRESETS.iter().find(|(preset, _)| *preset == name).map(|(_, model)| *model)
+	}
 
 	/// The tensors in derivation order: `(index, rows, columns, scale)`. Embeddings are
 	/// N(0, 1); a projection from `n` inputs is N(0, 1/n). Index 0 is the token embedding
@@ -115,38 +134,19 @@ impl TensorSpec {
 	}
 }
 
-const NODE_DOMAIN: &[u8] = b"ail2:race:node";
-const INPUT_DOMAIN: &[u8] = b"ail2:race:input";
-const TENSOR_DOMAIN: &[u8] = b"ail2:race:tensor";
-#[cfg(feature = "std")]
-const TARGET_DOMAIN: &[u8] = b"ail2:race:target";
-const TOKENS_DOMAIN: &[u8] = b"ail2:race:tokens";
-const PERMUTATION_DOMAIN: &[u8] = b"ail2:race:permutation";
-const COMMIT_DOMAIN: &[u8] = b"ail2:race:commit";
-const SAMPLE_DOMAIN: &[u8] = b"ail2:race:sample";
-
-fn derive(domain: &[u8], parts: &[&[u8]]) -> Hash {
-	let mut data = Vec::new();
-	data.extend_from_slice(domain);
-	for part in parts {
-		data.extend_from_slice(part);
-	}
-	keccak256(&data)
-}
-
 /// `keccak256("ail2:race:node" ‖ public key)`.
 pub fn node_seed(public_key: &[u8]) -> NodeSeed {
-	derive(NODE_DOMAIN, &[public_key])
+	tagged_hash(domain::RACE_NODE, &[public_key])
 }
 
 /// `keccak256("ail2:race:input" ‖ race seed ‖ node seed ‖ nonce (8 bytes, little-endian))`.
 pub fn input_seed(race: &RaceSeed, node: &NodeSeed, nonce: Nonce) -> InputSeed {
-	derive(INPUT_DOMAIN, &[race, node, &nonce.to_le_bytes()])
+	tagged_hash(domain::RACE_INPUT, &[race, node, &nonce.to_le_bytes()])
 }
 
 /// The stream of tensor `index` of the race model.
 pub fn tensor_stream(race: &RaceSeed, index: u32) -> ChaCha20 {
-	ChaCha20::new(&derive(TENSOR_DOMAIN, &[race, &index.to_le_bytes()]))
+	ChaCha20::new(&tagged_hash(domain::RACE_TENSOR, &[race, &index.to_le_bytes()]))
 }
 
 #[cfg(feature = "std")]
@@ -166,7 +166,7 @@ pub fn fill_tensor(race: &RaceSeed, spec: &TensorSpec, out: &mut [f32]) {
 /// `sqrt(d / Σ nᵢ²)` in f64 (summed in index order; IEEE division and square root are
 /// correctly rounded), and each `nᵢ · scale` is rounded once to f32.
 pub fn target_vector(race: &RaceSeed, d: u32) -> Vec<f32> {
-	let mut stream = ChaCha20::new(&derive(TARGET_DOMAIN, &[race]));
+	let mut stream = ChaCha20::new(&tagged_hash(domain::RACE_TARGET, &[race]));
 	let draws: Vec<f32> = (0..d).map(|_| stream.normal()).collect();
 	let squares: f64 = draws.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
 	if squares == 0.0 {
@@ -178,14 +178,14 @@ pub fn target_vector(race: &RaceSeed, d: u32) -> Vec<f32> {
 
 /// The attempt's input tokens: `seq_len` draws from `[0, vocab)`.
 pub fn input_tokens(input: &InputSeed, model: &RaceModel) -> Vec<u32> {
-	let mut stream = ChaCha20::new(&derive(TOKENS_DOMAIN, &[input]));
+	let mut stream = ChaCha20::new(&tagged_hash(domain::RACE_TOKENS, &[input]));
 	(0..model.seq_len).map(|_| stream.below(model.vocab)).collect()
 }
 
 /// The attempt's permutation of the output's `d` coordinates: output coordinate
 /// `permutation[i]` is compared with target coordinate `i`.
 pub fn permutation(input: &InputSeed, d: u32) -> Vec<u32> {
-	let mut stream = ChaCha20::new(&derive(PERMUTATION_DOMAIN, &[input]));
+	let mut stream = ChaCha20::new(&tagged_hash(domain::RACE_PERMUTATION, &[input]));
 	let mut out: Vec<u32> = (0..d).collect();
 	// Fisher–Yates from the back.
 	for i in (1..d).rev() {
@@ -199,7 +199,28 @@ pub fn permutation(input: &InputSeed, d: u32) -> Vec<u32> {
 /// `keccak256("ail2:race:commit" ‖ race (4 bytes, little-endian) ‖ committer ‖ secret)`.
 /// Binding the committer's account stops anyone from replaying another's commitment.
 pub fn seed_commitment(race: u32, committer: &[u8], secret: &Hash) -> Hash {
-	derive(COMMIT_DOMAIN, &[&race.to_le_bytes(), committer, secret])
+	tagged_hash(domain::RACE_COMMIT, &[&race.to_le_bytes(), committer, secret])
+}
+
+/// The seed of race `race`, fixed as its window opens:
+/// `keccak256("ail2:race:seed" ‖ race (4 bytes, little-endian) ‖ randomness ‖ the revealed
+/// secrets in committer order)`. The randomness is unknown until the window opens and no
+/// single committer chooses the secrets, so nobody can search before the window.
+pub fn race_seed(race: u32, randomness: &[u8], secrets: &[Hash]) -> RaceSeed {
+	let index = race.to_le_bytes();
+	let mut parts: Vec<&[u8]> = Vec::with_capacity(secrets.len().saturating_add(2));
+	parts.push(&index);
+	parts.push(randomness);
+	parts.extend(secrets.iter().map(|secret| secret.as_slice()));
+	tagged_hash(domain::RACE_SEED, &parts)
+}
+
+/// The sample seed of race `race`, fixed as its window closes:
+/// `keccak256("ail2:race:sample-seed" ‖ race (4 bytes, little-endian) ‖ race seed ‖
+/// randomness)`, with randomness drawn after the last submission, so no miner knows during
+/// the window which of its nonces [`sample`] will pick.
+pub fn sample_seed(race: u32, seed: &RaceSeed, randomness: &[u8]) -> Hash {
+	tagged_hash(domain::RACE_SAMPLE_SEED, &[&race.to_le_bytes(), seed, randomness])
 }
 
 /// The positions (ascending) of a participant's submitted nonces that validators recompute:
@@ -210,7 +231,8 @@ pub fn seed_commitment(race: u32, committer: &[u8], secret: &Hash) -> Hash {
 pub fn sample(sample_seed: &Hash, participant: &[u8], submitted: u32, k: u32) -> Vec<u32> {
 	let mut positions: Vec<u32> = (0..submitted).collect();
 	if submitted > k {
-		let mut stream = ChaCha20::new(&derive(SAMPLE_DOMAIN, &[sample_seed, participant]));
+		let mut stream =
+			ChaCha20::new(&tagged_hash(domain::RACE_SAMPLE, &[sample_seed, participant]));
 		for i in 0..k {
 			let j = i.saturating_add(stream.below(submitted.saturating_sub(i)));
 			positions.swap(i as usize, j as usize);

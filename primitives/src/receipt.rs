@@ -10,8 +10,9 @@
 //! authorisation; a batch declares its counter range and the chain keeps only the highest
 //! settled counter per pair, so a receipt can never be billed twice.
 
-use crate::{keccak256, Balance, Counter, Hash, ModelId, ProjectId};
+use crate::{domain, keccak256, Balance, Counter, Hash, ModelId, ProjectId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::{fmt, str::FromStr};
 use scale_info::TypeInfo;
 
 /// A compressed secp256k1 public key (33 bytes): a worker's receipt key or a gateway key.
@@ -20,6 +21,27 @@ pub type PublicKey = [u8; 33];
 pub type Signature = [u8; 65];
 /// The raw 32 bytes of an AIL2 account id.
 pub type AccountBytes = [u8; 32];
+
+/// The 32 bytes receipts and proofs name an account by: its SCALE encoding, zero-padded (an
+/// `AccountId32` encodes as its own 32 bytes, so on chain and in the worker this is the
+/// identity; test runtimes with `u64` accounts get their 8 bytes and zeros).
+pub fn account_bytes<AccountId: Encode>(who: &AccountId) -> AccountBytes {
+	let mut bytes = [0u8; 32];
+	who.using_encoded(|encoded| {
+		for (slot, byte) in bytes.iter_mut().zip(encoded) {
+			*slot = *byte;
+		}
+	});
+	bytes
+}
+
+/// The message a worker's receipt key signs to prove, at registration, that it belongs to
+/// the worker with hot key `hot` owned by `owner`:
+/// `keccak256("ail2:receipt:key-proof" ‖ owner ‖ hot)`. Binding both accounts stops anyone
+/// from registering another worker's receipt key (its receipts would then pay them).
+pub fn proof_of_possession_message(owner: &AccountBytes, hot: &AccountBytes) -> Hash {
+	domain::tagged_hash(domain::RECEIPT_KEY_PROOF, &[owner, hot])
+}
 
 /// A semantic version (`major.minor.patch`) of a model.
 #[derive(
@@ -47,6 +69,40 @@ pub struct SemVer {
 impl SemVer {
 	pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
 		Self { major, minor, patch }
+	}
+}
+
+/// `major.minor.patch`, as operators write it and [`FromStr`] reads it back.
+impl fmt::Display for SemVer {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+	}
+}
+
+/// A version that is not three dot-separated numbers, each at most 65535.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ParseSemVerError;
+
+impl fmt::Display for ParseSemVerError {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.write_str("version must be major.minor.patch")
+	}
+}
+
+impl core::error::Error for ParseSemVerError {}
+
+impl FromStr for SemVer {
+	type Err = ParseSemVerError;
+
+	/// Reads `major.minor.patch`, each part a `u16` as `u16::from_str` reads it.
+	fn from_str(text: &str) -> Result<Self, Self::Err> {
+		let mut parts = text.split('.').map(u16::from_str);
+		match (parts.next(), parts.next(), parts.next(), parts.next()) {
+			(Some(Ok(major)), Some(Ok(minor)), Some(Ok(patch)), None) => {
+				Ok(Self { major, minor, patch })
+			},
+			_ => Err(ParseSemVerError),
+		}
 	}
 }
 
@@ -363,6 +419,45 @@ pub(crate) mod tests {
 		let mut late = receipt(1, 1_000);
 		late.timestamp_ms = late.expires_at_ms + 1;
 		assert!(!late.within_authorised_terms());
+	}
+
+	#[test]
+	fn versions_print_and_parse_as_major_minor_patch() {
+		let version = SemVer::new(1, 20, 300);
+		assert_eq!(version.to_string(), "1.20.300");
+		assert_eq!("1.20.300".parse(), Ok(version));
+		assert_eq!("0.0.0".parse(), Ok(SemVer::default()));
+		assert_eq!("65535.0.1".parse(), Ok(SemVer::new(u16::MAX, 0, 1)));
+		for bad in ["", "1", "1.2", "1.2.3.4", "1.2.x", "1..3", "1.2.65536", "-1.2.3", " 1.2.3"] {
+			assert_eq!(bad.parse::<SemVer>(), Err(ParseSemVerError), "{bad:?}");
+		}
+		assert_eq!(ParseSemVerError.to_string(), "version must be major.minor.patch");
+	}
+
+	#[test]
+	fn account_bytes_are_the_encoding_zero_padded() {
+		assert_eq!(account_bytes(&[7u8; 32]), [7u8; 32]);
+		let mut short = [0u8; 32];
+		short[..8].copy_from_slice(&0x0102_0304_0506_0708u64.to_le_bytes());
+		assert_eq!(account_bytes(&0x0102_0304_0506_0708u64), short);
+	}
+
+	#[test]
+	fn the_proof_of_possession_binds_the_tag_the_owner_and_the_hot_key() {
+		let (owner, hot) = ([1u8; 32], [2u8; 32]);
+		let mut preimage = b"ail2:receipt:key-proof".to_vec();
+		preimage.extend_from_slice(&owner);
+		preimage.extend_from_slice(&hot);
+		let message = proof_of_possession_message(&owner, &hot);
+		assert_eq!(message, keccak256(&preimage));
+		// Pinned: the end-to-end tests build the same message in JavaScript.
+		let pinned = "e57eea5d4c718cbd78e4d7d7d6571df397c60ba87f25341696bbbbd81af11ae0";
+		let pinned: Vec<u8> = (0..64)
+			.step_by(2)
+			.map(|i| u8::from_str_radix(&pinned[i..i + 2], 16).unwrap())
+			.collect();
+		assert_eq!(message.as_slice(), pinned.as_slice());
+		assert_ne!(message, proof_of_possession_message(&hot, &owner));
 	}
 
 	#[test]

@@ -1,6 +1,7 @@
 //! The race derivations against the checked-in vectors (written by the independent Python
-//! implementation `primitives/reference/race.py`), RFC 8439's ChaCha20 test vector, and the
-//! statistical properties the race relies on.
+//! implementation `primitives/reference/race.py`), RFC 8439's ChaCha20 test vector, the
+//! seeds against their preimages written out, and the statistical properties the race relies
+//! on.
 
 #![allow(
 	clippy::unwrap_used,
@@ -12,8 +13,8 @@
 use ail2_primitives::{
 	keccak256,
 	race::{
-		chacha20_block, fill_tensor, input_seed, input_tokens, node_seed, permutation, sample,
-		seed_commitment, target_vector, ChaCha20, RaceModel,
+		chacha20_block, fill_tensor, input_seed, input_tokens, node_seed, permutation, race_seed,
+		sample, sample_seed, seed_commitment, target_vector, ChaCha20, RaceModel,
 	},
 };
 use serde_json::Value;
@@ -115,6 +116,44 @@ fn derivations_match_the_checked_in_vectors() {
 	assert_eq!(picked, numbers(&v["sample_10_of_1000"]));
 	let all: Vec<u64> = sample(&race, &public_key, 5, 200).into_iter().map(u64::from).collect();
 	assert_eq!(all, numbers(&v["sample_5_of_5"]));
+
+	let randomness = keccak256(b"randomness");
+	let secrets = [keccak256(b"secret"), keccak256(b"another secret")];
+	assert_eq!(race_seed(3, &randomness, &secrets), hex32(&v["race_seed_race_3"]));
+	assert_eq!(race_seed(3, &randomness, &[]), hex32(&v["race_seed_race_3_no_reveals"]));
+	assert_eq!(sample_seed(3, &race, &randomness), hex32(&v["sample_seed_race_3"]));
+}
+
+#[test]
+fn the_race_seed_is_the_tagged_hash_of_race_randomness_and_secrets_in_order() {
+	let randomness = [4u8; 32];
+	let (first, second) = ([5u8; 32], [6u8; 32]);
+	let mut preimage = b"ail2:race:seed".to_vec();
+	preimage.extend_from_slice(&7u32.to_le_bytes());
+	preimage.extend_from_slice(&randomness);
+	preimage.extend_from_slice(&first);
+	preimage.extend_from_slice(&second);
+	assert_eq!(race_seed(7, &randomness, &[first, second]), keccak256(&preimage));
+	assert_ne!(race_seed(7, &randomness, &[second, first]), keccak256(&preimage));
+
+	let seed = keccak256(&preimage);
+	let mut preimage = b"ail2:race:sample-seed".to_vec();
+	preimage.extend_from_slice(&7u32.to_le_bytes());
+	preimage.extend_from_slice(&seed);
+	preimage.extend_from_slice(&randomness);
+	assert_eq!(sample_seed(7, &seed, &randomness), keccak256(&preimage));
+	assert_ne!(sample_seed(8, &seed, &randomness), keccak256(&preimage));
+}
+
+#[test]
+fn presets_name_the_tiny_and_the_whitepaper_model() {
+	assert_eq!(RaceModel::preset("tiny"), Some(RaceModel::TINY));
+	assert_eq!(RaceModel::preset("whitepaper"), Some(RaceModel::WHITEPAPER));
+	assert_eq!(RaceModel::preset("huge"), None);
+	let tiny = RaceModel::TINY;
+	assert_eq!((tiny.layers, tiny.heads, tiny.d_model, tiny.d_ff), (4, 4, 64, 256));
+	assert_eq!((tiny.vocab, tiny.seq_len), (1024, 4));
+	assert_eq!(tiny.d_model % tiny.heads, 0);
 }
 
 #[test]

@@ -8,10 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, keccakAsU8a, secp256k1PairFromSeed, secp256k1Sign } from '@polkadot/util-crypto';
-import { bnToU8a, compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { bnToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { Node } from './lib/node.mjs';
 import { UNITS, dispatchErrorName, freeBalance, sendAndFinalize } from './lib/chain.mjs';
-import { CENTS, CHAIN_ID, POLICY, VERSION, price, typeAt } from './lib/ail2.mjs';
+import { CENTS, CHAIN_ID, POLICY, VERSION, price, receiptKeyProof, typeAt } from './lib/ail2.mjs';
 
 const STAKE = 10_000n * UNITS;
 const ESCROW = 1_000n * UNITS;
@@ -55,9 +55,8 @@ describe('settlement on ail2-node --dev', () => {
   test('a fraudulent batch is voided and its worker slashed', async () => {
     const { Bob: owner, Ferdie: hot, Charlie: developer, Dave: payer, Eve: watcher, Alice: sudo } = k;
 
-    // The worker proves it holds its receipt key: keccak256(SCALE(("ail2/receipt-key", owner, hot))).
-    const proofMessage = u8aConcat(compactAddLength(stringToU8a('ail2/receipt-key')), owner.publicKey, hot.publicKey);
-    const proof = secp256k1Sign(proofMessage, receiptKey, 'keccak');
+    // The worker proves it holds its receipt key.
+    const proof = receiptKeyProof(receiptKey, owner.publicKey, hot.publicKey);
     const modelId = (await api.query.models.nextModelId()).toNumber();
     await Promise.all([
       ok(api.tx.workers.register(hot.address, receiptKey.publicKey, proof, {

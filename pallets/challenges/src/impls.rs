@@ -3,8 +3,8 @@
 use crate::*;
 use ail2_primitives::{
 	billing::{receipt_price, Usage},
+	domain,
 	merkle::{self, InconsistentNode, ProofError},
-	receipt::AccountBytes,
 	Hash,
 };
 use alloc::vec::Vec;
@@ -27,15 +27,9 @@ use sp_runtime::{
 	DispatchError,
 };
 
-/// The 32 bytes receipts name an account by: its SCALE encoding, zero-padded (an
-/// `AccountId32` is its own 32 bytes).
-pub fn account_bytes<AccountId: Encode>(who: &AccountId) -> AccountBytes {
-	let mut bytes = [0u8; 32];
-	for (slot, byte) in bytes.iter_mut().zip(who.encode()) {
-		*slot = byte;
-	}
-	bytes
-}
+/// The 32 bytes receipts name an account by, re-exported where this pallet's tests and
+/// benchmarks look for it.
+pub use ail2_primitives::receipt::account_bytes;
 
 impl<T: Config> Pallet<T> {
 	fn hold_reason() -> T::RuntimeHoldReason {
@@ -195,7 +189,7 @@ impl<T: Config> Pallet<T> {
 			.map(|(who, stake)| (who, stake.unique_saturated_into()))
 			.collect();
 		let considered = candidates.len() as u32;
-		let (random, _) = T::Randomness::random(b"ail2/arbitration");
+		let (random, _) = T::Randomness::random(domain::CHALLENGES_ARBITRATION);
 		let seed = (random, id, frame_system::Pallet::<T>::block_number()).encode();
 		(ail2_primitives::draw::weighted(&seed, candidates, T::CommitteeSize::get()), considered)
 	}

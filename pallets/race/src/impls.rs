@@ -2,8 +2,8 @@
 
 use crate::*;
 use ail2_primitives::{
-	keccak256,
-	race::{seed_commitment, Nonce},
+	domain,
+	race::{race_seed, sample_seed, seed_commitment, Nonce},
 	Hash,
 };
 use alloc::vec::Vec;
@@ -18,8 +18,6 @@ use pallet_workers::{WorkerInspect, WorkerPenalty};
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
 const LOG_TARGET: &str = "runtime::race";
-const SEED_DOMAIN: &[u8] = b"ail2:race:seed";
-const SAMPLE_SEED_DOMAIN: &[u8] = b"ail2:race:sample-seed";
 
 impl<T: Config> Pallet<T> {
 	/// Moves the race along its schedule at the start of block `now`: fixes the seed as the
@@ -89,23 +87,16 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::start_race(count)
 	}
 
-	/// Fixes the race seed as the window opens: `keccak256("ail2:race:seed" ‖ race ‖
-	/// randomness ‖ revealed secrets in committer order)`. Committers who committed and did
-	/// not reveal are left out, barred from the race and reported.
+	/// Fixes the race seed as the window opens: [`race_seed`] of the race, fresh randomness
+	/// and the revealed secrets in committer order. Committers who committed and did not
+	/// reveal are left out, barred from the race and reported.
 	pub(crate) fn fix_seed(mut race: RaceOf<T>) -> Weight {
-		let (randomness, _) = T::Randomness::random(&(SEED_DOMAIN, race.index).encode());
-		let mut data = Vec::new();
-		data.extend_from_slice(SEED_DOMAIN);
-		data.extend_from_slice(&race.index.to_le_bytes());
-		data.extend_from_slice(randomness.as_ref());
+		let (randomness, _) = T::Randomness::random(&(domain::RACE_SEED, race.index).encode());
 		let committers = Committers::<T>::get();
-		let mut reveals = 0u32;
+		let mut secrets = Vec::with_capacity(committers.len());
 		for who in committers.iter() {
 			match Commitments::<T>::get(who) {
-				Some(SeedCommitment { revealed: Some(secret), .. }) => {
-					data.extend_from_slice(&secret);
-					reveals.saturating_inc();
-				},
+				Some(SeedCommitment { revealed: Some(secret), .. }) => secrets.push(secret),
 				Some(SeedCommitment { revealed: None, .. }) => {
 					if let Err(error) =
 						T::Violations::report(who, Violation::WithheldReveal, None, Zero::zero())
@@ -120,18 +111,21 @@ impl<T: Config> Pallet<T> {
 				None => {},
 			}
 		}
-		let seed = keccak256(&data);
+		let reveals = secrets.len() as u32;
+		let seed = race_seed(race.index, randomness.as_ref(), &secrets);
 		race.seed = Some(seed);
 		Self::deposit_event(Event::SeedFixed { race: race.index, seed, reveals });
 		CurrentRace::<T>::put(race);
 		T::WeightInfo::fix_seed(committers.len() as u32)
 	}
 
-	/// Closes the window: fixes the sample seed and draws each participant's validators.
+	/// Closes the window: fixes the sample seed ([`sample_seed`] of the race, its seed and
+	/// fresh randomness) and draws each participant's validators.
 	pub(crate) fn close_window(mut race: RaceOf<T>) -> Weight {
-		let (randomness, _) = T::Randomness::random(&(SAMPLE_SEED_DOMAIN, race.index).encode());
+		let (randomness, _) =
+			T::Randomness::random(&(domain::RACE_SAMPLE_SEED, race.index).encode());
 		let sample_seed =
-			keccak256(&(SAMPLE_SEED_DOMAIN, race.index, race.seed, randomness).encode());
+			sample_seed(race.index, &race.seed.unwrap_or_default(), randomness.as_ref());
 		race.sample_seed = Some(sample_seed);
 		let participants = Participants::<T>::get();
 		let pool = Self::validator_pool();

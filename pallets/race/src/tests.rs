@@ -2,7 +2,10 @@
 
 use crate::mock::Race;
 use crate::{mock::*, *};
-use ail2_primitives::{keccak256, race::seed_commitment};
+use ail2_primitives::{
+	domain, keccak256,
+	race::{race_seed, seed_commitment},
+};
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
@@ -154,19 +157,10 @@ fn the_seed_mixes_randomness_with_every_revealed_secret() {
 	run(|| {
 		open_window();
 		let race = CurrentRace::<Test>::get().unwrap();
-		let (randomness, _) =
-			TestRandomness::random(&(b"ail2:race:seed".as_slice(), 0u32).encode());
-		let mut data = b"ail2:race:seed".to_vec();
-		data.extend_from_slice(&0u32.to_le_bytes());
-		data.extend_from_slice(randomness.as_ref());
-		data.extend_from_slice(&secret(W1));
-		data.extend_from_slice(&secret(W2));
-		assert_eq!(race.seed, Some(keccak256(&data)));
-		assert!(events().contains(&Event::SeedFixed {
-			race: 0,
-			seed: keccak256(&data),
-			reveals: 2
-		}));
+		let (randomness, _) = TestRandomness::random(&(domain::RACE_SEED, 0u32).encode());
+		let seed = race_seed(0, randomness.as_ref(), &[secret(W1), secret(W2)]);
+		assert_eq!(race.seed, Some(seed));
+		assert!(events().contains(&Event::SeedFixed { race: 0, seed, reveals: 2 }));
 		assert_eq!(events().iter().filter(|e| matches!(e, Event::SeedRevealed { .. })).count(), 2);
 	});
 }

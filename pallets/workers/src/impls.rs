@@ -1,9 +1,8 @@
 //! The logic behind the calls and the traits.
 
 use crate::*;
-use ail2_primitives::{keccak256, receipt::recover};
+use ail2_primitives::receipt::{account_bytes, proof_of_possession_message, recover};
 use alloc::vec::Vec;
-use codec::Encode;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -18,13 +17,11 @@ use sp_runtime::{
 	ArithmeticError, Perbill,
 };
 
-/// The domain tag of receipt-key proofs of possession.
-pub const RECEIPT_KEY_PROOF_TAG: &[u8] = b"ail2/receipt-key";
-
 impl<T: Config> Pallet<T> {
-	/// The message a receipt key signs to prove it belongs to `(owner, hot_key)`.
+	/// The message a receipt key signs to prove it belongs to `(owner, hot_key)`
+	/// ([`proof_of_possession_message`] of their account bytes).
 	pub fn receipt_key_proof_message(owner: &T::AccountId, hot_key: &T::AccountId) -> [u8; 32] {
-		keccak256(&(RECEIPT_KEY_PROOF_TAG, owner, hot_key).encode())
+		proof_of_possession_message(&account_bytes(owner), &account_bytes(hot_key))
 	}
 
 	/// The epoch of block `n`.

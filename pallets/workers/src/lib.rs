@@ -228,7 +228,8 @@ pub mod pallet {
 		/// - `hot_key`: the account the worker machine signs heartbeats and votes with.
 		/// - `receipt_key`: compressed secp256k1 key it signs receipts with.
 		/// - `receipt_key_proof`: the receipt key's signature over
-		///   `keccak256(SCALE(("ail2/receipt-key", owner, hot_key)))`.
+		///   `keccak256("ail2:receipt:key-proof" ‖ owner ‖ hot_key)`
+		///   (`ail2_primitives::receipt::proof_of_possession_message`).
 		/// - `capabilities`, `endpoint`: what it offers and where.
 		/// - `stake`: held from the owner; at least `MinStake`.
 		///

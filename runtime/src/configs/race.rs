@@ -35,12 +35,12 @@ mod schedule {
 }
 pub use schedule::*;
 
-/// The race of development chains and tests: a 4-layer transformer with d_model 64 that a
+/// The race of development chains and tests: the tiny model (4 layers, d_model 64), which a
 /// CPU core runs thousands of times a second. Its threshold, 8.844, makes about one nonce in
 /// 900 hit (`ail2-worker race-calibrate --preset tiny`: 8.8443 over 400,000 nonces).
 pub fn dev_params() -> RaceParams {
 	RaceParams {
-		model: RaceModel { layers: 4, heads: 4, d_model: 64, d_ff: 256, vocab: 1024, seq_len: 4 },
+		model: RaceModel::TINY,
 		distance_threshold: FixedU64::from_inner(8_844_000_000),
 		window: DEV_WINDOW,
 		sample_size: 200,

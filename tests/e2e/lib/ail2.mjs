@@ -2,7 +2,7 @@
 // registered, approved and activated; a payer with escrow and a gateway key; and the
 // gateway authorisation headers a worker expects.
 import { keccakAsU8a, secp256k1PairFromSeed, secp256k1Sign } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { UNITS, dispatchErrorName, sendAndFinalize } from './chain.mjs';
 
 export const CHAIN_ID = 42;
@@ -69,6 +69,15 @@ export async function fundPayer(api, { payer, amount, gatewayKey }) {
     api.tx.receipts.deposit(amount),
     api.tx.receipts.addGatewayKey(gatewayKey.publicKey),
   ]), payer);
+}
+
+/**
+ * The receipt key's proof of possession for the worker `hot` owned by `owner` (32-byte
+ * public keys): its signature over keccak256("ail2:receipt:key-proof" ‖ owner ‖ hot), the
+ * message of `ail2_primitives::receipt::proof_of_possession_message`.
+ */
+export function receiptKeyProof(receiptKey, owner, hot) {
+  return secp256k1Sign(u8aConcat(stringToU8a('ail2:receipt:key-proof'), owner, hot), receiptKey, 'keccak');
 }
 
 /**

@@ -48,6 +48,35 @@ fn rpc(e: impl std::fmt::Display) -> ChainError {
 	ChainError::Rpc(e.to_string())
 }
 
+/// An account that is neither an SS58 address nor `0x` and 64 hex digits.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidAccount {
+	#[error("`{0}` is not 0x and 64 hex digits")]
+	Hex(String),
+	#[error("`{text}` is not an SS58 address: {reason}")]
+	Ss58 { text: String, reason: String },
+}
+
+/// The 32 bytes of an account written as an SS58 address or as `0x` and 64 hex digits
+/// (surrounding whitespace ignored): what receipts, proofs and storage keys carry.
+pub fn parse_account(text: &str) -> Result<AccountBytes, InvalidAccount> {
+	let text = text.trim();
+	if let Some(digits) = text.strip_prefix("0x") {
+		return hex::decode(digits)
+			.ok()
+			.and_then(|bytes| bytes.try_into().ok())
+			.ok_or_else(|| InvalidAccount::Hex(text.to_owned()));
+	}
+	text.parse::<AccountId32>()
+		.map(|account| account.0)
+		.map_err(|e| InvalidAccount::Ss58 { text: text.to_owned(), reason: e.to_string() })
+}
+
+/// The account of a signing key: its sr25519 public key's 32 bytes.
+pub fn account_of(signer: &Keypair) -> AccountBytes {
+	signer.public_key().0
+}
+
 fn semver(version: SemVer) -> runtime_types::ail2_primitives::receipt::SemVer {
 	runtime_types::ail2_primitives::receipt::SemVer {
 		major: version.major,
@@ -239,7 +268,7 @@ impl ChainClient {
 
 	/// The signing account.
 	pub fn account(&self) -> AccountBytes {
-		self.signer.public_key().0
+		account_of(&self.signer)
 	}
 
 	/// The latest finalized block number.
@@ -644,5 +673,27 @@ impl ChainClient {
 				.await
 				.map_err(|_| ChainError::Deadline(deadline))?
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// `//Alice`'s sr25519 public key.
+	const ALICE: &str = "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
+
+	#[test]
+	fn accounts_parse_from_ss58_or_hex_to_the_same_bytes() {
+		let bytes = parse_account(&format!("0x{ALICE}")).unwrap_or_else(|e| panic!("{e}"));
+		assert_eq!(hex::encode(bytes), ALICE);
+		assert_eq!(parse_account(" 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\n"), Ok(bytes));
+		assert_eq!(account_of(&subxt_signer::sr25519::dev::alice()), bytes);
+	}
+
+	#[test]
+	fn malformed_accounts_are_refused_with_the_reason() {
+		assert_eq!(parse_account("0x1234"), Err(InvalidAccount::Hex("0x1234".into())));
+		assert!(matches!(parse_account("5Grw"), Err(InvalidAccount::Ss58 { .. })));
 	}
 }

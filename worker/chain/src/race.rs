@@ -6,9 +6,33 @@ use ail2_primitives::{
 	receipt::AccountBytes,
 	Hash,
 };
-use subxt::{backend::BlockRef, utils::AccountId32};
+use subxt::{
+	backend::BlockRef,
+	client::{ClientAtBlock, OfflineClientAtBlockT},
+	utils::AccountId32,
+	SubstrateConfig,
+};
 
 use crate::{ail2, rpc, runtime_types, ChainClient, ChainError};
+
+/// The runtime's bounds on race calls, read from its metadata constants so that the worker
+/// never copies them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RaceLimits {
+	/// Most hits in one `submit_nonces` call (pallet-race's `MaxNoncesPerCall`).
+	pub max_nonces_per_call: u32,
+}
+
+/// The race limits in the metadata of the runtime at block `at`.
+fn race_limits<Client: OfflineClientAtBlockT<SubstrateConfig>>(
+	at: &ClientAtBlock<SubstrateConfig, Client>,
+) -> Result<RaceLimits, ChainError> {
+	let max_nonces_per_call = at
+		.constants()
+		.entry(ail2::constants().race().max_nonces_per_call())
+		.map_err(|e| ChainError::Decode(e.to_string()))?;
+	Ok(RaceLimits { max_nonces_per_call })
+}
 
 /// A race's parameters as the worker uses them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -181,6 +205,12 @@ impl ChainClient {
 		Ok(RaceView { block, race, committers, participants })
 	}
 
+	/// The runtime's race limits, from the metadata of the finalized block's runtime.
+	pub async fn race_limits(&self) -> Result<RaceLimits, ChainError> {
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		race_limits(&at)
+	}
+
 	/// The parameters the next race starts with.
 	pub async fn race_params(&self) -> Result<RaceParams, ChainError> {
 		let at = self.api.at_current_block().await.map_err(rpc)?;
@@ -321,5 +351,48 @@ impl ChainClient {
 		let call = ail2::transactions().race().vote(race, AccountId32(participant), mismatches);
 		let finalized = self.send(&call).await?;
 		Ok(async move { finalized.await.map(|_| ()) })
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use subxt::{
+		config::substrate::SpecVersionForRange, Metadata, OfflineClient, OfflineClientAtBlock,
+	};
+
+	/// The checked-in metadata, as an offline client at block 0: no node needed.
+	fn checked_in_runtime() -> Result<OfflineClientAtBlock<SubstrateConfig>, String> {
+		let bytes = include_bytes!("../metadata/ail2.scale");
+		let metadata = Metadata::decode_from(bytes).map_err(|e| e.to_string())?;
+		let config = SubstrateConfig::builder()
+			.set_metadata_for_spec_versions([(0, metadata.arc())])
+			.set_spec_version_for_block_ranges([SpecVersionForRange {
+				block_range: 0..u64::MAX,
+				spec_version: 0,
+				transaction_version: 0,
+			}])
+			.build();
+		OfflineClient::new_with_config(config).at_block(0u64).map_err(|e| e.to_string())
+	}
+
+	/// `type <name> = ConstU32<N>;` in the runtime's pallet-race configuration.
+	fn runtime_const_u32(name: &str) -> Option<u32> {
+		let config = include_str!("../../../runtime/src/configs/race.rs");
+		let line =
+			config.lines().find(|line| line.trim_start().starts_with(&format!("type {name} =")))?;
+		let value = line.split_once("ConstU32<")?.1.split_once('>')?.0;
+		value.replace('_', "").parse().ok()
+	}
+
+	#[test]
+	fn race_limits_are_the_runtimes_constants_read_from_its_metadata() {
+		let at = checked_in_runtime().unwrap_or_else(|e| panic!("metadata/ail2.scale: {e}"));
+		let limits = race_limits(&at).unwrap_or_else(|e| panic!("{e}"));
+		assert_eq!(
+			Some(limits.max_nonces_per_call),
+			runtime_const_u32("MaxNoncesPerCall"),
+			"metadata/ail2.scale is stale: run scripts/refresh-metadata.sh"
+		);
 	}
 }
