@@ -14,7 +14,7 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use pallet_workers::{PublicKey, WorkerInspect, WorkerPenalty, WorkerStatus};
-use sp_runtime::{BuildStorage, DispatchError, FixedU128, Perbill};
+use sp_runtime::{BuildStorage, DispatchError, FixedU128, Perbill, Saturating};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -102,10 +102,12 @@ impl WorkersMock {
 		Slashes::get()
 	}
 
+	/// The worker's status as the pallet's suspensions and bans left it.
 	pub fn status(worker: AccountId) -> WorkerStatus {
 		Self::worker(&worker).expect("a known worker").status
 	}
 
+	/// The worker's reputation as the pallet's reductions left it.
 	pub fn reputation(worker: AccountId) -> Perbill {
 		Self::worker(&worker).expect("a known worker").reputation
 	}
