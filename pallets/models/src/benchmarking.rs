@@ -2,16 +2,13 @@
 
 use super::*;
 use crate::Pallet as Models;
-use ail2_primitives::{
-	billing::{BillingMode, PricingPolicy},
-	receipt::SemVer,
-};
+use ail2_primitives::receipt::SemVer;
 use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
 use frame_system::RawOrigin;
-use pallet_workers::{CudaVersion, GeoPoint};
-use sp_runtime::{traits::Saturating, Perbill};
+use pallet_workers::GeoPoint;
+use sp_runtime::traits::Saturating;
 
 const SEED: u32 = 0;
 
@@ -21,47 +18,20 @@ fn funded<T: Config>() -> T::AccountId {
 	who
 }
 
-/// The largest metadata: every region slot used.
+/// The largest metadata: the example model with every region slot used.
 fn metadata() -> ContainerMetadata {
 	let region = Region { center: GeoPoint { lat_micro_deg: 1, lon_micro_deg: 1 }, radius_km: 500 };
+	let example = fixtures::metadata();
 	ContainerMetadata {
-		image_digest: [7; 32],
-		gpu: GpuRequirement {
-			min_vram_mib: 16_384,
-			min_cuda: CudaVersion { major: 12, minor: 0 },
-			gpu_count: 1,
-		},
-		pricing: PricingPolicy {
-			mode: BillingMode::Hybrid,
-			token_base: 1,
-			per_1k_input_tokens: 1,
-			per_1k_output_tokens: 1,
-			time_base: 1,
-			per_gpu_second: 1,
-			min_fee: 1,
-			max_fee: 1_000,
-		},
-		compute_units_per_token: 1,
 		constraints: Constraints {
 			allowed_regions: BoundedVec::truncate_from(vec![
 				region;
 				<MaxRegions as Get<u32>>::get()
 					as usize
 			]),
-			max_latency_ms: 1_000,
+			..example.constraints
 		},
-		revenue_split: RevenueSplit {
-			worker: Perbill::from_percent(70),
-			model_owner: Perbill::from_percent(20),
-			treasury: Perbill::from_percent(5),
-			ecosystem: Perbill::from_percent(5),
-		},
-		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 1_000 },
-		security: SecurityPolicy {
-			require_attestation: true,
-			allow_network: false,
-			spot_check_rate: Perbill::from_percent(5),
-		},
+		..example
 	}
 }
 

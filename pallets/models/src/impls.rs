@@ -1,4 +1,4 @@
-//! The logic behind the calls, the epoch price and the `ModelInspect` trait.
+//! The logic behind the calls, the epoch price and the `ModelInspect` implementation.
 
 use crate::*;
 use ail2_primitives::{
@@ -17,21 +17,6 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_workers::{EpochIndex, PriceVoteSource};
 use sp_runtime::traits::{CheckedDiv, UniqueSaturatedFrom, UniqueSaturatedInto};
-
-/// What other pallets need to know about models.
-pub trait ModelInspect<AccountId, Balance> {
-	/// Whether receipts for `(model, version)` may be proposed now: the model is `Active`
-	/// and the version approved.
-	fn is_billable(model: ModelId, version: &SemVer) -> bool;
-	/// The pricing policy of a version and its hash.
-	fn pricing(model: ModelId, version: &SemVer) -> Option<(PricingPolicy, Hash)>;
-	/// How a model's revenue is split.
-	fn revenue_split(model: ModelId) -> Option<RevenueSplit>;
-	/// The model's owner, who receives the owner's share.
-	fn owner(model: ModelId) -> Option<AccountId>;
-	/// The price of one unit of compute this epoch.
-	fn unit_price() -> Balance;
-}
 
 impl<T: Config> Pallet<T> {
 	/// keccak256 of a SCALE-encoded pricing policy: what receipts quote as `policy_hash`.

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 pub mod fixtures;
 mod impls;
+mod traits;
 mod types;
 pub mod weights;
 
@@ -17,7 +18,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use impls::ModelInspect;
+pub use traits::ModelInspect;
 
 /// Benchmark setup the runtime provides.
 #[cfg(feature = "runtime-benchmarks")]
@@ -46,8 +47,10 @@ pub mod pallet {
 	use pallet_workers::{EpochIndex, PriceVoteSource};
 	use sp_runtime::traits::{CheckedDiv, Saturating};
 
+	/// Balance of the native token deposits are held in.
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A registered model.
 	pub type ModelOf<T> =
 		ModelInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
@@ -64,6 +67,7 @@ pub mod pallet {
 			+ Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
+		/// The runtime's hold reasons, which include this pallet's.
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// Approves or rejects models and versions (e.g. the Parameter Committee).
@@ -85,6 +89,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type InitialUnitPrice: Get<BalanceOf<Self>>;
 
+		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
 		/// Sets up the worst case for benchmarks that read `PriceVotes`.
@@ -130,31 +135,79 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// A model was proposed with its first version.
 		ModelRegistered {
+			/// The id the model got.
 			model: ModelId,
+			/// The account that registered it and receives the model owner's share.
 			owner: T::AccountId,
+			/// Its first version.
 			version: SemVer,
+			/// The deposit held from the owner until the model is rejected or deprecated.
 			deposit: BalanceOf<T>,
 		},
 		/// Governance approved a model.
-		ModelApproved { model: ModelId },
+		ModelApproved {
+			/// The approved model.
+			model: ModelId,
+		},
 		/// Governance rejected a model; its deposit was released.
-		ModelRejected { model: ModelId },
+		ModelRejected {
+			/// The rejected model.
+			model: ModelId,
+		},
 		/// The owner put an approved model into service.
-		ModelActivated { model: ModelId },
+		ModelActivated {
+			/// The model now in service.
+			model: ModelId,
+		},
 		/// A model was retired; its deposit was released.
-		ModelDeprecated { model: ModelId },
+		ModelDeprecated {
+			/// The retired model.
+			model: ModelId,
+		},
 		/// A new version was proposed.
-		VersionProposed { model: ModelId, version: SemVer },
+		VersionProposed {
+			/// The model the version belongs to.
+			model: ModelId,
+			/// The proposed version.
+			version: SemVer,
+		},
 		/// Governance approved a version.
-		VersionApproved { model: ModelId, version: SemVer },
+		VersionApproved {
+			/// The model the version belongs to.
+			model: ModelId,
+			/// The approved version.
+			version: SemVer,
+		},
 		/// Governance rejected a version.
-		VersionRejected { model: ModelId, version: SemVer },
+		VersionRejected {
+			/// The model the version belongs to.
+			model: ModelId,
+			/// The rejected version.
+			version: SemVer,
+		},
 		/// The model's current version moved forward.
-		VersionActivated { model: ModelId, version: SemVer },
+		VersionActivated {
+			/// The model whose current version changed.
+			model: ModelId,
+			/// Its current version from now on.
+			version: SemVer,
+		},
 		/// The model's current version moved back to an earlier approved one.
-		RolledBack { model: ModelId, from: SemVer, to: SemVer },
+		RolledBack {
+			/// The model whose current version changed.
+			model: ModelId,
+			/// The version that was current before.
+			from: SemVer,
+			/// The earlier version that is current now.
+			to: SemVer,
+		},
 		/// The unit-of-compute price for the epoch after `epoch` was set.
-		UnitPriceSet { epoch: EpochIndex, price: BalanceOf<T> },
+		UnitPriceSet {
+			/// The epoch whose votes were counted.
+			epoch: EpochIndex,
+			/// The price of one unit of compute in the next epoch.
+			price: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]

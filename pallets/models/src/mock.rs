@@ -1,34 +1,48 @@
-//! A runtime with System, Balances and Models; worker price votes come from a table the
-//! tests fill.
+//! A runtime with System, Balances and Models. Pallet-workers is not in it: the price votes
+//! it would report come from the `Votes` table the tests fill, through `PriceVoteSource`.
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use crate as pallet_models;
 use crate::*;
-use ail2_primitives::{
-	billing::{BillingMode, PricingPolicy},
-	receipt::SemVer,
-};
+use ail2_primitives::receipt::SemVer;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU64},
 	BoundedVec,
 };
 use frame_system::EnsureRoot;
-use pallet_workers::{CudaVersion, EpochIndex, GeoPoint, PriceVoteSource};
-use sp_runtime::{BuildStorage, Perbill};
+use pallet_workers::{EpochIndex, PriceVoteSource};
+use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
-frame_support::construct_runtime!(
-	pub enum Test {
-		System: frame_system,
-		Balances: pallet_balances,
-		Models: pallet_models,
-	}
-);
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Models = pallet_models;
+}
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
@@ -91,47 +105,6 @@ pub const POOR: AccountId = 3;
 pub const V1: SemVer = SemVer::new(1, 0, 0);
 pub const V1_1: SemVer = SemVer::new(1, 1, 0);
 pub const V2: SemVer = SemVer::new(2, 0, 0);
-
-pub fn metadata() -> ContainerMetadata {
-	ContainerMetadata {
-		image_digest: [0xab; 32],
-		gpu: GpuRequirement {
-			min_vram_mib: 24_576,
-			min_cuda: CudaVersion { major: 12, minor: 1 },
-			gpu_count: 1,
-		},
-		pricing: PricingPolicy {
-			mode: BillingMode::Token,
-			token_base: 1_000,
-			per_1k_input_tokens: 2_000,
-			per_1k_output_tokens: 6_000,
-			time_base: 0,
-			per_gpu_second: 0,
-			min_fee: 1_000,
-			max_fee: 1_000_000,
-		},
-		compute_units_per_token: 3,
-		constraints: Constraints {
-			allowed_regions: BoundedVec::truncate_from(vec![Region {
-				center: GeoPoint { lat_micro_deg: 48_856_613, lon_micro_deg: 2_352_222 },
-				radius_km: 2_000,
-			}]),
-			max_latency_ms: 2_000,
-		},
-		revenue_split: RevenueSplit {
-			worker: Perbill::from_percent(70),
-			model_owner: Perbill::from_percent(20),
-			treasury: Perbill::from_percent(5),
-			ecosystem: Perbill::from_percent(5),
-		},
-		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 1_500 },
-		security: SecurityPolicy {
-			require_attestation: false,
-			allow_network: false,
-			spot_check_rate: Perbill::from_percent(1),
-		},
-	}
-}
 
 pub fn name() -> BoundedVec<u8, MaxNameLen> {
 	BoundedVec::truncate_from(b"llama-3.1-8b-instruct".to_vec())

@@ -6,8 +6,8 @@
 )]
 
 use crate::{
-	mock::*, Error, Event, HoldReason, ModelInspect, ModelOf, ModelStatus, NextModelId, Region,
-	UnitPrice, VersionCount, Versions,
+	fixtures::metadata, mock::*, Error, Event, HoldReason, ModelInspect, ModelOf, ModelStatus,
+	NextModelId, Region, UnitPrice, VersionCount, Versions,
 };
 use ail2_primitives::{keccak256, receipt::SemVer};
 use codec::Encode;

@@ -1,4 +1,5 @@
-//! The logic behind the calls, the challenge window and the traits pallet-challenges uses.
+//! The logic behind the calls, the challenge window and the implementations of the traits
+//! pallet-challenges uses.
 
 use crate::*;
 use ail2_primitives::{
@@ -21,28 +22,6 @@ use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
 	DispatchError, Perbill,
 };
-
-/// Read access to batches, for pallet-challenges and workers.
-pub trait BatchInspect<AccountId, BlockNumber> {
-	/// A batch that may still be challenged: in its window, not disputed.
-	fn open_batch(batch: BatchId) -> Option<Batch<AccountId, BlockNumber>>;
-	/// Any batch not yet paid or voided, disputed ones included.
-	fn unsettled_batch(batch: BatchId) -> Option<Batch<AccountId, BlockNumber>>;
-	/// Whether `key` authorised `payer`'s receipts in a batch proposed at block `at`.
-	fn gateway_key_valid_at(payer: &AccountId, key: &PublicKey, at: BlockNumber) -> bool;
-}
-
-/// What pallet-challenges does to batches.
-pub trait BatchControl {
-	/// Voids a batch that is open or disputed: its reserve goes back to the payer's escrow
-	/// and its counter range stays consumed.
-	fn void(batch: BatchId) -> Result<(), DispatchError>;
-	/// Freezes an open batch while an arbitration dispute runs.
-	fn freeze(batch: BatchId) -> Result<(), DispatchError>;
-	/// Returns a disputed batch to its window; if the window has passed, it can be
-	/// settled at once.
-	fn release(batch: BatchId) -> Result<(), DispatchError>;
-}
 
 impl<T: Config> Pallet<T> {
 	fn hold_reason() -> T::RuntimeHoldReason {

@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+mod traits;
 mod types;
 pub mod weights;
 
@@ -17,7 +18,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use impls::{BatchControl, BatchInspect};
+pub use traits::{BatchControl, BatchInspect};
 
 /// Benchmark setup the runtime provides: the registries this pallet reads belong to other
 /// pallets.
@@ -46,10 +47,14 @@ pub mod pallet {
 	use pallet_models::ModelInspect;
 	use pallet_workers::WorkerInspect;
 
+	/// Balance of the token payers pay in.
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A proposed batch of receipts.
 	pub type BatchOf<T> = Batch<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// A payer's escrow bookkeeping.
 	pub type EscrowOf<T> = Escrow<BalanceOf<T>, BlockNumberFor<T>>;
+	/// An authorised gateway key.
 	pub type GatewayKeyOf<T> = GatewayKey<BlockNumberFor<T>>;
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -65,6 +70,7 @@ pub mod pallet {
 			+ Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
+		/// The runtime's hold reasons, which include this pallet's.
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The worker registry.
@@ -111,6 +117,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type GatewayRevocationDelay: Get<BlockNumberFor<Self>>;
 
+		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
 		/// Sets up workers and models for benchmarks.
@@ -169,53 +176,111 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A payer added to its escrow.
-		Deposited { payer: T::AccountId, amount: BalanceOf<T> },
+		Deposited {
+			/// The payer whose escrow grew.
+			payer: T::AccountId,
+			/// The amount held from its free balance.
+			amount: BalanceOf<T>,
+		},
 		/// A payer asked to take `amount` out; possible from `unlock_at`.
 		WithdrawalRequested {
+			/// The payer taking escrow out.
 			payer: T::AccountId,
+			/// The escrow leaving; it backs no new batch from now on.
 			amount: BalanceOf<T>,
+			/// The first block at which `withdraw` releases it.
 			unlock_at: BlockNumberFor<T>,
 		},
 		/// Escrow left to the payer's free balance.
-		Withdrawn { payer: T::AccountId, amount: BalanceOf<T> },
+		Withdrawn {
+			/// The payer that took escrow out.
+			payer: T::AccountId,
+			/// The amount released to its free balance.
+			amount: BalanceOf<T>,
+		},
 		/// A payer authorised a gateway key.
-		GatewayKeyAdded { payer: T::AccountId, key: PublicKey },
+		GatewayKeyAdded {
+			/// The payer whose requests the key authorises.
+			payer: T::AccountId,
+			/// The gateway's compressed secp256k1 key.
+			key: PublicKey,
+		},
 		/// A payer revoked a gateway key; it authorises batches proposed before
 		/// `revoked_from`.
-		GatewayKeyRevoked { payer: T::AccountId, key: PublicKey, revoked_from: BlockNumberFor<T> },
+		GatewayKeyRevoked {
+			/// The payer that revoked the key.
+			payer: T::AccountId,
+			/// The revoked key.
+			key: PublicKey,
+			/// The first block whose batches the key no longer authorises.
+			revoked_from: BlockNumberFor<T>,
+		},
 		/// A revoked key's record was removed after every batch it could authorise closed.
-		GatewayKeyPurged { payer: T::AccountId, key: PublicKey },
+		GatewayKeyPurged {
+			/// The payer whose key slot was freed.
+			payer: T::AccountId,
+			/// The removed key.
+			key: PublicKey,
+		},
 		/// A worker proposed a batch; its window closes after `challenge_until`.
 		BatchProposed {
+			/// The id the batch got.
 			batch: BatchId,
+			/// The worker (hot key) that served the receipts and proposed them.
 			worker: T::AccountId,
+			/// The payer whose escrow pays the batch.
 			payer: T::AccountId,
+			/// The model the receipts bill.
 			model: ModelId,
+			/// The model version the receipts bill.
 			version: SemVer,
+			/// The lowest counter of the batch's range.
 			first_counter: Counter,
+			/// The highest counter of the batch's range, from now on the pair's replay guard.
 			last_counter: Counter,
+			/// The Merkle-sum root's sum: what the batch charges, reserved from escrow.
 			total: BalanceOf<T>,
+			/// The number of receipts in the batch.
 			count: u64,
+			/// The hash of the leaf file challengers fetch.
 			content_hash: Hash,
+			/// The last block in which the batch can be challenged.
 			challenge_until: BlockNumberFor<T>,
 		},
 		/// A batch's window closed without a proven fraud.
-		BatchFinalized { batch: BatchId },
+		BatchFinalized {
+			/// The finalized batch.
+			batch: BatchId,
+		},
 		/// A batch was paid by the revenue split.
 		BatchPaid {
+			/// The paid batch.
 			batch: BatchId,
+			/// Paid to the worker's owner (with the rounding remainders).
 			worker_share: BalanceOf<T>,
+			/// Paid to the model's owner.
 			model_owner_share: BalanceOf<T>,
+			/// Paid to the treasury account.
 			treasury_share: BalanceOf<T>,
+			/// Paid to the ecosystem account.
 			ecosystem_share: BalanceOf<T>,
 		},
 		/// A batch was voided by a proven fraud; its reserve went back to escrow.
-		BatchVoided { batch: BatchId },
+		BatchVoided {
+			/// The voided batch.
+			batch: BatchId,
+		},
 		/// An arbitration dispute froze a batch.
-		BatchDisputed { batch: BatchId },
+		BatchDisputed {
+			/// The frozen batch.
+			batch: BatchId,
+		},
 		/// A dispute was rejected: the batch is back in its window (or settleable if the
 		/// window passed meanwhile).
-		BatchReleased { batch: BatchId },
+		BatchReleased {
+			/// The released batch.
+			batch: BatchId,
+		},
 	}
 
 	#[pallet::error]

@@ -1,38 +1,53 @@
-//! A runtime with System, Balances, Workers, Models and Receipts: the real registries the
-//! settlement pallet reads through their traits.
+//! A runtime with System, Balances and Receipts for the unit tests. The registries this
+//! pallet reads are stubs behind the traits it reads them through: `WorkersMock`
+//! (`WorkerInspect`) and `ModelsMock` (`ModelInspect`), which tests fill with `add_worker`
+//! and `add_model`. Balances is real: escrow and payouts are this pallet's own money.
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use crate as pallet_receipts;
 use ail2_primitives::{
-	billing::{BillingMode, PricingPolicy},
-	receipt::{signing::Keypair, SemVer},
+	billing::PricingPolicy,
+	receipt::{signing::Keypair, PublicKey, SemVer},
+	Hash, ModelId,
 };
+use alloc::collections::btree_map::BTreeMap;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
-	BoundedVec,
 };
-use frame_system::EnsureRoot;
-use pallet_models::{
-	Constraints, ContainerMetadata, GpuRequirement, Qos, RevenueSplit, SecurityPolicy,
-};
-use pallet_workers::{Capabilities, CudaVersion, GeoPoint};
-use sp_runtime::{BuildStorage, Perbill};
+use pallet_models::{fixtures, ContainerMetadata, ModelInspect, RevenueSplit};
+use pallet_workers::WorkerInspect;
+use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
-frame_support::construct_runtime!(
-	pub enum Test {
-		System: frame_system,
-		Balances: pallet_balances,
-		Workers: pallet_workers,
-		Models: pallet_models,
-		Receipts: pallet_receipts,
-	}
-);
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Receipts = pallet_receipts;
+}
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
@@ -48,52 +63,126 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
+/// What the pricing of every stub model hashes to. This pallet never recomputes the policy
+/// hash a receipt quotes, so any value stands for pallet-models' keccak of the policy.
+pub const POLICY_HASH: Hash = [0x70; 32];
+
+/// A model as the registry stub keeps it: one version, billable while the model is active.
+#[derive(Clone, Debug)]
+pub struct StubModel {
+	pub owner: AccountId,
+	pub version: SemVer,
+	pub metadata: ContainerMetadata,
+	pub active: bool,
+}
+
 parameter_types! {
-	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 	pub const Treasury: AccountId = TREASURY;
 	pub const Ecosystem: AccountId = ECOSYSTEM;
+
+	/// The active workers the stub knows: hot key → owner.
+	pub static StubWorkers: BTreeMap<AccountId, AccountId> = BTreeMap::new();
+	/// The models the stub knows, by id.
+	pub static StubModels: BTreeMap<ModelId, StubModel> = BTreeMap::new();
 }
 
-impl pallet_workers::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type MinStake = ConstU128<1_000>;
-	type UnbondingPeriod = ConstU64<500>;
-	type HeartbeatTimeout = ConstU64<20>;
-	type EpochLength = ConstU64<10>;
-	type MaxWorkersPerOwner = ConstU32<4>;
-	type MaxWorkers = ConstU32<16>;
-	type InitialReputation = InitialReputation;
-	type WeightInfo = ();
+/// The worker registry, as far as this pallet uses it: who is active and who owns it.
+pub struct WorkersMock;
+
+impl WorkersMock {
+	/// Registers `hot` as an active worker run by `owner`.
+	pub fn add_worker(owner: AccountId, hot: AccountId) {
+		StubWorkers::mutate(|workers| workers.insert(hot, owner));
+	}
 }
 
-pub struct NoVotes;
-impl pallet_workers::PriceVoteSource<Balance> for NoVotes {
-	fn current_epoch() -> pallet_workers::EpochIndex {
+impl WorkerInspect<AccountId, Balance> for WorkersMock {
+	fn is_active(worker: &AccountId) -> bool {
+		StubWorkers::get().contains_key(worker)
+	}
+
+	fn is_online(worker: &AccountId) -> bool {
+		Self::is_active(worker)
+	}
+
+	/// Receipt keys are not modelled: this pallet checks no signature.
+	fn receipt_key(_: &AccountId) -> Option<PublicKey> {
+		None
+	}
+
+	fn worker_of_receipt_key(_: &PublicKey) -> Option<AccountId> {
+		None
+	}
+
+	fn owner(worker: &AccountId) -> Option<AccountId> {
+		StubWorkers::get().get(worker).copied()
+	}
+
+	/// Stake is not modelled: this pallet moves none.
+	fn slashable_stake(_: &AccountId) -> Balance {
 		0
 	}
-	fn votes(_: pallet_workers::EpochIndex) -> Vec<(Option<Balance>, Balance)> {
-		Vec::new()
+
+	fn active_stake(_: &AccountId) -> Balance {
+		0
+	}
+
+	fn active_workers() -> Vec<(AccountId, Balance)> {
+		StubWorkers::get().into_keys().map(|hot| (hot, 0)).collect()
 	}
 }
 
-impl pallet_models::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type ApproveOrigin = EnsureRoot<AccountId>;
-	type PriceVotes = NoVotes;
-	type ModelDeposit = ConstU128<100>;
-	type EpochLength = ConstU64<10>;
-	type InitialUnitPrice = ConstU128<1>;
-	type WeightInfo = ();
-	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = NoVotes;
+/// The model registry, as far as this pallet uses it.
+pub struct ModelsMock;
+
+impl ModelsMock {
+	/// Registers `model` with one approved `version`, active from now on.
+	pub fn add_model(
+		model: ModelId,
+		owner: AccountId,
+		version: SemVer,
+		metadata: ContainerMetadata,
+	) {
+		let stub = StubModel { owner, version, metadata, active: true };
+		StubModels::mutate(|models| models.insert(model, stub));
+	}
+
+	/// Retires `model`: no version of it is billable any more.
+	pub fn deprecate(model: ModelId) {
+		StubModels::mutate(|models| {
+			if let Some(m) = models.get_mut(&model) {
+				m.active = false;
+			}
+		});
+	}
+
+	fn model(model: ModelId) -> Option<StubModel> {
+		StubModels::get().get(&model).cloned()
+	}
 }
 
-#[cfg(feature = "runtime-benchmarks")]
-impl pallet_models::BenchmarkHelper for NoVotes {
-	fn fill_price_votes() {}
+impl ModelInspect<AccountId, Balance> for ModelsMock {
+	fn is_billable(model: ModelId, version: &SemVer) -> bool {
+		Self::model(model).is_some_and(|m| m.active && m.version == *version)
+	}
+
+	fn pricing(model: ModelId, version: &SemVer) -> Option<(PricingPolicy, Hash)> {
+		Self::model(model)
+			.filter(|m| m.version == *version)
+			.map(|m| (m.metadata.pricing, POLICY_HASH))
+	}
+
+	fn revenue_split(model: ModelId) -> Option<RevenueSplit> {
+		Self::model(model).map(|m| m.metadata.revenue_split)
+	}
+
+	fn owner(model: ModelId) -> Option<AccountId> {
+		Self::model(model).map(|m| m.owner)
+	}
+
+	fn unit_price() -> Balance {
+		1
+	}
 }
 
 pub const BASE_WINDOW: u64 = 20;
@@ -103,8 +192,8 @@ pub const REVOCATION_DELAY: u64 = 10;
 impl crate::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Workers = Workers;
-	type Models = Models;
+	type Workers = WorkersMock;
+	type Models = ModelsMock;
 	type TreasuryAccount = Treasury;
 	type EcosystemAccount = Ecosystem;
 	type BaseWindow = ConstU64<BASE_WINDOW>;
@@ -147,41 +236,6 @@ pub fn gateway_key() -> Keypair {
 	Keypair::from_secret(&[0x31; 32]).expect("valid")
 }
 
-fn metadata() -> ContainerMetadata {
-	ContainerMetadata {
-		image_digest: [1; 32],
-		gpu: GpuRequirement {
-			min_vram_mib: 8_192,
-			min_cuda: CudaVersion { major: 12, minor: 0 },
-			gpu_count: 1,
-		},
-		pricing: PricingPolicy {
-			mode: BillingMode::Token,
-			token_base: 10,
-			per_1k_input_tokens: 1_000,
-			per_1k_output_tokens: 3_000,
-			time_base: 0,
-			per_gpu_second: 0,
-			min_fee: 10,
-			max_fee: 1_000_000,
-		},
-		compute_units_per_token: 1,
-		constraints: Constraints { allowed_regions: BoundedVec::new(), max_latency_ms: 5_000 },
-		revenue_split: RevenueSplit {
-			worker: Perbill::from_percent(70),
-			model_owner: Perbill::from_percent(20),
-			treasury: Perbill::from_percent(7),
-			ecosystem: Perbill::from_percent(3),
-		},
-		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 2_000 },
-		security: SecurityPolicy {
-			require_attestation: false,
-			allow_network: false,
-			spot_check_rate: Perbill::zero(),
-		},
-	}
-}
-
 /// Genesis plus an active worker (`HOT`, owned by `WORKER_OWNER`) and an active model.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage =
@@ -202,35 +256,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let key = receipt_key();
-		let proof = key.sign(&Workers::receipt_key_proof_message(&WORKER_OWNER, &HOT));
-		let caps = Capabilities {
-			gpu_model: BoundedVec::truncate_from(b"RTX 4090".to_vec()),
-			gpu_count: 1,
-			vram_mib: 24_576,
-			cuda: CudaVersion { major: 12, minor: 4 },
-			region: GeoPoint { lat_micro_deg: 0, lon_micro_deg: 0 },
-		};
-		Workers::register(
-			RuntimeOrigin::signed(WORKER_OWNER),
-			HOT,
-			key.public(),
-			proof,
-			caps,
-			BoundedVec::truncate_from(b"https://w.example".to_vec()),
-			5_000,
-		)
-		.expect("worker registers");
-		Models::register_model(
-			RuntimeOrigin::signed(DEV),
-			BoundedVec::truncate_from(b"m".to_vec()),
-			V1,
-			metadata(),
-		)
-		.expect("model registers");
-		Models::approve_model(RuntimeOrigin::root(), MODEL).expect("approved");
-		Models::activate_model(RuntimeOrigin::signed(DEV), MODEL).expect("active");
-		System::reset_events();
+		StubWorkers::reset();
+		StubModels::reset();
+		WorkersMock::add_worker(WORKER_OWNER, HOT);
+		ModelsMock::add_model(MODEL, DEV, V1, fixtures::metadata());
 	});
 	ext
 }

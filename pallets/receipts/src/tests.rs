@@ -37,7 +37,7 @@ fn url() -> BoundedVec<u8, crate::MaxUrlLen> {
 /// `n` receipts with counters `first..first+n`, priced by the model's billing function and
 /// signed by the worker and the payer's gateway.
 fn receipts(first: u64, n: u64) -> Vec<SignedReceipt> {
-	let (policy, policy_hash) = Models::pricing(MODEL, &V1).unwrap();
+	let (policy, policy_hash) = ModelsMock::pricing(MODEL, &V1).unwrap();
 	let worker = receipt_key();
 	let gateway = gateway_key();
 	(first..first + n)
@@ -399,7 +399,7 @@ mod batches {
 				),
 				Error::<Test>::ModelNotBillable
 			);
-			assert_ok!(Models::deprecate_model(RuntimeOrigin::signed(DEV), MODEL));
+			ModelsMock::deprecate(MODEL);
 			assert_noop!(propose_raw(1, 10, 100, 10), Error::<Test>::ModelNotBillable);
 		});
 	}

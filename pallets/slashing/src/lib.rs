@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+mod traits;
 mod types;
 pub mod weights;
 
@@ -17,7 +18,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use impls::{ReportViolation, ViolationInspect};
+pub use traits::{ReportViolation, ViolationInspect};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -40,6 +41,7 @@ pub mod pallet {
 	use pallet_workers::{WorkerInspect, WorkerPenalty};
 	use sp_runtime::{FixedU128, Perbill};
 
+	/// A worker's violation record.
 	pub type RecordOf<T> = ViolationRecord<BlockNumberFor<T>>;
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -103,6 +105,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBounty: Get<Self::Balance>;
 
+		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
 		/// Registers workers for benchmarks.
@@ -120,18 +123,35 @@ pub mod pallet {
 		/// A worker was punished for a violation: `slashed` taken at `rate`, of which
 		/// `bounty` went to the reporter and the rest to the treasury.
 		Punished {
+			/// The worker (hot key) that committed the violation.
 			offender: T::AccountId,
+			/// What it did.
 			violation: Violation,
+			/// The slash rate applied to its slashable stake.
 			rate: Perbill,
+			/// The stake taken in all, bounty included.
 			slashed: T::Balance,
+			/// The part of `slashed` paid to the reporter.
 			bounty: T::Balance,
+			/// The account that proved the violation, if one is paid for it.
 			reporter: Option<T::AccountId>,
+			/// The offender's effective violations after this one.
 			effective_violations: FixedU128,
 		},
 		/// Governance reported a violation with off-chain evidence (its hash).
-		Reported { offender: T::AccountId, violation: Violation, evidence: Hash },
+		Reported {
+			/// The worker (hot key) reported.
+			offender: T::AccountId,
+			/// What it did.
+			violation: Violation,
+			/// The hash of the report that proves it.
+			evidence: Hash,
+		},
 		/// Governance cleared a worker's record.
-		RecordCleared { worker: T::AccountId },
+		RecordCleared {
+			/// The worker (hot key) whose record was removed.
+			worker: T::AccountId,
+		},
 	}
 
 	#[pallet::error]

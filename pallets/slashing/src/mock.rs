@@ -1,43 +1,51 @@
-//! A runtime with System, Balances, Workers and Slashing for the unit tests.
+//! A runtime with System and Slashing for the unit tests. The worker registry is
+//! `WorkersMock`, a stub behind `WorkerInspect` and `WorkerPenalty`: tests register workers
+//! in it with `add_worker` and read back what the pallet told it (`slashed`, `status`,
+//! `reputation`). No money moves in this pallet, so there is no Balances; that a slash moves
+//! held stake is pallet-workers' test, and the two together are the runtime's.
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use crate as pallet_slashing;
-use ail2_primitives::receipt::signing::Keypair;
+use alloc::collections::btree_map::BTreeMap;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64},
-	BoundedVec,
+	traits::{ConstU128, ConstU64},
 };
 use frame_system::EnsureRoot;
-use pallet_workers::{Capabilities, CudaVersion, GeoPoint};
-use sp_runtime::{BuildStorage, FixedU128, Perbill};
+use pallet_workers::{PublicKey, WorkerInspect, WorkerPenalty, WorkerStatus};
+use sp_runtime::{BuildStorage, DispatchError, FixedU128, Perbill, Saturating};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
-frame_support::construct_runtime!(
-	pub enum Test {
-		System: frame_system,
-		Balances: pallet_balances,
-		Workers: pallet_workers,
-		Slashing: pallet_slashing,
-	}
-);
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Slashing = pallet_slashing;
+}
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
 pub const MIN_STAKE: Balance = 1_000;
@@ -45,9 +53,20 @@ pub const MAX_SLASH: Balance = 60_000;
 pub const MAX_BOUNTY: Balance = 2_000;
 pub const DECAY: u64 = 1_000;
 
+/// A worker as the registry stub keeps it: no unbonding, heartbeats or keys, which this
+/// pallet never reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StubWorker {
+	pub owner: AccountId,
+	/// What the worker staked when it was added.
+	pub staked: Balance,
+	/// What is left of it after the slashes.
+	pub stake: Balance,
+	pub status: WorkerStatus,
+	pub reputation: Perbill,
+}
+
 parameter_types! {
-	pub const MinStake: Balance = MIN_STAKE;
-	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 	pub const Treasury: AccountId = TREASURY;
 	pub const BaseRate: Perbill = Perbill::from_percent(10);
 	pub RepeatStep: FixedU128 = FixedU128::from_rational(1, 2);
@@ -55,25 +74,153 @@ parameter_types! {
 	pub SuspendThreshold: FixedU128 = FixedU128::from_u32(3);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
 	pub const BountyShare: Perbill = Perbill::from_percent(10);
+
+	/// The workers the stub knows, by hot key.
+	pub static StubWorkers: BTreeMap<AccountId, StubWorker> = BTreeMap::new();
+	/// Every slash the pallet asked for, in order: `(worker, amount taken, to)`.
+	pub static Slashes: Vec<(AccountId, Balance, AccountId)> = Vec::new();
 }
 
-impl pallet_workers::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type MinStake = MinStake;
-	type UnbondingPeriod = ConstU64<100>;
-	type HeartbeatTimeout = ConstU64<20>;
-	type EpochLength = ConstU64<10>;
-	type MaxWorkersPerOwner = ConstU32<4>;
-	type MaxWorkers = ConstU32<8>;
-	type InitialReputation = InitialReputation;
-	type WeightInfo = ();
+/// The worker registry, as far as this pallet uses it.
+pub struct WorkersMock;
+
+impl WorkersMock {
+	/// Registers an active worker with `stake` and pallet-workers' initial reputation.
+	pub fn add_worker(owner: AccountId, hot: AccountId, stake: Balance) {
+		let worker = StubWorker {
+			owner,
+			staked: stake,
+			stake,
+			status: WorkerStatus::Active,
+			reputation: Perbill::from_percent(50),
+		};
+		StubWorkers::mutate(|workers| workers.insert(hot, worker));
+	}
+
+	/// The slashes the pallet asked for: `(worker, amount taken, to)`.
+	pub fn slashed() -> Vec<(AccountId, Balance, AccountId)> {
+		Slashes::get()
+	}
+
+	/// The worker's status as the pallet's suspensions and bans left it.
+	pub fn status(worker: AccountId) -> WorkerStatus {
+		Self::worker(&worker).expect("a known worker").status
+	}
+
+	/// The worker's reputation as the pallet's reductions left it.
+	pub fn reputation(worker: AccountId) -> Perbill {
+		Self::worker(&worker).expect("a known worker").reputation
+	}
+
+	/// The stub's own bookkeeping: every slash names a known worker, and each worker's
+	/// stake is what it staked less what was slashed from it.
+	pub fn check() -> Result<(), &'static str> {
+		let workers = StubWorkers::get();
+		let slashes = Slashes::get();
+		if slashes.iter().any(|(worker, ..)| !workers.contains_key(worker)) {
+			return Err("slash of an unknown worker");
+		}
+		for (hot, worker) in &workers {
+			let taken: Balance =
+				slashes.iter().filter(|(w, ..)| w == hot).map(|(_, amount, _)| amount).sum();
+			if worker.stake + taken != worker.staked {
+				return Err("stake differs from stake added less slashes");
+			}
+		}
+		Ok(())
+	}
+
+	fn worker(who: &AccountId) -> Option<StubWorker> {
+		StubWorkers::get().get(who).cloned()
+	}
+
+	fn update(who: &AccountId, f: impl FnOnce(&mut StubWorker)) -> Result<(), DispatchError> {
+		StubWorkers::mutate(|workers| {
+			workers.get_mut(who).map(f).ok_or(DispatchError::Other("unknown worker"))
+		})
+	}
+}
+
+impl WorkerInspect<AccountId, Balance> for WorkersMock {
+	fn is_active(worker: &AccountId) -> bool {
+		Self::worker(worker)
+			.is_some_and(|w| w.status == WorkerStatus::Active && w.stake >= MIN_STAKE)
+	}
+
+	/// Heartbeats are not modelled: a known worker is online.
+	fn is_online(worker: &AccountId) -> bool {
+		Self::worker(worker).is_some()
+	}
+
+	fn receipt_key(_: &AccountId) -> Option<PublicKey> {
+		None
+	}
+
+	fn worker_of_receipt_key(_: &PublicKey) -> Option<AccountId> {
+		None
+	}
+
+	fn owner(worker: &AccountId) -> Option<AccountId> {
+		Self::worker(worker).map(|w| w.owner)
+	}
+
+	fn slashable_stake(worker: &AccountId) -> Balance {
+		Self::worker(worker).map_or(0, |w| w.stake)
+	}
+
+	fn active_stake(worker: &AccountId) -> Balance {
+		Self::slashable_stake(worker)
+	}
+
+	fn active_workers() -> Vec<(AccountId, Balance)> {
+		StubWorkers::get()
+			.into_iter()
+			.filter(|(hot, _)| Self::is_active(hot))
+			.map(|(hot, w)| (hot, w.stake))
+			.collect()
+	}
+}
+
+impl WorkerPenalty<AccountId, Balance> for WorkersMock {
+	fn slash(
+		worker: &AccountId,
+		amount: Balance,
+		to: &AccountId,
+	) -> Result<Balance, DispatchError> {
+		let mut taken = 0;
+		Self::update(worker, |w| {
+			taken = amount.min(w.stake);
+			w.stake -= taken;
+		})?;
+		Slashes::mutate(|slashes| slashes.push((*worker, taken, *to)));
+		Ok(taken)
+	}
+
+	fn suspend(worker: &AccountId) -> Result<(), DispatchError> {
+		Self::update(worker, |w| {
+			if w.status == WorkerStatus::Active {
+				w.status = WorkerStatus::Suspended;
+			}
+		})
+	}
+
+	fn ban(worker: &AccountId) -> Result<(), DispatchError> {
+		Self::update(worker, |w| w.status = WorkerStatus::Banned)
+	}
+
+	fn reduce_reputation(worker: &AccountId, by: Perbill) {
+		// Like pallet-workers, an unknown worker's reputation is left alone.
+		let _ = Self::update(worker, |w| w.reputation = w.reputation.saturating_sub(by));
+	}
+
+	fn raise_reputation(worker: &AccountId, by: Perbill) {
+		let _ = Self::update(worker, |w| w.reputation = w.reputation.saturating_add(by));
+	}
 }
 
 impl crate::Config for Test {
 	type Balance = Balance;
-	type Workers = Workers;
+	type Workers = WorkersMock;
 	type ReportOrigin = EnsureRoot<AccountId>;
 	type TreasuryAccount = Treasury;
 	type BaseRate = BaseRate;
@@ -87,16 +234,14 @@ impl crate::Config for Test {
 	type MaxBounty = ConstU128<MAX_BOUNTY>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = BenchWorkers;
+	type BenchmarkHelper = WorkersMock;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-pub struct BenchWorkers;
-#[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<AccountId> for BenchWorkers {
+impl crate::BenchmarkHelper<AccountId> for WorkersMock {
 	fn staked_worker(index: u32) -> AccountId {
 		let (owner, hot) = (10_000 + u64::from(index), 20_000 + u64::from(index));
-		Workers::benchmark_worker(&owner, &hot, 100 * MIN_STAKE).expect("registers");
+		Self::add_worker(owner, hot, 100 * MIN_STAKE);
 		hot
 	}
 }
@@ -109,55 +254,25 @@ pub const OTHER_HOT: AccountId = 102;
 pub const TREASURY: AccountId = 999;
 pub const STAKE: Balance = 100_000;
 
-pub fn register(owner: AccountId, hot: AccountId, stake: Balance) {
-	let mut secret = [0x22u8; 32];
-	secret[..8].copy_from_slice(&hot.to_le_bytes());
-	let key = Keypair::from_secret(&secret).expect("valid secret");
-	let proof = key.sign(&Workers::receipt_key_proof_message(&owner, &hot));
-	Workers::register(
-		RuntimeOrigin::signed(owner),
-		hot,
-		key.public(),
-		proof,
-		Capabilities {
-			gpu_model: BoundedVec::truncate_from(b"NVIDIA L40S".to_vec()),
-			gpu_count: 1,
-			vram_mib: 49_152,
-			cuda: CudaVersion { major: 12, minor: 2 },
-			region: GeoPoint { lat_micro_deg: 1_352_083, lon_micro_deg: 103_819_836 },
-		},
-		BoundedVec::truncate_from(b"https://l40s.example.org".to_vec()),
-		stake,
-	)
-	.expect("worker registers");
-}
-
+/// Genesis plus two active workers, `HOT` and `OTHER_HOT`, each staking `STAKE`.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage =
-		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
-	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(OWNER, 1_000_000), (OTHER_OWNER, 1_000_000), (REPORTER, 10), (TREASURY, 1)],
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.expect("balances genesis");
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.register_extension(sp_keystore::KeystoreExt::new(
-		sp_keystore::testing::MemoryKeystore::new(),
-	));
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		register(OWNER, HOT, STAKE);
-		register(OTHER_OWNER, OTHER_HOT, STAKE);
+		StubWorkers::reset();
+		Slashes::reset();
+		WorkersMock::add_worker(OWNER, HOT, STAKE);
+		WorkersMock::add_worker(OTHER_OWNER, OTHER_HOT, STAKE);
 	});
 	ext
 }
 
-/// Runs `test` and then checks both pallets' invariants.
+/// Runs `test` and then checks the pallet's invariants and the stub's bookkeeping.
 pub fn run(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
 		Slashing::do_try_state().expect("slashing invariants hold");
-		Workers::do_try_state().expect("worker invariants hold");
+		WorkersMock::check().expect("the registry stub is consistent");
 	});
 }

@@ -8,24 +8,21 @@
 use crate::{
 	mock::*, Error, Event, Records, ReportViolation, SlashOutcome, Violation, ViolationInspect,
 };
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use frame_support::{assert_noop, assert_ok};
 use pallet_workers::{WorkerInspect, WorkerStatus};
 use sp_runtime::{DispatchError, FixedU128, Perbill};
 
-fn free(who: AccountId) -> Balance {
-	Balances::balance(&who)
-}
-
+/// The worker's stake as the registry stub keeps it: what it staked less the slashes.
 fn stake(worker: AccountId) -> Balance {
-	Workers::slashable_stake(&worker)
+	WorkersMock::slashable_stake(&worker)
 }
 
 fn status(worker: AccountId) -> WorkerStatus {
-	pallet_workers::Workers::<Test>::get(worker).unwrap().status
+	WorkersMock::status(worker)
 }
 
 fn reputation(worker: AccountId) -> Perbill {
-	pallet_workers::Workers::<Test>::get(worker).unwrap().reputation
+	WorkersMock::reputation(worker)
 }
 
 fn last_event() -> RuntimeEvent {
@@ -94,7 +91,6 @@ mod reports {
 	#[test]
 	fn a_first_forgery_takes_half_the_stake_and_pays_a_capped_bounty() {
 		run(|| {
-			let treasury = free(TREASURY);
 			let outcome = <Slashing as ReportViolation<_, _>>::report(
 				&HOT,
 				Violation::ForgedReceipt,
@@ -107,8 +103,11 @@ mod reports {
 				SlashOutcome { rate: Perbill::from_percent(50), slashed: 50_000, bounty: 2_000 }
 			);
 			assert_eq!(stake(HOT), 50_000);
-			assert_eq!(free(REPORTER), 10 + 2_000);
-			assert_eq!(free(TREASURY), treasury + 48_000);
+			// The bounty to the reporter, the rest to the treasury.
+			assert_eq!(
+				WorkersMock::slashed(),
+				vec![(HOT, 2_000, REPORTER), (HOT, 48_000, TREASURY)]
+			);
 			assert_eq!(reputation(HOT), Perbill::from_percent(40));
 			assert_eq!(status(HOT), WorkerStatus::Active);
 			let record = Records::<Test>::get(HOT).unwrap();
@@ -174,7 +173,7 @@ mod reports {
 	#[test]
 	fn max_slash_caps_a_large_stake() {
 		run(|| {
-			register(OWNER, 103, 200_000);
+			WorkersMock::add_worker(OWNER, 103, 200_000);
 			let outcome = <Slashing as ReportViolation<_, _>>::report(
 				&103,
 				Violation::ForgedReceipt,
@@ -208,7 +207,7 @@ mod reports {
 			)
 			.unwrap();
 			assert_eq!(status(OTHER_HOT), WorkerStatus::Suspended);
-			assert!(!Workers::is_active(&OTHER_HOT));
+			assert!(!WorkersMock::is_active(&OTHER_HOT));
 			// 10%, 15%, 20% of what was left each time.
 			assert_eq!(stake(OTHER_HOT), 100_000 - 10_000 - 13_500 - 15_300);
 		});
@@ -217,7 +216,6 @@ mod reports {
 	#[test]
 	fn no_bounty_for_self_reports_or_anonymous_ones() {
 		run(|| {
-			let treasury = free(TREASURY);
 			let outcome = <Slashing as ReportViolation<_, _>>::report(
 				&HOT,
 				Violation::DoubleBilling,
@@ -226,7 +224,7 @@ mod reports {
 			)
 			.unwrap();
 			assert_eq!((outcome.slashed, outcome.bounty), (30_000, 0));
-			assert_eq!(free(TREASURY), treasury + 30_000);
+			assert_eq!(WorkersMock::slashed(), vec![(HOT, 30_000, TREASURY)]);
 		});
 	}
 
@@ -266,7 +264,6 @@ mod calls {
 	#[test]
 	fn governance_reports_a_malicious_image_all_is_taken_and_the_worker_banned() {
 		run(|| {
-			let treasury = free(TREASURY);
 			assert_ok!(Slashing::report(
 				RuntimeOrigin::root(),
 				HOT,
@@ -276,8 +273,10 @@ mod calls {
 			));
 			assert_eq!(stake(HOT), 0);
 			assert_eq!(status(HOT), WorkerStatus::Banned);
-			assert_eq!(free(REPORTER), 10 + MAX_BOUNTY);
-			assert_eq!(free(TREASURY), treasury + STAKE - MAX_BOUNTY);
+			assert_eq!(
+				WorkersMock::slashed(),
+				vec![(HOT, MAX_BOUNTY, REPORTER), (HOT, STAKE - MAX_BOUNTY, TREASURY)]
+			);
 			assert!(System::events().iter().any(|r| r.event
 				== Event::Reported {
 					offender: HOT,

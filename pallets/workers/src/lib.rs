@@ -42,8 +42,9 @@ pub mod pallet {
 	/// Balance of the staking currency.
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
-	/// A registry entry.
+	/// Stake on its way out of a worker, with the block it matures at.
 	pub type UnbondingChunkOf<T> = UnbondingChunk<BalanceOf<T>, BlockNumberFor<T>>;
+	/// A registry entry.
 	pub type WorkerOf<T> =
 		WorkerInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
@@ -97,6 +98,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type InitialReputation: Get<Perbill>;
 
+		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
 
@@ -139,27 +141,84 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A worker joined with `stake` held from `owner`.
-		WorkerRegistered { worker: T::AccountId, owner: T::AccountId, stake: BalanceOf<T> },
+		WorkerRegistered {
+			/// The new worker's hot key.
+			worker: T::AccountId,
+			/// The account that runs the worker, stakes for it and receives its earnings.
+			owner: T::AccountId,
+			/// The stake held from the owner.
+			stake: BalanceOf<T>,
+		},
 		/// More stake was held for a worker.
-		StakeAdded { worker: T::AccountId, amount: BalanceOf<T> },
+		StakeAdded {
+			/// The worker whose stake grew.
+			worker: T::AccountId,
+			/// The stake added.
+			amount: BalanceOf<T>,
+		},
 		/// Stake started unbonding; it can be withdrawn at `unlock_at`.
-		Unbonded { worker: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
+		Unbonded {
+			/// The worker whose stake is unbonding.
+			worker: T::AccountId,
+			/// The stake moved from active to unbonding.
+			amount: BalanceOf<T>,
+			/// The first block at which `withdraw_unbonded` releases it.
+			unlock_at: BlockNumberFor<T>,
+		},
 		/// Matured unbonding stake was released to the owner.
-		Withdrawn { worker: T::AccountId, amount: BalanceOf<T> },
+		Withdrawn {
+			/// The worker whose unbonded stake was released.
+			worker: T::AccountId,
+			/// The stake released to the owner's free balance.
+			amount: BalanceOf<T>,
+		},
 		/// A worker with no stake left was removed from the registry.
-		WorkerRemoved { worker: T::AccountId },
+		WorkerRemoved {
+			/// The hot key of the removed worker.
+			worker: T::AccountId,
+		},
 		/// A worker's endpoint changed.
-		EndpointUpdated { worker: T::AccountId },
+		EndpointUpdated {
+			/// The worker with the new endpoint.
+			worker: T::AccountId,
+		},
 		/// A worker's declared capabilities changed.
-		CapabilitiesUpdated { worker: T::AccountId },
+		CapabilitiesUpdated {
+			/// The worker with the new capabilities.
+			worker: T::AccountId,
+		},
 		/// A worker's status changed.
-		StatusChanged { worker: T::AccountId, status: WorkerStatus },
+		StatusChanged {
+			/// The worker whose status changed.
+			worker: T::AccountId,
+			/// Its status from now on.
+			status: WorkerStatus,
+		},
 		/// A worker voted a unit-of-compute price for the current epoch.
-		PriceVoted { worker: T::AccountId, epoch: EpochIndex, price: BalanceOf<T> },
+		PriceVoted {
+			/// The worker that voted.
+			worker: T::AccountId,
+			/// The epoch the vote counts for.
+			epoch: EpochIndex,
+			/// The price of one unit of compute it voted for.
+			price: BalanceOf<T>,
+		},
 		/// Stake was slashed and sent to `to`.
-		Slashed { worker: T::AccountId, amount: BalanceOf<T>, to: T::AccountId },
+		Slashed {
+			/// The worker whose stake was taken.
+			worker: T::AccountId,
+			/// The stake taken, active first, then unbonding.
+			amount: BalanceOf<T>,
+			/// The account that received it (the treasury or a reporter).
+			to: T::AccountId,
+		},
 		/// A worker's reputation changed.
-		ReputationChanged { worker: T::AccountId, reputation: Perbill },
+		ReputationChanged {
+			/// The worker whose reputation changed.
+			worker: T::AccountId,
+			/// Its reputation from now on.
+			reputation: Perbill,
+		},
 	}
 
 	#[pallet::error]

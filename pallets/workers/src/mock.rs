@@ -7,7 +7,7 @@ use crate::*;
 use ail2_primitives::receipt::signing::Keypair;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64},
+	traits::{ConstU128, ConstU32, ConstU64},
 	BoundedVec,
 };
 use frame_system::EnsureRoot;
@@ -17,13 +17,30 @@ type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
-frame_support::construct_runtime!(
-	pub enum Test {
-		System: frame_system,
-		Balances: pallet_balances,
-		Workers: pallet_workers,
-	}
-);
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Workers = pallet_workers;
+}
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
@@ -61,8 +78,6 @@ impl Config for Test {
 	type InitialReputation = InitialReputation;
 	type WeightInfo = ();
 }
-
-use frame_support::traits::ConstU128;
 
 /// Owners with funds.
 pub const ALICE: AccountId = 1;

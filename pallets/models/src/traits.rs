@@ -1,0 +1,19 @@
+//! How other pallets use the model registry.
+
+use crate::{ModelId, RevenueSplit};
+use ail2_primitives::{billing::PricingPolicy, receipt::SemVer, Hash};
+
+/// What other pallets need to know about models.
+pub trait ModelInspect<AccountId, Balance> {
+	/// Whether receipts for `(model, version)` may be proposed now: the model is `Active`
+	/// and the version approved.
+	fn is_billable(model: ModelId, version: &SemVer) -> bool;
+	/// The pricing policy of a version and its hash.
+	fn pricing(model: ModelId, version: &SemVer) -> Option<(PricingPolicy, Hash)>;
+	/// How a model's revenue is split.
+	fn revenue_split(model: ModelId) -> Option<RevenueSplit>;
+	/// The model's owner, who receives the owner's share.
+	fn owner(model: ModelId) -> Option<AccountId>;
+	/// The price of one unit of compute this epoch.
+	fn unit_price() -> Balance;
+}
