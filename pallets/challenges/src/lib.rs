@@ -65,8 +65,10 @@ pub mod pallet {
 	use pallet_workers::{WorkerInspect, WorkerPenalty};
 	use sp_runtime::Perbill;
 
+	/// The balance type of `Config::Currency`.
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A dispute as this pallet stores it.
 	pub type DisputeOf<T> = Dispute<
 		<T as frame_system::Config>::AccountId,
 		BalanceOf<T>,
@@ -87,6 +89,7 @@ pub mod pallet {
 			+ Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
+		/// The overarching hold reason, which the dispute bond's reason converts into.
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// Batches under challenge.
@@ -143,6 +146,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type TreasuryAccount: Get<Self::AccountId>;
 
+		/// Weights of the calls, from this pallet's benchmarks.
 		type WeightInfo: WeightInfo;
 
 		/// Sets up workers, models and batches for benchmarks.
@@ -167,34 +171,78 @@ pub mod pallet {
 		/// A fraud was proven: the batch is void, its proposer punished, the challenger paid
 		/// `bounty`.
 		FraudProven {
+			/// The batch the proof voided.
 			batch: BatchId,
+			/// What the proof showed.
 			kind: FraudKind,
+			/// The account that submitted the proof and was paid the bounty.
 			challenger: T::AccountId,
+			/// The worker (hot key) that proposed the batch and was punished.
 			worker: T::AccountId,
+			/// Stake taken from the worker in all, bounty included.
 			slashed: BalanceOf<T>,
+			/// The part of `slashed` paid to the challenger.
 			bounty: BalanceOf<T>,
 		},
 		/// A dispute was opened and its committee drawn; votes close after `voting_ends`.
 		DisputeOpened {
+			/// The batch the dispute froze.
 			batch: BatchId,
+			/// What the challenger disputes.
 			kind: DisputeKind,
+			/// The account that opened the dispute and posted the bond.
 			challenger: T::AccountId,
+			/// Hash of the evidence the challenger published for the committee.
 			evidence: Hash,
+			/// The workers (hot keys) drawn to judge.
 			committee: alloc::vec::Vec<T::AccountId>,
+			/// The last block in which members may vote.
 			voting_ends: BlockNumberFor<T>,
 		},
 		/// A committee member voted.
-		Voted { batch: BatchId, member: T::AccountId, uphold: bool },
+		Voted {
+			/// The batch under dispute.
+			batch: BatchId,
+			/// The member (worker hot key) that voted.
+			member: T::AccountId,
+			/// Whether the member agrees with the challenger.
+			uphold: bool,
+		},
 		/// The committee upheld the dispute: batch void, worker punished, bond returned.
-		DisputeUpheld { batch: BatchId, slashed: BalanceOf<T>, bounty: BalanceOf<T> },
+		DisputeUpheld {
+			/// The batch voided.
+			batch: BatchId,
+			/// Stake taken from the batch's worker in all, bounty included.
+			slashed: BalanceOf<T>,
+			/// The part of `slashed` paid to the challenger.
+			bounty: BalanceOf<T>,
+		},
 		/// The committee rejected the dispute: batch released, bond forfeited.
-		DisputeRejected { batch: BatchId, to_defendant: BalanceOf<T>, to_treasury: BalanceOf<T> },
+		DisputeRejected {
+			/// The batch released back into its window.
+			batch: BatchId,
+			/// The part of the bond paid to the owner of the accused worker.
+			to_defendant: BalanceOf<T>,
+			/// The rest of the bond, paid to the treasury.
+			to_treasury: BalanceOf<T>,
+		},
 		/// Nobody voted: batch released, bond returned.
-		DisputeInconclusive { batch: BatchId },
+		DisputeInconclusive {
+			/// The batch released back into its window.
+			batch: BatchId,
+		},
 		/// The batch was voided by a fraud proof while disputed: bond returned.
-		DisputeMooted { batch: BatchId },
+		DisputeMooted {
+			/// The batch whose dispute ended without a decision.
+			batch: BatchId,
+		},
 		/// A member who did not vote lost reputation.
-		NonVoterPenalised { batch: BatchId, member: T::AccountId },
+		NonVoterPenalised {
+			/// The batch whose dispute the member left unjudged.
+			batch: BatchId,
+			/// The member (worker hot key) that lost `NonVoterPenalty` of its reputation.
+			member: T::AccountId,
+		},
 	}
 
 	#[pallet::error]

@@ -21,9 +21,10 @@ use frame_support::{
 	traits::fungible::{Inspect, InspectHold},
 	BoundedVec,
 };
-use pallet_receipts::{BatchStatus, Batches};
-use pallet_workers::WorkerInspect;
-use sp_runtime::{traits::Saturating, DispatchError, Perbill};
+use pallet_models::ModelInspect;
+use pallet_receipts::BatchStatus;
+use pallet_slashing::Violation;
+use sp_runtime::{DispatchError, Perbill};
 
 const CHALLENGER: AccountId = STRANGER;
 
@@ -45,8 +46,7 @@ fn last_event() -> Event<Test> {
 /// An honest receipt for `counter`, priced by the model and signed by the worker and the
 /// payer's gateway.
 fn honest(counter: u64) -> Receipt {
-	let (policy, policy_hash) =
-		<Models as pallet_models::ModelInspect<_, _>>::pricing(MODEL, &V1).unwrap();
+	let (policy, policy_hash) = ModelsMock::pricing(MODEL, &V1).unwrap();
 	let usage = Usage { tokens_in: 100 + (counter % 900) as u32, tokens_out: 50, gpu_ms: 400 };
 	let price = receipt_price(&policy, &usage);
 	Receipt {
@@ -107,32 +107,18 @@ impl Proposed {
 	}
 }
 
-/// Deposits escrow, authorises the gateway key and proposes `receipts` with their counter
-/// range (or `range` if given).
+/// Authorises the gateway key (unless the payer already did) and proposes `receipts` with
+/// their counter range (or `range` if given).
 fn propose_with_range(receipts: Vec<SignedReceipt>, range: Option<(u64, u64)>) -> Proposed {
-	if pallet_receipts::Escrows::<Test>::get(PAYER).is_none() {
-		assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
-		assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), gateway_key().public()));
+	if !BatchesMock::has_gateway_key(PAYER, gateway_key().public()) {
+		BatchesMock::add_gateway_key(PAYER, gateway_key().public());
 	}
 	let tree = MerkleSumTree::from_receipts(&receipts).unwrap();
-	let (first, last) = range.unwrap_or((
+	let range = range.unwrap_or((
 		receipts.first().unwrap().receipt.counter,
 		receipts.last().unwrap().receipt.counter,
 	));
-	let id = pallet_receipts::NextBatchId::<Test>::get();
-	assert_ok!(Receipts::propose_batch(
-		RuntimeOrigin::signed(HOT),
-		PAYER,
-		MODEL,
-		V1,
-		first,
-		last,
-		tree.root().hash,
-		tree.root().sum,
-		tree.leaves(),
-		[9; 32],
-		BoundedVec::truncate_from(b"https://w.example/batch/0".to_vec()),
-	));
+	let id = BatchesMock::propose(HOT, PAYER, MODEL, V1, range, tree.root(), tree.leaves());
 	Proposed { id, tree, receipts }
 }
 
@@ -147,8 +133,10 @@ fn challenge(
 	Challenges::challenge(RuntimeOrigin::signed(CHALLENGER), id, Box::new(proof))
 }
 
-/// Checks the consequences of a proven fraud: batch void, reserve back, stake slashed at
-/// `rate`, bounty `min(10% of slash, MaxBounty, total)` to the challenger.
+/// Checks the consequences of a proven fraud: the batch voided (which returns its reserve),
+/// the proposer reported for `kind`'s violation with the challenger as reporter and the
+/// batch's total as the bounty cap, and the event carrying what slashing answered: a slash
+/// at `rate`, a bounty of `min(10% of slash, MaxBounty, total)`.
 fn assert_punished(p: &Proposed, kind: FraudKind, rate: Perbill) {
 	let total: RawBalance = p.tree.root().sum;
 	let slashed = rate.mul_floor(WORKER_STAKE);
@@ -164,10 +152,17 @@ fn assert_punished(p: &Proposed, kind: FraudKind, rate: Perbill) {
 			bounty,
 		}
 	);
-	assert_eq!(Batches::<Test>::get(p.id).unwrap().status, BatchStatus::Voided);
-	assert_eq!(Receipts::free_escrow(&PAYER), 50_000_000);
-	assert_eq!(Workers::slashable_stake(&HOT), WORKER_STAKE - slashed);
-	assert_eq!(free(CHALLENGER), 100_000 + bounty);
+	assert_eq!(BatchesMock::batch(p.id).unwrap().status, BatchStatus::Voided);
+	assert_eq!(BatchesMock::calls().last(), Some(&BatchCall::Void(p.id)));
+	assert_eq!(
+		ViolationsMock::reports(),
+		vec![Report {
+			offender: HOT,
+			violation: kind.violation(),
+			reporter: Some(CHALLENGER),
+			bounty_cap: total,
+		}]
+	);
 	// The batch cannot be challenged or settled again.
 	assert_noop!(
 		challenge(p.id, FraudProof::CounterOutOfRange(p.leaf(0))),
@@ -366,10 +361,7 @@ mod fraud_proofs {
 	fn revoking_a_key_after_the_proposal_does_not_make_receipts_fraudulent() {
 		run(|| {
 			let b = propose(honest_batch(4));
-			assert_ok!(Receipts::revoke_gateway_key(
-				RuntimeOrigin::signed(PAYER),
-				gateway_key().public()
-			));
+			BatchesMock::revoke_gateway_key(PAYER, gateway_key().public());
 			System::set_block_number(System::block_number() + REVOCATION_DELAY + 1);
 			assert_noop!(
 				challenge(b.id, FraudProof::BadAuthorisation(b.leaf(0))),
@@ -381,15 +373,8 @@ mod fraud_proofs {
 	#[test]
 	fn a_key_revoked_before_the_proposal_authorises_nothing() {
 		run(|| {
-			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
-			assert_ok!(Receipts::add_gateway_key(
-				RuntimeOrigin::signed(PAYER),
-				gateway_key().public()
-			));
-			assert_ok!(Receipts::revoke_gateway_key(
-				RuntimeOrigin::signed(PAYER),
-				gateway_key().public()
-			));
+			BatchesMock::add_gateway_key(PAYER, gateway_key().public());
+			BatchesMock::revoke_gateway_key(PAYER, gateway_key().public());
 			System::set_block_number(System::block_number() + REVOCATION_DELAY);
 			let b = propose(honest_batch(4));
 			assert_ok!(challenge(b.id, FraudProof::BadAuthorisation(b.leaf(3))));
@@ -454,9 +439,6 @@ mod fraud_proofs {
 	#[test]
 	fn an_inflated_inner_sum_is_proven_with_its_children() {
 		run(|| {
-			if pallet_receipts::Escrows::<Test>::get(PAYER).is_none() {
-				assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
-			}
 			// A 6-leaf tree whose node (1, 1) claims 1,000 more than its children.
 			let receipts = honest_batch(6);
 			let leaves: Vec<SumNode> = receipts.iter().map(merkle::leaf).collect();
@@ -479,20 +461,7 @@ mod fraud_proofs {
 				levels.push(above);
 			}
 			let root = levels.last().unwrap()[0];
-			let id = pallet_receipts::NextBatchId::<Test>::get();
-			assert_ok!(Receipts::propose_batch(
-				RuntimeOrigin::signed(HOT),
-				PAYER,
-				MODEL,
-				V1,
-				1,
-				6,
-				root.hash,
-				root.sum,
-				6,
-				[9; 32],
-				BoundedVec::truncate_from(b"https://w.example/batch/1".to_vec()),
-			));
+			let id = BatchesMock::propose(HOT, PAYER, MODEL, V1, (1, 6), root, 6);
 			// Path of node (1, 1): its sibling on level 1 is (1, 0), on level 2 it is (2, 1).
 			let siblings = vec![levels[1][0], levels[2][1]];
 			let node = NodeProof {
@@ -517,7 +486,7 @@ mod fraud_proofs {
 					bounty: (slashed / 10).min(MAX_BOUNTY).min(total),
 				}
 			);
-			assert_eq!(Receipts::free_escrow(&PAYER), 50_000_000);
+			assert_eq!(BatchesMock::calls(), vec![BatchCall::Void(id)]);
 		});
 	}
 
@@ -528,7 +497,7 @@ mod fraud_proofs {
 				r.price += 5;
 				sign(r)
 			}));
-			let until = Batches::<Test>::get(b.id).unwrap().challenge_until;
+			let until = BatchesMock::batch(b.id).unwrap().challenge_until;
 			System::set_block_number(until + 1);
 			assert_noop!(
 				challenge(b.id, FraudProof::WrongPrice(b.leaf(1))),
@@ -572,10 +541,6 @@ mod disputes {
 		)
 	}
 
-	fn reputation(worker: AccountId) -> Perbill {
-		pallet_workers::Workers::<Test>::get(worker).unwrap().reputation
-	}
-
 	#[test]
 	fn opening_draws_a_committee_holds_the_bond_and_freezes_the_batch() {
 		run(|| {
@@ -586,7 +551,8 @@ mod disputes {
 			assert!(committee.iter().all(|m| arbiters.contains(m)), "only staked arbiters sit");
 			assert!(!committee.contains(&HOT), "the accused never judges itself");
 			assert_eq!(bond_held(), BOND);
-			assert_eq!(Batches::<Test>::get(b.id).unwrap().status, BatchStatus::Disputed);
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Disputed);
+			assert_eq!(BatchesMock::calls(), vec![BatchCall::Freeze(b.id)]);
 			assert_eq!(
 				last_event(),
 				Event::DisputeOpened {
@@ -625,17 +591,26 @@ mod disputes {
 				last_event(),
 				Event::Voted { batch: b.id, member: committee[1], uphold: true }
 			);
-			let before = reputation(committee[2]);
 			// Two of three uphold: decided before the period ends.
 			assert_ok!(Challenges::close_dispute(RuntimeOrigin::signed(PAYER), b.id));
 			let slashed = WORKER_STAKE / 10;
 			let bounty = slashed / 10;
 			assert_eq!(last_event(), Event::DisputeUpheld { batch: b.id, slashed, bounty });
-			assert_eq!(Batches::<Test>::get(b.id).unwrap().status, BatchStatus::Voided);
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Voided);
 			assert_eq!(bond_held(), 0);
-			assert_eq!(free(CHALLENGER), 100_000 + bounty);
-			assert_eq!(Receipts::free_escrow(&PAYER), 50_000_000);
-			assert_eq!(reputation(committee[2]), before, "no penalty before the period ends");
+			// The bond is back; the bounty is slashing's to pay, to the reporter named here.
+			assert_eq!(free(CHALLENGER), 100_000);
+			assert_eq!(
+				ViolationsMock::reports(),
+				vec![Report {
+					offender: HOT,
+					violation: Violation::SpotCheckFailure,
+					reporter: Some(CHALLENGER),
+					bounty_cap: b.tree.root().sum,
+				}]
+			);
+			assert_eq!(BatchesMock::calls(), vec![BatchCall::Freeze(b.id), BatchCall::Void(b.id)]);
+			assert_eq!(WorkersMock::penalties(), vec![], "no penalty before the period ends");
 			assert!(Disputes::<Test>::get(b.id).is_none());
 		});
 	}
@@ -647,7 +622,6 @@ mod disputes {
 			let committee = open(&b, DisputeKind::Metering);
 			assert_ok!(Challenges::vote(RuntimeOrigin::signed(committee[0]), b.id, false));
 			let silent = [committee[1], committee[2]];
-			let before: Vec<Perbill> = silent.iter().map(|m| reputation(*m)).collect();
 			let (owner, treasury) = (free(WORKER_OWNER), free(TREASURY));
 			System::set_block_number(1 + VOTING + 1);
 			assert_noop!(
@@ -663,18 +637,25 @@ mod disputes {
 			assert_eq!(free(WORKER_OWNER), owner + BOND / 2);
 			assert_eq!(free(TREASURY), treasury + BOND / 2);
 			assert_eq!(free(CHALLENGER), 100_000 - BOND);
-			for (member, was) in silent.iter().zip(before) {
-				assert_eq!(reputation(*member), was.saturating_sub(Perbill::from_percent(5)));
+			assert_eq!(
+				WorkersMock::penalties(),
+				silent
+					.iter()
+					.map(|m| Penalty::ReduceReputation(*m, Perbill::from_percent(5)))
+					.collect::<Vec<_>>()
+			);
+			for member in &silent {
 				assert!(
 					events().contains(&Event::NonVoterPenalised { batch: b.id, member: *member })
 				);
 			}
-			assert_eq!(Workers::slashable_stake(&HOT), WORKER_STAKE);
-			// Back in its window's end: settles now.
-			assert_eq!(Batches::<Test>::get(b.id).unwrap().status, BatchStatus::Challenge);
-			let until = Batches::<Test>::get(b.id).unwrap().challenge_until;
-			System::set_block_number(until + 1);
-			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(PAYER), b.id));
+			assert_eq!(ViolationsMock::reports(), vec![], "the worker is not punished");
+			// Released back into its window, which pallet-receipts settles once it ends.
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Challenge);
+			assert_eq!(
+				BatchesMock::calls(),
+				vec![BatchCall::Freeze(b.id), BatchCall::Release(b.id)]
+			);
 		});
 	}
 
@@ -691,7 +672,7 @@ mod disputes {
 				events().iter().filter(|e| matches!(e, Event::NonVoterPenalised { .. })).count(),
 				3
 			);
-			assert_eq!(Batches::<Test>::get(b.id).unwrap().status, BatchStatus::Challenge);
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Challenge);
 		});
 	}
 
@@ -704,7 +685,7 @@ mod disputes {
 			}));
 			open(&b, DisputeKind::Metering);
 			// Window passes during the dispute: the proof still lands on the frozen batch.
-			let until = Batches::<Test>::get(b.id).unwrap().challenge_until;
+			let until = BatchesMock::batch(b.id).unwrap().challenge_until;
 			System::set_block_number(until + 5);
 			assert_ok!(challenge(b.id, FraudProof::WrongPrice(b.leaf(1))));
 			assert!(events().contains(&Event::DisputeMooted { batch: b.id }));
@@ -766,11 +747,7 @@ mod disputes {
 			);
 			// Only one eligible arbiter left.
 			for (hot, _) in &ARBITERS[1..] {
-				assert_ok!(Workers::set_status(
-					RuntimeOrigin::root(),
-					*hot,
-					pallet_workers::WorkerStatus::Suspended
-				));
+				WorkersMock::set_active(*hot, false);
 			}
 			assert_noop!(
 				Challenges::open_dispute(

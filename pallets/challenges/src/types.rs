@@ -21,6 +21,7 @@ pub type Path = BoundedVec<SumNode, ConstU32<MAX_DEPTH>>;
 pub struct LeafProof {
 	/// Position of the leaf in the batch.
 	pub index: u64,
+	/// The receipt with its worker and gateway signatures, as the batch's leaf file holds it.
 	pub receipt: SignedReceipt,
 	/// Siblings from the leaf up to the root.
 	pub siblings: Path,
@@ -35,7 +36,9 @@ pub struct NodeProof {
 	pub level: u32,
 	/// Position on its level.
 	pub index: u64,
+	/// The node's left child.
 	pub left: SumNode,
+	/// The node's right child.
 	pub right: SumNode,
 	/// The sum the tree gives the node.
 	pub claimed_sum: Balance,
@@ -63,7 +66,12 @@ pub enum FraudProof {
 	WrongPrice(LeafProof),
 	/// Two neighbouring leaves whose counters do not strictly increase: a counter billed
 	/// twice (or out of order, which hides one).
-	DuplicateCounter { first: LeafProof, second: LeafProof },
+	DuplicateCounter {
+		/// The leaf at `index`.
+		first: LeafProof,
+		/// The leaf at `index + 1`, whose counter is not above `first`'s.
+		second: LeafProof,
+	},
 	/// A receipt whose counter lies outside the batch's declared range.
 	CounterOutOfRange(LeafProof),
 	/// An inner node whose sum is not the sum of its children: an inflated total.
@@ -84,15 +92,22 @@ pub enum FraudProof {
 	TypeInfo,
 )]
 pub enum FraudKind {
+	/// See [`FraudProof::BadWorkerSignature`].
 	BadWorkerSignature,
+	/// See [`FraudProof::BadAuthorisation`].
 	BadAuthorisation,
+	/// See [`FraudProof::WrongPrice`].
 	WrongPrice,
+	/// See [`FraudProof::DuplicateCounter`].
 	DuplicateCounter,
+	/// See [`FraudProof::CounterOutOfRange`].
 	CounterOutOfRange,
+	/// See [`FraudProof::InconsistentNode`].
 	InconsistentNode,
 }
 
 impl FraudProof {
+	/// What the proof would show, for events and weights.
 	pub fn kind(&self) -> FraudKind {
 		match self {
 			Self::BadWorkerSignature(_) => FraudKind::BadWorkerSignature,
@@ -156,6 +171,7 @@ pub enum DisputeKind {
 }
 
 impl DisputeKind {
+	/// The §8.4 violation an upheld dispute of this kind is.
 	pub fn violation(self) -> Violation {
 		match self {
 			Self::Metering => Violation::DoubleBilling,
@@ -168,8 +184,11 @@ impl DisputeKind {
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxCommittee))]
 pub struct Dispute<AccountId, Balance, BlockNumber, MaxCommittee: frame_support::traits::Get<u32>> {
+	/// The batch the dispute freezes.
 	pub batch: BatchId,
+	/// Who opened the dispute and posted the bond.
 	pub challenger: AccountId,
+	/// What is disputed.
 	pub kind: DisputeKind,
 	/// Hash of the evidence the challenger published.
 	pub evidence: Hash,
