@@ -408,7 +408,7 @@ impl<T: Config> Pallet<T> {
 	/// Invariants: the current race's schedule is ordered and its seeds are set in order;
 	/// every participant has an entry whose count matches its stored nonces, ascending;
 	/// finalized weights are sorted and positive.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		if let Some(race) = CurrentRace::<T>::get() {
 			ensure!(

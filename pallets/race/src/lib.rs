@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+mod traits;
 mod types;
 pub mod weights;
 
@@ -17,21 +18,9 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use traits::*;
 pub use types::*;
 pub use weights::WeightInfo;
-
-/// Compute weights from the latest finalized race, for the pallets that distribute tasks,
-/// verification and rewards by them.
-pub trait ComputeWeights<AccountId> {
-	/// The latest finalized race, if any.
-	fn latest_race() -> Option<RaceIndex>;
-	/// `who`'s weight in the latest finalized race: its number of accepted hits.
-	fn weight_of(who: &AccountId) -> u64;
-	/// The sum of all weights in the latest finalized race.
-	fn total_weight() -> u64;
-	/// Everyone with weight in the latest finalized race, heaviest first.
-	fn weights() -> alloc::vec::Vec<(AccountId, u64)>;
-}
 
 /// Benchmark setup the runtime provides: workers belong to pallet-workers.
 #[cfg(feature = "runtime-benchmarks")]
@@ -184,9 +173,13 @@ pub mod pallet {
 	pub type GenesisCommitters<T: Config> =
 		StorageValue<_, BoundedVec<T::AccountId, T::MaxCommitters>, ValueQuery>;
 
+	// Maps keyed by accounts, which users choose, hash with `Blake2_128Concat` so that no one
+	// can grind keys into one branch of the trie; race indices, which the chain counts, with
+	// `Twox64Concat`.
+
 	/// The current race's seed commitments and reveals.
 	#[pallet::storage]
-	pub type Commitments<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, SeedCommitment>;
+	pub type Commitments<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, SeedCommitment>;
 
 	/// The current race's participants, in order of their first submission.
 	#[pallet::storage]
@@ -195,21 +188,23 @@ pub mod pallet {
 
 	/// Each participant's submission summary in the current race.
 	#[pallet::storage]
-	pub type Entries<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, Entry<BalanceOf<T>>>;
+	pub type Entries<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Entry<BalanceOf<T>>>;
 
 	/// Each participant's submitted hits in the current race, ascending.
 	#[pallet::storage]
 	pub type Submissions<T: Config> =
-		StorageMap<_, Twox64Concat, T::AccountId, BoundedVec<Nonce, T::MaxNonces>, ValueQuery>;
+		StorageMap<_, Blake2_128Concat, T::AccountId, BoundedVec<Nonce, T::MaxNonces>, ValueQuery>;
 
 	/// Each participant's validators in the current race (from the close of the window).
 	#[pallet::storage]
-	pub type Assignments<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, AssignmentOf<T>>;
+	pub type Assignments<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, AssignmentOf<T>>;
 
 	/// Votes: (participant, validator) → mismatches found in the sample.
 	#[pallet::storage]
 	pub type Votes<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, T::AccountId, Twox64Concat, T::AccountId, u32>;
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Blake2_128Concat, T::AccountId, u32>;
 
 	/// Weights of finalized races (the last `HistoryDepth`), heaviest first.
 	#[pallet::storage]
@@ -250,73 +245,115 @@ pub mod pallet {
 		/// A race started: commits until `reveal_from`, reveals until `window_from`, hits
 		/// until `validation_from`, votes until `ends`.
 		RaceStarted {
+			/// The race that started.
 			race: RaceIndex,
+			/// How many accounts may commit to its seed.
 			committers: u32,
+			/// The first block of the reveal phase.
 			reveal_from: BlockNumberFor<T>,
+			/// The first block of the window, in which hits are submitted.
 			window_from: BlockNumberFor<T>,
+			/// The first block of the validation phase.
 			validation_from: BlockNumberFor<T>,
+			/// The block at which the race is finalized.
 			ends: BlockNumberFor<T>,
 		},
+		/// A committer committed to its contribution to the race seed.
 		SeedCommitted {
+			/// The race whose seed the commitment is for.
 			race: RaceIndex,
+			/// The committer.
 			who: T::AccountId,
 		},
+		/// A committer revealed the secret behind its commitment.
 		SeedRevealed {
+			/// The race whose seed the secret goes into.
 			race: RaceIndex,
+			/// The committer.
 			who: T::AccountId,
 		},
 		/// A committer did not reveal: left out of the seed, barred from this race and
 		/// reported.
 		RevealWithheld {
+			/// The race whose seed it withheld from.
 			race: RaceIndex,
+			/// The committer who did not reveal.
 			who: T::AccountId,
 		},
 		/// The race seed is fixed and the window open.
 		SeedFixed {
+			/// The race whose window opened.
 			race: RaceIndex,
+			/// The seed every participant's model and inputs derive from.
 			seed: Hash,
+			/// How many committers' secrets went into the seed.
 			reveals: u32,
 		},
 		/// A participant submitted `count` hits (`total` so far) and paid `fee`.
 		NoncesSubmitted {
+			/// The race the hits were found in.
 			race: RaceIndex,
+			/// The participant's hot key.
 			who: T::AccountId,
+			/// Hits in this call.
 			count: u32,
+			/// Hits of the participant in the race so far, this call's included.
 			total: u32,
+			/// What this call's hits cost, paid to the treasury.
 			fee: BalanceOf<T>,
 		},
 		/// The window closed; samples and validators follow from `sample_seed`.
 		WindowClosed {
+			/// The race whose window closed.
 			race: RaceIndex,
+			/// The seed the sampled nonces and the validators are drawn from.
 			sample_seed: Hash,
+			/// How many participants submitted hits.
 			participants: u32,
 		},
+		/// A validator voted on a participant's sample.
 		Voted {
+			/// The race being validated.
 			race: RaceIndex,
+			/// The participant whose sample was recomputed.
 			participant: T::AccountId,
+			/// The validator who voted.
 			validator: T::AccountId,
+			/// How many sampled nonces did not hit when recomputed.
 			mismatches: u32,
 		},
 		/// The verdict on a participant and the weight it earned.
 		Judged {
+			/// The race that was validated.
 			race: RaceIndex,
+			/// The participant judged.
 			participant: T::AccountId,
+			/// What its validators' votes decided.
 			verdict: Verdict,
+			/// The compute weight it earned: its hits if accepted, zero otherwise.
 			weight: u64,
 		},
 		/// A validator did not vote on a participant assigned to it.
 		DutyMissed {
+			/// The race being validated.
 			race: RaceIndex,
+			/// The validator who did not vote, and lost reputation for it.
 			validator: T::AccountId,
+			/// The participant it was assigned to.
 			participant: T::AccountId,
 		},
 		/// A race's weights are final.
 		RaceFinalized {
+			/// The race finalized.
 			race: RaceIndex,
+			/// How many participants earned weight.
 			weighted: u32,
+			/// The sum of their weights.
 			total_weight: u64,
 		},
+		/// The parameters of the next race were set.
 		ParamsSet {
+			/// The parameters the next race starts with.
 			params: RaceParams,
 		},
 	}

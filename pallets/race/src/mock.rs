@@ -1,34 +1,54 @@
-//! A runtime with the real worker registry and slashing around Race: System, Balances,
-//! Workers, Slashing.
+//! A runtime around Race with the real System and Balances (submission fees move money) and
+//! stubs of its neighbours, as the race sees them through its `Config`: [`WorkersStub`] is
+//! the worker registry (`WorkerInspect`, `WorkerPenalty`), [`ViolationsStub`] is
+//! pallet-slashing (`ReportViolation`). Tests register workers with [`add_worker`] and read
+//! what the pallet told its neighbours with [`reported_violations`] and [`penalties`]; what
+//! the real neighbours then do is theirs to test, and the composition the runtime's.
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use crate as pallet_race;
 use crate::{Race as RaceSchedule, RaceParams};
-use ail2_primitives::{race::RaceModel, receipt::signing::Keypair};
-use codec::Encode;
+use ail2_primitives::race::RaceModel;
+use codec::{Decode, Encode};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64, Hooks},
-	BoundedVec,
 };
 use frame_system::EnsureRoot;
-use pallet_workers::{Capabilities, CudaVersion, GeoPoint};
-use sp_runtime::{BuildStorage, FixedU128, FixedU64, Perbill};
+use pallet_slashing::{ReportViolation, SlashOutcome, Violation};
+use pallet_workers::{PublicKey, WorkerInspect, WorkerPenalty};
+use sp_runtime::{BuildStorage, DispatchError, FixedU64, Perbill};
+use std::collections::BTreeMap;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
-frame_support::construct_runtime!(
-	pub enum Test {
-		System: frame_system,
-		Balances: pallet_balances,
-		Workers: pallet_workers,
-		Slashing: pallet_slashing,
-		Race: pallet_race,
-	}
-);
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Race = pallet_race;
+}
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
@@ -41,52 +61,189 @@ impl pallet_balances::Config for Test {
 	type Balance = Balance;
 	type AccountStore = System;
 	type ExistentialDeposit = ConstU128<1>;
-	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// A worker as the registry stub keeps it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct StubWorker {
+	/// Its stake: all of it active, none unbonding.
+	pub stake: Balance,
+	/// Whether it may be given work; suspension and bans clear it.
+	pub active: bool,
+}
+
+/// A punishment the pallet applied through `WorkerPenalty`.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub enum Penalty {
+	/// `amount` of stake moved to `to`.
+	Slashed { amount: Balance, to: AccountId },
+	/// Suspended.
+	Suspended,
+	/// Banned.
+	Banned,
+	/// Reputation lowered by this much.
+	ReputationReduced(Perbill),
+	/// Reputation raised by this much.
+	ReputationRaised(Perbill),
+}
+
+/// A violation the pallet reported through `ReportViolation`, with its arguments.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct Report {
+	pub offender: AccountId,
+	pub violation: Violation,
+	pub reporter: Option<AccountId>,
+	pub bounty_cap: Balance,
 }
 
 parameter_types! {
-	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 	pub const Treasury: AccountId = TREASURY;
-	pub const BaseRate: Perbill = Perbill::from_percent(10);
-	pub RepeatStep: FixedU128 = FixedU128::from_rational(1, 2);
-	pub PenaltySteepness: FixedU128 = FixedU128::from_rational(1, 2);
-	pub SuspendThreshold: FixedU128 = FixedU128::from_u32(3);
-	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
-	pub const BountyShare: Perbill = Perbill::from_percent(10);
 	pub const NonVoterPenalty: Perbill = Perbill::from_percent(5);
+	// In the externalities' storage, so every test starts empty and `assert_noop!` sees
+	// the stubs unchanged too.
+	/// The registry: workers by hot key.
+	pub storage StubWorkers: BTreeMap<AccountId, StubWorker> = BTreeMap::new();
+	/// Every `WorkerPenalty` call, in order.
+	pub storage Penalties: Vec<(AccountId, Penalty)> = Vec::new();
+	/// Every `ReportViolation::report`, in order.
+	pub storage Reports: Vec<Report> = Vec::new();
 }
 
-impl pallet_workers::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type MinStake = ConstU128<1_000>;
-	type UnbondingPeriod = ConstU64<500>;
-	type HeartbeatTimeout = ConstU64<20>;
-	type EpochLength = ConstU64<10>;
-	type MaxWorkersPerOwner = ConstU32<8>;
-	type MaxWorkers = ConstU32<16>;
-	type InitialReputation = InitialReputation;
-	type WeightInfo = ();
+/// Registers `hot` as an active worker staked `STAKE`.
+pub fn add_worker(hot: AccountId) {
+	let mut workers = StubWorkers::get();
+	workers.insert(hot, StubWorker { stake: STAKE, active: true });
+	StubWorkers::set(&workers);
 }
 
-impl pallet_slashing::Config for Test {
-	type Balance = Balance;
-	type Workers = Workers;
-	type ReportOrigin = EnsureRoot<AccountId>;
-	type TreasuryAccount = Treasury;
-	type BaseRate = BaseRate;
-	type RepeatStep = RepeatStep;
-	type MaxSlash = ConstU128<1_000_000>;
-	type DecayTime = ConstU64<1_000>;
-	type PenaltySteepness = PenaltySteepness;
-	type SuspendThreshold = SuspendThreshold;
-	type ReputationLoss = ReputationLoss;
-	type BountyShare = BountyShare;
-	type MaxBounty = ConstU128<400>;
-	type WeightInfo = ();
-	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = BenchSetup;
+/// The `WorkerPenalty` calls the pallet made, in order.
+pub fn penalties() -> Vec<(AccountId, Penalty)> {
+	Penalties::get()
+}
+
+/// The violations the pallet reported, in order.
+pub fn reported_violations() -> Vec<Report> {
+	Reports::get()
+}
+
+fn worker(who: &AccountId) -> Option<StubWorker> {
+	StubWorkers::get().get(who).cloned()
+}
+
+fn penalize(who: &AccountId, penalty: Penalty) {
+	let mut penalties = Penalties::get();
+	penalties.push((*who, penalty));
+	Penalties::set(&penalties);
+}
+
+/// Changes `who`'s stub record; fails for an unregistered worker, as the registry does.
+fn update(who: &AccountId, change: impl FnOnce(&mut StubWorker)) -> Result<(), DispatchError> {
+	let mut workers = StubWorkers::get();
+	let worker = workers.get_mut(who).ok_or(DispatchError::Other("not a registered worker"))?;
+	change(worker);
+	StubWorkers::set(&workers);
+	Ok(())
+}
+
+/// The worker registry: the workers [`add_worker`] registered, each owned by `OWNER`.
+/// Receipt keys are pallet-receipts' concern: the stub's workers have none.
+pub struct WorkersStub;
+
+impl WorkerInspect<AccountId, Balance> for WorkersStub {
+	fn is_active(worker_id: &AccountId) -> bool {
+		worker(worker_id).is_some_and(|w| w.active)
+	}
+
+	fn is_online(worker_id: &AccountId) -> bool {
+		Self::is_active(worker_id)
+	}
+
+	fn receipt_key(_: &AccountId) -> Option<PublicKey> {
+		None
+	}
+
+	fn worker_of_receipt_key(_: &PublicKey) -> Option<AccountId> {
+		None
+	}
+
+	fn owner(worker_id: &AccountId) -> Option<AccountId> {
+		worker(worker_id).map(|_| OWNER)
+	}
+
+	fn slashable_stake(worker_id: &AccountId) -> Balance {
+		worker(worker_id).map_or(0, |w| w.stake)
+	}
+
+	fn active_stake(worker_id: &AccountId) -> Balance {
+		Self::slashable_stake(worker_id)
+	}
+
+	fn active_workers() -> Vec<(AccountId, Balance)> {
+		StubWorkers::get()
+			.into_iter()
+			.filter(|(_, w)| w.active)
+			.map(|(a, w)| (a, w.stake))
+			.collect()
+	}
+}
+
+impl WorkerPenalty<AccountId, Balance> for WorkersStub {
+	fn slash(
+		worker_id: &AccountId,
+		amount: Balance,
+		to: &AccountId,
+	) -> Result<Balance, DispatchError> {
+		let mut moved = 0;
+		update(worker_id, |w| {
+			moved = amount.min(w.stake);
+			w.stake -= moved;
+		})?;
+		penalize(worker_id, Penalty::Slashed { amount: moved, to: *to });
+		Ok(moved)
+	}
+
+	fn suspend(worker_id: &AccountId) -> Result<(), DispatchError> {
+		update(worker_id, |w| w.active = false)?;
+		penalize(worker_id, Penalty::Suspended);
+		Ok(())
+	}
+
+	fn ban(worker_id: &AccountId) -> Result<(), DispatchError> {
+		update(worker_id, |w| w.active = false)?;
+		penalize(worker_id, Penalty::Banned);
+		Ok(())
+	}
+
+	fn reduce_reputation(worker_id: &AccountId, by: Perbill) {
+		penalize(worker_id, Penalty::ReputationReduced(by));
+	}
+
+	fn raise_reputation(worker_id: &AccountId, by: Perbill) {
+		penalize(worker_id, Penalty::ReputationRaised(by));
+	}
+}
+
+/// pallet-slashing: records each report and punishes nothing (the slash formula is
+/// pallet-slashing's to test).
+pub struct ViolationsStub;
+
+impl ReportViolation<AccountId, Balance> for ViolationsStub {
+	fn report(
+		offender: &AccountId,
+		violation: Violation,
+		reporter: Option<&AccountId>,
+		bounty_cap: Balance,
+	) -> Result<SlashOutcome<Balance>, DispatchError> {
+		let mut reports = Reports::get();
+		reports.push(Report {
+			offender: *offender,
+			violation,
+			reporter: reporter.copied(),
+			bounty_cap,
+		});
+		Reports::set(&reports);
+		Ok(SlashOutcome { rate: Perbill::zero(), slashed: 0, bounty: 0 })
+	}
 }
 
 /// Randomness that changes with the subject and the block: enough for tests, which need
@@ -109,8 +266,8 @@ pub const FEE_STEP: Balance = 2;
 
 impl crate::Config for Test {
 	type Currency = Balances;
-	type Workers = Workers;
-	type Violations = Slashing;
+	type Workers = WorkersStub;
+	type Violations = ViolationsStub;
 	type Randomness = TestRandomness;
 	type ParamsOrigin = EnsureRoot<AccountId>;
 	type RacePeriod = ConstU64<PERIOD>;
@@ -132,20 +289,15 @@ impl crate::Config for Test {
 	type BenchmarkHelper = BenchSetup;
 }
 
+/// Benchmark workers: registered in the stub, their hot keys funded for fees.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct BenchSetup;
-#[cfg(feature = "runtime-benchmarks")]
-impl pallet_slashing::BenchmarkHelper<AccountId> for BenchSetup {
-	fn staked_worker(index: u32) -> AccountId {
-		<Self as crate::BenchmarkHelper<AccountId>>::worker(index)
-	}
-}
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for BenchSetup {
 	fn worker(index: u32) -> AccountId {
 		use frame_support::traits::fungible::Mutate;
-		let (owner, hot) = (10_000 + u64::from(index), 20_000 + u64::from(index));
-		Workers::benchmark_worker(&owner, &hot, 100_000).expect("registers");
+		let hot = 20_000 + u64::from(index);
+		add_worker(hot);
 		Balances::set_balance(&hot, 1_000_000_000);
 		hot
 	}
@@ -193,45 +345,24 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.assimilate_storage(&mut storage)
 		.expect("race genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
-	// Benchmark workers keep their receipt keys in the host keystore.
-	ext.register_extension(sp_keystore::KeystoreExt::new(
-		sp_keystore::testing::MemoryKeystore::new(),
-	));
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let caps = Capabilities {
-			gpu_model: BoundedVec::truncate_from(b"RTX 4090".to_vec()),
-			gpu_count: 1,
-			vram_mib: 24_576,
-			cuda: CudaVersion { major: 12, minor: 4 },
-			region: GeoPoint { lat_micro_deg: 0, lon_micro_deg: 0 },
-		};
-		for (i, hot) in [W1, W2, W3, W4, W5].into_iter().enumerate() {
-			let key = Keypair::from_secret(&[0x40 + i as u8; 32]).expect("valid");
-			let proof = key.sign(&Workers::receipt_key_proof_message(&OWNER, &hot));
-			Workers::register(
-				RuntimeOrigin::signed(OWNER),
-				hot,
-				key.public(),
-				proof,
-				caps.clone(),
-				BoundedVec::truncate_from(b"https://w.example".to_vec()),
-				STAKE,
-			)
-			.expect("worker registers");
-		}
-		System::reset_events();
+		[W1, W2, W3, W4, W5].into_iter().for_each(add_worker);
 	});
 	ext
 }
 
-/// Runs `test`, then checks the invariants of Race, Slashing and Workers.
+/// Runs `test`, then checks Race's invariants and that it punished only registered workers.
 pub fn run(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
 		Race::do_try_state().expect("race invariants hold");
-		Slashing::do_try_state().expect("slashing invariants hold");
-		Workers::do_try_state().expect("worker invariants hold");
+		let workers = StubWorkers::get();
+		assert!(
+			penalties().iter().all(|(who, _)| workers.contains_key(who))
+				&& reported_violations().iter().all(|r| workers.contains_key(&r.offender)),
+			"the race punishes only workers"
+		);
 	});
 }
 

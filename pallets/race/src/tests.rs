@@ -9,10 +9,11 @@ use ail2_primitives::{
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Randomness},
+	traits::{fungible::Inspect, Get, Randomness},
 	BoundedVec,
 };
-use sp_runtime::{DispatchError, FixedU64, Perbill};
+use pallet_slashing::Violation;
+use sp_runtime::{DispatchError, FixedU64};
 
 /// Race 0's blocks: commit [40, 43), reveal [43, 46), window [46, 56), validation [56, 61).
 const START: u64 = PERIOD;
@@ -44,10 +45,6 @@ fn commit(who: AccountId, race: u32) {
 	));
 }
 
-fn reputation(who: AccountId) -> Perbill {
-	pallet_workers::Workers::<Test>::get(who).expect("registered").reputation
-}
-
 /// Race 0 up to its window, both genesis committers revealing.
 fn open_window() {
 	run_to(START);
@@ -66,6 +63,11 @@ fn race_with(submissions: &[(AccountId, &[u64])]) {
 		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(*who), 0, nonces(list)));
 	}
 	run_to(VALIDATION_FROM);
+}
+
+/// A report of `violation` against `offender` as the race makes it: no reporter, no bounty.
+fn reported(offender: AccountId, violation: Violation) -> Report {
+	Report { offender, violation, reporter: None, bounty_cap: 0 }
 }
 
 fn validators(participant: AccountId) -> Vec<(AccountId, u64)> {
@@ -234,15 +236,13 @@ fn a_withheld_reveal_is_left_out_reported_and_barred_from_the_race() {
 		commit(W2, 0);
 		run_to(REVEAL_FROM);
 		assert_ok!(Race::reveal_seed(RuntimeOrigin::signed(W1), 0, secret(W1)));
-		let stake_before = pallet_workers::Workers::<Test>::get(W2).unwrap().stake;
 		run_to(WINDOW_FROM);
 		let seed = CurrentRace::<Test>::get().unwrap().seed.unwrap();
 		assert!(events().contains(&Event::SeedFixed { race: 0, seed, reveals: 1 }));
 		assert!(events().contains(&Event::RevealWithheld { race: 0, who: W2 }));
-		// 10% × severity 1, held to the 5% top of WithheldReveal's range.
-		let stake_after = pallet_workers::Workers::<Test>::get(W2).unwrap().stake;
-		assert_eq!(stake_before - stake_after, STAKE / 20);
-		assert_eq!(pallet_slashing::Records::<Test>::get(W2).unwrap().total, 1);
+		// Reported once; pallet-slashing slashes 10% × severity 1, held to the 5% top of
+		// WithheldReveal's range.
+		assert_eq!(reported_violations(), vec![reported(W2, Violation::WithheldReveal)]);
 		assert_noop!(
 			Race::submit_nonces(RuntimeOrigin::signed(W2), 0, nonces(&[1])),
 			Error::<Test>::Excluded
@@ -416,7 +416,6 @@ fn a_participant_rejected_by_its_validators_gets_no_weight_and_is_slashed() {
 		for (validator, _) in validators(W3) {
 			assert_ok!(Race::vote(RuntimeOrigin::signed(validator), 0, W3, 2));
 		}
-		let stake = pallet_workers::Workers::<Test>::get(W3).unwrap().stake;
 		run_to(ENDS);
 		assert!(events().contains(&Event::Judged {
 			race: 0,
@@ -424,8 +423,8 @@ fn a_participant_rejected_by_its_validators_gets_no_weight_and_is_slashed() {
 			verdict: Verdict::Rejected,
 			weight: 0
 		}));
-		// SpotCheckFailure: 10% of the stake.
-		assert_eq!(stake - pallet_workers::Workers::<Test>::get(W3).unwrap().stake, STAKE / 10);
+		// Reported as a SpotCheckFailure, which pallet-slashing slashes by 10% of the stake.
+		assert_eq!(reported_violations(), vec![reported(W3, Violation::SpotCheckFailure)]);
 		assert_eq!(<Race as ComputeWeights<_>>::weight_of(&W3), 0);
 	});
 }
@@ -440,7 +439,6 @@ fn split_or_missing_votes_leave_a_participant_undecided_and_non_voters_lose_repu
 		assert_ok!(Race::vote(RuntimeOrigin::signed(assigned[1].0), 0, W1, 2));
 		// Nobody votes on W2.
 		let silent: Vec<AccountId> = validators(W2).into_iter().map(|(v, _)| v).collect();
-		let before: Vec<Perbill> = silent.iter().map(|v| reputation(*v)).collect();
 		run_to(ENDS);
 		assert!(events().contains(&Event::Judged {
 			race: 0,
@@ -454,16 +452,20 @@ fn split_or_missing_votes_leave_a_participant_undecided_and_non_voters_lose_repu
 			verdict: Verdict::Undecided,
 			weight: 0
 		}));
-		for (validator, was) in silent.iter().zip(before) {
+		for validator in &silent {
 			assert!(events().contains(&Event::DutyMissed {
 				race: 0,
 				validator: *validator,
 				participant: W2
 			}));
-			assert!(reputation(*validator) < was, "{validator} lost reputation");
+			assert!(
+				penalties()
+					.contains(&(*validator, Penalty::ReputationReduced(NonVoterPenalty::get()))),
+				"{validator} lost reputation"
+			);
 		}
 		// Neither is reported: nothing was proven against them.
-		assert!(pallet_slashing::Records::<Test>::get(W1).is_none());
+		assert!(reported_violations().iter().all(|r| r.offender != W1 && r.offender != W2));
 		assert!(RaceWeights::<Test>::get(0).unwrap().is_empty());
 	});
 }
