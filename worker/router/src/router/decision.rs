@@ -83,7 +83,9 @@ impl<'a> Gate<'a> {
 			})
 	}
 
-	/// `lat_pred` (§5.3): from the lane when its wait is known, else worked out.
+	/// `lat_pred` (§5.3): from the lane when its wait is known, else worked out. A worker
+	/// still saturated at `now_ms` is answered without reading its record, as
+	/// [`Tracked::predict`] would.
 	#[inline]
 	fn latency(
 		&self,
@@ -93,18 +95,17 @@ impl<'a> Gate<'a> {
 		workers: &[Tracked],
 		cached: &[Cached],
 	) -> Option<f64> {
-		if lane.wait_ms.is_nan() {
-			let cached = cached.get(index)?;
-			if let Wait::Saturated { until_ms } = cached.wait {
-				if self.now_ms < until_ms {
-					return Some(config.saturated_latency_ms);
-				}
-			}
-			let tracked = workers.get(index)?;
-			return Some(tracked.predict(config, lane, cached, self.reference_ms, self.now_ms));
+		if let Some(latency) = lane.known_latency(config, self.reference_ms) {
+			return Some(latency);
 		}
-		let compute = self.reference_ms * lane.slowness;
-		Some(if compute.is_finite() { lane.wait_ms + compute } else { config.saturated_latency_ms })
+		let cached = cached.get(index)?;
+		if let Wait::Saturated { until_ms } = cached.wait {
+			if self.now_ms < until_ms {
+				return Some(config.saturated_latency_ms);
+			}
+		}
+		let tracked = workers.get(index)?;
+		Some(tracked.predict(config, lane, cached, self.reference_ms, self.now_ms))
 	}
 
 	/// The soft preferences: latency, budget, quality.

@@ -102,7 +102,7 @@ struct Kernel {
 	bar: f32,
 	now: f32,
 	saturated: f32,
-	/// `w_l` plus [`SWEEP_MARGIN`].
+	/// `w_l` enlarged by [`SWEEP_MARGIN`].
 	latency_weight: f32,
 }
 

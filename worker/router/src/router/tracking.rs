@@ -55,6 +55,19 @@ pub(super) struct Lane {
 	pub(super) flags: u8,
 }
 
+impl Lane {
+	/// `lat_pred = RTT + W_q + T_compute` (§5.3) from the lane alone, when its wait is the
+	/// same for every request; `None` when [`Tracked::predict`] must work it out.
+	#[inline]
+	pub(super) fn known_latency(&self, config: &RouterConfig, reference_ms: f64) -> Option<f64> {
+		if self.wait_ms.is_nan() {
+			return None;
+		}
+		let compute = reference_ms * self.slowness;
+		Some(if compute.is_finite() { self.wait_ms + compute } else { config.saturated_latency_ms })
+	}
+}
+
 impl Default for Lane {
 	fn default() -> Self {
 		Self {
@@ -354,11 +367,15 @@ impl Tracked {
 		reference_ms: f64,
 		now_ms: f64,
 	) -> f64 {
+		if let Some(latency) = lane.known_latency(config, reference_ms) {
+			return latency;
+		}
 		let compute = reference_ms * lane.slowness;
 		if !compute.is_finite() {
 			return config.saturated_latency_ms;
 		}
 		let wait = match cached.wait {
+			// Only a NaN wait gets here: the lane reads NaN as "worked out per request".
 			Wait::Known(base) => return base + compute,
 			Wait::Saturated { until_ms } if now_ms < until_ms => None,
 			Wait::Saturated { .. } => {
