@@ -36,6 +36,9 @@ use self::{
 	tracking::{Cached, Lane, Tracked, IN_TOP},
 };
 
+/// The scheduler of one model's workers (a gateway keeps one per model): it tracks them
+/// from the registry's and the probes' updates, chooses one for each request
+/// ([`Router::select`]) and learns from every outcome ([`Router::update`]).
 pub struct Router {
 	config: RouterConfig,
 	compute: ComputeModel,
