@@ -1,5 +1,10 @@
 //! The normalisation functions φ of the score (whitepaper §5.2). Each maps its raw metric
 //! into [0, 1] (φ_s into [0, 1 + multiplier·violations]).
+//!
+//! This is the one definition of each factor: the router's decision calls these functions,
+//! and where it needs a factor in another form — φ_c over a range worked out once per
+//! decision, the bound of φ_l that rules workers out without an exponential, in `f64` and
+//! in the sweep's `f32` — that form is defined here, next to the factor it stands for.
 
 use crate::RouterConfig;
 
@@ -9,6 +14,47 @@ pub const EARTH_RADIUS_KM: f64 = 6_371.0;
 /// φ_l(lat) = exp(−λ_l · lat / lat_baseline) (§5.2.1); a negative latency counts as 0.
 pub fn latency(config: &RouterConfig, latency_ms: f64, baseline_ms: f64) -> f64 {
 	(-config.latency_decay * latency_ms.max(0.0) / baseline_ms).exp()
+}
+
+/// `λ_l / lat_baseline`, the rate of φ_l's decay: φ_l(lat) = e^−x with x = rate · lat.
+pub fn latency_rate(config: &RouterConfig, baseline_ms: f64) -> f64 {
+	config.latency_decay / baseline_ms
+}
+
+/// `1 + x + x²/2! + … + x⁸/8!` in Horner form, in the type of `x` (`f64` or `f32`). For
+/// x ≥ 0 every partial sum of e^x's series is at most e^x, so its reciprocal bounds
+/// φ_l = e^−x from above — within 0.03% up to x = 2, where the third-order sum is 17% off.
+macro_rules! exp_series {
+	($x:expr) => {{
+		let x = $x;
+		1.0 + x
+			* (1.0
+				+ x * (1.0 / 2.0
+					+ x * (1.0 / 6.0
+						+ x * (1.0 / 24.0
+							+ x * (1.0 / 120.0
+								+ x * (1.0 / 720.0
+									+ x * (1.0 / 5_040.0 + x * (1.0 / 40_320.0))))))))
+	}};
+}
+
+/// Whether `weight · φ_l(lat)` is certainly below `gap`, without an exponential:
+/// φ_l = e^−x ≤ 1 / `exp_series!(x)` for x = `rate · lat` ≥ 0 ([`latency_rate`]), so it is
+/// when `weight < gap · exp_series!(x)`. No branches: the decision asks it of every worker
+/// that meets the constraints, to skip scoring those that cannot enter the top K.
+#[inline]
+pub fn latency_gain_below(weight: f64, rate: f64, latency_ms: f64, gap: f64) -> bool {
+	let series = exp_series!(rate * latency_ms.max(0.0));
+	(gap > 0.0) & (gap * series > weight)
+}
+
+/// [`latency_gain_below`] in `f32`, the same series and comparison, for the sweep's vector
+/// arithmetic over eight workers at a time. `f32` rounding is not covered here: the sweep
+/// gives it a margin in `weight` and `gap`, and re-checks in `f64` whatever this keeps.
+#[inline]
+pub fn latency_gain_below_f32(weight: f32, rate: f32, latency_ms: f32, gap: f32) -> bool {
+	let series = exp_series!(rate * latency_ms.max(0.0));
+	(gap > 0.0) & (gap * series > weight)
 }
 
 /// `lat_baseline` for a request whose compute time on the reference GPU is `reference_ms`:
@@ -30,18 +76,44 @@ pub fn success(config: &RouterConfig, success_rate: f64) -> f64 {
 /// φ_c(cost) = 1 − (cost − cost_min) / (cost_max − cost_min) (§5.2.3), over the candidates'
 /// range; equal costs all score 1.
 pub fn cost(cost: f64, min: f64, max: f64) -> f64 {
-	if max > min {
-		(1.0 - (cost - min) / (max - min)).clamp(0.0, 1.0)
-	} else {
-		1.0
+	CostRange::new(min, max).factor(cost)
+}
+
+/// The candidates' cost range of φ_c, worked out once per decision: the factor of each
+/// worker then multiplies by the width's reciprocal, as divisions are slow.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CostRange {
+	min: f64,
+	/// `1 / (cost_max − cost_min)`; 0 when all costs are equal.
+	scale: f64,
+}
+
+impl CostRange {
+	pub fn new(min: f64, max: f64) -> Self {
+		Self { min, scale: if max > min { 1.0 / (max - min) } else { 0.0 } }
+	}
+
+	/// φ_c of `cost` over this range.
+	#[inline]
+	pub fn factor(&self, cost: f64) -> f64 {
+		if self.scale > 0.0 {
+			(1.0 - (cost - self.min) * self.scale).clamp(0.0, 1.0)
+		} else {
+			1.0
+		}
 	}
 }
 
-/// qual = α_acc·accuracy + α_rel·relevance + α_coh·coherence; φ_q = qual^γ_q (§5.2.4).
-pub fn quality(config: &RouterConfig, accuracy: f64, relevance: f64, coherence: f64) -> f64 {
+/// qual = α_acc·accuracy + α_rel·relevance + α_coh·coherence (§5.2.4), clamped to [0, 1];
+/// a request's `min_quality` is compared with it.
+pub fn qual(config: &RouterConfig, accuracy: f64, relevance: f64, coherence: f64) -> f64 {
 	let [a, r, c] = config.quality_mix;
-	let qual = (a * accuracy + r * relevance + c * coherence).clamp(0.0, 1.0);
-	qual.powf(config.quality_exponent)
+	(a * accuracy + r * relevance + c * coherence).clamp(0.0, 1.0)
+}
+
+/// φ_q = qual^γ_q (§5.2.4).
+pub fn quality(config: &RouterConfig, accuracy: f64, relevance: f64, coherence: f64) -> f64 {
+	qual(config, accuracy, relevance, coherence).powf(config.quality_exponent)
 }
 
 /// Great-circle distance in kilometres by the Haversine formula (§5.2.5); degrees in.
@@ -83,6 +155,7 @@ pub fn risk(config: &RouterConfig, signals: &RiskSignals) -> f64 {
 	risk * (1.0 + config.risk_violation_multiplier * f64::from(signals.violations))
 }
 
+/// The logistic function `1 / (1 + e^−x)` of φ_r and the risk.
 pub fn sigmoid(x: f64) -> f64 {
 	1.0 / (1.0 + (-x).exp())
 }

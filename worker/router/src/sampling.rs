@@ -17,7 +17,7 @@ pub fn ucb1_bonus(c: f64, t: u64, n: u64) -> f64 {
 	if n == 0 {
 		return f64::INFINITY;
 	}
-	c * ((t.max(1) as f64).ln() / n as f64).sqrt()
+	Bonus::ucb1(1.0, c, n).at(t)
 }
 
 /// UCB-V's bonus `sqrt(2·V·ln t / N) + 3·b·ln t / N` (§5.4.1).
@@ -25,9 +25,53 @@ pub fn ucb_v_bonus(variance: f64, bound: f64, t: u64, n: u64) -> f64 {
 	if n == 0 {
 		return f64::INFINITY;
 	}
-	let log_t = (t.max(1) as f64).ln();
-	let n = n as f64;
-	(2.0 * variance.max(0.0) * log_t / n).sqrt() + 3.0 * bound * log_t / n
+	Bonus::ucb_v(1.0, variance, bound, n).at(t)
+}
+
+/// An exploration bonus split into what depends on the worker and what on the decision
+/// count `t`: UCB1 and UCB-V both have the form `sqrt·√(ln t) + linear·ln t`, so a worker's
+/// two coefficients are kept between its observations and a decision adds only `ln t`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Bonus {
+	pub sqrt: f64,
+	pub linear: f64,
+}
+
+impl Bonus {
+	/// No bonus: a worker whose exploration is its Thompson sample (§5.4.3).
+	pub const NONE: Self = Self { sqrt: 0.0, linear: 0.0 };
+	/// A worker never chosen: always explored first.
+	pub const UNVISITED: Self = Self { sqrt: f64::INFINITY, linear: 0.0 };
+
+	/// `scale ·` UCB1's `c · sqrt(ln t / N)` after `n` visits.
+	pub fn ucb1(scale: f64, c: f64, n: u64) -> Self {
+		if n == 0 {
+			return Self::UNVISITED;
+		}
+		Self { sqrt: scale * c / (n as f64).sqrt(), linear: 0.0 }
+	}
+
+	/// `scale ·` UCB-V's `sqrt(2·V·ln t / N) + 3·b·ln t / N` after `n` visits whose rewards,
+	/// bounded by `bound`, have variance `variance`.
+	pub fn ucb_v(scale: f64, variance: f64, bound: f64, n: u64) -> Self {
+		if n == 0 {
+			return Self::UNVISITED;
+		}
+		let n = n as f64;
+		Self { sqrt: scale * (2.0 * variance.max(0.0) / n).sqrt(), linear: scale * 3.0 * bound / n }
+	}
+
+	/// The bonus after `t` decisions.
+	pub fn at(&self, t: u64) -> f64 {
+		let log_t = (t.max(1) as f64).ln();
+		self.with_log(log_t, log_t.sqrt())
+	}
+
+	/// The bonus for `ln t` and its square root, worked out once per decision.
+	#[inline]
+	pub fn with_log(&self, log_t: f64, sqrt_log_t: f64) -> f64 {
+		self.sqrt * sqrt_log_t + self.linear * log_t
+	}
 }
 
 /// `P(n) = exp(Score(n) / τ) / Σ exp(Score(j) / τ)`, computed stably (max subtracted).
@@ -78,6 +122,13 @@ pub fn gamma(shape: f64, rng: &mut impl Rng) -> f64 {
 			return d * v;
 		}
 	}
+}
+
+/// The Beta posterior of a worker's success rate (§5.4.3):
+/// `(α_prior + successes, β_prior + failures)`.
+pub fn beta_posterior(config: &RouterConfig, successes: u64, failures: u64) -> (f64, f64) {
+	let (alpha, beta) = config.beta_prior;
+	(alpha + successes as f64, beta + failures as f64)
 }
 
 /// θ ~ Beta(α, β) as X / (X + Y) with X ~ Gamma(α), Y ~ Gamma(β) (§5.4.3).
