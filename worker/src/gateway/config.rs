@@ -37,9 +37,9 @@ pub enum AccountError {
 /// What is wrong with an API key configuration; the message names the file and the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-	#[error("reading {}: {error}", path.display())]
+	#[error("reading {}: {error}", .path.display())]
 	Read { path: PathBuf, error: std::io::Error },
-	#[error("in {}: {error}", path.display())]
+	#[error("in {}: {error}", .path.display())]
 	InFile { path: PathBuf, error: Box<ConfigError> },
 	#[error("the API key configuration: {0}")]
 	Toml(toml::de::Error),

@@ -23,7 +23,10 @@ use super::{
 };
 use crate::{
 	openai::{ApiError, Endpoint, ModelCard, ModelList},
-	serve::{health::version_text, metrics::CONTENT_TYPE},
+	serve::{
+		health::version_text,
+		metrics::{count_request, CONTENT_TYPE},
+	},
 };
 
 /// The gateway's API: health and metrics, the OpenAI endpoints, and the caller's usage.
@@ -109,7 +112,7 @@ async fn generate(
 ) -> Response {
 	let response =
 		admit(&state, endpoint, &headers, body).await.unwrap_or_else(IntoResponse::into_response);
-	state.metrics.record(endpoint, response.status());
+	count_request(&state.metrics.requests, endpoint, response.status());
 	response
 }
 

@@ -2,17 +2,13 @@
 //! outcomes and latency.
 
 use ail2_router::WorkerId;
-use axum::http::StatusCode;
 use prometheus_client::{
 	encoding::EncodeLabelSet,
 	metrics::{counter::Counter, family::Family, histogram::Histogram},
 	registry::Registry,
 };
 
-use crate::{
-	openai::Endpoint,
-	serve::metrics::{render, Registrar, RequestLabels},
-};
+use crate::serve::metrics::{render, Registrar, Requests};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WorkerLabels {
@@ -41,7 +37,7 @@ pub fn worker_label(id: &WorkerId) -> String {
 
 pub struct GatewayMetrics {
 	registry: Registry,
-	pub requests: Family<RequestLabels, Counter>,
+	pub requests: Requests,
 	pub selections: Family<WorkerLabels, Counter>,
 	pub outcomes: Family<OutcomeLabels, Counter>,
 	pub latency_seconds: Family<WorkerLabels, Histogram>,
@@ -71,11 +67,6 @@ impl GatewayMetrics {
 			spent: metrics.add("spent", "Verified receipt prices by API key, in the smallest unit"),
 			registry: metrics.finish(),
 		}
-	}
-
-	/// Counts one answered client request.
-	pub fn record(&self, endpoint: Endpoint, status: StatusCode) {
-		self.requests.get_or_create(&RequestLabels::new(endpoint, status)).inc();
 	}
 
 	pub fn render(&self) -> String {

@@ -1,11 +1,6 @@
-//! The two generation endpoints: where each is served, how its request body is read, and
-//! the shapes of its answers.
+//! The two generation endpoints: where each is served and how its request body is read.
 
-use ail2_model::{FinishReason, Generation};
-use serde_json::{json, Value};
-
-use super::{ApiError, ChatMessageIn, ChatRequest, CompletionRequest, Prompt, ReceiptOut, Usage};
-use crate::clock;
+use super::{ApiError, ChatMessageIn, ChatRequest, CompletionRequest, GenerationOptions, Prompt};
 
 /// A generation endpoint of the OpenAI API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,7 +23,7 @@ pub enum Input {
 #[derive(Debug)]
 pub struct GenerationBody {
 	pub input: Input,
-	pub options: super::GenerationOptions,
+	pub options: GenerationOptions,
 }
 
 impl Endpoint {
@@ -78,89 +73,4 @@ impl Endpoint {
 			},
 		}
 	}
-
-	/// The whole answer to a request that did not stream.
-	pub fn answer(
-		self,
-		id: &str,
-		model: &str,
-		generation: &Generation,
-		receipt: &ReceiptOut,
-	) -> Value {
-		let (object, choice) = match self {
-			Self::Completions => (
-				"text_completion",
-				json!({
-					"index": 0,
-					"text": generation.text,
-					"finish_reason": generation.finish_reason,
-					"logprobs": null,
-				}),
-			),
-			Self::ChatCompletions => (
-				"chat.completion",
-				json!({
-					"index": 0,
-					"message": { "role": "assistant", "content": generation.text },
-					"finish_reason": generation.finish_reason,
-				}),
-			),
-		};
-		let mut answer = envelope(id, object, model, choice);
-		answer["usage"] = json!(Usage::of(generation));
-		answer["receipt"] = json!(receipt);
-		answer
-	}
-
-	/// The last chunk of a streamed answer: why it finished, its usage and its receipt.
-	pub fn last_chunk(
-		self,
-		id: &str,
-		model: &str,
-		generation: &Generation,
-		receipt: &ReceiptOut,
-	) -> Value {
-		let mut chunk = self.chunk(id, model, None, Some(generation.finish_reason));
-		chunk["usage"] = json!(Usage::of(generation));
-		chunk["receipt"] = json!(receipt);
-		chunk
-	}
-
-	/// One chunk of a streamed answer: a piece of text, or (with `finish`) the end.
-	pub fn chunk(
-		self,
-		id: &str,
-		model: &str,
-		piece: Option<&str>,
-		finish: Option<FinishReason>,
-	) -> Value {
-		let (object, choice) = match self {
-			Self::Completions => (
-				"text_completion",
-				json!({ "index": 0, "text": piece.unwrap_or_default(), "finish_reason": finish }),
-			),
-			Self::ChatCompletions => {
-				let delta = match piece {
-					Some(text) => json!({ "role": "assistant", "content": text }),
-					None => json!({}),
-				};
-				(
-					"chat.completion.chunk",
-					json!({ "index": 0, "delta": delta, "finish_reason": finish }),
-				)
-			},
-		};
-		envelope(id, object, model, choice)
-	}
-}
-
-/// What every answer and chunk carries around its one choice.
-fn envelope(id: &str, object: &str, model: &str, choice: Value) -> Value {
-	json!({
-		"id": id,
-		"object": object,
-		"created": clock::unix_ms() / 1000,
-		"model": model,
-		"choices": [choice],
-	})
 }

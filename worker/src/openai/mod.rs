@@ -8,11 +8,13 @@
 
 mod endpoint;
 mod error;
+mod reply;
 pub mod sse;
 mod types;
 
 pub use endpoint::{Endpoint, GenerationBody, Input};
 pub use error::ApiError;
+pub use reply::Reply;
 pub use types::{
 	ChatMessageIn, ChatRequest, CompletionRequest, GenerationOptions, ModelCard, ModelList, Prompt,
 	ReceiptOut, Stop, Usage,

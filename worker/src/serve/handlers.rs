@@ -75,7 +75,7 @@ async fn generate<G: GatewayKeys>(
 	}
 	.await;
 	let response = result.unwrap_or_else(IntoResponse::into_response);
-	state.metrics.record(endpoint, response.status());
+	super::metrics::count_request(&state.metrics.requests, endpoint, response.status());
 	response
 }
 

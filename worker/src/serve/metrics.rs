@@ -20,15 +20,18 @@ pub struct RequestLabels {
 	pub status: u16,
 }
 
-impl RequestLabels {
-	pub fn new(endpoint: Endpoint, status: StatusCode) -> Self {
-		Self { endpoint: endpoint.label().into(), status: status.as_u16() }
-	}
+/// Requests counted by endpoint and status.
+pub type Requests = Family<RequestLabels, Counter>;
+
+/// Counts one request to `endpoint` answered with `status`.
+pub fn count_request(requests: &Requests, endpoint: Endpoint, status: StatusCode) {
+	let labels = RequestLabels { endpoint: endpoint.label().into(), status: status.as_u16() };
+	requests.get_or_create(&labels).inc();
 }
 
 pub struct Metrics {
 	registry: Registry,
-	pub requests: Family<RequestLabels, Counter>,
+	pub requests: Requests,
 	pub receipts: Counter,
 	pub tokens_generated: Counter,
 	pub inference_seconds: Histogram,
@@ -57,11 +60,6 @@ impl Metrics {
 			batches_settled: metrics.add("batches_settled", "Batches paid out"),
 			registry: metrics.finish(),
 		}
-	}
-
-	/// Counts one answered request.
-	pub fn record(&self, endpoint: Endpoint, status: StatusCode) {
-		self.requests.get_or_create(&RequestLabels::new(endpoint, status)).inc();
 	}
 
 	pub fn render(&self) -> String {
