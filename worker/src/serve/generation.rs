@@ -18,7 +18,7 @@ use super::{
 	billing::{self, Billing},
 	AppState, Limits, ServedModel,
 };
-use crate::openai::{sse, ApiError, Endpoint, GenerationOptions};
+use crate::openai::{sse, ApiError, Endpoint, GenerationOptions, Reply, Stop};
 
 /// Text pieces generated but not yet sent; the model waits when the client lags this far.
 const BUFFERED_PIECES: usize = 64;
@@ -53,7 +53,7 @@ impl Job {
 				top_p: options.top_p.unwrap_or(1.0),
 				seed: options.seed,
 			},
-			stop: options.stop.map(crate::openai::Stop::into_vec).unwrap_or_default(),
+			stop: options.stop.map(Stop::into_vec).unwrap_or_default(),
 			stream: options.stream,
 			bytes_in: body_len as u64,
 		}
@@ -117,6 +117,7 @@ pub(super) async fn serve<G: GatewayKeys>(
 	let slot = state.admission.admit(&state.metrics).await?;
 
 	let id = format!("cmpl-{}", hex::encode(&authorisation.route_id[..12]));
+	let reply = Reply::new(job.endpoint, id, served.name.clone());
 	let billing = Billing {
 		state: state.clone(),
 		authorisation,
@@ -133,13 +134,11 @@ pub(super) async fn serve<G: GatewayKeys>(
 	if !job.stream {
 		let (generation, gpu_ms) = finish(generate(state, slot, request, None)).await?;
 		let receipt = billing.bill(&generation, gpu_ms).await?;
-		return Ok(
-			Json(job.endpoint.answer(&id, &served.name, &generation, &receipt)).into_response()
-		);
+		return Ok(Json(reply.answer(&generation, &receipt)).into_response());
 	}
 	let (pieces, pieces_out) = mpsc::channel(BUFFERED_PIECES);
 	let generation = generate(state, slot, request, Some(pieces));
-	Ok(stream(job.endpoint, id, served.name.clone(), pieces_out, generation, billing))
+	Ok(stream(reply, pieces_out, generation, billing))
 }
 
 /// Runs the model on the blocking pool, holding `slot` until it ends; each piece of text
@@ -171,9 +170,7 @@ async fn finish(generation: Finished) -> Result<(Generation, u64), ApiError> {
 /// The streamed answer: each piece as it comes, then the last chunk with the receipt
 /// (persisted first) or the error, then `[DONE]`.
 fn stream<G: GatewayKeys>(
-	endpoint: Endpoint,
-	id: String,
-	model: String,
+	reply: Reply,
 	mut pieces: mpsc::Receiver<String>,
 	generation: Finished,
 	billing: Billing<G>,
@@ -183,8 +180,7 @@ fn stream<G: GatewayKeys>(
 	// generated is still billed.
 	tokio::spawn(async move {
 		while let Some(piece) = pieces.recv().await {
-			let chunk = endpoint.chunk(&id, &model, Some(&piece), None);
-			if events.send(chunk.to_string()).await.is_err() {
+			if events.send(reply.chunk(&piece).to_string()).await.is_err() {
 				break;
 			}
 		}
@@ -192,7 +188,7 @@ fn stream<G: GatewayKeys>(
 		drop(pieces);
 		let last = match finish(generation).await {
 			Ok((generation, gpu_ms)) => match billing.bill(&generation, gpu_ms).await {
-				Ok(receipt) => endpoint.last_chunk(&id, &model, &generation, &receipt),
+				Ok(receipt) => reply.last_chunk(&generation, &receipt),
 				Err(error) => error.body(),
 			},
 			Err(error) => error.body(),
