@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{collections::HashSet, convert::Infallible, sync::Arc, time::Duration};
 
 use ail2_chain::{ModelPricing, RegisteredModel, RegisteredWorker};
 use ail2_model::{
@@ -42,7 +42,9 @@ use tower::ServiceExt;
 struct KnownKeys(HashSet<(AccountBytes, PublicKey)>);
 
 impl GatewayKeys for KnownKeys {
-	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, String> {
+	type Error = Infallible;
+
+	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, Infallible> {
 		Ok(self.0.contains(&(payer, key)))
 	}
 }
@@ -466,6 +468,7 @@ fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
 	let good = sign(3_200, 4, hash, &worker);
 	let check = |value: &Value, usage| {
 		verify_receipt(Some(value), &authorisation, &gateway_signature, &model, usage)
+			.map_err(|rejected| rejected.to_string())
 	};
 	assert!(check(&good, Some((10, 4))).is_ok());
 	let error = check(&sign(3_201, 4, hash, &worker), None).unwrap_err();
@@ -476,6 +479,8 @@ fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
 	assert!(check(&json!({}), None).unwrap_err().contains("no receipt"));
 	let mut other = authorisation.clone();
 	other.counter = 6;
-	let error = verify_receipt(Some(&good), &other, &gateway_signature, &model, None).unwrap_err();
+	let error = verify_receipt(Some(&good), &other, &gateway_signature, &model, None)
+		.unwrap_err()
+		.to_string();
 	assert!(error.contains("authorised terms"), "{error}");
 }

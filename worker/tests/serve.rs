@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{collections::HashSet, convert::Infallible, sync::Arc, time::Duration};
 
 use ail2_model::{
 	default_device,
@@ -31,7 +31,9 @@ use tower::ServiceExt;
 struct KnownKeys(HashSet<(AccountBytes, PublicKey)>);
 
 impl GatewayKeys for KnownKeys {
-	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, String> {
+	type Error = Infallible;
+
+	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, Infallible> {
 		Ok(self.0.contains(&(payer, key)))
 	}
 }

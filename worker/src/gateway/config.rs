@@ -14,12 +14,46 @@
 //! max_price = "50000000000"       # most one request may cost, in the smallest unit
 //! ```
 
-use std::{collections::HashMap, path::Path, str::FromStr, sync::Arc};
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	str::FromStr,
+	sync::Arc,
+};
 
 use ail2_primitives::{receipt::AccountBytes, Balance};
-use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+
+/// Why an account could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+	#[error("`{text}` is not 0x and 64 hex digits")]
+	Hex { text: String },
+	#[error("`{text}` is not an SS58 address: {reason}")]
+	Ss58 { text: String, reason: String },
+}
+
+/// What is wrong with an API key configuration; the message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+	#[error("reading {}: {error}", .path.display())]
+	Read { path: PathBuf, error: std::io::Error },
+	#[error("in {}: {error}", .path.display())]
+	InFile { path: PathBuf, error: Box<ConfigError> },
+	#[error("the API key configuration: {0}")]
+	Toml(toml::de::Error),
+	#[error("key `{name}`: sha256 must be 64 hex digits")]
+	Hash { name: String },
+	#[error("key `{name}`: {error}")]
+	Payer { name: String, error: AccountError },
+	#[error("key `{name}`: max_price `{text}` is not a number")]
+	MaxPrice { name: String, text: String },
+	#[error("key `{name}`: requests_per_minute must be positive")]
+	ZeroRate { name: String },
+	#[error("key `{name}`: the same key hash appears twice")]
+	DuplicateHash { name: String },
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,40 +109,45 @@ pub fn sha256(text: &str) -> [u8; 32] {
 }
 
 /// An account from SS58 or `0x` + 64 hex digits.
-pub fn parse_account(text: &str) -> anyhow::Result<AccountBytes> {
+pub fn parse_account(text: &str) -> Result<AccountBytes, AccountError> {
 	let text = text.trim();
 	if let Some(hex_digits) = text.strip_prefix("0x") {
 		return hex::decode(hex_digits)
 			.ok()
 			.and_then(|bytes| bytes.try_into().ok())
-			.ok_or_else(|| anyhow!("`{text}` is not 0x and 64 hex digits"));
+			.ok_or_else(|| AccountError::Hex { text: text.to_owned() });
 	}
 	subxt::utils::AccountId32::from_str(text)
 		.map(|account| account.0)
-		.map_err(|e| anyhow!("`{text}` is not an SS58 address: {e}"))
+		.map_err(|e| AccountError::Ss58 { text: text.to_owned(), reason: e.to_string() })
 }
 
 impl ApiKeys {
 	/// Parses a configuration (TOML); every entry is checked, duplicates refused.
-	pub fn parse(text: &str) -> anyhow::Result<Self> {
-		let file: ConfigFile = toml::from_str(text).context("the API key configuration")?;
+	pub fn parse(text: &str) -> Result<Self, ConfigError> {
+		let file: ConfigFile = toml::from_str(text).map_err(ConfigError::Toml)?;
 		let mut by_hash = HashMap::new();
 		for entry in file.api_keys {
 			let name = entry.name;
-			let hash: [u8; 32] = hex::decode(entry.sha256.trim().trim_start_matches("0x"))
+			let Some(hash) = hex::decode(entry.sha256.trim().trim_start_matches("0x"))
 				.ok()
-				.and_then(|bytes| bytes.try_into().ok())
-				.ok_or_else(|| anyhow!("key `{name}`: sha256 must be 64 hex digits"))?;
-			let payer = parse_account(&entry.payer).with_context(|| format!("key `{name}`"))?;
+				.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+			else {
+				return Err(ConfigError::Hash { name });
+			};
+			let payer = match parse_account(&entry.payer) {
+				Ok(payer) => payer,
+				Err(error) => return Err(ConfigError::Payer { name, error }),
+			};
 			let max_price = match entry.max_price {
 				Amount::Integer(n) => Balance::from(n),
-				Amount::Text(text) => text
-					.trim()
-					.parse()
-					.map_err(|_| anyhow!("key `{name}`: max_price `{text}` is not a number"))?,
+				Amount::Text(text) => match text.trim().parse() {
+					Ok(price) => price,
+					Err(_) => return Err(ConfigError::MaxPrice { name, text }),
+				},
 			};
 			if entry.requests_per_minute == 0 {
-				bail!("key `{name}`: requests_per_minute must be positive");
+				return Err(ConfigError::ZeroRate { name });
 			}
 			let key = ApiKey {
 				burst: entry.burst.unwrap_or(entry.requests_per_minute.div_ceil(10)).max(1),
@@ -118,16 +157,17 @@ impl ApiKeys {
 				max_price,
 			};
 			if by_hash.insert(hash, Arc::new(key)).is_some() {
-				bail!("key `{name}`: the same key hash appears twice");
+				return Err(ConfigError::DuplicateHash { name });
 			}
 		}
 		Ok(Self { by_hash })
 	}
 
-	pub fn load(path: &Path) -> anyhow::Result<Self> {
-		let text =
-			std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-		Self::parse(&text).with_context(|| format!("in {}", path.display()))
+	pub fn load(path: &Path) -> Result<Self, ConfigError> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|error| ConfigError::Read { path: path.to_owned(), error })?;
+		Self::parse(&text)
+			.map_err(|error| ConfigError::InFile { path: path.to_owned(), error: Box::new(error) })
 	}
 
 	/// The key's terms, if `key` (as the client sent it) is configured.

@@ -1,17 +1,14 @@
 //! Prometheus metrics of the gateway (`/metrics`): requests, and per worker its selections,
 //! outcomes and latency.
 
+use ail2_router::WorkerId;
 use prometheus_client::{
 	encoding::EncodeLabelSet,
 	metrics::{counter::Counter, family::Family, histogram::Histogram},
 	registry::Registry,
 };
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RequestLabels {
-	pub endpoint: String,
-	pub status: u16,
-}
+use crate::serve::metrics::{render, Registrar, Requests};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WorkerLabels {
@@ -33,9 +30,14 @@ pub struct KeyLabels {
 	pub key: String,
 }
 
+/// A worker in metrics labels and the response's worker header: `0x` + its hot key.
+pub fn worker_label(id: &WorkerId) -> String {
+	format!("0x{}", hex::encode(id.0))
+}
+
 pub struct GatewayMetrics {
 	registry: Registry,
-	pub requests: Family<RequestLabels, Counter>,
+	pub requests: Requests,
 	pub selections: Family<WorkerLabels, Counter>,
 	pub outcomes: Family<OutcomeLabels, Counter>,
 	pub latency_seconds: Family<WorkerLabels, Histogram>,
@@ -50,53 +52,25 @@ fn latency_histogram() -> Histogram {
 
 impl GatewayMetrics {
 	pub fn new() -> Self {
-		let mut registry = Registry::with_prefix("ail2_gateway");
-		let requests = Family::<RequestLabels, Counter>::default();
-		let selections = Family::<WorkerLabels, Counter>::default();
-		let outcomes = Family::<OutcomeLabels, Counter>::default();
-		let latency_seconds = Family::<WorkerLabels, Histogram>::new_with_constructor(
-			latency_histogram as fn() -> Histogram,
-		);
-		let retries = Counter::default();
-		let rate_limited = Family::<KeyLabels, Counter>::default();
-		let spent = Family::<KeyLabels, Counter>::default();
-		registry.register("requests", "Client requests by endpoint and status", requests.clone());
-		registry.register(
-			"worker_selections",
-			"Times the router chose a worker",
-			selections.clone(),
-		);
-		registry.register("worker_outcomes", "Dispatched requests by outcome", outcomes.clone());
-		registry.register(
-			"worker_latency_seconds",
-			"Time from dispatch to the worker's complete answer",
-			latency_seconds.clone(),
-		);
-		registry.register("retries", "Requests sent to a second worker", retries.clone());
-		registry.register(
-			"rate_limited",
-			"Requests refused by a key's rate limit",
-			rate_limited.clone(),
-		);
-		registry.register(
-			"spent",
-			"Verified receipt prices by API key, in the smallest unit",
-			spent.clone(),
-		);
+		let mut metrics = Registrar::new("ail2_gateway");
 		Self {
-			registry,
-			requests,
-			selections,
-			outcomes,
-			latency_seconds,
-			retries,
-			rate_limited,
-			spent,
+			requests: metrics.add("requests", "Client requests by endpoint and status"),
+			selections: metrics.add("worker_selections", "Times the router chose a worker"),
+			outcomes: metrics.add("worker_outcomes", "Dispatched requests by outcome"),
+			latency_seconds: metrics.add_metric(
+				"worker_latency_seconds",
+				"Time from dispatch to the worker's complete answer",
+				Family::new_with_constructor(latency_histogram as fn() -> Histogram),
+			),
+			retries: metrics.add("retries", "Requests sent to a second worker"),
+			rate_limited: metrics.add("rate_limited", "Requests refused by a key's rate limit"),
+			spent: metrics.add("spent", "Verified receipt prices by API key, in the smallest unit"),
+			registry: metrics.finish(),
 		}
 	}
 
 	pub fn render(&self) -> String {
-		crate::serve::metrics::render(&self.registry)
+		render(&self.registry)
 	}
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Headers: `x-ail2-authorisation` (hex of the SCALE-encoded `Authorisation`) and
 //! `x-ail2-gateway-signature` (hex of the 65-byte recoverable signature over its keccak256).
-//! The signer must be a gateway key the payer registered on chain and that is active now.
+//! The gateway writes them with [`headers`]; the worker reads them with [`parse`]. The signer
+//! must be a gateway key the payer registered on chain and that is active now.
 
 use std::{
 	collections::HashMap,
@@ -10,13 +11,14 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use ail2_chain::ChainClient;
+use ail2_chain::{ChainClient, ChainError};
 use ail2_primitives::receipt::{AccountBytes, Authorisation, PublicKey, Signature};
 use axum::http::{HeaderMap, StatusCode};
-use codec::Decode;
+use codec::{Decode, Encode};
 use tokio::sync::Mutex;
 
-use super::openai::ApiError;
+use super::AppState;
+use crate::{clock, openai::ApiError};
 
 pub const AUTHORISATION_HEADER: &str = "x-ail2-authorisation";
 pub const SIGNATURE_HEADER: &str = "x-ail2-gateway-signature";
@@ -29,12 +31,15 @@ const UNKNOWN_KEY_TTL: Duration = Duration::from_secs(2);
 
 /// Where gateway keys are looked up.
 pub trait GatewayKeys: Send + Sync + 'static {
+	/// Why a key's state could not be read.
+	type Error: std::error::Error + Send;
+
 	/// Whether `key` is registered for `payer` and authorises requests now.
 	fn is_active(
 		&self,
 		payer: AccountBytes,
 		key: PublicKey,
-	) -> impl std::future::Future<Output = Result<bool, String>> + Send;
+	) -> impl std::future::Future<Output = Result<bool, Self::Error>> + Send;
 }
 
 /// Gateway keys read from the chain (finalized state). An active key is remembered for
@@ -53,15 +58,17 @@ impl ChainGatewayKeys {
 }
 
 impl GatewayKeys for ChainGatewayKeys {
-	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, String> {
+	type Error = ChainError;
+
+	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, ChainError> {
 		if let Some((active, at)) = self.cache.lock().await.get(&(payer, key)) {
 			let ttl = if *active { self.ttl } else { UNKNOWN_KEY_TTL };
 			if at.elapsed() < ttl {
 				return Ok(*active);
 			}
 		}
-		let record = self.chain.gateway_key(payer, key).await.map_err(|e| e.to_string())?;
-		let now = self.chain.finalized_number().await.map_err(|e| e.to_string())?;
+		let record = self.chain.gateway_key(payer, key).await?;
+		let now = self.chain.finalized_number().await?;
 		// A key revoked on chain stops being accepted at once, whatever its grace period
 		// for batches already proposed.
 		let active = record.is_some_and(|r| r.added_at <= now && r.revoked_from.is_none());
@@ -79,6 +86,17 @@ impl GatewayKeys for ChainGatewayKeys {
 		cache.insert((payer, key), (active, Instant::now()));
 		Ok(active)
 	}
+}
+
+/// The headers that carry `authorisation` and the gateway's `signature` of it to a worker.
+pub fn headers(
+	authorisation: &Authorisation,
+	signature: &Signature,
+) -> [(&'static str, String); 2] {
+	[
+		(AUTHORISATION_HEADER, format!("0x{}", hex::encode(authorisation.encode()))),
+		(SIGNATURE_HEADER, format!("0x{}", hex::encode(signature))),
+	]
 }
 
 fn header_bytes(headers: &HeaderMap, name: &str) -> Result<Option<Vec<u8>>, ApiError> {
@@ -122,4 +140,46 @@ pub fn parse(headers: &HeaderMap) -> Result<(Authorisation, Signature, PublicKey
 			unauthorised("invalid_signature", "the gateway signature does not recover a key")
 		})?;
 	Ok((authorisation, signature, signer))
+}
+
+/// The checks that need no model work: the authorisation is for this worker, model and
+/// chain, unexpired, and signed by an active gateway key of the payer.
+pub(super) async fn authorise<G: GatewayKeys>(
+	state: &AppState<G>,
+	headers: &HeaderMap,
+) -> Result<(Authorisation, Signature), ApiError> {
+	let (authorisation, signature, signer) = parse(headers)?;
+	let served = &state.served;
+	let forbidden = |code, message: String| ApiError::new(StatusCode::FORBIDDEN, code, message);
+	if authorisation.node_pubkey != state.receipt_key.public() {
+		return Err(forbidden(
+			"wrong_worker",
+			"the authorisation names another worker's receipt key".into(),
+		));
+	}
+	if authorisation.chain_id != served.chain_id {
+		return Err(forbidden(
+			"wrong_chain",
+			format!("this worker bills on chain {}", served.chain_id),
+		));
+	}
+	if authorisation.model_id != served.model_id || authorisation.version != served.version {
+		return Err(forbidden(
+			"wrong_model",
+			"the authorisation is for another model or version".into(),
+		));
+	}
+	if authorisation.expires_at_ms <= clock::unix_ms() {
+		return Err(forbidden("authorisation_expired", "the authorisation has expired".into()));
+	}
+	let active = state.gateway_keys.is_active(authorisation.payer, signer).await.map_err(|e| {
+		ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", e.to_string())
+	})?;
+	if !active {
+		return Err(forbidden(
+			"unknown_gateway_key",
+			"the signing key is not an active gateway key of the payer".into(),
+		));
+	}
+	Ok((authorisation, signature))
 }

@@ -1,20 +1,37 @@
-//! Prometheus metrics of the serving worker (`/metrics`).
+//! Prometheus metrics of the serving worker (`/metrics`), and what the worker's and the
+//! gateway's metrics share: request labels, registration and rendering.
 
+use axum::http::StatusCode;
 use prometheus_client::{
 	encoding::{text::encode, EncodeLabelSet},
 	metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
-	registry::Registry,
+	registry::{Metric, Registry},
 };
 
+use crate::openai::Endpoint;
+
+/// The `Content-Type` of a `/metrics` response.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A request counted by its endpoint and the status it was answered with.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
 	pub endpoint: String,
 	pub status: u16,
 }
 
+/// Requests counted by endpoint and status.
+pub type Requests = Family<RequestLabels, Counter>;
+
+/// Counts one request to `endpoint` answered with `status`.
+pub fn count_request(requests: &Requests, endpoint: Endpoint, status: StatusCode) {
+	let labels = RequestLabels { endpoint: endpoint.label().into(), status: status.as_u16() };
+	requests.get_or_create(&labels).inc();
+}
+
 pub struct Metrics {
 	registry: Registry,
-	pub requests: Family<RequestLabels, Counter>,
+	pub requests: Requests,
 	pub receipts: Counter,
 	pub tokens_generated: Counter,
 	pub inference_seconds: Histogram,
@@ -26,51 +43,58 @@ pub struct Metrics {
 
 impl Metrics {
 	pub fn new() -> Self {
-		let mut registry = Registry::with_prefix("ail2_worker");
-		let requests = Family::<RequestLabels, Counter>::default();
-		let receipts = Counter::default();
-		let tokens_generated = Counter::default();
-		let inference_seconds =
-			Histogram::new([0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]);
-		let queued = Gauge::default();
-		let running = Gauge::default();
-		let batches_proposed = Counter::default();
-		let batches_settled = Counter::default();
-		registry.register("requests", "HTTP requests by endpoint and status", requests.clone());
-		registry.register("receipts", "Receipts signed and persisted", receipts.clone());
-		registry.register(
-			"tokens_generated",
-			"Completion tokens generated",
-			tokens_generated.clone(),
-		);
-		registry.register("inference_seconds", "Time per generation", inference_seconds.clone());
-		registry.register("queued_requests", "Requests waiting for a model slot", queued.clone());
-		registry.register("running_requests", "Requests being generated", running.clone());
-		registry.register(
-			"batches_proposed",
-			"Batches proposed on chain",
-			batches_proposed.clone(),
-		);
-		registry.register("batches_settled", "Batches paid out", batches_settled.clone());
+		let mut metrics = Registrar::new("ail2_worker");
+		let buckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 		Self {
-			registry,
-			requests,
-			receipts,
-			tokens_generated,
-			inference_seconds,
-			queued,
-			running,
-			batches_proposed,
-			batches_settled,
+			requests: metrics.add("requests", "HTTP requests by endpoint and status"),
+			receipts: metrics.add("receipts", "Receipts signed and persisted"),
+			tokens_generated: metrics.add("tokens_generated", "Completion tokens generated"),
+			inference_seconds: metrics.add_metric(
+				"inference_seconds",
+				"Time per generation",
+				Histogram::new(buckets),
+			),
+			queued: metrics.add("queued_requests", "Requests waiting for a model slot"),
+			running: metrics.add("running_requests", "Requests being generated"),
+			batches_proposed: metrics.add("batches_proposed", "Batches proposed on chain"),
+			batches_settled: metrics.add("batches_settled", "Batches paid out"),
+			registry: metrics.finish(),
 		}
-	}
-
-	pub fn record(&self, endpoint: &str, status: u16) {
-		self.requests.get_or_create(&RequestLabels { endpoint: endpoint.into(), status }).inc();
 	}
 
 	pub fn render(&self) -> String {
 		render(&self.registry)
+	}
+}
+
+impl Default for Metrics {
+	fn default() -> Self {
+		Self::new()
+	}
+}
+
+/// Builds a registry while a metrics struct takes the metrics it registers.
+pub struct Registrar(Registry);
+
+impl Registrar {
+	/// Every metric's name will start with `prefix`.
+	pub fn new(prefix: &str) -> Self {
+		Self(Registry::with_prefix(prefix))
+	}
+
+	/// A new metric, registered under `name`.
+	pub fn add<M: Metric + Clone + Default>(&mut self, name: &str, help: &str) -> M {
+		self.add_metric(name, help, M::default())
+	}
+
+	/// `metric`, registered under `name`.
+	pub fn add_metric<M: Metric + Clone>(&mut self, name: &str, help: &str, metric: M) -> M {
+		self.0.register(name, help, metric.clone());
+		metric
+	}
+
+	pub fn finish(self) -> Registry {
+		self.0
 	}
 }
 
@@ -81,10 +105,4 @@ pub fn render(registry: &Registry) -> String {
 		out.clear();
 	}
 	out
-}
-
-impl Default for Metrics {
-	fn default() -> Self {
-		Self::new()
-	}
 }

@@ -1,12 +1,10 @@
-//! The OpenAI-compatible request and response bodies the worker (and gateway) speak.
+//! The request and response bodies of the OpenAI-compatible API.
 
-use ail2_model::ChatMessage;
-use axum::{
-	http::StatusCode,
-	response::{IntoResponse, Response},
-	Json,
-};
+use ail2_model::{ChatMessage, Generation};
+use ail2_primitives::receipt::SignedReceipt;
+use codec::Encode;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// A prompt: one string or, as OpenAI allows, a list of which only single-element lists are
 /// served.
@@ -35,6 +33,7 @@ pub struct GenerationOptions {
 	pub stop: Option<Stop>,
 }
 
+/// The body of `POST /v1/completions`.
 #[derive(Debug, Deserialize)]
 pub struct CompletionRequest {
 	pub prompt: Prompt,
@@ -42,6 +41,7 @@ pub struct CompletionRequest {
 	pub options: GenerationOptions,
 }
 
+/// The body of `POST /v1/chat/completions`.
 #[derive(Debug, Deserialize)]
 pub struct ChatRequest {
 	pub messages: Vec<ChatMessageIn>,
@@ -61,6 +61,7 @@ impl From<&ChatMessageIn> for ChatMessage {
 	}
 }
 
+/// Where generation stops: one string or several.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Stop {
@@ -77,11 +78,32 @@ impl Stop {
 	}
 }
 
+/// The token counts of an answer (or of a stream's last chunk).
 #[derive(Debug, Serialize)]
 pub struct Usage {
 	pub prompt_tokens: u32,
 	pub completion_tokens: u32,
 	pub total_tokens: u32,
+}
+
+impl Usage {
+	pub fn of(generation: &Generation) -> Self {
+		let prompt = u32::try_from(generation.prompt_tokens).unwrap_or(u32::MAX);
+		let completion = u32::try_from(generation.tokens.len()).unwrap_or(u32::MAX);
+		Self {
+			prompt_tokens: prompt,
+			completion_tokens: completion,
+			total_tokens: prompt.saturating_add(completion),
+		}
+	}
+
+	/// `(prompt_tokens, completion_tokens)` of the `usage` an answer (or a stream's last
+	/// chunk) carries, if it carries one.
+	pub fn in_answer(answer: &Value) -> Option<(u32, u32)> {
+		let usage = answer.get("usage")?;
+		let count = |field: &str| u32::try_from(usage.get(field)?.as_u64()?).ok();
+		Some((count("prompt_tokens")?, count("completion_tokens")?))
+	}
 }
 
 /// The signed receipt returned with every billed answer.
@@ -96,12 +118,31 @@ pub struct ReceiptOut {
 	pub price: String,
 }
 
+impl From<&SignedReceipt> for ReceiptOut {
+	fn from(signed: &SignedReceipt) -> Self {
+		Self {
+			scale: format!("0x{}", hex::encode(signed.encode())),
+			id: format!("0x{}", hex::encode(signed.receipt.id())),
+			counter: signed.receipt.counter,
+			price: signed.receipt.price.to_string(),
+		}
+	}
+}
+
+/// The body of `GET /v1/models`.
 #[derive(Debug, Serialize)]
 pub struct ModelList {
 	pub object: &'static str,
 	pub data: Vec<ModelCard>,
 }
 
+impl ModelList {
+	pub fn new(data: Vec<ModelCard>) -> Self {
+		Self { object: "list", data }
+	}
+}
+
+/// One model of `GET /v1/models`.
 #[derive(Debug, Serialize)]
 pub struct ModelCard {
 	pub id: String,
@@ -110,37 +151,8 @@ pub struct ModelCard {
 	pub owned_by: String,
 }
 
-/// An error in OpenAI's shape: `{"error": {"message", "type", "code"}}`.
-#[derive(Debug)]
-pub struct ApiError {
-	pub status: StatusCode,
-	pub kind: &'static str,
-	pub code: &'static str,
-	pub message: String,
-}
-
-impl ApiError {
-	pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-		let kind = match status {
-			StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => "authentication_error",
-			StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
-			StatusCode::PAYMENT_REQUIRED => "insufficient_quota",
-			s if s.is_server_error() => "server_error",
-			_ => "invalid_request_error",
-		};
-		Self { status, kind, code, message: message.into() }
-	}
-
-	pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-		Self::new(StatusCode::BAD_REQUEST, code, message)
-	}
-}
-
-impl IntoResponse for ApiError {
-	fn into_response(self) -> Response {
-		let body = serde_json::json!({
-			"error": { "message": self.message, "type": self.kind, "code": self.code }
-		});
-		(self.status, Json(body)).into_response()
+impl ModelCard {
+	pub fn new(id: String, owned_by: String) -> Self {
+		Self { id, object: "model", created: 0, owned_by }
 	}
 }
