@@ -113,7 +113,7 @@ impl Batcher {
 		let result = tokio::task::spawn_blocking(move || store.prune(before))
 			.await
 			.map_err(|error| BatcherError::Blocking(resume_panic(error)))
-			.and_then(|pruned| Ok(pruned?));
+			.and_then(|pruned| pruned.map_err(BatcherError::from));
 		match result {
 			Ok(pruned) if pruned.batches > 0 => {
 				tracing::info!(

@@ -119,8 +119,10 @@ pub async fn run(
 	};
 	loop {
 		tokio::select! {
-			stepped = follower.step() => if let Err(error) = stepped {
-				tracing::warn!(%error, "race step failed; retrying");
+			stepped = follower.step() => {
+				if let Err(error) = stepped {
+					tracing::warn!(%error, "race step failed; retrying");
+				}
 			},
 			() = shutdown.cancelled() => return Ok(()),
 		}

@@ -10,12 +10,14 @@ use std::{
 };
 
 use ail2_chain::{race::RaceState, ChainClient};
+use ail2_model::Device;
 use ail2_primitives::{
-	race::{node_seed, Nonce},
+	race::{node_seed, NodeSeed, Nonce, RaceModel},
 	Hash,
 };
 use ail2_race::RaceNet;
 use tokio::{sync::mpsc, task::JoinSet};
+use tokio_util::sync::CancellationToken;
 
 use super::{lower_thread_priority, Follower, RaceError, RaceShared, SearchReport};
 use crate::supervisor::resume_panic;
@@ -39,8 +41,6 @@ impl Follower {
 		seed: Hash,
 	) -> Result<SearchReport, RaceError> {
 		let params = race.params;
-		let node = node_seed(&self.chain.account());
-		let stop_at = race.validation_from.saturating_sub(STOP_BEFORE_CLOSE);
 		// The best block, followed while the search runs; 0 until it is known.
 		let best = Arc::new(AtomicU32::new(self.chain.best_number().await.unwrap_or(0)));
 		let (hits_tx, hits_rx) = mpsc::unbounded_channel::<Vec<Nonce>>();
@@ -59,51 +59,20 @@ impl Follower {
 		}
 
 		let started = Instant::now();
-		let model = params.model;
-		let device = self.device.clone();
-		let batch = self.options.batch.max(1) as u64;
-		let threshold = params.threshold_squared();
-		let max_hits = u64::from(params.max_nonces);
-		let (search_best, shutdown) = (best.clone(), self.shutdown.clone());
-		let mut searching =
-			tokio::task::spawn_blocking(move || -> Result<SearchReport, RaceError> {
-				lower_thread_priority();
-				let built = Instant::now();
-				let net = RaceNet::build(&seed, model, &device)?;
-				let build_seconds = built.elapsed().as_secs_f64();
-				let searching = Instant::now();
-				let (mut next, mut hits) = (0u64, 0u64);
-				loop {
-					let at = search_best.load(Ordering::Relaxed);
-					if (at != 0 && at >= stop_at) || hits >= max_hits || shutdown.is_cancelled() {
-						break;
-					}
-					let nonces: Vec<Nonce> = (next..next.saturating_add(batch)).collect();
-					let mut found = net.search(&node, &nonces, threshold)?;
-					next = next.saturating_add(batch);
-					found.truncate(
-						usize::try_from(max_hits.saturating_sub(hits)).unwrap_or(usize::MAX),
-					);
-					hits += found.len() as u64;
-					if !found.is_empty() && hits_tx.send(found).is_err() {
-						break;
-					}
-				}
-				let seconds = searching.elapsed().as_secs_f64();
-				tracing::info!(
-					block = search_best.load(Ordering::Relaxed),
-					stop_at,
-					"search stopped"
-				);
-				Ok(SearchReport {
-					nonces: next,
-					seconds,
-					nonces_per_second: if seconds > 0.0 { next as f64 / seconds } else { 0.0 },
-					hits,
-					build_seconds,
-					..SearchReport::default()
-				})
-			});
+		let window = Window {
+			seed,
+			model: params.model,
+			device: self.device.clone(),
+			node: node_seed(&self.chain.account()),
+			batch: self.options.batch.max(1) as u64,
+			threshold: params.threshold_squared(),
+			max_hits: u64::from(params.max_nonces),
+			stop_at: race.validation_from.saturating_sub(STOP_BEFORE_CLOSE),
+			best: best.clone(),
+			shutdown: self.shutdown.clone(),
+			hits: hits_tx,
+		};
+		let mut searching = tokio::task::spawn_blocking(move || window.search());
 		let searched = loop {
 			tokio::select! {
 				searched = &mut searching => break searched,
@@ -131,6 +100,71 @@ impl Follower {
 			started.elapsed().as_secs_f64()
 		);
 		Ok(report)
+	}
+}
+
+/// One window's search, run on the blocking pool.
+struct Window {
+	seed: Hash,
+	model: RaceModel,
+	device: Device,
+	/// This worker's node seed, which its nonces are bound to.
+	node: NodeSeed,
+	/// Nonces per forward pass.
+	batch: u64,
+	threshold: f64,
+	max_hits: u64,
+	/// The block at which the search stops.
+	stop_at: u32,
+	/// The best block, followed by the async side while the search runs; 0 until known.
+	best: Arc<AtomicU32>,
+	shutdown: CancellationToken,
+	hits: mpsc::UnboundedSender<Vec<Nonce>>,
+}
+
+impl Window {
+	/// Builds the race's model, then tries nonces from 0 upward in batches until the window is
+	/// about to close, `max_hits` were found, or shutdown; hits are sent as they are found.
+	fn search(self) -> Result<SearchReport, RaceError> {
+		lower_thread_priority();
+		let built = Instant::now();
+		let net = RaceNet::build(&self.seed, self.model, &self.device)?;
+		let build_seconds = built.elapsed().as_secs_f64();
+		let searching = Instant::now();
+		let (mut next, mut hits) = (0u64, 0u64);
+		loop {
+			let at = self.best.load(Ordering::Relaxed);
+			if (at != 0 && at >= self.stop_at)
+				|| hits >= self.max_hits
+				|| self.shutdown.is_cancelled()
+			{
+				break;
+			}
+			let nonces: Vec<Nonce> = (next..next.saturating_add(self.batch)).collect();
+			let mut found = net.search(&self.node, &nonces, self.threshold)?;
+			next = next.saturating_add(self.batch);
+			found.truncate(
+				usize::try_from(self.max_hits.saturating_sub(hits)).unwrap_or(usize::MAX),
+			);
+			hits += found.len() as u64;
+			if !found.is_empty() && self.hits.send(found).is_err() {
+				break;
+			}
+		}
+		let seconds = searching.elapsed().as_secs_f64();
+		tracing::info!(
+			block = self.best.load(Ordering::Relaxed),
+			stop_at = self.stop_at,
+			"search stopped"
+		);
+		Ok(SearchReport {
+			nonces: next,
+			seconds,
+			nonces_per_second: if seconds > 0.0 { next as f64 / seconds } else { 0.0 },
+			hits,
+			build_seconds,
+			..SearchReport::default()
+		})
 	}
 }
 
