@@ -9,12 +9,25 @@
 use std::{sync::Arc, time::Duration};
 
 use ail2_chain::{BatchProposal, ChainBatchStatus, ChainClient, ChainError};
+use tokio::task::JoinError;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
 	serve::metrics::Metrics,
-	shutdown::Shutdown,
-	store::{BatchRecord, BatchState, Store},
+	store::{BatchRecord, BatchState, Store, StoreError},
+	supervisor::resume_panic,
 };
+
+/// Why a batcher pass or prune did not finish; the next one tries again.
+#[derive(Debug, thiserror::Error)]
+pub enum BatcherError {
+	#[error(transparent)]
+	Store(#[from] StoreError),
+	#[error(transparent)]
+	Chain(#[from] ChainError),
+	#[error("the blocking pool dropped the prune: {0}")]
+	Blocking(JoinError),
+}
 
 #[derive(Clone, Debug)]
 pub struct BatchPolicy {
@@ -48,9 +61,9 @@ fn now_ms() -> u64 {
 }
 
 impl Batcher {
-	/// Runs until shutdown; one pass per tick, and a prune of settled batches every
-	/// [`PRUNE_EVERY`].
-	pub async fn run(self, mut shutdown: Shutdown) {
+	/// Runs until `shutdown` is cancelled; one pass per tick, and a prune of settled batches
+	/// every [`PRUNE_EVERY`]. A failed pass is retried on the next tick.
+	pub async fn run(self, shutdown: CancellationToken) {
 		let mut pruned_at: Option<std::time::Instant> = None;
 		loop {
 			if let Err(error) = self.pass().await {
@@ -62,14 +75,14 @@ impl Batcher {
 			}
 			tokio::select! {
 				_ = tokio::time::sleep(self.policy.tick) => {},
-				_ = shutdown.wait() => break,
+				_ = shutdown.cancelled() => break,
 			}
 		}
 		tracing::info!("batcher stopped");
 	}
 
 	/// Closes due batches, proposes built ones, settles those past their window.
-	pub async fn pass(&self) -> anyhow::Result<()> {
+	pub async fn pass(&self) -> Result<(), BatcherError> {
 		let now = now_ms();
 		for pending in self.store.pending()? {
 			let age = Duration::from_millis(now.saturating_sub(pending.oldest_ms));
@@ -92,13 +105,16 @@ impl Batcher {
 	}
 
 	/// Forgets what `keep_settled` allows, on the blocking pool: a week of receipts is one
-	/// large write transaction.
+	/// large write transaction. A panic there is the batcher's.
 	async fn prune(&self) {
 		let Some(keep) = self.policy.keep_settled else { return };
 		let keep_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX);
 		let (store, before) = (self.store.clone(), now_ms().saturating_sub(keep_ms));
-		let result = tokio::task::spawn_blocking(move || store.prune(before)).await;
-		match result.map_err(|e| crate::store::StoreError::Db(e.to_string())).and_then(|r| r) {
+		let result = tokio::task::spawn_blocking(move || store.prune(before))
+			.await
+			.map_err(|error| BatcherError::Blocking(resume_panic(error)))
+			.and_then(|pruned| pruned.map_err(BatcherError::from));
+		match result {
 			Ok(pruned) if pruned.batches > 0 => {
 				tracing::info!(
 					batches = pruned.batches,
@@ -111,7 +127,7 @@ impl Batcher {
 		}
 	}
 
-	async fn propose(&self, id: u64, record: &BatchRecord) -> anyhow::Result<()> {
+	async fn propose(&self, id: u64, record: &BatchRecord) -> Result<(), BatcherError> {
 		let worker = self.chain.account();
 		// A proposal that made it on chain before a crash is found, not repeated.
 		if self.chain.last_counter(worker, record.payer).await? >= record.last_counter {
@@ -148,7 +164,7 @@ impl Batcher {
 		Ok(())
 	}
 
-	async fn follow(&self, id: u64, chain_batch: u64) -> anyhow::Result<()> {
+	async fn follow(&self, id: u64, chain_batch: u64) -> Result<(), BatcherError> {
 		match self.chain.batch_status(chain_batch).await? {
 			Some(ChainBatchStatus::Challenge { until }) => {
 				if self.chain.finalized_number().await? > until {

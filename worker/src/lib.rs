@@ -1,5 +1,6 @@
-//! The AIL2 miner's worker: serving with signed receipts, batching and settlement.
-//! The binary's entry point is `main.rs`; this library holds what its tests exercise.
+//! The AIL2 miner's worker: serving with signed receipts, batching and settlement, races, and
+//! the gateway. The binary (`main.rs` and its `commands/`) parses the command line and runs
+//! these under the [`supervisor`]; this library holds what its tests exercise.
 
 pub mod batcher;
 pub mod clock;
@@ -8,5 +9,5 @@ pub mod keys;
 pub mod openai;
 pub mod race;
 pub mod serve;
-pub mod shutdown;
 pub mod store;
+pub mod supervisor;

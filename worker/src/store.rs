@@ -43,6 +43,8 @@ pub enum StoreError {
 	Corrupt(String),
 	#[error("the receipt log has shut down")]
 	Closed,
+	#[error("cannot start the receipt log thread: {0}")]
+	LogThread(std::io::Error),
 }
 
 fn db_error(e: impl std::fmt::Display) -> StoreError {
@@ -429,7 +431,7 @@ pub struct ReceiptLog {
 impl ReceiptLog {
 	/// Starts the committing thread. It ends when every `ReceiptLog` clone is dropped, after
 	/// committing what is queued.
-	pub fn start(store: std::sync::Arc<Store>, max_group: usize) -> Self {
+	pub fn start(store: Arc<Store>, max_group: usize) -> Result<Self, StoreError> {
 		let (queue, mut incoming) =
 			mpsc::channel::<(SignedReceipt, Ack)>(max_group.saturating_mul(4));
 		std::thread::Builder::new()
@@ -459,9 +461,8 @@ impl ReceiptLog {
 					}
 				}
 			})
-			.map_err(|e| tracing::error!(error = %e, "cannot start the receipt log thread"))
-			.ok();
-		Self { queue }
+			.map_err(StoreError::LogThread)?;
+		Ok(Self { queue })
 	}
 
 	/// Returns once `receipt` is durably stored, or why it was refused.
@@ -631,7 +632,7 @@ mod tests {
 	async fn the_log_acknowledges_only_after_commit() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = std::sync::Arc::new(Store::open(&dir.path().join("r.redb")).unwrap());
-		let log = ReceiptLog::start(store.clone(), 16);
+		let log = ReceiptLog::start(store.clone(), 16).unwrap();
 		let mut tasks = Vec::new();
 		for counter in 1..=100 {
 			let log = log.clone();

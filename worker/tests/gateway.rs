@@ -112,7 +112,7 @@ async fn start_worker(dir: &std::path::Path, secret: u8, gateway: &Keypair) -> (
 	let model = TextModel::load(&dir.join("model"), &default_device()).unwrap();
 	let key = Keypair::from_secret(&[secret; 32]).unwrap();
 	let store = Arc::new(Store::open(&dir.join(format!("receipts-{secret}.redb"))).unwrap());
-	let log = ReceiptLog::start(store.clone(), 64);
+	let log = ReceiptLog::start(store.clone(), 64).unwrap();
 	let served = Arc::new(ServedModel {
 		model,
 		name: "tiny".into(),

@@ -70,7 +70,7 @@ fn harness(limits: Limits) -> Harness {
 	let worker = Keypair::from_secret(&[0x11; 32]).unwrap();
 	let gateway = Keypair::from_secret(&[0x22; 32]).unwrap();
 	let store = Arc::new(Store::open(&dir.path().join("receipts.redb")).unwrap());
-	let log = ReceiptLog::start(store.clone(), 64);
+	let log = ReceiptLog::start(store.clone(), 64).unwrap();
 	let served = Arc::new(ServedModel {
 		model,
 		name: "tiny".into(),
