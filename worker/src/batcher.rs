@@ -54,12 +54,6 @@ pub struct Batcher {
 	pub metrics: Arc<Metrics>,
 }
 
-fn now_ms() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map_or(0, |d| d.as_millis() as u64)
-}
-
 impl Batcher {
 	/// Runs until `shutdown` is cancelled; one pass per tick, and a prune of settled batches
 	/// every [`PRUNE_EVERY`]. A failed pass is retried on the next tick.
@@ -83,7 +77,7 @@ impl Batcher {
 
 	/// Closes due batches, proposes built ones, settles those past their window.
 	pub async fn pass(&self) -> Result<(), BatcherError> {
-		let now = now_ms();
+		let now = crate::clock::unix_ms();
 		for pending in self.store.pending()? {
 			let age = Duration::from_millis(now.saturating_sub(pending.oldest_ms));
 			if pending.count as usize >= self.policy.max_receipts || age >= self.policy.max_age {
@@ -109,7 +103,7 @@ impl Batcher {
 	async fn prune(&self) {
 		let Some(keep) = self.policy.keep_settled else { return };
 		let keep_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX);
-		let (store, before) = (self.store.clone(), now_ms().saturating_sub(keep_ms));
+		let (store, before) = (self.store.clone(), crate::clock::unix_ms().saturating_sub(keep_ms));
 		let result = tokio::task::spawn_blocking(move || store.prune(before))
 			.await
 			.map_err(|error| BatcherError::Blocking(resume_panic(error)))

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 use ail2_primitives::race::RaceModel;
 use ail2_worker::supervisor::Supervisor;
-use anyhow::bail;
+use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use tokio::net::TcpListener;
 
@@ -87,15 +87,13 @@ pub enum Command {
 	SupervisorCheck(supervisor_check::SupervisorCheckCommand),
 }
 
-/// The race model of a preset name: `tiny` (tests, dev chains) or `whitepaper`.
+/// The race model of a preset name (`RaceModel::PRESETS`: `tiny` for tests and dev chains,
+/// `whitepaper`).
 fn race_preset(name: &str) -> anyhow::Result<RaceModel> {
-	match name {
-		"tiny" => {
-			Ok(RaceModel { layers: 4, heads: 4, d_model: 64, d_ff: 256, vocab: 1024, seq_len: 4 })
-		},
-		"whitepaper" => Ok(RaceModel::WHITEPAPER),
-		other => bail!("unknown race preset `{other}` (tiny, whitepaper)"),
-	}
+	RaceModel::preset(name).ok_or_else(|| {
+		let names: Vec<&str> = RaceModel::PRESETS.iter().map(|(name, _)| *name).collect();
+		anyhow!("unknown race preset `{name}` ({})", names.join(", "))
+	})
 }
 
 /// Serves `router` on `listener` as the critical task `name`, until the supervisor stops.

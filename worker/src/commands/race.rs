@@ -65,6 +65,8 @@ impl RaceCommand {
 		// to expect with the model of the chain's next race.
 		let device = default_device();
 		let model = chain.race_params().await?.model;
+		// Chain limits come from the runtime's metadata, not from a copy here.
+		let limits = chain.race_limits().await?;
 		let (test_device, batch) = (device.clone(), self.batch);
 		let readiness = tokio::task::spawn_blocking(move || {
 			ail2_race::self_test(model, batch, 1.0, &test_device)
@@ -96,6 +98,8 @@ impl RaceCommand {
 			batch: self.batch,
 			poll: Duration::from_millis(self.poll_ms.max(100)),
 			submit_every: Duration::from_secs(self.submit_every_secs.max(1)),
+			max_nonces_per_call: usize::try_from(limits.max_nonces_per_call)
+				.unwrap_or(usize::MAX),
 			secrets_dir: global.data_dir.join("race"),
 		};
 		let listener = tokio::net::TcpListener::bind(self.listen).await?;

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use ail2_chain::{ChainClient, Registration};
-use ail2_primitives::keccak256;
+use ail2_primitives::receipt::proof_of_possession_message;
 use ail2_worker::keys::WorkerKeys;
 use anyhow::{anyhow, bail};
 use clap::Args;
@@ -63,10 +63,7 @@ impl RegisterCommand {
 		}
 		let (major, minor) =
 			self.cuda.split_once('.').ok_or_else(|| anyhow!("--cuda is major.minor"))?;
-		// Proof of possession: the receipt key signs keccak256(SCALE((tag, owner, hot))).
-		let message = keccak256(
-			&(b"ail2/receipt-key".as_slice(), owner_account, keys.hot_account()).encode(),
-		);
+		let message = proof_of_possession_message(&owner_account, &keys.hot_account());
 		let registration = Registration {
 			hot_key: keys.hot_account(),
 			receipt_key: keys.receipt.public(),

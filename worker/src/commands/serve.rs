@@ -18,7 +18,7 @@ use ail2_worker::{
 	store::{ReceiptLog, Store},
 	supervisor::Supervisor,
 };
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use clap::Args;
 
 use super::{spawn_http, GlobalArgs};
@@ -99,24 +99,12 @@ impl BatchArgs {
 	}
 }
 
-fn parse_version(text: &str) -> anyhow::Result<SemVer> {
-	let parts: Vec<u16> = text
-		.split('.')
-		.map(str::parse)
-		.collect::<Result<_, _>>()
-		.context("version must be major.minor.patch")?;
-	match parts.as_slice() {
-		[major, minor, patch] => Ok(SemVer { major: *major, minor: *minor, patch: *patch }),
-		_ => bail!("version must be major.minor.patch"),
-	}
-}
-
 impl ServeCommand {
 	/// Checks the registration and the model on chain, loads the model, then serves until
 	/// stopped.
 	pub async fn run(self, global: &GlobalArgs) -> anyhow::Result<()> {
 		let keys = WorkerKeys::load(&global.key_file())?;
-		let version = parse_version(&self.model_version)?;
+		let version: SemVer = self.model_version.parse()?;
 		let chain = Arc::new(ChainClient::connect(&global.chain_url, keys.hot.clone()).await?);
 		match chain.worker_receipt_key(keys.hot_account()).await? {
 			Some(key) if key == keys.receipt.public() => {},

@@ -17,7 +17,6 @@
 use std::{
 	collections::HashMap,
 	path::{Path, PathBuf},
-	str::FromStr,
 	sync::Arc,
 };
 
@@ -25,14 +24,8 @@ use ail2_primitives::{receipt::AccountBytes, Balance};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-/// Why an account could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-	#[error("`{text}` is not 0x and 64 hex digits")]
-	Hex { text: String },
-	#[error("`{text}` is not an SS58 address: {reason}")]
-	Ss58 { text: String, reason: String },
-}
+/// Accounts are read as the chain client reads them: SS58 or `0x` and 64 hex digits.
+pub use ail2_chain::{parse_account, InvalidAccount as AccountError};
 
 /// What is wrong with an API key configuration; the message names the file and the key.
 #[derive(Debug, thiserror::Error)]
@@ -106,20 +99,6 @@ pub struct ApiKeys {
 
 pub fn sha256(text: &str) -> [u8; 32] {
 	Sha256::digest(text.as_bytes()).into()
-}
-
-/// An account from SS58 or `0x` + 64 hex digits.
-pub fn parse_account(text: &str) -> Result<AccountBytes, AccountError> {
-	let text = text.trim();
-	if let Some(hex_digits) = text.strip_prefix("0x") {
-		return hex::decode(hex_digits)
-			.ok()
-			.and_then(|bytes| bytes.try_into().ok())
-			.ok_or_else(|| AccountError::Hex { text: text.to_owned() });
-	}
-	subxt::utils::AccountId32::from_str(text)
-		.map(|account| account.0)
-		.map_err(|e| AccountError::Ss58 { text: text.to_owned(), reason: e.to_string() })
 }
 
 impl ApiKeys {

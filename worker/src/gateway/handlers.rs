@@ -23,10 +23,7 @@ use super::{
 };
 use crate::{
 	openai::{ApiError, Endpoint, ModelCard, ModelList},
-	serve::{
-		health::version_text,
-		metrics::{count_request, CONTENT_TYPE},
-	},
+	serve::metrics::{count_request, CONTENT_TYPE},
 };
 
 /// The gateway's API: health and metrics, the OpenAI endpoints, and the caller's usage.
@@ -79,7 +76,7 @@ async fn models(State(state): State<Arc<GatewayState>>, headers: HeaderMap) -> R
 		.filter(|view| view.available > 0)
 		.map(|view| {
 			let owned_by =
-				format!("ail2 model {} v{}", view.model.id, version_text(view.model.version));
+				format!("ail2 model {} v{}", view.model.id, view.model.version);
 			ModelCard::new(view.model.name, owned_by)
 		})
 		.collect();

@@ -26,7 +26,6 @@ use ail2_race::RaceNet;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-pub use search::MAX_NONCES_PER_CALL;
 pub use status::{router, RaceMetrics, RaceShared, RaceStatus, SearchReport};
 
 use crate::supervisor::resume_panic;
@@ -61,6 +60,9 @@ pub struct RaceOptions {
 	pub poll: Duration,
 	/// How often found hits are submitted during the window.
 	pub submit_every: Duration,
+	/// Most hits in one `submit_nonces` call: the runtime's `MaxNoncesPerCall`, read from its
+	/// metadata when the command starts (`ChainClient::race_limits`).
+	pub max_nonces_per_call: usize,
 	/// Where seed secrets are kept between commit and reveal.
 	pub secrets_dir: PathBuf,
 }

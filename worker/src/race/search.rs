@@ -22,8 +22,6 @@ use tokio_util::sync::CancellationToken;
 use super::{lower_thread_priority, Follower, RaceError, RaceShared, SearchReport};
 use crate::supervisor::resume_panic;
 
-/// Most hits in one `submit_nonces` call (the runtime's `MaxNoncesPerCall`).
-pub const MAX_NONCES_PER_CALL: usize = 512;
 /// Blocks before the window closes at which the search stops, so that its last hits are
 /// included in time (a transaction takes one or two blocks to be included).
 const STOP_BEFORE_CLOSE: u32 = 3;
@@ -46,9 +44,11 @@ impl Follower {
 		let (hits_tx, hits_rx) = mpsc::unbounded_channel::<Vec<Nonce>>();
 		{
 			let (chain, shared, index) = (self.chain.clone(), self.shared.clone(), race.index);
-			let every = self.options.submit_every;
+			let (every, per_call) =
+				(self.options.submit_every, self.options.max_nonces_per_call.max(1));
 			self.submissions.spawn(async move {
-				let submitted = submit_hits(&chain, index, hits_rx, every, &shared).await;
+				let submitted =
+					submit_hits(&chain, index, hits_rx, every, per_call, &shared).await;
 				if let Some(last) =
 					shared.status().last_search.as_mut().filter(|last| last.race == index)
 				{
@@ -169,7 +169,7 @@ impl Window {
 }
 
 /// Submits hits as they arrive: every `every`, whatever was found since goes out in chunks
-/// of at most `MAX_NONCES_PER_CALL`, without waiting for earlier chunks to be finalized (the
+/// of at most `per_call` (the runtime's `MaxNoncesPerCall`), without waiting for earlier chunks to be finalized (the
 /// account nonce orders them, so they stay ascending on chain); when the search ends the rest
 /// goes out at once. Returns how many hits the chain accepted.
 async fn submit_hits(
@@ -177,6 +177,7 @@ async fn submit_hits(
 	race: u32,
 	mut hits: mpsc::UnboundedReceiver<Vec<Nonce>>,
 	every: Duration,
+	per_call: usize,
 	shared: &RaceShared,
 ) -> u64 {
 	let mut pending: Vec<Nonce> = Vec::new();
@@ -198,7 +199,7 @@ async fn submit_hits(
 			}
 		}
 		while !pending.is_empty() {
-			let take = pending.len().min(MAX_NONCES_PER_CALL);
+			let take = pending.len().min(per_call);
 			let chunk: Vec<Nonce> = pending.drain(..take).collect();
 			let count = chunk.len() as u64;
 			match chain.send_nonces(race, chunk).await {

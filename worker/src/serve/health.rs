@@ -15,7 +15,7 @@ pub struct Health {
 	/// The served model's on-chain name.
 	pub model: String,
 	pub model_id: ModelId,
-	/// The served version, as [`version_text`] writes it.
+	/// The served version, `major.minor.patch` (`SemVer`'s `Display`).
 	pub version: String,
 	/// The chain the worker bills on.
 	pub chain_id: u32,
@@ -45,11 +45,6 @@ fn one() -> u32 {
 	1
 }
 
-/// A version as `major.minor.patch`.
-pub fn version_text(version: SemVer) -> String {
-	format!("{}.{}.{}", version.major, version.minor, version.patch)
-}
-
 impl Health {
 	/// The worker's health now.
 	pub(super) fn of<G: GatewayKeys>(state: &AppState<G>) -> Self {
@@ -61,7 +56,7 @@ impl Health {
 			status: "ok".into(),
 			model: served.name.clone(),
 			model_id: served.model_id,
-			version: version_text(served.version),
+			version: served.version.to_string(),
 			chain_id: served.chain_id,
 			receipt_key: format!("0x{}", hex::encode(state.receipt_key.public())),
 			backend: ail2_model::backend_name().into(),

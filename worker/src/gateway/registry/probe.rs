@@ -9,7 +9,7 @@ use ail2_chain::{RegisteredModel, RegisteredWorker};
 use ail2_primitives::billing::{receipt_price, Usage};
 use ail2_router::{factors::RiskSignals, GeoPoint, Gpu, Worker, WorkerId, WorkerStatus};
 
-use crate::serve::{health::version_text, Health};
+use crate::serve::Health;
 
 /// A worker's answer to one probe: its health (none if it did not answer well) and how long
 /// the answer took.
@@ -49,7 +49,7 @@ pub(super) fn serves(
 ) -> bool {
 	health.model == model.name
 		&& health.model_id == model.id
-		&& health.version == version_text(model.version)
+		&& health.version == model.version.to_string()
 		&& health.chain_id == chain_id
 		&& health.receipt_key.trim_start_matches("0x") == hex::encode(registered.receipt_key)
 }
