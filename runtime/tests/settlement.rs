@@ -30,9 +30,7 @@ use frame_support::{
 	BoundedVec,
 };
 use pallet_challenges::{FraudKind, FraudProof, LeafProof, NodeProof};
-use pallet_models::{
-	Constraints, ContainerMetadata, GpuRequirement, ModelInspect, Qos, RevenueSplit, SecurityPolicy,
-};
+use pallet_models::{fixtures, ContainerMetadata, ModelInspect, RevenueSplit};
 use pallet_receipts::{BatchStatus, Batches};
 use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
@@ -89,25 +87,9 @@ fn split() -> RevenueSplit {
 	}
 }
 
+/// The shared example model with this test's prices and split.
 fn metadata() -> ContainerMetadata {
-	ContainerMetadata {
-		image_digest: [0x11; 32],
-		gpu: GpuRequirement {
-			min_vram_mib: 16_384,
-			min_cuda: CudaVersion { major: 12, minor: 0 },
-			gpu_count: 1,
-		},
-		pricing: pricing(),
-		compute_units_per_token: 1,
-		constraints: Constraints { allowed_regions: BoundedVec::new(), max_latency_ms: 3_000 },
-		revenue_split: split(),
-		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 2_000 },
-		security: SecurityPolicy {
-			require_attestation: false,
-			allow_network: false,
-			spot_check_rate: Perbill::from_percent(1),
-		},
-	}
+	ContainerMetadata { pricing: pricing(), revenue_split: split(), ..fixtures::metadata() }
 }
 
 fn signed(who: AccountId) -> RuntimeOrigin {
