@@ -32,7 +32,8 @@ use frame_support::{
 use pallet_challenges::{FraudKind, FraudProof, LeafProof, NodeProof};
 use pallet_models::{fixtures, ContainerMetadata, ModelInspect, RevenueSplit};
 use pallet_receipts::{BatchStatus, Batches};
-use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
+use pallet_slashing::Violation;
+use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect, WorkerStatus};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{BuildStorage, Perbill};
@@ -494,5 +495,40 @@ fn the_model_prices_receipts_as_the_chain_checks_them() {
 		assert_eq!(policy, pricing());
 		assert_eq!(hash, honest(1).policy_hash);
 		assert!(Workers::is_active(&hot()));
+	});
+}
+
+/// Slashing's punishments reach the real worker registry (the pallet's unit tests see them
+/// through a stub): a third effective violation suspends the worker, each costs it
+/// `ReputationLoss` (10%) of its reputation, and a malicious image takes the whole stake and
+/// bans it for good, the reporter's bounty capped at `MaxBounty`.
+#[test]
+fn violations_suspend_ban_and_cost_reputation_in_the_worker_registry() {
+	setup().execute_with(|| {
+		let report = |violation| {
+			Slashing::report(RuntimeOrigin::root(), hot(), violation, [7; 32], Some(challenger()))
+		};
+		let info = || pallet_workers::Workers::<Runtime>::get(hot()).unwrap();
+		let reputation = info().reputation;
+		assert_ok!(report(Violation::SpotCheckFailure));
+		assert_eq!(info().reputation, reputation.saturating_sub(Perbill::from_percent(10)));
+		assert_eq!(info().status, WorkerStatus::Active);
+		assert_ok!(report(Violation::SpotCheckFailure));
+		assert_eq!(info().status, WorkerStatus::Active);
+		assert_ok!(report(Violation::SpotCheckFailure));
+		assert_eq!(info().status, WorkerStatus::Suspended);
+		assert!(!Workers::is_active(&hot()));
+		check_invariants();
+
+		let (treasury, reporter) = (free(&TreasuryAccount::get()), free(&challenger()));
+		let stake = info().stake;
+		assert_ok!(report(Violation::MaliciousImage));
+		assert_eq!(info().status, WorkerStatus::Banned);
+		assert_eq!(info().stake, 0);
+		// `MaxBounty`: a tenth of the slash would be more.
+		let bounty = 100 * UNITS;
+		assert_eq!(free(&challenger()), reporter + bounty);
+		assert_eq!(free(&TreasuryAccount::get()), treasury + stake - bounty);
+		check_invariants();
 	});
 }
