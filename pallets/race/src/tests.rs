@@ -6,7 +6,7 @@ use ail2_primitives::{keccak256, race::seed_commitment};
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Get, Randomness},
+	traits::{fungible::Inspect, Randomness},
 	BoundedVec,
 };
 use pallet_slashing::Violation;
