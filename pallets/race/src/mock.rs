@@ -72,7 +72,7 @@ pub struct StubWorker {
 	pub active: bool,
 }
 
-/// A punishment the pallet applied through `WorkerPenalty`.
+/// A call the pallet made through `WorkerPenalty`.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
 pub enum Penalty {
 	/// `amount` of stake moved to `to`.

@@ -9,7 +9,7 @@ use ail2_primitives::{
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Get, Randomness},
+	traits::{fungible::Inspect, Randomness},
 	BoundedVec,
 };
 use pallet_slashing::Violation;
