@@ -16,11 +16,7 @@ use frame_support::{
 	traits::{fungible::Mutate, Get},
 	BoundedVec,
 };
-use pallet_models::{
-	Constraints, ContainerMetadata, GpuRequirement, ModelInspect, Qos, RevenueSplit, SecurityPolicy,
-};
-use pallet_workers::CudaVersion;
-use sp_runtime::Perbill;
+use pallet_models::{ContainerMetadata, ModelInspect};
 
 /// Implements every AIL2 pallet's `BenchmarkHelper`.
 pub struct Setup;
@@ -38,14 +34,10 @@ fn worker(index: u32) -> (AccountId, PublicKey) {
 	(hot, key)
 }
 
+/// The shared example model, billed in both tokens and GPU time at prices in real units, so
+/// that the benchmarked pricing does every part of the billing function.
 fn metadata() -> ContainerMetadata {
 	ContainerMetadata {
-		image_digest: [0x5a; 32],
-		gpu: GpuRequirement {
-			min_vram_mib: 16_384,
-			min_cuda: CudaVersion { major: 12, minor: 0 },
-			gpu_count: 1,
-		},
 		pricing: PricingPolicy {
 			mode: BillingMode::Hybrid,
 			token_base: 1_000_000,
@@ -56,20 +48,7 @@ fn metadata() -> ContainerMetadata {
 			min_fee: 1_000_000,
 			max_fee: UNITS,
 		},
-		compute_units_per_token: 1,
-		constraints: Constraints { allowed_regions: BoundedVec::new(), max_latency_ms: 5_000 },
-		revenue_split: RevenueSplit {
-			worker: Perbill::from_percent(70),
-			model_owner: Perbill::from_percent(20),
-			treasury: Perbill::from_percent(7),
-			ecosystem: Perbill::from_percent(3),
-		},
-		qos: Qos { min_success_rate: Perbill::from_percent(99), target_p99_latency_ms: 2_000 },
-		security: SecurityPolicy {
-			require_attestation: false,
-			allow_network: false,
-			spot_check_rate: Perbill::from_percent(1),
-		},
+		..pallet_models::fixtures::metadata()
 	}
 }
 
