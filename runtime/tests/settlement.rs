@@ -36,7 +36,7 @@ use pallet_slashing::Violation;
 use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect, WorkerStatus};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::{BuildStorage, Perbill, Saturating};
 use std::sync::OnceLock;
 
 const RECEIPTS: u64 = 10_000;
