@@ -1,0 +1,390 @@
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+//! The race through the real runtime: what pallet-race reports reaches the real
+//! pallet-slashing, which takes stake and reputation from the real worker registry (the
+//! race's unit tests see both through stubs). Four workers registered with the registry's
+//! calls race the dev chain's first race; a withheld seed reveal in the next race (whose
+//! committers are the first race's top participants) is slashed as a `WithheldReveal`, a
+//! participant its validators reject is slashed as a `SpotCheckFailure`, and a validator
+//! that skips a vote loses `NonVoterPenalty` of its reputation. Every pallet's invariants
+//! are checked after each scenario.
+//!
+//! Blocks advance by the race's `on_initialize` alone: among the pallets composed here only
+//! the race acts on blocks, and BABE's and the session's hooks need the pre-digest of a real
+//! block.
+
+use ail2_primitives::{keccak256, race::seed_commitment, receipt::signing::Keypair, Hash};
+use ail2_runtime::{
+	configs::TreasuryAccount, currency::UNITS, genesis_config_presets, AccountId, Balance,
+	Balances, BlockNumber, Challenges, Models, Race, Receipts, Runtime, RuntimeEvent,
+	RuntimeGenesisConfig, RuntimeOrigin, Slashing, System, Workers,
+};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Inspect, Hooks},
+	BoundedVec,
+};
+use pallet_race::{Assignments, Committers, CurrentRace, RaceOf, RaceWeights, Verdict};
+use pallet_slashing::Violation;
+use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{BuildStorage, FixedU128, Perbill, Saturating};
+
+const STAKE: Balance = 10_000 * UNITS;
+
+/// The workers' owners, who stake, and hot keys, which race, vote and pay the fees.
+const WORKERS: [(Sr25519Keyring, Sr25519Keyring); 4] = [
+	(Sr25519Keyring::Alice, Sr25519Keyring::AliceStash),
+	(Sr25519Keyring::Bob, Sr25519Keyring::BobStash),
+	(Sr25519Keyring::Charlie, Sr25519Keyring::CharlieStash),
+	(Sr25519Keyring::Dave, Sr25519Keyring::DaveStash),
+];
+
+/// The hot key of worker `i`.
+fn hot(i: usize) -> AccountId {
+	WORKERS[i].1.to_account_id()
+}
+
+fn signed(who: &AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who.clone())
+}
+
+/// The development genesis (no race committers: its first seed is BABE's alone) plus four
+/// workers staked `STAKE`, registered with the registry's call and a proof of their receipt
+/// keys.
+fn setup() -> sp_io::TestExternalities {
+	let json = genesis_config_presets::get_preset(&PresetId::from(DEV_RUNTIME_PRESET)).unwrap();
+	let genesis: RuntimeGenesisConfig = serde_json::from_slice(&json).unwrap();
+	let mut ext: sp_io::TestExternalities = genesis.build_storage().unwrap().into();
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		for (i, (owner, hot_key)) in WORKERS.iter().enumerate() {
+			let (owner, hot_key) = (owner.to_account_id(), hot_key.to_account_id());
+			let key = Keypair::from_secret(&[0x51 + i as u8; 32]).unwrap();
+			let proof = key.sign(&Workers::receipt_key_proof_message(&owner, &hot_key));
+			assert_ok!(Workers::register(
+				signed(&owner),
+				hot_key,
+				key.public(),
+				proof,
+				Capabilities {
+					gpu_model: BoundedVec::truncate_from(b"NVIDIA L4".to_vec()),
+					gpu_count: 1,
+					vram_mib: 24_576,
+					cuda: CudaVersion { major: 12, minor: 2 },
+					region: GeoPoint { lat_micro_deg: 52_520_008, lon_micro_deg: 13_404_954 },
+				},
+				BoundedVec::truncate_from(format!("https://worker{i}.example.org").into_bytes()),
+				STAKE,
+			));
+		}
+		assert!(Committers::<Runtime>::get().is_empty());
+	});
+	ext
+}
+
+fn check_invariants() {
+	Race::do_try_state().unwrap();
+	Slashing::do_try_state().unwrap();
+	Workers::do_try_state().unwrap();
+	Receipts::do_try_state().unwrap();
+	Challenges::do_try_state().unwrap();
+	Models::do_try_state().unwrap();
+}
+
+/// Runs the race's hooks of every block up to and including `n`.
+fn run_to(n: BlockNumber) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Race::on_initialize(next);
+	}
+}
+
+/// The race in progress.
+fn current() -> RaceOf<Runtime> {
+	CurrentRace::<Runtime>::get().expect("a race is running")
+}
+
+/// Runs to the start of the next race.
+fn next_race() -> RaceOf<Runtime> {
+	let period: BlockNumber = <Runtime as pallet_race::Config>::RacePeriod::get();
+	run_to((System::block_number() / period + 1) * period);
+	current()
+}
+
+fn events() -> Vec<RuntimeEvent> {
+	System::events().into_iter().map(|r| r.event).collect()
+}
+
+fn race_events() -> Vec<pallet_race::Event<Runtime>> {
+	events()
+		.into_iter()
+		.filter_map(|e| if let RuntimeEvent::Race(e) = e { Some(e) } else { None })
+		.collect()
+}
+
+/// Slashing's `Punished` events against `offender`: (violation, rate, slashed).
+fn punishments(offender: &AccountId) -> Vec<(Violation, Perbill, Balance)> {
+	events()
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Slashing(pallet_slashing::Event::Punished {
+				offender: o,
+				violation,
+				rate,
+				slashed,
+				..
+			}) if o == *offender => Some((violation, rate, slashed)),
+			_ => None,
+		})
+		.collect()
+}
+
+fn stake(who: &AccountId) -> Balance {
+	pallet_workers::Workers::<Runtime>::get(who).unwrap().stake
+}
+
+fn reputation(who: &AccountId) -> Perbill {
+	pallet_workers::Workers::<Runtime>::get(who).unwrap().reputation
+}
+
+fn initial_reputation() -> Perbill {
+	<Runtime as pallet_workers::Config>::InitialReputation::get()
+}
+
+fn nonces(list: &[u64]) -> BoundedVec<u64, <Runtime as pallet_race::Config>::MaxNoncesPerCall> {
+	BoundedVec::truncate_from(list.to_vec())
+}
+
+fn secret(who: &AccountId) -> Hash {
+	keccak256(&(b"race secret", who).encode())
+}
+
+/// The validators the race assigned to `participant`.
+fn validators(participant: &AccountId) -> Vec<AccountId> {
+	Assignments::<Runtime>::get(participant)
+		.expect("assigned")
+		.into_iter()
+		.map(|(v, _)| v)
+		.collect()
+}
+
+/// Hits worker `i` submits in the first race: fewer for each next worker, so that the
+/// weights, if all are accepted, rank the workers in order; at least three, so that a vote
+/// of `max_mismatches + 1` mismatches is possible for every one.
+fn hits(i: usize) -> u64 {
+	(WORKERS.len() - i + 2) as u64
+}
+
+/// The first race up to its validation phase, worker `i` submitting `hits(i)` hits. With
+/// four participants and `ValidatorsPerParticipant` = 3 each is validated by the three
+/// others, weight 1 each.
+fn first_race_to_validation() -> RaceOf<Runtime> {
+	let race = next_race();
+	assert_eq!(race.index, 0);
+	run_to(race.window_from);
+	for i in 0..WORKERS.len() {
+		let list: Vec<u64> = (1..=hits(i)).map(|n| n * 1_000 + i as u64).collect();
+		assert_ok!(Race::submit_nonces(signed(&hot(i)), 0, nonces(&list)));
+	}
+	run_to(race.validation_from);
+	for i in 0..WORKERS.len() {
+		let mut assigned = validators(&hot(i));
+		assigned.sort();
+		let mut others: Vec<AccountId> = (0..WORKERS.len()).filter(|j| *j != i).map(hot).collect();
+		others.sort();
+		assert_eq!(assigned, others, "worker {i} is validated by the three others");
+	}
+	race
+}
+
+/// Every validator of every participant votes `mismatches_for(participant)`, except the
+/// pairs `(validator, participant)` in `skip`.
+fn vote_all(
+	race: &RaceOf<Runtime>,
+	mismatches_for: impl Fn(&AccountId) -> u32,
+	skip: &[(AccountId, AccountId)],
+) {
+	for i in 0..WORKERS.len() {
+		let participant = hot(i);
+		for validator in validators(&participant) {
+			if skip.contains(&(validator.clone(), participant.clone())) {
+				continue;
+			}
+			assert_ok!(Race::vote(
+				signed(&validator),
+				race.index,
+				participant.clone(),
+				mismatches_for(&participant)
+			));
+		}
+	}
+}
+
+fn judged(race: u32, participant: &AccountId, verdict: Verdict, weight: u64) -> bool {
+	race_events().contains(&pallet_race::Event::Judged {
+		race,
+		participant: participant.clone(),
+		verdict,
+		weight,
+	})
+}
+
+/// A committer of the second race (the first race's top participants) commits and does not
+/// reveal: as the window opens the race reports it, and pallet-slashing takes
+/// `WithheldReveal`'s rate of its stake in the registry — 10% base × severity 1, held to the
+/// 5% top of the 2–5% range — and bars it from the race.
+#[test]
+fn a_withheld_reveal_is_slashed_from_the_committers_stake() {
+	setup().execute_with(|| {
+		let first = first_race_to_validation();
+		vote_all(&first, |_| 0, &[]);
+		run_to(first.ends);
+		for i in 0..WORKERS.len() {
+			assert!(judged(0, &hot(i), Verdict::Accepted, hits(i)));
+		}
+
+		let race = next_race();
+		assert_eq!(race.index, 1);
+		let all: Vec<AccountId> = (0..WORKERS.len()).map(hot).collect();
+		assert_eq!(Committers::<Runtime>::get().into_inner(), all, "heaviest first");
+		let (revealer, withholder) = (hot(0), hot(1));
+		for who in [&revealer, &withholder] {
+			assert_ok!(Race::commit_seed(
+				signed(who),
+				1,
+				seed_commitment(1, &who.encode(), &secret(who))
+			));
+		}
+		run_to(race.reveal_from);
+		assert_ok!(Race::reveal_seed(signed(&revealer), 1, secret(&revealer)));
+		let (before, treasury) = (stake(&withholder), Balances::balance(&TreasuryAccount::get()));
+		assert!(punishments(&withholder).is_empty());
+
+		run_to(race.window_from);
+		assert!(race_events()
+			.contains(&pallet_race::Event::RevealWithheld { race: 1, who: withholder.clone() }));
+		let seed = current().seed.unwrap();
+		assert!(race_events().contains(&pallet_race::Event::SeedFixed {
+			race: 1,
+			seed,
+			reveals: 1
+		}));
+		let punished = punishments(&withholder);
+		assert_eq!(punished.len(), 1, "reported once");
+		let (violation, rate, slashed) = punished[0];
+		assert_eq!(violation, Violation::WithheldReveal);
+		let (lowest, highest) = Violation::WithheldReveal.range();
+		assert!(lowest <= rate && rate <= highest, "{rate:?} within WithheldReveal's range");
+		assert_eq!(rate, Slashing::slash_rate(Violation::WithheldReveal, FixedU128::from_u32(0)));
+		assert_eq!(rate, Perbill::from_percent(5));
+		assert_eq!(slashed, rate.mul_floor(before));
+		assert_eq!(stake(&withholder), before - slashed);
+		assert_eq!(Balances::balance(&TreasuryAccount::get()), treasury + slashed);
+		// The revealer and the committers who did not commit keep their stake.
+		for who in [&revealer, &hot(2), &hot(3)] {
+			assert_eq!(stake(who), STAKE);
+			assert!(punishments(who).is_empty());
+		}
+
+		// Barred from the race it withheld from; the revealer races.
+		assert!(Workers::is_active(&withholder), "5% leaves it above the minimum stake");
+		assert_noop!(
+			Race::submit_nonces(signed(&withholder), 1, nonces(&[7])),
+			pallet_race::Error::<Runtime>::Excluded
+		);
+		assert_ok!(Race::submit_nonces(signed(&revealer), 1, nonces(&[7])));
+		check_invariants();
+	});
+}
+
+/// A participant whose three validators all find more than `max_mismatches` mismatches is
+/// rejected with no weight, and pallet-slashing takes `SpotCheckFailure`'s rate (10% for a
+/// first offence) of its stake to the treasury and `ReputationLoss` of its reputation.
+#[test]
+fn a_participant_its_validators_reject_is_slashed_from_its_stake() {
+	setup().execute_with(|| {
+		let race = first_race_to_validation();
+		let cheat = hot(3);
+		let tolerated = race.params.max_mismatches;
+		vote_all(&race, |p| if *p == cheat { tolerated + 1 } else { 0 }, &[]);
+		let treasury = Balances::balance(&TreasuryAccount::get());
+		assert!(punishments(&cheat).is_empty());
+
+		run_to(race.ends);
+		assert!(judged(0, &cheat, Verdict::Rejected, 0));
+		let punished = punishments(&cheat);
+		assert_eq!(punished.len(), 1, "reported once");
+		let (violation, rate, slashed) = punished[0];
+		assert_eq!(violation, Violation::SpotCheckFailure);
+		let (lowest, highest) = Violation::SpotCheckFailure.range();
+		assert!(lowest <= rate && rate <= highest, "{rate:?} within SpotCheckFailure's range");
+		assert_eq!(rate, Perbill::from_percent(10));
+		assert_eq!(slashed, rate.mul_floor(STAKE));
+		assert_eq!(stake(&cheat), STAKE - slashed);
+		assert_eq!(Balances::balance(&TreasuryAccount::get()), treasury + slashed);
+		let loss = <Runtime as pallet_slashing::Config>::ReputationLoss::get();
+		assert_eq!(reputation(&cheat), initial_reputation().saturating_sub(loss));
+		assert_eq!(pallet_slashing::Records::<Runtime>::get(&cheat).unwrap().total, 1);
+
+		// The honest three are accepted and unpunished; the cheat is out of the weights.
+		for i in 0..3 {
+			assert!(judged(0, &hot(i), Verdict::Accepted, hits(i)));
+			assert_eq!(stake(&hot(i)), STAKE);
+			assert_eq!(reputation(&hot(i)), initial_reputation());
+		}
+		let weights = RaceWeights::<Runtime>::get(0).unwrap();
+		assert!(weights.iter().all(|(who, _)| *who != cheat));
+		assert_eq!(weights.len(), 3);
+		check_invariants();
+	});
+}
+
+/// A validator that skips one assigned vote loses `NonVoterPenalty` (5%) of its reputation
+/// in the registry, and nothing else: no stake, no violation record. The participant it left
+/// with exactly 2/3 of its weight is undecided (no weight) and not reported.
+#[test]
+fn a_validator_that_does_not_vote_loses_reputation() {
+	setup().execute_with(|| {
+		let race = first_race_to_validation();
+		let (silent, participant) = (hot(3), hot(0));
+		vote_all(&race, |_| 0, &[(silent.clone(), participant.clone())]);
+		run_to(race.ends);
+
+		assert!(race_events().contains(&pallet_race::Event::DutyMissed {
+			race: 0,
+			validator: silent.clone(),
+			participant: participant.clone(),
+		}));
+		let missed = race_events()
+			.iter()
+			.filter(|e| matches!(e, pallet_race::Event::DutyMissed { .. }))
+			.count();
+		assert_eq!(missed, 1);
+		let penalty = <Runtime as pallet_race::Config>::NonVoterPenalty::get();
+		assert_eq!(penalty, Perbill::from_percent(5));
+		assert_eq!(reputation(&silent), initial_reputation().saturating_sub(penalty));
+		assert_eq!(stake(&silent), STAKE);
+		assert!(pallet_slashing::Records::<Runtime>::get(&silent).is_none());
+
+		assert!(judged(0, &participant, Verdict::Undecided, 0));
+		assert!(pallet_slashing::Records::<Runtime>::get(&participant).is_none());
+		assert_eq!(stake(&participant), STAKE);
+		for i in 0..3 {
+			assert_eq!(reputation(&hot(i)), initial_reputation(), "worker {i} voted on all");
+		}
+		for i in 1..WORKERS.len() {
+			assert!(judged(0, &hot(i), Verdict::Accepted, hits(i)));
+		}
+		assert!(events().iter().all(|e| !matches!(e, RuntimeEvent::Slashing(_))));
+		check_invariants();
+	});
+}
