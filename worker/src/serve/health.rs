@@ -2,7 +2,7 @@
 //! address authorisations to it. The worker writes it and the gateway's registry reads it,
 //! so both sides use this one type.
 
-use ail2_primitives::{receipt::SemVer, ModelId};
+use ail2_primitives::ModelId;
 use serde::{Deserialize, Serialize};
 
 use super::{auth::GatewayKeys, AppState};
