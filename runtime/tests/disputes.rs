@@ -1,0 +1,544 @@
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+//! Judged disputes through the real runtime (pallet-challenges' unit tests see their
+//! neighbours through stubs): an accused worker, seven arbiter workers, a model and a payer
+//! registered with the pallets' calls, and a batch of 2,000 receipts built and signed with
+//! `ail2-primitives`. Opening a dispute freezes the batch in pallet-receipts and draws the
+//! committee from pallet-workers' active workers by stake; an upheld dispute voids the batch,
+//! slashes the worker through pallet-slashing and pays the challenger; a rejected one
+//! releases the batch to settle and forfeits the bond; silent members lose reputation in the
+//! registry. Every pallet's invariants are checked after each scenario.
+//!
+//! None of pallet-challenges, -receipts, -workers and -slashing acts in a hook (only
+//! pallet-models' epoch price does, which no dispute reads), so blocks advance with
+//! `System::set_block_number`, as the calls see them.
+
+use ail2_primitives::{
+	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
+	merkle::MerkleSumTree,
+	receipt::{signing::Keypair, Receipt, SemVer, SignedReceipt},
+};
+use ail2_runtime::{
+	configs::{TreasuryAccount, CHAIN_ID},
+	currency::{CENTS, UNITS},
+	genesis_config_presets, AccountId, Balance, Balances, BlockNumber, Challenges, Models,
+	Receipts, Runtime, RuntimeEvent, RuntimeGenesisConfig, RuntimeHoldReason, RuntimeOrigin,
+	Slashing, System, Workers,
+};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{
+		fungible::{Inspect, InspectHold},
+		Get,
+	},
+	BoundedVec,
+};
+use pallet_challenges::{DisputeKind, Disputes, HoldReason};
+use pallet_models::{fixtures, ContainerMetadata, RevenueSplit};
+use pallet_receipts::{BatchStatus, Batches};
+use pallet_slashing::Violation;
+use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect, WorkerStatus};
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{BuildStorage, Perbill, Saturating};
+use std::sync::OnceLock;
+
+/// Enough receipts and value that the batch's window (28 blocks with `fast-runtime`)
+/// outlasts the voting period (10 blocks), and that the bounty reaches `MaxBounty`.
+const RECEIPTS: u64 = 2_000;
+const STAKE: Balance = 10_000 * UNITS;
+const ESCROW: Balance = 1_000 * UNITS;
+const VERSION: SemVer = SemVer::new(1, 0, 0);
+const EVIDENCE: [u8; 32] = [0x5e; 32];
+/// Arbiter workers registered besides the accused: more than `CommitteeSize` (5), so the
+/// draw chooses.
+const ARBITERS: u8 = 7;
+
+fn owner() -> AccountId {
+	Sr25519Keyring::Bob.to_account_id()
+}
+fn hot() -> AccountId {
+	Sr25519Keyring::Ferdie.to_account_id()
+}
+/// Owns the arbiters, so that what the accused's owner receives is told apart.
+fn arbiter_owner() -> AccountId {
+	Sr25519Keyring::BobStash.to_account_id()
+}
+fn developer() -> AccountId {
+	Sr25519Keyring::Charlie.to_account_id()
+}
+fn payer() -> AccountId {
+	Sr25519Keyring::Dave.to_account_id()
+}
+fn challenger() -> AccountId {
+	Sr25519Keyring::Eve.to_account_id()
+}
+fn receipt_key() -> Keypair {
+	Keypair::from_secret(&[0x42; 32]).unwrap()
+}
+fn gateway_key() -> Keypair {
+	Keypair::from_secret(&[0x43; 32]).unwrap()
+}
+
+/// Arbiter `i`'s hot key, receipt key and stake (different stakes, so the draw weighs them).
+fn arbiter(i: u8) -> (AccountId, Keypair, Balance) {
+	(
+		AccountId::from([0xa0 + i; 32]),
+		Keypair::from_secret(&[0x50 + i; 32]).unwrap(),
+		Balance::from(i + 1) * 2_000 * UNITS,
+	)
+}
+fn arbiters() -> Vec<AccountId> {
+	(0..ARBITERS).map(|i| arbiter(i).0).collect()
+}
+
+fn voting_period() -> BlockNumber {
+	<Runtime as pallet_challenges::Config>::VotingPeriod::get()
+}
+fn bond() -> Balance {
+	<Runtime as pallet_challenges::Config>::DisputeBond::get()
+}
+fn non_voter_penalty() -> Perbill {
+	<Runtime as pallet_challenges::Config>::NonVoterPenalty::get()
+}
+fn initial_reputation() -> Perbill {
+	<Runtime as pallet_workers::Config>::InitialReputation::get()
+}
+
+fn pricing() -> PricingPolicy {
+	PricingPolicy {
+		mode: BillingMode::Hybrid,
+		token_base: 2 * CENTS,
+		per_1k_input_tokens: CENTS,
+		per_1k_output_tokens: 3 * CENTS,
+		time_base: CENTS,
+		per_gpu_second: 2 * CENTS,
+		min_fee: CENTS,
+		max_fee: UNITS,
+	}
+}
+
+fn split() -> RevenueSplit {
+	RevenueSplit {
+		worker: Perbill::from_percent(70),
+		model_owner: Perbill::from_percent(20),
+		treasury: Perbill::from_percent(7),
+		ecosystem: Perbill::from_percent(3),
+	}
+}
+
+fn signed(who: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn capabilities() -> Capabilities {
+	Capabilities {
+		gpu_model: BoundedVec::truncate_from(b"NVIDIA A100 80GB".to_vec()),
+		gpu_count: 1,
+		vram_mib: 81_920,
+		cuda: CudaVersion { major: 12, minor: 2 },
+		region: GeoPoint { lat_micro_deg: 48_856_613, lon_micro_deg: 2_352_222 },
+	}
+}
+
+fn register(owner: AccountId, hot: AccountId, key: &Keypair, stake: Balance) {
+	let proof = key.sign(&Workers::receipt_key_proof_message(&owner, &hot));
+	assert_ok!(Workers::register(
+		signed(owner),
+		hot,
+		key.public(),
+		proof,
+		capabilities(),
+		BoundedVec::truncate_from(b"https://a100.example.org".to_vec()),
+		stake,
+	));
+}
+
+/// The development genesis plus the accused worker, the arbiters, an active model and a
+/// payer with escrow and a gateway key, all through the pallets' calls.
+fn setup() -> sp_io::TestExternalities {
+	let json = genesis_config_presets::get_preset(&PresetId::from(DEV_RUNTIME_PRESET)).unwrap();
+	let genesis: RuntimeGenesisConfig = serde_json::from_slice(&json).unwrap();
+	let mut ext: sp_io::TestExternalities = genesis.build_storage().unwrap().into();
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		register(owner(), hot(), &receipt_key(), STAKE);
+		for i in 0..ARBITERS {
+			let (hot, key, stake) = arbiter(i);
+			register(arbiter_owner(), hot, &key, stake);
+		}
+		assert_ok!(Models::register_model(
+			signed(developer()),
+			BoundedVec::truncate_from(b"tiny-llama".to_vec()),
+			VERSION,
+			ContainerMetadata {
+				pricing: pricing(),
+				revenue_split: split(),
+				..fixtures::metadata()
+			},
+		));
+		assert_ok!(Models::approve_model(RuntimeOrigin::root(), 0));
+		assert_ok!(Models::activate_model(signed(developer()), 0));
+		assert_ok!(Receipts::deposit(signed(payer()), ESCROW));
+		assert_ok!(Receipts::add_gateway_key(signed(payer()), gateway_key().public()));
+	});
+	ext
+}
+
+fn check_invariants() {
+	Receipts::do_try_state().unwrap();
+	Challenges::do_try_state().unwrap();
+	Slashing::do_try_state().unwrap();
+	Workers::do_try_state().unwrap();
+	Models::do_try_state().unwrap();
+}
+
+fn honest(counter: u64) -> Receipt {
+	let (policy, policy_hash) =
+		(pricing(), pallet_models::Pallet::<Runtime>::policy_hash(&pricing()));
+	let usage = Usage {
+		tokens_in: 200 + (counter % 1_800) as u32,
+		tokens_out: 50 + (counter % 400) as u32,
+		gpu_ms: 300 + counter % 2_000,
+	};
+	let price = receipt_price(&policy, &usage);
+	Receipt {
+		project_id: 7,
+		model_id: 0,
+		version: VERSION,
+		timestamp_ms: 1_790_000_000_000 + counter * 37,
+		tokens_in: usage.tokens_in,
+		tokens_out: usage.tokens_out,
+		gpu_ms: usage.gpu_ms,
+		bytes_in: 4 * u64::from(usage.tokens_in),
+		bytes_out: 4 * u64::from(usage.tokens_out),
+		price,
+		chain_id: CHAIN_ID,
+		route_id: ail2_primitives::keccak256(&(b"route", counter).encode()),
+		counter,
+		node_pubkey: receipt_key().public(),
+		payer: payer().into(),
+		policy_hash,
+		max_price: price + CENTS,
+		expires_at_ms: 1_790_000_000_000 + counter * 37 + 60_000,
+	}
+}
+
+fn sign(receipt: Receipt) -> SignedReceipt {
+	let node_signature = receipt_key().sign(&receipt.message());
+	let gateway_signature = gateway_key().sign(&receipt.authorisation().message());
+	SignedReceipt { receipt, node_signature, gateway_signature }
+}
+
+/// The honest batch's Merkle-sum tree, built once for all scenarios. Every receipt is
+/// valid: what a dispute contests (a wrong result, abnormal metering) no proof can show.
+fn honest_tree() -> &'static MerkleSumTree {
+	static TREE: OnceLock<MerkleSumTree> = OnceLock::new();
+	TREE.get_or_init(|| {
+		let receipts: Vec<SignedReceipt> = (1..=RECEIPTS).map(|c| sign(honest(c))).collect();
+		MerkleSumTree::from_receipts_parallel(&receipts).unwrap()
+	})
+}
+
+/// Proposes the honest batch as the accused worker; returns its id and total.
+fn propose() -> (u64, Balance) {
+	let id = pallet_receipts::NextBatchId::<Runtime>::get();
+	let root = honest_tree().root();
+	assert_ok!(Receipts::propose_batch(
+		signed(hot()),
+		payer(),
+		0,
+		VERSION,
+		1,
+		RECEIPTS,
+		root.hash,
+		root.sum,
+		honest_tree().leaves(),
+		[0xcc; 32],
+		BoundedVec::truncate_from(b"https://a100.example.org/batches/1".to_vec()),
+	));
+	(id, root.sum)
+}
+
+/// Opens a dispute as the challenger; returns the committee drawn, read from storage.
+fn open(id: u64, kind: DisputeKind) -> Vec<AccountId> {
+	assert_ok!(Challenges::open_dispute(signed(challenger()), id, kind, EVIDENCE));
+	Disputes::<Runtime>::get(id).unwrap().committee.iter().map(|(m, _)| m.clone()).collect()
+}
+
+fn vote(member: &AccountId, id: u64, uphold: bool) {
+	assert_ok!(Challenges::vote(signed(member.clone()), id, uphold));
+}
+
+fn status(id: u64) -> BatchStatus {
+	Batches::<Runtime>::get(id).unwrap().status
+}
+
+fn free(who: &AccountId) -> Balance {
+	Balances::balance(who)
+}
+
+fn bond_held() -> Balance {
+	Balances::balance_on_hold(
+		&RuntimeHoldReason::Challenges(HoldReason::DisputeBond),
+		&challenger(),
+	)
+}
+
+fn reputation(worker: &AccountId) -> Perbill {
+	pallet_workers::Workers::<Runtime>::get(worker).unwrap().reputation
+}
+
+fn emitted(event: RuntimeEvent) -> bool {
+	System::events().iter().any(|r| r.event == event)
+}
+
+fn challenges_event(event: pallet_challenges::Event<Runtime>) -> bool {
+	emitted(RuntimeEvent::Challenges(event))
+}
+
+/// Opening a dispute freezes the batch in pallet-receipts (no settlement even past its
+/// window), holds the bond, and draws `CommitteeSize` distinct members from the registry's
+/// active workers: never the accused, never a suspended worker.
+#[test]
+fn opening_a_dispute_freezes_the_batch_and_draws_active_workers() {
+	setup().execute_with(|| {
+		let (id, total) = propose();
+		let suspended = arbiter(ARBITERS - 1).0;
+		assert_ok!(Workers::set_status(
+			RuntimeOrigin::root(),
+			suspended.clone(),
+			WorkerStatus::Suspended
+		));
+		let challenger_before = free(&challenger());
+
+		let committee = open(id, DisputeKind::Result);
+
+		let size: u32 = <Runtime as pallet_challenges::Config>::CommitteeSize::get();
+		assert_eq!(committee.len(), size as usize);
+		let mut distinct = committee.clone();
+		distinct.sort();
+		distinct.dedup();
+		assert_eq!(distinct.len(), committee.len(), "members are drawn without replacement");
+		assert!(committee.iter().all(|m| arbiters().contains(m) && Workers::is_active(m)));
+		assert!(!committee.contains(&hot()), "the accused never judges itself");
+		assert!(!committee.contains(&suspended), "only active workers are drawn");
+		assert!(challenges_event(pallet_challenges::Event::DisputeOpened {
+			batch: id,
+			kind: DisputeKind::Result,
+			challenger: challenger(),
+			evidence: EVIDENCE,
+			committee: committee.clone(),
+			voting_ends: 1 + voting_period(),
+		}));
+
+		assert_eq!(status(id), BatchStatus::Disputed);
+		assert!(emitted(RuntimeEvent::Receipts(pallet_receipts::Event::BatchDisputed {
+			batch: id
+		})));
+		assert_eq!(bond_held(), bond());
+		assert_eq!(free(&challenger()), challenger_before - bond());
+		assert_eq!(Receipts::free_escrow(&payer()), ESCROW - total, "the total stays reserved");
+		assert_noop!(
+			Challenges::open_dispute(signed(challenger()), id, DisputeKind::Metering, EVIDENCE),
+			pallet_challenges::Error::<Runtime>::AlreadyDisputed
+		);
+		let outsider = arbiters().into_iter().find(|a| !committee.contains(a)).unwrap();
+		assert_noop!(
+			Challenges::vote(signed(outsider), id, true),
+			pallet_challenges::Error::<Runtime>::NotCommitteeMember
+		);
+
+		// Frozen: the batch cannot settle, even once its window has passed.
+		let until = Batches::<Runtime>::get(id).unwrap().challenge_until;
+		System::set_block_number(until + 1);
+		assert_noop!(
+			Receipts::settle_batch(signed(challenger()), id),
+			pallet_receipts::Error::<Runtime>::NotInChallenge
+		);
+		check_invariants();
+	});
+}
+
+/// Fewer active workers than `MinCommitteeSize` besides the accused: no dispute, and
+/// nothing held or frozen.
+#[test]
+fn a_dispute_needs_enough_active_arbiters_in_the_registry() {
+	setup().execute_with(|| {
+		let (id, _) = propose();
+		let min: u32 = <Runtime as pallet_challenges::Config>::MinCommitteeSize::get();
+		for i in 0..ARBITERS - (min as u8 - 1) {
+			assert_ok!(Workers::set_status(
+				RuntimeOrigin::root(),
+				arbiter(i).0,
+				WorkerStatus::Suspended
+			));
+		}
+		assert_noop!(
+			Challenges::open_dispute(signed(challenger()), id, DisputeKind::Result, EVIDENCE),
+			pallet_challenges::Error::<Runtime>::NotEnoughArbiters
+		);
+		assert_eq!(status(id), BatchStatus::Challenge);
+		assert_eq!(bond_held(), 0);
+		check_invariants();
+	});
+}
+
+/// An upheld result dispute voids the batch (escrow back to the payer), slashes the
+/// worker for `SpotCheckFailure` through pallet-slashing, and returns the challenger its
+/// bond with the bounty. Members who voted, on either side, keep their reputation; the one
+/// who stayed silent past the voting period loses `NonVoterPenalty`.
+#[test]
+fn an_upheld_dispute_voids_the_batch_slashes_the_worker_and_pays_the_challenger() {
+	setup().execute_with(|| {
+		let (id, total) = propose();
+		let (challenger_before, treasury_before) =
+			(free(&challenger()), free(&TreasuryAccount::get()));
+		let committee = open(id, DisputeKind::Result);
+		let (voters, silent) = (&committee[..4], &committee[4]);
+
+		vote(&voters[0], id, true);
+		vote(&voters[1], id, false);
+		vote(&voters[2], id, true);
+		assert_noop!(
+			Challenges::close_dispute(signed(payer()), id),
+			pallet_challenges::Error::<Runtime>::VotingOpen
+		);
+		// The third of five upholding votes decides.
+		vote(&voters[3], id, true);
+		System::set_block_number(1 + voting_period() + 1);
+		assert_ok!(Challenges::close_dispute(signed(payer()), id));
+
+		// §8.4: a first `SpotCheckFailure` is slashed at `BaseRate` (10%) times its
+		// severity (1), the bottom of its range.
+		let rate = Perbill::from_percent(10);
+		let slashed = rate.mul_floor(STAKE);
+		let max_bounty: Balance = <Runtime as pallet_slashing::Config>::MaxBounty::get();
+		let bounty = (slashed / 10).min(max_bounty).min(total);
+		assert!(challenges_event(pallet_challenges::Event::DisputeUpheld {
+			batch: id,
+			slashed,
+			bounty
+		}));
+		assert!(emitted(RuntimeEvent::Slashing(pallet_slashing::Event::Punished {
+			offender: hot(),
+			violation: Violation::SpotCheckFailure,
+			rate,
+			slashed,
+			bounty,
+			reporter: Some(challenger()),
+			effective_violations: sp_runtime::FixedU128::from_u32(1),
+		})));
+		assert!(Disputes::<Runtime>::get(id).is_none());
+
+		// pallet-receipts: void, the whole total back in the payer's free escrow.
+		assert_eq!(status(id), BatchStatus::Voided);
+		assert_eq!(Receipts::free_escrow(&payer()), ESCROW);
+		// pallet-workers: the stake slashed, the reputation cut by slashing's `ReputationLoss`.
+		assert_eq!(Workers::slashable_stake(&hot()), STAKE - slashed);
+		let loss: Perbill = <Runtime as pallet_slashing::Config>::ReputationLoss::get();
+		assert_eq!(reputation(&hot()), initial_reputation().saturating_sub(loss));
+		assert!(Workers::is_active(&hot()), "one violation does not suspend");
+		// The challenger has its bond back and the bounty; the treasury the rest.
+		assert_eq!(bond_held(), 0);
+		assert_eq!(free(&challenger()), challenger_before + bounty);
+		assert_eq!(free(&TreasuryAccount::get()), treasury_before + slashed - bounty);
+
+		for member in voters {
+			assert_eq!(reputation(member), initial_reputation(), "a member who voted");
+		}
+		assert_eq!(reputation(silent), initial_reputation().saturating_sub(non_voter_penalty()));
+		assert!(challenges_event(pallet_challenges::Event::NonVoterPenalised {
+			batch: id,
+			member: silent.clone()
+		}));
+
+		assert_noop!(
+			Receipts::settle_batch(signed(payer()), id),
+			pallet_receipts::Error::<Runtime>::NotInChallenge
+		);
+		check_invariants();
+	});
+}
+
+/// A rejected metering dispute releases the batch, which settles once its window ends
+/// and pays the revenue split; the bond is forfeited to the accused's owner and the
+/// treasury; the silent members lose `NonVoterPenalty` of their reputation in the
+/// registry; the worker is not punished.
+#[test]
+fn a_rejected_dispute_releases_the_batch_to_settle_and_penalises_silent_members() {
+	setup().execute_with(|| {
+		let (id, total) = propose();
+		let until = Batches::<Runtime>::get(id).unwrap().challenge_until;
+		assert!(until > 1 + voting_period() + 1, "the window outlasts the dispute");
+		let challenger_before = free(&challenger());
+		let committee = open(id, DisputeKind::Metering);
+		let (voters, silent) = (&committee[..2], &committee[2..]);
+		for member in voters {
+			vote(member, id, false);
+		}
+
+		System::set_block_number(1 + voting_period() + 1);
+		assert_noop!(
+			Challenges::vote(signed(silent[0].clone()), id, true),
+			pallet_challenges::Error::<Runtime>::VotingClosed
+		);
+		let (owner_before, treasury_before) = (free(&owner()), free(&TreasuryAccount::get()));
+		assert_ok!(Challenges::close_dispute(signed(payer()), id));
+
+		let share: Perbill = <Runtime as pallet_challenges::Config>::DefendantShare::get();
+		let to_defendant = share.mul_floor(bond());
+		let to_treasury = bond() - to_defendant;
+		assert!(challenges_event(pallet_challenges::Event::DisputeRejected {
+			batch: id,
+			to_defendant,
+			to_treasury
+		}));
+		assert_eq!(bond_held(), 0);
+		assert_eq!(free(&challenger()), challenger_before - bond());
+		assert_eq!(free(&owner()), owner_before + to_defendant);
+		assert_eq!(free(&TreasuryAccount::get()), treasury_before + to_treasury);
+
+		for member in voters {
+			assert_eq!(reputation(member), initial_reputation(), "a member who voted");
+		}
+		for member in silent {
+			assert_eq!(
+				reputation(member),
+				initial_reputation().saturating_sub(non_voter_penalty())
+			);
+			assert!(challenges_event(pallet_challenges::Event::NonVoterPenalised {
+				batch: id,
+				member: member.clone()
+			}));
+		}
+		// The worker is not punished.
+		assert_eq!(Workers::slashable_stake(&hot()), STAKE);
+		assert_eq!(reputation(&hot()), initial_reputation());
+		assert!(pallet_slashing::Records::<Runtime>::get(hot()).is_none());
+
+		// Released into what is left of its window; it settles once the window ends.
+		assert_eq!(status(id), BatchStatus::Challenge);
+		assert!(emitted(RuntimeEvent::Receipts(pallet_receipts::Event::BatchReleased {
+			batch: id
+		})));
+		assert_noop!(
+			Receipts::settle_batch(signed(payer()), id),
+			pallet_receipts::Error::<Runtime>::ChallengeWindowOpen
+		);
+		System::set_block_number(until + 1);
+		let owner_before = free(&owner());
+		assert_ok!(Receipts::settle_batch(signed(payer()), id));
+		assert_eq!(status(id), BatchStatus::Paid);
+		let (worker_share, ..) = Receipts::split_total(total, &split());
+		assert_eq!(free(&owner()), owner_before + worker_share);
+		assert_eq!(Receipts::free_escrow(&payer()), ESCROW - total);
+		check_invariants();
+	});
+}
