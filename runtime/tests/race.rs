@@ -20,9 +20,8 @@
 
 use ail2_primitives::{keccak256, race::seed_commitment, receipt::signing::Keypair, Hash};
 use ail2_runtime::{
-	configs::TreasuryAccount, currency::UNITS, genesis_config_presets, AccountId, Balance,
-	Balances, BlockNumber, Challenges, Models, Race, Receipts, Runtime, RuntimeEvent,
-	RuntimeGenesisConfig, RuntimeOrigin, Slashing, System, Workers,
+	configs::TreasuryAccount, AccountId, Balance, Balances, BlockNumber, Race, Runtime,
+	RuntimeEvent, RuntimeOrigin, Slashing, System, Workers,
 };
 use codec::Encode;
 use frame_support::{
@@ -33,11 +32,11 @@ use frame_support::{
 use pallet_race::{Assignments, Committers, CurrentRace, RaceOf, RaceWeights, Verdict};
 use pallet_slashing::Violation;
 use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
-use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{BuildStorage, FixedU128, Perbill, Saturating};
+use sp_runtime::{FixedU128, Perbill, Saturating};
 
-const STAKE: Balance = 10_000 * UNITS;
+mod common;
+use common::{check_invariants, dev_ext, register_worker, STAKE};
 
 /// The workers' owners, who stake, and hot keys, which race, vote and pay the fees.
 const WORKERS: [(Sr25519Keyring, Sr25519Keyring); 4] = [
@@ -60,43 +59,24 @@ fn signed(who: &AccountId) -> RuntimeOrigin {
 /// workers staked `STAKE`, registered with the registry's call and a proof of their receipt
 /// keys.
 fn setup() -> sp_io::TestExternalities {
-	let json = genesis_config_presets::get_preset(&PresetId::from(DEV_RUNTIME_PRESET)).unwrap();
-	let genesis: RuntimeGenesisConfig = serde_json::from_slice(&json).unwrap();
-	let mut ext: sp_io::TestExternalities = genesis.build_storage().unwrap().into();
+	let mut ext = dev_ext();
 	ext.execute_with(|| {
-		System::set_block_number(1);
 		for (i, (owner, hot_key)) in WORKERS.iter().enumerate() {
-			let (owner, hot_key) = (owner.to_account_id(), hot_key.to_account_id());
 			let key = Keypair::from_secret(&[0x51 + i as u8; 32]).unwrap();
-			let proof = key.sign(&Workers::receipt_key_proof_message(&owner, &hot_key));
-			assert_ok!(Workers::register(
-				signed(&owner),
-				hot_key,
-				key.public(),
-				proof,
-				Capabilities {
-					gpu_model: BoundedVec::truncate_from(b"NVIDIA L4".to_vec()),
-					gpu_count: 1,
-					vram_mib: 24_576,
-					cuda: CudaVersion { major: 12, minor: 2 },
-					region: GeoPoint { lat_micro_deg: 52_520_008, lon_micro_deg: 13_404_954 },
-				},
-				BoundedVec::truncate_from(format!("https://worker{i}.example.org").into_bytes()),
-				STAKE,
-			));
+			let capabilities = Capabilities {
+				gpu_model: BoundedVec::truncate_from(b"NVIDIA L4".to_vec()),
+				gpu_count: 1,
+				vram_mib: 24_576,
+				cuda: CudaVersion { major: 12, minor: 2 },
+				region: GeoPoint { lat_micro_deg: 52_520_008, lon_micro_deg: 13_404_954 },
+			};
+			let endpoint = format!("https://worker{i}.example.org");
+			let (owner, hot_key) = (owner.to_account_id(), hot_key.to_account_id());
+			register_worker(owner, hot_key, &key, capabilities, endpoint.as_bytes(), STAKE);
 		}
 		assert!(Committers::<Runtime>::get().is_empty());
 	});
 	ext
-}
-
-fn check_invariants() {
-	Race::do_try_state().unwrap();
-	Slashing::do_try_state().unwrap();
-	Workers::do_try_state().unwrap();
-	Receipts::do_try_state().unwrap();
-	Challenges::do_try_state().unwrap();
-	Models::do_try_state().unwrap();
 }
 
 /// Runs the race's hooks of every block up to and including `n`.

@@ -13,172 +13,38 @@
 //! are checked after each scenario.
 
 use ail2_primitives::{
-	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
 	merkle::{self, MerkleSumTree, SumNode},
-	receipt::{signing::Keypair, Receipt, SemVer, SignedReceipt},
+	receipt::{signing::Keypair, Receipt, SignedReceipt},
 };
 use ail2_runtime::{
-	configs::{EcosystemAccount, TreasuryAccount, CHAIN_ID},
-	currency::{CENTS, UNITS},
-	genesis_config_presets, AccountId, Balance, Balances, Challenges, Models, Receipts, Runtime,
-	RuntimeGenesisConfig, RuntimeOrigin, Slashing, System, Workers,
+	configs::{EcosystemAccount, TreasuryAccount},
+	currency::UNITS,
+	Balance, Balances, Challenges, Models, Receipts, Runtime, RuntimeOrigin, Slashing, System,
+	Workers,
 };
-use codec::Encode;
-use frame_support::{
-	assert_noop, assert_ok,
-	traits::fungible::{Inspect, InspectHold},
-	BoundedVec,
-};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use pallet_challenges::{FraudKind, FraudProof, LeafProof, NodeProof};
-use pallet_models::{fixtures, ContainerMetadata, ModelInspect, RevenueSplit};
+use pallet_models::ModelInspect;
 use pallet_receipts::{BatchStatus, Batches};
 use pallet_slashing::Violation;
-use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect, WorkerStatus};
-use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET};
-use sp_keyring::Sr25519Keyring;
-use sp_runtime::{BuildStorage, Perbill, Saturating};
+use pallet_workers::{WorkerInspect, WorkerStatus};
+use sp_runtime::{Perbill, Saturating};
 use std::sync::OnceLock;
 
+mod common;
+use common::*;
+
 const RECEIPTS: u64 = 10_000;
-const STAKE: Balance = 10_000 * UNITS;
-const ESCROW: Balance = 1_000 * UNITS;
-const VERSION: SemVer = SemVer::new(1, 0, 0);
-
-fn owner() -> AccountId {
-	Sr25519Keyring::Bob.to_account_id()
-}
-fn hot() -> AccountId {
-	Sr25519Keyring::Ferdie.to_account_id()
-}
-fn developer() -> AccountId {
-	Sr25519Keyring::Charlie.to_account_id()
-}
-fn payer() -> AccountId {
-	Sr25519Keyring::Dave.to_account_id()
-}
-fn challenger() -> AccountId {
-	Sr25519Keyring::Eve.to_account_id()
-}
-fn receipt_key() -> Keypair {
-	Keypair::from_secret(&[0x42; 32]).unwrap()
-}
-fn gateway_key() -> Keypair {
-	Keypair::from_secret(&[0x43; 32]).unwrap()
-}
-
-fn pricing() -> PricingPolicy {
-	PricingPolicy {
-		mode: BillingMode::Hybrid,
-		token_base: 2 * CENTS,
-		per_1k_input_tokens: CENTS,
-		per_1k_output_tokens: 3 * CENTS,
-		time_base: CENTS,
-		per_gpu_second: 2 * CENTS,
-		min_fee: CENTS,
-		max_fee: UNITS,
-	}
-}
-
-fn split() -> RevenueSplit {
-	RevenueSplit {
-		worker: Perbill::from_percent(70),
-		model_owner: Perbill::from_percent(20),
-		treasury: Perbill::from_percent(7),
-		ecosystem: Perbill::from_percent(3),
-	}
-}
-
-/// The shared example model with this test's prices and split.
-fn metadata() -> ContainerMetadata {
-	ContainerMetadata { pricing: pricing(), revenue_split: split(), ..fixtures::metadata() }
-}
-
-fn signed(who: AccountId) -> RuntimeOrigin {
-	RuntimeOrigin::signed(who)
-}
 
 /// The development genesis plus a registered worker, an active model and a payer with
 /// escrow and a gateway key, all through the pallets' calls.
 fn setup() -> sp_io::TestExternalities {
-	let json = genesis_config_presets::get_preset(&PresetId::from(DEV_RUNTIME_PRESET)).unwrap();
-	let genesis: RuntimeGenesisConfig = serde_json::from_slice(&json).unwrap();
-	let mut ext: sp_io::TestExternalities = genesis.build_storage().unwrap().into();
+	let mut ext = dev_ext();
 	ext.execute_with(|| {
-		System::set_block_number(1);
-		let key = receipt_key();
-		let proof = key.sign(&Workers::receipt_key_proof_message(&owner(), &hot()));
-		assert_ok!(Workers::register(
-			signed(owner()),
-			hot(),
-			key.public(),
-			proof,
-			Capabilities {
-				gpu_model: BoundedVec::truncate_from(b"NVIDIA A100 80GB".to_vec()),
-				gpu_count: 1,
-				vram_mib: 81_920,
-				cuda: CudaVersion { major: 12, minor: 2 },
-				region: GeoPoint { lat_micro_deg: 48_856_613, lon_micro_deg: 2_352_222 },
-			},
-			BoundedVec::truncate_from(b"https://a100.example.org".to_vec()),
-			STAKE,
-		));
-		assert_ok!(Models::register_model(
-			signed(developer()),
-			BoundedVec::truncate_from(b"tiny-llama".to_vec()),
-			VERSION,
-			metadata(),
-		));
-		assert_ok!(Models::approve_model(RuntimeOrigin::root(), 0));
-		assert_ok!(Models::activate_model(signed(developer()), 0));
-		assert_ok!(Receipts::deposit(signed(payer()), ESCROW));
-		assert_ok!(Receipts::add_gateway_key(signed(payer()), gateway_key().public()));
+		register_worker(owner(), hot(), &receipt_key(), capabilities(), ENDPOINT, STAKE);
+		register_model_and_payer();
 	});
 	ext
-}
-
-fn check_invariants() {
-	Receipts::do_try_state().unwrap();
-	Challenges::do_try_state().unwrap();
-	Slashing::do_try_state().unwrap();
-	Workers::do_try_state().unwrap();
-	Models::do_try_state().unwrap();
-}
-
-fn honest(counter: u64) -> Receipt {
-	let (policy, policy_hash) =
-		(pricing(), pallet_models::Pallet::<Runtime>::policy_hash(&pricing()));
-	let usage = Usage {
-		tokens_in: 200 + (counter % 1_800) as u32,
-		tokens_out: 50 + (counter % 400) as u32,
-		gpu_ms: 300 + counter % 2_000,
-	};
-	let price = receipt_price(&policy, &usage);
-	Receipt {
-		project_id: 7,
-		model_id: 0,
-		version: VERSION,
-		timestamp_ms: 1_790_000_000_000 + counter * 37,
-		tokens_in: usage.tokens_in,
-		tokens_out: usage.tokens_out,
-		gpu_ms: usage.gpu_ms,
-		bytes_in: 4 * u64::from(usage.tokens_in),
-		bytes_out: 4 * u64::from(usage.tokens_out),
-		price,
-		chain_id: CHAIN_ID,
-		route_id: ail2_primitives::keccak256(&(b"route", counter).encode()),
-		counter,
-		node_pubkey: receipt_key().public(),
-		payer: payer().into(),
-		policy_hash,
-		max_price: price + CENTS,
-		expires_at_ms: 1_790_000_000_000 + counter * 37 + 60_000,
-	}
-}
-
-fn sign(receipt: Receipt) -> SignedReceipt {
-	let node_signature = receipt_key().sign(&receipt.message());
-	let gateway_signature = gateway_key().sign(&receipt.authorisation().message());
-	SignedReceipt { receipt, node_signature, gateway_signature }
 }
 
 /// The 10,000 honest receipts, signed once for all scenarios.
@@ -230,10 +96,6 @@ fn propose(receipts: Vec<SignedReceipt>) -> Proposed {
 fn past_window(id: u64) {
 	let until = Batches::<Runtime>::get(id).unwrap().challenge_until;
 	System::set_block_number(until + 1);
-}
-
-fn free(who: &AccountId) -> Balance {
-	Balances::balance(who)
 }
 
 #[test]
