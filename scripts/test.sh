@@ -27,8 +27,9 @@ report_phases() {
       printf '  %-58s %5d s\n' "${phase_names[$i]}" "${phase_seconds[$i]}"
     done
     printf '  %-58s %5d s\n' "total" "$SECONDS"
-    [ "$status" -ne 0 ] && printf '  (stopped with status %d)\n' "$status"
+    if [ "$status" -ne 0 ]; then printf '  (stopped with status %d)\n' "$status"; fi
   } >&2
+  exit "$status"
 }
 trap report_phases EXIT
 
@@ -50,7 +51,7 @@ phase "setup" "$ROOT/scripts/setup.sh"
 phase "build ail2-node ($PROFILE, fast-runtime)" build_node
 phase "build ail2-worker and the worker tests ($PROFILE)" build_worker_and_tests
 
-phase "race derivations: the Python reference reproduces the vectors" \
+phase "race derivations: the Python reference against the vectors" \
   python3 "$ROOT/primitives/reference/race.py" --check "$ROOT/primitives/tests/race_vectors.json"
 phase "cargo test: chain workspace" \
   bash -c "cd '$ROOT' && cargo test --locked --timings --profile '$PROFILE' --workspace --features '$NODE_FEATURES'"
