@@ -29,7 +29,6 @@ use ail2_runtime::{
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{fungible::InspectHold, Get},
-	BoundedVec,
 };
 use pallet_challenges::{DisputeKind, Disputes, HoldReason};
 use pallet_receipts::{BatchStatus, Batches};
@@ -107,22 +106,8 @@ fn honest_tree() -> &'static MerkleSumTree {
 
 /// Proposes the honest batch as the accused worker; returns its id and total.
 fn propose() -> (u64, Balance) {
-	let id = pallet_receipts::NextBatchId::<Runtime>::get();
 	let root = honest_tree().root();
-	assert_ok!(Receipts::propose_batch(
-		signed(hot()),
-		payer(),
-		0,
-		VERSION,
-		1,
-		RECEIPTS,
-		root.hash,
-		root.sum,
-		honest_tree().leaves(),
-		[0xcc; 32],
-		BoundedVec::truncate_from(b"https://a100.example.org/batches/1".to_vec()),
-	));
-	(id, root.sum)
+	(propose_root(root, honest_tree().leaves(), 1, RECEIPTS), root.sum)
 }
 
 /// Opens a dispute as the challenger; returns the committee drawn, read from storage.

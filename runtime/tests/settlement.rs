@@ -69,24 +69,6 @@ impl Proposed {
 	}
 }
 
-fn propose_root(root: SumNode, count: u64, first: u64, last: u64) -> u64 {
-	let id = pallet_receipts::NextBatchId::<Runtime>::get();
-	assert_ok!(Receipts::propose_batch(
-		signed(hot()),
-		payer(),
-		0,
-		VERSION,
-		first,
-		last,
-		root.hash,
-		root.sum,
-		count,
-		[0xcc; 32],
-		BoundedVec::truncate_from(b"https://a100.example.org/batches/1".to_vec()),
-	));
-	id
-}
-
 fn propose(receipts: Vec<SignedReceipt>) -> Proposed {
 	let tree = MerkleSumTree::from_receipts_parallel(&receipts).unwrap();
 	let id = propose_root(tree.root(), tree.leaves(), 1, RECEIPTS);

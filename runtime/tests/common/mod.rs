@@ -8,6 +8,7 @@
 
 use ail2_primitives::{
 	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
+	merkle::SumNode,
 	receipt::{signing::Keypair, Receipt, SemVer, SignedReceipt},
 };
 use ail2_runtime::{
@@ -157,6 +158,26 @@ pub fn check_invariants() {
 	Workers::do_try_state().unwrap();
 	Models::do_try_state().unwrap();
 	Race::do_try_state().unwrap();
+}
+
+/// Proposes, as the worker, a batch of the payer's receipts `first..=last` for model 0 with
+/// `root` and `count` leaves; returns its id.
+pub fn propose_root(root: SumNode, count: u64, first: u64, last: u64) -> u64 {
+	let id = pallet_receipts::NextBatchId::<Runtime>::get();
+	assert_ok!(Receipts::propose_batch(
+		signed(hot()),
+		payer(),
+		0,
+		VERSION,
+		first,
+		last,
+		root.hash,
+		root.sum,
+		count,
+		[0xcc; 32],
+		BoundedVec::truncate_from(b"https://a100.example.org/batches/1".to_vec()),
+	));
+	id
 }
 
 /// The worker's receipt `counter` for the payer, priced by the model's billing function.
