@@ -11,3 +11,4 @@ pub mod race;
 pub mod serve;
 pub mod store;
 pub mod supervisor;
+pub mod sync;

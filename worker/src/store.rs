@@ -148,7 +148,7 @@ impl Store {
 	fn in_flight(
 		&self,
 	) -> std::sync::MutexGuard<'_, HashMap<AccountBytes, BTreeMap<Counter, u32>>> {
-		self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+		crate::sync::lock(&self.in_flight)
 	}
 
 	/// Holds `counter` of `payer` while its request is served (take it before checking the

@@ -17,7 +17,7 @@ use std::{
 	fmt,
 	future::Future,
 	panic::AssertUnwindSafe,
-	sync::{Arc, Mutex, PoisonError},
+	sync::{Arc, Mutex},
 };
 
 use futures_util::FutureExt;
@@ -116,10 +116,7 @@ impl Supervisor {
 			match failure {
 				Some(failure) => {
 					tracing::error!("{failure}; stopping every task");
-					first_failure
-						.lock()
-						.unwrap_or_else(PoisonError::into_inner)
-						.get_or_insert(failure);
+					crate::sync::lock(&first_failure).get_or_insert(failure);
 					token.cancel();
 				},
 				None => tracing::debug!(task = name, "task stopped"),
@@ -150,7 +147,7 @@ impl Supervisor {
 	pub async fn wait(self) -> Result<(), TaskError> {
 		self.tracker.close();
 		self.tracker.wait().await;
-		match self.failure.lock().unwrap_or_else(PoisonError::into_inner).take() {
+		match crate::sync::lock(&self.failure).take() {
 			Some(failure) => Err(failure),
 			None => Ok(()),
 		}

@@ -7,7 +7,6 @@ use ail2_primitives::receipt::proof_of_possession_message;
 use ail2_worker::keys::WorkerKeys;
 use anyhow::{anyhow, bail};
 use clap::Args;
-use codec::Encode;
 use subxt_signer::{sr25519, SecretUri};
 
 use super::GlobalArgs;

@@ -75,8 +75,7 @@ async fn models(State(state): State<Arc<GatewayState>>, headers: HeaderMap) -> R
 		.into_iter()
 		.filter(|view| view.available > 0)
 		.map(|view| {
-			let owned_by =
-				format!("ail2 model {} v{}", view.model.id, view.model.version);
+			let owned_by = format!("ail2 model {} v{}", view.model.id, view.model.version);
 			ModelCard::new(view.model.name, owned_by)
 		})
 		.collect();

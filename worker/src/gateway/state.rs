@@ -4,7 +4,7 @@
 
 use std::{
 	collections::HashMap,
-	sync::{Arc, Mutex, MutexGuard, PoisonError},
+	sync::{Arc, Mutex},
 	time::{Duration, Instant},
 };
 
@@ -136,7 +136,4 @@ impl GatewayState {
 	}
 }
 
-/// Locks `mutex` even if a panic poisoned it: what it guards is plain data, still whole.
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-	mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+pub(super) use crate::sync::lock;

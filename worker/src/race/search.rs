@@ -47,8 +47,7 @@ impl Follower {
 			let (every, per_call) =
 				(self.options.submit_every, self.options.max_nonces_per_call.max(1));
 			self.submissions.spawn(async move {
-				let submitted =
-					submit_hits(&chain, index, hits_rx, every, per_call, &shared).await;
+				let submitted = submit_hits(&chain, index, hits_rx, every, per_call, &shared).await;
 				if let Some(last) =
 					shared.status().last_search.as_mut().filter(|last| last.race == index)
 				{

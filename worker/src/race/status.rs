@@ -1,7 +1,7 @@
 //! What `race` and `validate` show: `/health` (this worker's race status and last search) and
 //! `/metrics`.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use prometheus_client::{
 	metrics::{counter::Counter, gauge::Gauge},
@@ -102,7 +102,7 @@ pub struct RaceShared {
 impl RaceShared {
 	/// The status, also after a panic elsewhere (it is only ever overwritten whole or by field).
 	pub(super) fn status(&self) -> MutexGuard<'_, RaceStatus> {
-		self.status.lock().unwrap_or_else(PoisonError::into_inner)
+		crate::sync::lock(&self.status)
 	}
 }
 
