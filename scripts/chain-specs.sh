@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates chain-specs/local.json and chain-specs/local-raw.json from the runtime's
-# `local_testnet` genesis preset. With --check, regenerates into a temporary directory and
+# Regenerates chain-specs/{local,testnet}.json and their -raw.json from the runtime's
+# `local_testnet` and `testnet` genesis presets. With --check, regenerates into a temporary directory and
 # fails if the checked-in genesis differs (e.g. after a preset or runtime-config change).
 #
 # The check leaves the runtime WASM itself out: rustc does not produce it byte for byte
@@ -18,8 +18,11 @@ out="$ROOT/chain-specs"
 $check && out="$(mktemp -d)"
 mkdir -p "$out"
 
-"$NODE_BIN" build-spec --chain local --disable-default-bootnode 2>/dev/null >"$out/local.json"
-"$NODE_BIN" build-spec --chain local --disable-default-bootnode --raw 2>/dev/null >"$out/local-raw.json"
+specs=(local testnet)
+for chain in "${specs[@]}"; do
+  "$NODE_BIN" build-spec --chain "$chain" --disable-default-bootnode 2>/dev/null >"$out/$chain.json"
+  "$NODE_BIN" build-spec --chain "$chain" --disable-default-bootnode --raw 2>/dev/null >"$out/$chain-raw.json"
+done
 
 # A chain spec without its runtime code: `code` in the plain spec, the `:code` storage
 # entry (0x3a636f6465) in the raw one.
@@ -29,7 +32,7 @@ without_code() {
 
 if $check; then
   status=0
-  for f in local.json local-raw.json; do
+  for f in "${specs[@]/%/.json}" "${specs[@]/%/-raw.json}"; do
     if ! cmp -s <(without_code "$out/$f") <(without_code "$ROOT/chain-specs/$f"); then
       log "chain-specs/$f is stale: run scripts/chain-specs.sh and commit the result"
       diff <(without_code "$ROOT/chain-specs/$f") <(without_code "$out/$f") | head -20 >&2 || true
@@ -39,4 +42,4 @@ if $check; then
   rm -rf "$out"
   exit $status
 fi
-log "wrote $out/local.json and $out/local-raw.json"
+log "wrote ${specs[*]/%/.json} and their raw forms to $out"

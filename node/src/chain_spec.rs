@@ -1,5 +1,5 @@
 //! Built-in chain specifications. Each is built from a genesis preset of the runtime, so
-//! `chain-specs/*.json` and `--chain dev|local` describe the same genesis.
+//! `chain-specs/*.json` and `--chain dev|local|testnet` describe the same genesis.
 
 use ail2_runtime::WASM_BINARY;
 use sc_service::{ChainType, Properties};
@@ -52,6 +52,19 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_protocol_id("ail2")
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// `--chain testnet`: the shape of a public test network (a `Live` chain without sudo,
+/// governed by its genesis Security Council and Parameter Committee).
+pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, Extensions::default())
+		.with_name("AIL2 Testnet")
+		.with_id("ail2_testnet")
+		.with_protocol_id("ail2t")
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(ail2_runtime::genesis_config_presets::TESTNET_RUNTIME_PRESET)
 		.with_properties(properties())
 		.build())
 }

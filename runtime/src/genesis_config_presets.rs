@@ -2,17 +2,25 @@
 //!
 //! - `development`: Alice is the only validator and the sudo key; for `--dev`.
 //! - `local_testnet`: Alice, Bob, Charlie and Dave validate; for a four-node network on
-//!   one machine (`scripts/local-net.sh`, `chain-specs/local*.json`).
+//!   one machine (`scripts/local-net.sh`, `chain-specs/local*.json`). No sudo.
+//! - `testnet`: the same validators on a `Live` chain type (`chain-specs/testnet*.json`),
+//!   the shape of a public test network. No sudo.
 //!
-//! Both endow the well-known development accounts, and the treasury and ecosystem accounts
+//! Every preset has a genesis Security Council (Alice, Bob, Charlie, elected at genesis by
+//! their own stake) and Parameter Committee (Dave, Eve, Ferdie), so a chain without sudo is
+//! governed from its first block.
+//!
+//! All three endow the well-known development accounts, and the treasury and ecosystem accounts
 //! with the existential deposit. Keys come from `sp-keyring`, so they are
 //! public knowledge: never use these presets for a network that holds value.
 
 use crate::{
 	configs::{EcosystemAccount, TreasuryAccount},
 	currency::{EXISTENTIAL_DEPOSIT, UNITS},
-	AccountId, BabeConfig, Balance, BalancesConfig, RaceConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, StakerStatus, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	governance::ParameterCommitteeAccount,
+	AccountId, BabeConfig, Balance, BalancesConfig, ElectionsConfig, RaceConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, StakerStatus, StakingConfig, SudoConfig,
+	TechnicalMembershipConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
@@ -23,6 +31,33 @@ use sp_runtime::Perbill;
 pub const ENDOWMENT: Balance = 10_000_000 * UNITS;
 /// What each genesis validator bonds (a tenth of its endowment).
 pub const VALIDATOR_BOND: Balance = ENDOWMENT / 10;
+/// The stake each genesis Security Council member backs itself with.
+pub const COUNCIL_STAKE: Balance = 10_000 * UNITS;
+/// What the Parameter Committee's account holds for submission deposits of its referenda.
+pub const COMMITTEE_FUNDS: Balance = 1_000 * UNITS;
+
+/// The name of the `testnet` preset.
+pub const TESTNET_RUNTIME_PRESET: &str = "testnet";
+
+/// Who governs a chain from genesis.
+struct Governance {
+	/// The sudo key: development chains only.
+	sudo: Option<AccountId>,
+	/// The Security Council, elected at genesis by its own stake.
+	council: Vec<AccountId>,
+	/// The Parameter Committee.
+	committee: Vec<AccountId>,
+}
+
+/// The genesis Security Council and Parameter Committee of every preset, with `sudo`.
+fn governance(sudo: Option<Sr25519Keyring>) -> Governance {
+	use Sr25519Keyring::*;
+	Governance {
+		sudo: sudo.map(|k| k.to_account_id()),
+		council: [Alice, Bob, Charlie].iter().map(|k| k.to_account_id()).collect(),
+		committee: [Dave, Eve, Ferdie].iter().map(|k| k.to_account_id()).collect(),
+	}
+}
 
 /// A genesis validator: its stash account and its session keys.
 struct Validator {
@@ -45,7 +80,7 @@ fn endowed_accounts() -> Vec<AccountId> {
 fn genesis(
 	validators: Vec<Validator>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	governance: Governance,
 ) -> serde_json::Value {
 	let validator_count = u32::try_from(validators.len()).unwrap_or(u32::MAX);
 	let config = RuntimeGenesisConfig {
@@ -59,6 +94,7 @@ fn genesis(
 				.chain([
 					(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT),
 					(EcosystemAccount::get(), EXISTENTIAL_DEPOSIT),
+					(ParameterCommitteeAccount::get(), COMMITTEE_FUNDS),
 				])
 				.collect(),
 			..Default::default()
@@ -84,7 +120,14 @@ fn genesis(
 				.collect(),
 			..Default::default()
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: governance.sudo },
+		elections: ElectionsConfig {
+			members: governance.council.into_iter().map(|m| (m, COUNCIL_STAKE)).collect(),
+		},
+		technical_membership: TechnicalMembershipConfig {
+			members: governance.committee.try_into().unwrap_or_default(),
+			..Default::default()
+		},
 		// Development chains race the tiny model; the first race's seed is BABE's alone.
 		race: RaceConfig { params: Some(crate::configs::dev_race_params()), ..Default::default() },
 		..Default::default()
@@ -97,22 +140,28 @@ pub fn development_config_genesis() -> serde_json::Value {
 	genesis(
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		endowed_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		governance(Some(Sr25519Keyring::Alice)),
 	)
 }
 
-/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate.
+/// Alice, Bob, Charlie and Dave.
+fn four_validators() -> Vec<Validator> {
+	vec![
+		validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	]
+}
+
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate; no sudo.
 pub fn local_testnet_genesis() -> serde_json::Value {
-	genesis(
-		vec![
-			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-		],
-		endowed_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
-	)
+	genesis(four_validators(), endowed_accounts(), governance(None))
+}
+
+/// The `testnet` preset: as `local_testnet`, for a network of separate machines; no sudo.
+pub fn testnet_genesis() -> serde_json::Value {
+	genesis(four_validators(), endowed_accounts(), governance(None))
 }
 
 /// The JSON of a named preset, or `None` for an unknown name.
@@ -120,6 +169,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		DEV_RUNTIME_PRESET => development_config_genesis(),
 		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		TESTNET_RUNTIME_PRESET => testnet_genesis(),
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(|json| json.into_bytes())
@@ -127,5 +177,9 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 
 /// Names of the presets this runtime provides.
 pub fn preset_names() -> Vec<PresetId> {
-	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+	vec![
+		PresetId::from(DEV_RUNTIME_PRESET),
+		PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(TESTNET_RUNTIME_PRESET),
+	]
 }

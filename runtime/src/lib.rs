@@ -22,6 +22,7 @@ extern crate alloc;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance;
 pub mod weights;
 
 use alloc::vec::Vec;
@@ -204,7 +205,7 @@ pub type Executive = frame_executive::Executive<
 
 // Pallet indices are grouped by purpose and never reused: 0-9 core, 10-19 tokens and
 // fees, 20-39 consensus and staking, 40-49 account tools, 50-69 the AIL2 inference market,
-// 90+ development only.
+// 70-89 governance, 90+ development only.
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
@@ -270,6 +271,30 @@ mod runtime {
 	#[runtime::pallet_index(55)]
 	pub type Race = pallet_race;
 
+	// Governance (whitepaper §9; `crate::governance`).
+	#[runtime::pallet_index(70)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(71)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(72)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(73)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(74)]
+	pub type Origins = governance::origins::pallet_custom_origins;
+	#[runtime::pallet_index(75)]
+	pub type Whitelist = pallet_whitelist;
+	#[runtime::pallet_index(76)]
+	pub type Treasury = pallet_treasury;
+	#[runtime::pallet_index(77)]
+	pub type Council = pallet_collective<Instance1>;
+	#[runtime::pallet_index(78)]
+	pub type Elections = pallet_elections_phragmen;
+	#[runtime::pallet_index(79)]
+	pub type TechnicalCommittee = pallet_collective<Instance2>;
+	#[runtime::pallet_index(80)]
+	pub type TechnicalMembership = pallet_membership<Instance1>;
+
 	#[runtime::pallet_index(90)]
 	pub type Sudo = pallet_sudo;
 }
@@ -292,5 +317,14 @@ mod benches {
 		[pallet_challenges, Challenges]
 		[pallet_slashing, Slashing]
 		[pallet_race, Race]
+		[pallet_preimage, Preimage]
+		[pallet_scheduler, Scheduler]
+		[pallet_referenda, Referenda]
+		[pallet_conviction_voting, ConvictionVoting]
+		[pallet_whitelist, Whitelist]
+		[pallet_treasury, Treasury]
+		[pallet_collective, Council]
+		[pallet_elections_phragmen, Elections]
+		[pallet_membership, TechnicalMembership]
 	);
 }

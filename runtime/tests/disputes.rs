@@ -35,7 +35,7 @@ use pallet_receipts::{BatchStatus, Batches};
 use pallet_slashing::Violation;
 use pallet_workers::{WorkerInspect, WorkerStatus};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{Perbill, Saturating};
+use sp_runtime::{traits::Hash as _, Perbill, Saturating};
 use std::sync::OnceLock;
 
 mod common;
@@ -379,6 +379,56 @@ fn a_rejected_dispute_releases_the_batch_to_settle_and_penalises_silent_members(
 		let (worker_share, ..) = Receipts::split_total(total, &split());
 		assert_eq!(free(&owner()), owner_before + worker_share);
 		assert_eq!(Receipts::free_escrow(&payer()), ESCROW - total);
+		check_invariants();
+	});
+}
+
+#[test]
+fn the_security_council_freezes_a_batch_with_two_thirds_and_its_committee_judges_it() {
+	setup().execute_with(|| {
+		let (id, _) = propose();
+		let freeze = ail2_runtime::RuntimeCall::Challenges(pallet_challenges::Call::freeze_batch {
+			batch: id,
+			kind: DisputeKind::Result,
+			evidence: EVIDENCE,
+		});
+		let council = |k: Sr25519Keyring| signed(k.to_account_id());
+		let length = codec::Encode::encoded_size(&freeze) as u32;
+		// One member of three: the motion executes at once and its origin is refused.
+		assert_ok!(ail2_runtime::Council::propose(
+			council(Sr25519Keyring::Alice),
+			1,
+			Box::new(freeze.clone()),
+			length
+		));
+		assert_eq!(status(id), BatchStatus::Challenge);
+		// Two of three: frozen without a referendum, the treasury standing as a bondless
+		// challenger.
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&freeze);
+		let index = pallet_collective::ProposalCount::<
+			Runtime,
+			ail2_runtime::governance::CouncilCollective,
+		>::get();
+		assert_ok!(ail2_runtime::Council::propose(
+			council(Sr25519Keyring::Alice),
+			2,
+			Box::new(freeze),
+			length
+		));
+		for member in [Sr25519Keyring::Alice, Sr25519Keyring::Bob] {
+			assert_ok!(ail2_runtime::Council::vote(council(member), hash, index, true));
+		}
+		assert_ok!(ail2_runtime::Council::close(
+			council(Sr25519Keyring::Bob),
+			hash,
+			index,
+			frame_support::weights::Weight::MAX,
+			length
+		));
+		assert_eq!(status(id), BatchStatus::Disputed);
+		let dispute = Disputes::<Runtime>::get(id).unwrap();
+		assert_eq!(dispute.challenger, ail2_runtime::configs::TreasuryAccount::get());
+		assert_eq!(dispute.bond, 0);
 		check_invariants();
 	});
 }

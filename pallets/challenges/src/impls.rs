@@ -166,6 +166,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn return_bond(dispute: &DisputeOf<T>) -> DispatchResult {
+		if dispute.bond.is_zero() {
+			return Ok(());
+		}
 		T::Currency::release(
 			&Self::hold_reason(),
 			&dispute.challenger,
@@ -200,12 +203,24 @@ impl<T: Config> Pallet<T> {
 		kind: DisputeKind,
 		evidence: Hash,
 	) -> Result<u32, DispatchError> {
+		Self::do_open_dispute_with_bond(challenger, id, kind, evidence, T::DisputeBond::get())
+	}
+
+	/// Opens a dispute whose challenger posts `bond` (zero for an emergency freeze).
+	pub(crate) fn do_open_dispute_with_bond(
+		challenger: T::AccountId,
+		id: BatchId,
+		kind: DisputeKind,
+		evidence: Hash,
+		bond: BalanceOf<T>,
+	) -> Result<u32, DispatchError> {
 		ensure!(!Disputes::<T>::contains_key(id), Error::<T>::AlreadyDisputed);
 		let batch = T::Batches::open_batch(id).ok_or(Error::<T>::BatchNotOpen)?;
 		let (members, considered) = Self::draw_committee(&batch, id, &challenger);
 		ensure!(members.len() as u32 >= T::MinCommitteeSize::get(), Error::<T>::NotEnoughArbiters);
-		let bond = T::DisputeBond::get();
-		T::Currency::hold(&Self::hold_reason(), &challenger, bond)?;
+		if !bond.is_zero() {
+			T::Currency::hold(&Self::hold_reason(), &challenger, bond)?;
+		}
 		T::Batches::freeze(id)?;
 		let voting_ends =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::VotingPeriod::get());

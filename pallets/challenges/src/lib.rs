@@ -63,7 +63,7 @@ pub mod pallet {
 	use pallet_receipts::{BatchControl, BatchId, BatchInspect};
 	use pallet_slashing::ReportViolation;
 	use pallet_workers::{WorkerInspect, WorkerPenalty};
-	use sp_runtime::Perbill;
+	use sp_runtime::{traits::Zero, Perbill};
 
 	/// The balance type of `Config::Currency`.
 	pub type BalanceOf<T> =
@@ -142,9 +142,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type DefendantShare: Get<Perbill>;
 
-		/// Receives the rest of forfeited bonds.
+		/// Receives the rest of forfeited bonds, and stands as the challenger of emergency
+		/// disputes.
 		#[pallet::constant]
 		type TreasuryAccount: Get<Self::AccountId>;
+
+		/// May freeze a batch in an emergency (the Security Council): it opens a dispute
+		/// without a bond, judged by a drawn committee like any other.
+		type EmergencyOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Weights of the calls, from this pallet's benchmarks.
 		type WeightInfo: WeightInfo;
@@ -190,7 +195,8 @@ pub mod pallet {
 			batch: BatchId,
 			/// What the challenger disputes.
 			kind: DisputeKind,
-			/// The account that opened the dispute and posted the bond.
+			/// The account that opened the dispute and posted the bond (the treasury, bondless,
+			/// for an emergency `freeze_batch`).
 			challenger: T::AccountId,
 			/// Hash of the evidence the challenger published for the committee.
 			evidence: Hash,
@@ -331,6 +337,32 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let challenger = ensure_signed(origin)?;
 			let candidates = Self::do_open_dispute(challenger, batch, kind, evidence)?;
+			Ok(Some(T::WeightInfo::open_dispute(candidates)).into())
+		}
+
+		/// Freezes a batch in its window at once, in an emergency: opens a dispute of `kind`
+		/// as `open_dispute` does, with the treasury as its challenger and no bond. The drawn
+		/// committee judges it like any other; an upheld dispute's bounty goes to the
+		/// treasury.
+		///
+		/// Origin: `EmergencyOrigin`. Emits `DisputeOpened`. Errors: `BatchNotOpen`,
+		/// `AlreadyDisputed`, `NotEnoughArbiters`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::open_dispute(T::MaxCandidates::get()))]
+		pub fn freeze_batch(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			kind: DisputeKind,
+			evidence: Hash,
+		) -> DispatchResultWithPostInfo {
+			T::EmergencyOrigin::ensure_origin(origin)?;
+			let candidates = Self::do_open_dispute_with_bond(
+				T::TreasuryAccount::get(),
+				batch,
+				kind,
+				evidence,
+				Zero::zero(),
+			)?;
 			Ok(Some(T::WeightInfo::open_dispute(candidates)).into())
 		}
 

@@ -75,6 +75,7 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	pub const Council: AccountId = COUNCIL;
 	pub const NonVoterPenalty: Perbill = Perbill::from_percent(5);
 	pub const DefendantShare: Perbill = Perbill::from_percent(50);
 }
@@ -110,6 +111,7 @@ impl crate::Config for Test {
 	type NonVoterPenalty = NonVoterPenalty;
 	type DefendantShare = DefendantShare;
 	type TreasuryAccount = Treasury;
+	type EmergencyOrigin = frame_system::EnsureSignedBy<Council, AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchSetup;
@@ -578,6 +580,8 @@ pub const WORKER_OWNER: AccountId = 2;
 pub const DEV: AccountId = 3;
 pub const STRANGER: AccountId = 4;
 pub const TREASURY: AccountId = 900;
+/// Stands in for the Security Council's emergency origin.
+pub const COUNCIL: AccountId = 901;
 pub const HOT: AccountId = 100;
 /// Owner of the workers that sit on committees.
 pub const ARBITER_OWNER: AccountId = 5;

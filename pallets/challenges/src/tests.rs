@@ -577,6 +577,75 @@ mod disputes {
 	}
 
 	#[test]
+	fn an_emergency_freeze_opens_a_bondless_dispute_the_committee_judges() {
+		run(|| {
+			let b = propose(honest_batch(5));
+			assert_noop!(
+				Challenges::freeze_batch(
+					RuntimeOrigin::signed(CHALLENGER),
+					b.id,
+					DisputeKind::Result,
+					[6; 32]
+				),
+				DispatchError::BadOrigin
+			);
+			let treasury = free(TREASURY);
+			assert_ok!(Challenges::freeze_batch(
+				RuntimeOrigin::signed(COUNCIL),
+				b.id,
+				DisputeKind::Result,
+				[6; 32]
+			));
+			let dispute = Disputes::<Test>::get(b.id).unwrap();
+			assert_eq!((dispute.challenger, dispute.bond), (TREASURY, 0));
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Disputed);
+			assert_eq!(free(TREASURY), treasury, "the treasury posts no bond");
+			assert_noop!(
+				Challenges::freeze_batch(
+					RuntimeOrigin::signed(COUNCIL),
+					b.id,
+					DisputeKind::Result,
+					[6; 32]
+				),
+				Error::<Test>::AlreadyDisputed
+			);
+			// Judged like any dispute: upheld, the batch is voided and the bounty is the
+			// treasury's.
+			let committee: Vec<AccountId> = dispute.committee.iter().map(|(m, _)| *m).collect();
+			assert_ok!(Challenges::vote(RuntimeOrigin::signed(committee[0]), b.id, true));
+			assert_ok!(Challenges::vote(RuntimeOrigin::signed(committee[1]), b.id, true));
+			assert_ok!(Challenges::close_dispute(RuntimeOrigin::signed(PAYER), b.id));
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Voided);
+			assert_eq!(ViolationsMock::reports()[0].reporter, Some(TREASURY));
+		});
+	}
+
+	#[test]
+	fn a_rejected_emergency_freeze_releases_the_batch_and_forfeits_nothing() {
+		run(|| {
+			let b = propose(honest_batch(5));
+			assert_ok!(Challenges::freeze_batch(
+				RuntimeOrigin::signed(COUNCIL),
+				b.id,
+				DisputeKind::Metering,
+				[6; 32]
+			));
+			let committee: Vec<AccountId> =
+				Disputes::<Test>::get(b.id).unwrap().committee.iter().map(|(m, _)| *m).collect();
+			let owner = free(WORKER_OWNER);
+			assert_ok!(Challenges::vote(RuntimeOrigin::signed(committee[0]), b.id, false));
+			assert_ok!(Challenges::vote(RuntimeOrigin::signed(committee[1]), b.id, false));
+			assert_ok!(Challenges::close_dispute(RuntimeOrigin::signed(PAYER), b.id));
+			assert_eq!(
+				last_event(),
+				Event::DisputeRejected { batch: b.id, to_defendant: 0, to_treasury: 0 }
+			);
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Challenge);
+			assert_eq!(free(WORKER_OWNER), owner);
+		});
+	}
+
+	#[test]
 	fn an_upheld_dispute_voids_punishes_and_returns_the_bond() {
 		run(|| {
 			let b = propose(honest_batch(5));

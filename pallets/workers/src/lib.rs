@@ -67,6 +67,10 @@ pub mod pallet {
 		/// May suspend, re-activate or ban workers.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// May suspend or ban a worker at once, in an emergency (the Security Council), but
+		/// not re-activate one: lifting a suspension is the admin's decision.
+		type EmergencyOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// The least active stake an active worker keeps: what a slash can take from a
 		/// worker caught cheating.
 		#[pallet::constant]
@@ -255,6 +259,8 @@ pub mod pallet {
 		RegistryFull,
 		/// The price must be positive.
 		ZeroPrice,
+		/// The emergency origin suspends and bans; only the admin origin re-activates.
+		ReactivationNeedsAdmin,
 	}
 
 	#[pallet::hooks]
@@ -405,7 +411,8 @@ pub mod pallet {
 
 		/// Suspends, re-activates or bans a worker. A ban is final.
 		///
-		/// Origin: `AdminOrigin`. Emits `StatusChanged`. Errors: `UnknownWorker`, `Banned`.
+		/// Origin: `AdminOrigin`, or `EmergencyOrigin` to suspend or ban. Emits
+		/// `StatusChanged`. Errors: `UnknownWorker`, `Banned`, `ReactivationNeedsAdmin`.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::set_status())]
 		pub fn set_status(
@@ -413,7 +420,10 @@ pub mod pallet {
 			worker: T::AccountId,
 			status: WorkerStatus,
 		) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
+			if let Err(origin) = T::AdminOrigin::try_origin(origin) {
+				T::EmergencyOrigin::ensure_origin(origin)?;
+				ensure!(status != WorkerStatus::Active, Error::<T>::ReactivationNeedsAdmin);
+			}
 			Self::do_set_status(worker, status)
 		}
 

@@ -10,7 +10,7 @@ use frame_support::{
 	traits::{ConstU128, ConstU32, ConstU64},
 	BoundedVec,
 };
-use frame_system::EnsureRoot;
+use frame_system::{EnsureRoot, EnsureSignedBy};
 use sp_runtime::{BuildStorage, Perbill};
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -60,8 +60,12 @@ pub const MIN_STAKE: Balance = 1_000;
 pub const UNBONDING: u64 = 100;
 pub const EPOCH: u64 = 10;
 
+/// Stands in for the Security Council: may suspend and ban, not re-activate.
+pub const EMERGENCY: AccountId = 99;
+
 parameter_types! {
 	pub const MinStake: Balance = MIN_STAKE;
+	pub const Emergency: AccountId = EMERGENCY;
 	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 }
 
@@ -69,6 +73,7 @@ impl Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type AdminOrigin = EnsureRoot<AccountId>;
+	type EmergencyOrigin = EnsureSignedBy<Emergency, AccountId>;
 	type MinStake = MinStake;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type HeartbeatTimeout = ConstU64<20>;

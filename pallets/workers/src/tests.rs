@@ -406,6 +406,25 @@ mod status {
 	}
 
 	#[test]
+	fn the_emergency_origin_suspends_and_bans_but_does_not_reactivate() {
+		run(|| {
+			assert_ok!(register(ALICE, HOT_A, 5_000));
+			let emergency = RuntimeOrigin::signed(EMERGENCY);
+			assert_ok!(Workers::set_status(emergency.clone(), HOT_A, WorkerStatus::Suspended));
+			assert!(!Workers::is_active(&HOT_A));
+			assert_noop!(
+				Workers::set_status(emergency.clone(), HOT_A, WorkerStatus::Active),
+				Error::<Test>::ReactivationNeedsAdmin
+			);
+			assert_ok!(Workers::set_status(emergency, HOT_A, WorkerStatus::Banned));
+			assert_eq!(
+				last_event(),
+				Event::StatusChanged { worker: HOT_A, status: WorkerStatus::Banned }.into()
+			);
+		});
+	}
+
+	#[test]
 	fn only_the_admin_origin_sets_status() {
 		run(|| {
 			assert_ok!(register(ALICE, HOT_A, 5_000));

@@ -48,6 +48,8 @@ impl pallet_challenges::Config for Runtime {
 	type NonVoterPenalty = NonVoterPenalty;
 	type DefendantShare = DefendantShare;
 	type TreasuryAccount = super::receipts::TreasuryAccount;
+	/// Root, a slashing-admin referendum, or the Security Council with 2/3 at once.
+	type EmergencyOrigin = crate::governance::BatchEmergency;
 	type WeightInfo = crate::weights::pallet_challenges::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;

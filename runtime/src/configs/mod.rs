@@ -7,13 +7,20 @@ mod balances;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarks;
 mod challenges;
+mod collective;
+mod conviction_voting;
+mod elections;
 mod grandpa;
 mod models;
 mod multisig;
 mod offences;
+mod origins;
+mod preimage;
 mod proxy;
 mod race;
 mod receipts;
+mod referenda;
+mod scheduler;
 mod session;
 mod slashing;
 mod staking;
@@ -21,7 +28,9 @@ mod sudo;
 mod system;
 mod timestamp;
 mod transaction_payment;
+mod treasury;
 mod utility;
+mod whitelist;
 mod workers;
 
 pub use bags_list::VOTER_BAG_THRESHOLDS;
@@ -29,6 +38,7 @@ pub use challenges::CHAIN_ID;
 pub use proxy::ProxyType;
 pub use race::dev_params as dev_race_params;
 pub use receipts::{EcosystemAccount, TreasuryAccount};
+pub use transaction_payment::DealWithFees;
 pub use staking::{BondingDuration, SessionsPerEra};
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights, AVERAGE_ON_INITIALIZE_RATIO};
 

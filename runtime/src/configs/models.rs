@@ -3,7 +3,6 @@ use crate::{
 	Balance, Balances, Runtime, RuntimeHoldReason, Workers,
 };
 use frame_support::parameter_types;
-use frame_system::EnsureRoot;
 
 parameter_types! {
 	/// Held while a model is proposed or live: makes spam proposals costly.
@@ -15,8 +14,8 @@ parameter_types! {
 impl pallet_models::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Governance (root until the Parameter Committee exists).
-	type ApproveOrigin = EnsureRoot<crate::AccountId>;
+	/// A model-admin referendum (or root).
+	type ApproveOrigin = crate::governance::ModelAdmin;
 	type PriceVotes = Workers;
 	type ModelDeposit = ModelDeposit;
 	type EpochLength = super::workers::PriceEpochLength;

@@ -4,7 +4,6 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Randomness},
 };
-use frame_system::EnsureRoot;
 use pallet_race::RaceParams;
 use sp_runtime::{FixedU64, Perbill};
 
@@ -78,8 +77,10 @@ impl pallet_race::Config for Runtime {
 	type Workers = Workers;
 	type Violations = Slashing;
 	type Randomness = ParentBlockVrf;
-	/// Governance (root until the Parameter Committee exists).
-	type ParamsOrigin = EnsureRoot<crate::AccountId>;
+	/// A protocol-admin referendum, a parameter-admin referendum (race phases and fees are
+	/// governance parameters, §9.1), or root.
+	type ParamsOrigin =
+		frame_support::traits::EitherOf<crate::governance::ProtocolAdmin, crate::governance::ParameterAdmin>;
 	type RacePeriod = RacePeriod;
 	type CommitPeriod = CommitPeriod;
 	type RevealPeriod = RevealPeriod;

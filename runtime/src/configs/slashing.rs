@@ -1,6 +1,5 @@
 use crate::{currency::UNITS, time::DAYS, Balance, BlockNumber, Runtime, Workers};
 use frame_support::parameter_types;
-use frame_system::EnsureRoot;
 use sp_runtime::{FixedU128, Perbill};
 
 parameter_types! {
@@ -26,8 +25,8 @@ parameter_types! {
 impl pallet_slashing::Config for Runtime {
 	type Balance = Balance;
 	type Workers = Workers;
-	/// Governance (root until the Security Council exists).
-	type ReportOrigin = EnsureRoot<crate::AccountId>;
+	/// A slashing-admin referendum (or root).
+	type ReportOrigin = crate::governance::SlashingAdmin;
 	type TreasuryAccount = super::receipts::TreasuryAccount;
 	type BaseRate = SlashBaseRate;
 	type RepeatStep = SlashRepeatStep;

@@ -13,7 +13,6 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Nothing},
 };
-use frame_system::EnsureRoot;
 use sp_runtime::{curve::PiecewiseLinear, Perbill};
 
 // Yearly inflation as a function of the share of supply staked: 2.5 % with nothing staked,
@@ -82,16 +81,17 @@ impl pallet_staking::Config for Runtime {
 	type GenesisElectionProvider = onchain::OnChainExecution<OnChainSeqPhragmen>;
 	type NominationsQuota = pallet_staking::FixedNominationsQuota<16>;
 	type HistoryDepth = HistoryDepth;
-	/// Inflation not paid to stakers is burned until the treasury exists.
-	type RewardRemainder = ();
+	/// Inflation not paid to stakers goes to the treasury.
+	type RewardRemainder = super::treasury::ToTreasury;
 	type RuntimeEvent = RuntimeEvent;
-	/// Slashed funds are burned until the treasury exists.
-	type Slash = ();
+	/// Slashed stake goes to the treasury.
+	type Slash = super::treasury::ToTreasury;
 	type Reward = ();
 	type SessionsPerEra = SessionsPerEra;
 	type BondingDuration = BondingDuration;
 	type SlashDeferDuration = SlashDeferDuration;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	/// Staking administration (e.g. cancelling a deferred slash): a slashing-admin referendum.
+	type AdminOrigin = crate::governance::SlashingAdmin;
 	type SessionInterface = Self;
 	type EraPayout = pallet_staking::ConvertCurve<RewardCurve>;
 	type NextNewSession = Session;

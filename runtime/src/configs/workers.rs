@@ -4,7 +4,6 @@ use crate::{
 	Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 parameter_types! {
@@ -26,8 +25,10 @@ pub type MaxWorkers = ConstU32<1_024>;
 impl pallet_workers::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Governance (root until the Security Council exists).
-	type AdminOrigin = EnsureRoot<crate::AccountId>;
+	/// A protocol-admin referendum (or root).
+	type AdminOrigin = crate::governance::ProtocolAdmin;
+	/// The Security Council with 2/3: suspends or bans at once, never re-activates.
+	type EmergencyOrigin = crate::governance::CouncilTwoThirds;
 	type MinStake = WorkerMinStake;
 	type UnbondingPeriod = WorkerUnbondingPeriod;
 	type HeartbeatTimeout = HeartbeatTimeout;
