@@ -12,8 +12,13 @@ import { UNITS, dispatchErrorName, feePaid, freeBalance, parentOf, sendAndFinali
 const EXPECTED_PALLETS = [
   'System', 'Timestamp', 'Babe', 'Balances', 'TransactionPayment', 'Authorship', 'Staking',
   'Offences', 'Historical', 'Session', 'Grandpa', 'VoterList', 'Utility', 'Multisig', 'Proxy',
-  'Workers', 'Models', 'Receipts', 'Challenges', 'Slashing', 'Race', 'Sudo',
+  'Workers', 'Models', 'Receipts', 'Challenges', 'Slashing', 'Race', 'Preimage', 'Scheduler',
+  'Referenda', 'ConvictionVoting', 'Origins', 'Whitelist', 'Treasury', 'Council', 'Elections',
+  'TechnicalCommittee', 'TechnicalMembership', 'Sudo',
 ];
+
+/** Alice authors every dev block: of each fee she pays, the author's 20 % comes back to her. */
+const authorShare = (fee) => fee - (fee * 80n) / 100n;
 
 describe('ail2-node --dev', () => {
   let node;
@@ -69,7 +74,13 @@ describe('ail2-node --dev', () => {
     assert.equal(await freeBalance(api, bob.address, blockHash), (await freeBalance(api, bob.address, parent)) + amount);
     assert.equal(
       await freeBalance(api, alice.address, blockHash),
-      (await freeBalance(api, alice.address, parent)) - amount - fee,
+      (await freeBalance(api, alice.address, parent)) - amount - fee + authorShare(fee),
+    );
+    // The rest of the fee goes to the treasury, not up in smoke.
+    const treasury = api.consts.receipts.treasuryAccount.toString();
+    assert.equal(
+      await freeBalance(api, treasury, blockHash) - await freeBalance(api, treasury, parent),
+      fee - authorShare(fee),
     );
   });
 
@@ -112,7 +123,7 @@ describe('ail2-node --dev', () => {
     assert.equal(await freeBalance(api, bob.address, blockHash), await freeBalance(api, bob.address, parent));
     assert.equal(
       await freeBalance(api, alice.address, blockHash),
-      (await freeBalance(api, alice.address, parent)) - feePaid(api, events),
+      (await freeBalance(api, alice.address, parent)) - feePaid(api, events) + authorShare(feePaid(api, events)),
     );
   });
 

@@ -10,7 +10,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, keccakAsU8a, secp256k1PairFromSeed, secp256k1Sign } from '@polkadot/util-crypto';
 import { bnToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { Node } from './lib/node.mjs';
-import { UNITS, dispatchErrorName, freeBalance, sendAndFinalize } from './lib/chain.mjs';
+import { UNITS, dispatchErrorName, freeBalance, parentOf as parentBlock, sendAndFinalize } from './lib/chain.mjs';
 import { CENTS, CHAIN_ID, POLICY, VERSION, price, receiptKeyProof, typeAt } from './lib/ail2.mjs';
 
 const STAKE = 10_000n * UNITS;
@@ -127,8 +127,13 @@ describe('settlement on ail2-node --dev', () => {
 
     const watcherBefore = await freeBalance(api, watcher.address);
     const treasury = api.consts.receipts.treasuryAccount.toString();
-    const treasuryBefore = await freeBalance(api, treasury);
-    const events = await ok(api.tx.challenges.challenge(batchId, { WrongPrice: leafProof(2, [leaves[3], left]) }), watcher);
+    // Read around the challenge's own block: the treasury also receives fees of later blocks.
+    const { blockHash, events, dispatchError } = await sendAndFinalize(
+      api.tx.challenges.challenge(batchId, { WrongPrice: leafProof(2, [leaves[3], left]) }),
+      watcher,
+    );
+    assert.equal(dispatchErrorName(api, dispatchError), null);
+    const treasuryBefore = await freeBalance(api, treasury, await parentBlock(api, blockHash));
     const proven = events.find(({ event }) => api.events.challenges.FraudProven.is(event));
     assert.ok(proven, 'FraudProven emitted');
     const slashed = proven.event.data.slashed.toBigInt();
@@ -139,7 +144,7 @@ describe('settlement on ail2-node --dev', () => {
     const cap = [slashed / 10n, 100n * UNITS, total].reduce((a, b) => (a < b ? a : b));
     assert.equal(bounty, cap);
     assert.equal(await freeBalance(api, watcher.address) - watcherBefore, bounty, 'a proven fraud costs the watcher no fee');
-    assert.equal(await freeBalance(api, treasury) - treasuryBefore, slashed - bounty);
+    assert.equal(await freeBalance(api, treasury, blockHash) - treasuryBefore, slashed - bounty);
     const batch = (await api.query.receipts.batches(batchId)).unwrap();
     assert.equal(batch.status.toString(), 'Voided');
     const escrow = (await api.query.receipts.escrows(payer.address)).unwrap();
