@@ -73,9 +73,12 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
+frame_support::ord_parameter_types! {
+	pub const Council: AccountId = COUNCIL;
+}
+
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
-	pub const Council: AccountId = COUNCIL;
 	pub const NonVoterPenalty: Perbill = Perbill::from_percent(5);
 	pub const DefendantShare: Perbill = Perbill::from_percent(50);
 }

@@ -63,9 +63,12 @@ pub const EPOCH: u64 = 10;
 /// Stands in for the Security Council: may suspend and ban, not re-activate.
 pub const EMERGENCY: AccountId = 99;
 
+frame_support::ord_parameter_types! {
+	pub const Emergency: AccountId = EMERGENCY;
+}
+
 parameter_types! {
 	pub const MinStake: Balance = MIN_STAKE;
-	pub const Emergency: AccountId = EMERGENCY;
 	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 }
 
