@@ -1,6 +1,6 @@
 //! The referendum tracks: one per power of whitepaper §9, each with its deposit, periods and
 //! approval/support curves. `docs/governance.md` gives the table and the reasons for each
-//! number; the runtime tests in `runtime/tests/governance.rs` pass and fail a referendum on
+//! number; the runtime tests in `runtime/tests/integration/governance.rs` pass and fail a referendum on
 //! every track.
 //!
 //! Periods are in blocks. Production values are days and hours; `fast-runtime` shortens

@@ -38,8 +38,7 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Hash as _, Perbill, Saturating};
 use std::sync::OnceLock;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Enough receipts and value that the batch's window (28 blocks with `fast-runtime`)
 /// outlasts the voting period (10 blocks), and that the bounty reaches `MaxBounty`.

@@ -35,8 +35,7 @@ use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{FixedU128, Perbill, Saturating};
 
-mod common;
-use common::{check_invariants, dev_ext, register_worker, STAKE};
+use crate::common::{check_invariants, dev_ext, register_worker, STAKE};
 
 /// The workers' owners, who stake, and hot keys, which race, vote and pay the fees.
 const WORKERS: [(Sr25519Keyring, Sr25519Keyring); 4] = [

@@ -8,8 +8,6 @@
 //! Blocks advance by the scheduler's `on_initialize` (it runs referenda alarms and
 //! enactments); the tracks' `fast-runtime` periods are a few blocks.
 
-mod common;
-
 use ail2_runtime::{
 	currency::UNITS,
 	governance::{
@@ -22,7 +20,7 @@ use ail2_runtime::{
 	System, Treasury, Whitelist, Workers,
 };
 use codec::Encode;
-use common::*;
+use crate::common::*;
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{fungible::Mutate, Hooks, StorePreimage},

@@ -31,8 +31,7 @@ use pallet_workers::{WorkerInspect, WorkerStatus};
 use sp_runtime::{Perbill, Saturating};
 use std::sync::OnceLock;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const RECEIPTS: u64 = 10_000;
 
