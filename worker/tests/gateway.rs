@@ -1,8 +1,10 @@
 //! The gateway in front of real workers on the tiny model (over TCP): API keys, rate limits,
-//! price caps, errors in OpenAI's shape, routing with one retry, streaming, and the receipt
-//! check. The registry is a fixed list here; the end-to-end test reads it from a node.
+//! price caps, errors in OpenAI's shape, routing with one retry, streaming, the receipt
+//! check, and what OpenAI clients send (content parts, checked values, unimplemented fields). The registry is a fixed list here; the end-to-end test reads it from a node.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+mod openai_cases;
 
 use std::{collections::HashSet, convert::Infallible, sync::Arc, time::Duration};
 
@@ -483,4 +485,84 @@ fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
 		.unwrap_err()
 		.to_string();
 	assert!(error.contains("authorised terms"), "{error}");
+}
+
+/// Sends `body` to `path` with the good key; it must be served with a receipt.
+async fn served(h: &Harness, path: &str, body: &str) -> Value {
+	let (status, answer, worker) = send(&h.app, post_json(path, body, Some("sk-good"))).await;
+	assert_eq!(status, StatusCode::OK, "{path} {body}: {answer}");
+	assert!(worker.is_some());
+	assert!(answer["receipt"]["scale"].is_string(), "{answer}");
+	answer
+}
+
+#[tokio::test]
+async fn out_of_range_and_unimplemented_fields_are_refused_by_param_before_dispatch() {
+	let h = harness(1, false).await;
+	for case in openai_cases::refused() {
+		let (status, body, worker) =
+			send(&h.app, post_json(case.path, &case.body, Some("sk-good"))).await;
+		assert_eq!(status, StatusCode::BAD_REQUEST, "{} {}: {body}", case.path, case.body);
+		assert_eq!(body["error"]["param"], case.param, "{} {}: {body}", case.path, case.body);
+		assert_eq!(body["error"]["type"], "invalid_request_error", "{body}");
+		assert!(worker.is_none(), "refused by the gateway itself: {body}");
+	}
+	// Nothing was authorised, sent or spent.
+	let (_, usage, _) = get_with_key(&h.app, "/v1/ail2/usage", "sk-good").await;
+	assert_eq!(usage["requests"], 0);
+	assert_eq!(usage["spent"], "0");
+	assert!(!h.state.metrics.render().contains("outcome=\""), "no worker was tried");
+}
+
+#[tokio::test]
+async fn accepted_values_are_served_through_the_gateway() {
+	let h = harness(1, false).await;
+	let accepted = openai_cases::accepted();
+	for (path, body) in &accepted {
+		served(&h, path, body).await;
+	}
+	let (_, usage, _) = get_with_key(&h.app, "/v1/ail2/usage", "sk-good").await;
+	assert_eq!(usage["requests"], accepted.len());
+}
+
+#[tokio::test]
+async fn content_parts_pass_the_gateway_and_answer_as_their_string_does() {
+	let h = harness(1, false).await;
+	let (string, parts) = openai_cases::string_and_parts();
+	let from_string = served(&h, openai_cases::CHAT, &string).await;
+	let from_parts = served(&h, openai_cases::CHAT, &parts).await;
+	assert_eq!(from_parts["usage"], from_string["usage"]);
+	assert_eq!(
+		from_parts["choices"][0]["message"]["content"],
+		from_string["choices"][0]["message"]["content"]
+	);
+	// Streamed too.
+	let stream = parts.replacen('{', "{\"stream\":true,", 1);
+	let response = h
+		.app
+		.clone()
+		.oneshot(post_json(openai_cases::CHAT, &stream, Some("sk-good")))
+		.await
+		.unwrap();
+	assert_eq!(response.status(), StatusCode::OK);
+	let bytes = response.into_body().collect().await.unwrap().to_bytes();
+	let text = String::from_utf8(bytes.to_vec()).unwrap();
+	let events: Vec<&str> = text.split("\n\n").filter_map(|e| e.strip_prefix("data: ")).collect();
+	let last: Value = serde_json::from_str(events[events.len() - 2]).unwrap();
+	assert!(last["receipt"]["scale"].is_string(), "{text}");
+	assert_eq!(last["usage"], from_string["usage"], "{text}");
+}
+
+#[tokio::test]
+async fn a_body_too_large_gets_an_openai_error_object_from_the_gateway() {
+	let h = harness(1, false).await;
+	let limit = Settings::default().max_body_bytes;
+	let long = json!({ "messages": [{ "role": "user", "content": "x".repeat(limit) }] });
+	let (status, body, worker) =
+		send(&h.app, post_json(openai_cases::CHAT, &openai_cases::chat(long), Some("sk-good")))
+			.await;
+	assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+	assert_openai_error(&body, "request_too_large");
+	assert_eq!(body["error"]["type"], "invalid_request_error");
+	assert!(worker.is_none());
 }

@@ -1,7 +1,10 @@
-//! The worker's HTTP API on the tiny model: authorisation, errors, receipts, overload.
+//! The worker's HTTP API on the tiny model: authorisation, errors, receipts, overload, and
+//! what OpenAI clients send (content parts, checked values, unimplemented fields).
 //! Gateway keys come from an in-memory set here; the end-to-end test reads them from a node.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+mod openai_cases;
 
 use std::{collections::HashSet, convert::Infallible, sync::Arc, time::Duration};
 
@@ -26,6 +29,7 @@ use axum::{
 };
 use codec::{Decode, Encode};
 use http_body_util::BodyExt;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 struct KnownKeys(HashSet<(AccountBytes, PublicKey)>);
@@ -341,4 +345,132 @@ async fn overload_answers_429_and_recovers() {
 		tokio::time::sleep(Duration::from_millis(50)).await;
 	}
 	assert_eq!(status, StatusCode::OK);
+}
+
+/// Sends `body` to `path` with a fresh authorisation for `counter`; it must be served.
+async fn served(h: &Harness, counter: u64, path: &str, body: &str) -> Value {
+	let auth = authorisation(h, counter);
+	let (status, answer) = send(&h.app, request(path, body, Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::OK, "{path} {body}: {answer}");
+	assert!(answer["receipt"]["scale"].is_string(), "{answer}");
+	answer
+}
+
+fn text_of(answer: &Value) -> &str {
+	let choice = &answer["choices"][0];
+	choice["message"]["content"].as_str().or_else(|| choice["text"].as_str()).unwrap()
+}
+
+fn completion_tokens(answer: &Value) -> u64 {
+	answer["usage"]["completion_tokens"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn out_of_range_and_unimplemented_fields_are_refused_by_param_before_authorisation() {
+	let h = harness(Limits::default());
+	let auth = authorisation(&h, 1);
+	for case in openai_cases::refused() {
+		for with_auth in [Some((&auth, &h.gateway)), None] {
+			let (status, body) = send(&h.app, request(case.path, &case.body, with_auth)).await;
+			assert_eq!(status, StatusCode::BAD_REQUEST, "{} {}: {body}", case.path, case.body);
+			let error = &body["error"];
+			assert_eq!(error["param"], case.param, "{} {}: {body}", case.path, case.body);
+			assert_eq!(error["type"], "invalid_request_error", "{body}");
+			assert!(error["code"].is_string(), "{body}");
+			assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+		}
+	}
+	// max_tokens 0 is the client's mistake (400), not a price cap (402).
+	let zero = openai_cases::chat(json!({ "max_tokens": 0 }));
+	let (status, body) =
+		send(&h.app, request(openai_cases::CHAT, &zero, Some((&auth, &h.gateway)))).await;
+	assert_eq!(
+		(status, body["error"]["code"].as_str()),
+		(StatusCode::BAD_REQUEST, Some("invalid_value"))
+	);
+	// Logprobs are refused, for now, saying so.
+	let logprobs = openai_cases::chat(json!({ "logprobs": true }));
+	let (_, body) = send(&h.app, request(openai_cases::CHAT, &logprobs, None)).await;
+	assert!(body["error"]["message"].as_str().unwrap().contains("not returned yet"), "{body}");
+
+	// Nothing was reserved or billed: the counter of every refused request is still free.
+	assert!(h.store.pending().unwrap().is_empty());
+	served(&h, 1, "/v1/chat/completions", CHAT).await;
+}
+
+#[tokio::test]
+async fn accepted_values_are_served() {
+	let h = harness(Limits::default());
+	for (counter, (path, body)) in (1..).zip(openai_cases::accepted()) {
+		served(&h, counter, path, &body).await;
+	}
+}
+
+#[tokio::test]
+async fn content_parts_give_the_answer_of_the_string_they_make() {
+	let h = harness(Limits::default());
+	let (string, parts) = openai_cases::string_and_parts();
+	let from_string = served(&h, 1, openai_cases::CHAT, &string).await;
+	let from_parts = served(&h, 2, openai_cases::CHAT, &parts).await;
+	assert_eq!(from_parts["usage"], from_string["usage"]);
+	assert_eq!(text_of(&from_parts), text_of(&from_string));
+	assert!(completion_tokens(&from_string) > 0);
+}
+
+#[tokio::test]
+async fn token_limits_seeds_and_roles_are_honoured() {
+	let h = harness(Limits::default());
+	let chat = openai_cases::chat;
+	let sampled = json!({ "temperature": 1, "max_tokens": 24 });
+
+	let one = served(&h, 1, openai_cases::CHAT, &chat(json!({ "max_tokens": 1 }))).await;
+	assert!(completion_tokens(&one) <= 1, "{one}");
+	let two = json!({ "max_tokens": null, "max_completion_tokens": 2 });
+	let two = served(&h, 2, openai_cases::CHAT, &chat(two)).await;
+	assert!(completion_tokens(&two) <= 2, "{two}");
+	let one = openai_cases::completion(json!({ "max_tokens": 1 }));
+	let one = served(&h, 3, openai_cases::COMPLETIONS, &one).await;
+	assert!(completion_tokens(&one) <= 1, "{one}");
+
+	// The same seed, the same answer, negative seeds included.
+	let mut counter = 3;
+	for seed in [json!(7), json!(-7)] {
+		let mut body = sampled.clone();
+		body["seed"] = seed;
+		let body = chat(body);
+		counter += 2;
+		let first = served(&h, counter, openai_cases::CHAT, &body).await;
+		let second = served(&h, counter + 1, openai_cases::CHAT, &body).await;
+		assert_eq!(text_of(&first), text_of(&second), "{body}");
+	}
+
+	// A developer message is read as the system message it stands for.
+	let mut system = sampled.clone();
+	system["seed"] = json!(5);
+	let mut developer = system.clone();
+	system["messages"] = json!([
+		{ "role": "system", "content": "Be brief." }, { "role": "user", "content": "Hi" }
+	]);
+	developer["messages"] = json!([
+		{ "role": "developer", "content": "Be brief." }, { "role": "user", "content": "Hi" }
+	]);
+	let system = served(&h, 20, openai_cases::CHAT, &chat(system)).await;
+	let developer = served(&h, 21, openai_cases::CHAT, &chat(developer)).await;
+	assert_eq!(developer["usage"], system["usage"]);
+	assert_eq!(text_of(&developer), text_of(&system));
+}
+
+#[tokio::test]
+async fn a_body_too_large_gets_an_openai_error_object() {
+	let h = harness(Limits { max_body_bytes: 512, ..Limits::default() });
+	let auth = authorisation(&h, 1);
+	let long = json!({ "messages": [{ "role": "user", "content": "word ".repeat(200) }] });
+	let body = openai_cases::chat(long);
+	let (status, answer) =
+		send(&h.app, request(openai_cases::CHAT, &body, Some((&auth, &h.gateway)))).await;
+	assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+	assert_eq!(answer["error"]["code"], "request_too_large", "{answer}");
+	assert_eq!(answer["error"]["type"], "invalid_request_error");
+	assert!(answer["error"]["message"].as_str().unwrap().contains("512"), "{answer}");
+	assert!(h.store.pending().unwrap().is_empty());
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ail2_primitives::billing::{receipt_price, Usage};
 use axum::{
 	body::Bytes,
-	extract::{DefaultBodyLimit, State},
+	extract::{rejection::BytesRejection, DefaultBodyLimit, State},
 	http::{header, HeaderMap, StatusCode},
 	response::{IntoResponse, Response},
 	routing::{get, post},
@@ -37,9 +37,13 @@ pub fn router(state: Arc<GatewayState>) -> Router {
 	for endpoint in Endpoint::ALL {
 		router = router.route(
 			endpoint.path(),
-			post(move |State(state): State<Arc<GatewayState>>, headers: HeaderMap, body: Bytes| {
-				generate(state, endpoint, headers, body)
-			}),
+			post(
+				move |State(state): State<Arc<GatewayState>>,
+				      headers: HeaderMap,
+				      body: Result<Bytes, BytesRejection>| {
+					generate(state, endpoint, headers, body)
+				},
+			),
 		);
 	}
 	router.layer(DefaultBodyLimit::max(max_body)).with_state(state)
@@ -99,15 +103,19 @@ async fn usage(State(state): State<Arc<GatewayState>>, headers: HeaderMap) -> Re
 	.into_response()
 }
 
-/// A completion or chat completion, sent on to a worker; counted by endpoint and status.
+/// A completion or chat completion, sent on to a worker; counted by endpoint and status. A
+/// body too large to read is refused in OpenAI's shape too.
 async fn generate(
 	state: Arc<GatewayState>,
 	endpoint: Endpoint,
 	headers: HeaderMap,
-	body: Bytes,
+	body: Result<Bytes, BytesRejection>,
 ) -> Response {
-	let response =
-		admit(&state, endpoint, &headers, body).await.unwrap_or_else(IntoResponse::into_response);
+	let admitted = match body {
+		Ok(body) => admit(&state, endpoint, &headers, body).await,
+		Err(rejection) => Err(ApiError::unreadable_body(&rejection, state.settings.max_body_bytes)),
+	};
+	let response = admitted.unwrap_or_else(IntoResponse::into_response);
 	count_request(&state.metrics.requests, endpoint, response.status());
 	response
 }

@@ -1,6 +1,8 @@
 //! The two generation endpoints: where each is served and how its request body is read.
 
-use super::{ApiError, ChatMessageIn, ChatRequest, CompletionRequest, GenerationOptions, Prompt};
+use serde_json::Value;
+
+use super::{request::Fields, ApiError, ChatMessageIn, GenerationOptions};
 
 /// A generation endpoint of the OpenAI API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -14,12 +16,13 @@ pub enum Endpoint {
 /// What a request asks the model to continue.
 #[derive(Debug)]
 pub enum Input {
-	Prompt(Prompt),
-	/// Never empty.
+	/// A completion's one prompt.
+	Prompt(String),
+	/// Never empty; each content as text.
 	Messages(Vec<ChatMessageIn>),
 }
 
-/// A generation request body after parsing, whichever the endpoint.
+/// A request body after parsing, whichever the endpoint.
 #[derive(Debug)]
 pub struct GenerationBody {
 	pub input: Input,
@@ -44,33 +47,22 @@ impl Endpoint {
 		}
 	}
 
-	/// Reads a request body of this endpoint. The worker and the gateway (which forwards the
-	/// body unchanged) refuse the same bodies with the same errors.
+	/// Reads a request body of this endpoint, refusing what OpenAI would refuse and what
+	/// AIL2 does not implement (see [`request`](super::request)). The worker and the gateway
+	/// (which forwards the body unchanged) refuse the same bodies with the same errors.
 	pub fn parse(self, body: &[u8]) -> Result<GenerationBody, ApiError> {
-		let invalid = |e: serde_json::Error| {
-			ApiError::bad_request("invalid_json", format!("the request body is not valid: {e}"))
+		let body: Value = serde_json::from_slice(body).map_err(|e| {
+			ApiError::bad_request(
+				"invalid_json",
+				format!("the request body is not valid JSON: {e}"),
+			)
+		})?;
+		let fields = Fields::new(&body)?;
+		let options = fields.options(self)?;
+		let input = match self {
+			Self::Completions => Input::Prompt(fields.prompt()?),
+			Self::ChatCompletions => Input::Messages(fields.messages()?),
 		};
-		match self {
-			Self::Completions => {
-				let request: CompletionRequest = serde_json::from_slice(body).map_err(invalid)?;
-				Ok(GenerationBody {
-					input: Input::Prompt(request.prompt),
-					options: request.options,
-				})
-			},
-			Self::ChatCompletions => {
-				let request: ChatRequest = serde_json::from_slice(body).map_err(invalid)?;
-				if request.messages.is_empty() {
-					return Err(ApiError::bad_request(
-						"invalid_messages",
-						"messages must not be empty",
-					));
-				}
-				Ok(GenerationBody {
-					input: Input::Messages(request.messages),
-					options: request.options,
-				})
-			},
-		}
+		Ok(GenerationBody { input, options })
 	}
 }

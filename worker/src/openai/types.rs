@@ -3,78 +3,40 @@
 use ail2_model::{ChatMessage, Generation};
 use ail2_primitives::receipt::SignedReceipt;
 use codec::Encode;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-/// A prompt: one string or, as OpenAI allows, a list of which only single-element lists are
-/// served.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Prompt {
-	One(String),
-	Many(Vec<String>),
-}
-
-/// What completions and chat completions share: the model and how to generate.
-#[derive(Debug, Deserialize)]
+/// What completions and chat completions share: the model and how to generate, as read and
+/// checked by [`Endpoint::parse`](super::Endpoint::parse).
+#[derive(Debug)]
 pub struct GenerationOptions {
 	pub model: String,
-	#[serde(default, alias = "max_completion_tokens")]
+	/// `max_tokens` or `max_completion_tokens`: at least 1.
 	pub max_tokens: Option<u32>,
-	#[serde(default)]
+	/// From 0 to 2.
 	pub temperature: Option<f32>,
-	#[serde(default)]
+	/// Above 0 and at most 1.
 	pub top_p: Option<f32>,
-	#[serde(default)]
 	pub seed: Option<u64>,
-	#[serde(default)]
 	pub stream: bool,
-	#[serde(default)]
-	pub stop: Option<Stop>,
+	/// At most four, none empty.
+	pub stop: Vec<String>,
 }
 
-/// The body of `POST /v1/completions`.
-#[derive(Debug, Deserialize)]
-pub struct CompletionRequest {
-	pub prompt: Prompt,
-	#[serde(flatten)]
-	pub options: GenerationOptions,
-}
-
-/// The body of `POST /v1/chat/completions`.
-#[derive(Debug, Deserialize)]
-pub struct ChatRequest {
-	pub messages: Vec<ChatMessageIn>,
-	#[serde(flatten)]
-	pub options: GenerationOptions,
-}
-
-#[derive(Debug, Deserialize)]
+/// A chat message of a request, its content as text.
+#[derive(Debug)]
 pub struct ChatMessageIn {
+	/// `system`, `developer`, `user`, `assistant` or `tool`.
 	pub role: String,
 	pub content: String,
 }
 
 impl From<&ChatMessageIn> for ChatMessage {
+	/// A `developer` message, OpenAI's newer name for a system message, reaches the model's
+	/// chat template as `system`, the role chat templates know.
 	fn from(message: &ChatMessageIn) -> Self {
-		ChatMessage { role: message.role.clone(), content: message.content.clone() }
-	}
-}
-
-/// Where generation stops: one string or several.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Stop {
-	One(String),
-	Many(Vec<String>),
-}
-
-impl Stop {
-	pub fn into_vec(self) -> Vec<String> {
-		match self {
-			Self::One(s) => vec![s],
-			Self::Many(v) => v,
-		}
+		let role = if message.role == "developer" { "system" } else { message.role.as_str() };
+		ChatMessage { role: role.to_owned(), content: message.content.clone() }
 	}
 }
 

@@ -18,7 +18,7 @@ use super::{
 	billing::{self, Billing},
 	AppState, Limits, ServedModel,
 };
-use crate::openai::{sse, ApiError, Endpoint, GenerationOptions, Reply, Stop};
+use crate::openai::{sse, ApiError, Endpoint, GenerationOptions, Reply};
 
 /// Text pieces generated but not yet sent; the model waits when the client lags this far.
 const BUFFERED_PIECES: usize = 64;
@@ -53,7 +53,7 @@ impl Job {
 				top_p: options.top_p.unwrap_or(1.0),
 				seed: options.seed,
 			},
-			stop: options.stop.map(Stop::into_vec).unwrap_or_default(),
+			stop: options.stop,
 			stream: options.stream,
 			bytes_in: body_len as u64,
 		}

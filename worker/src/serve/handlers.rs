@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ail2_model::{ChatMessage, TextModel};
 use axum::{
 	body::Bytes,
-	extract::{DefaultBodyLimit, State},
+	extract::{rejection::BytesRejection, DefaultBodyLimit, State},
 	http::{header, HeaderMap},
 	response::{IntoResponse, Response},
 	routing::{get, post},
@@ -18,7 +18,7 @@ use super::{
 	generation::{self, Job},
 	AppState, Health,
 };
-use crate::openai::{ApiError, Endpoint, Input, ModelCard, ModelList, Prompt};
+use crate::openai::{ApiError, Endpoint, Input, ModelCard, ModelList};
 
 /// The worker's API: health and metrics, the OpenAI endpoints, and the challengers' batch
 /// endpoints.
@@ -31,9 +31,13 @@ pub fn router<G: GatewayKeys>(state: Arc<AppState<G>>) -> Router {
 	for endpoint in Endpoint::ALL {
 		router = router.route(
 			endpoint.path(),
-			post(move |State(state): State<Arc<AppState<G>>>, headers: HeaderMap, body: Bytes| {
-				generate(state, endpoint, headers, body)
-			}),
+			post(
+				move |State(state): State<Arc<AppState<G>>>,
+				      headers: HeaderMap,
+				      body: Result<Bytes, BytesRejection>| {
+					generate(state, endpoint, headers, body)
+				},
+			),
 		);
 	}
 	router
@@ -61,13 +65,17 @@ async fn models<G: GatewayKeys>(State(state): State<Arc<AppState<G>>>) -> Json<M
 }
 
 /// A completion or chat completion: read, tokenised, served; counted by endpoint and status.
+/// A body too large to read is refused in OpenAI's shape too.
 async fn generate<G: GatewayKeys>(
 	state: Arc<AppState<G>>,
 	endpoint: Endpoint,
 	headers: HeaderMap,
-	body: Bytes,
+	body: Result<Bytes, BytesRejection>,
 ) -> Response {
 	let result = async {
+		let body = body.map_err(|rejection| {
+			ApiError::unreadable_body(&rejection, state.limits.max_body_bytes)
+		})?;
 		let request = endpoint.parse(&body)?;
 		let prompt = prompt_tokens(&state.served.model, request.input)?;
 		let job = Job::new(endpoint, request.options, prompt, &state.limits, body.len());
@@ -82,11 +90,7 @@ async fn generate<G: GatewayKeys>(
 /// The prompt's tokens: the text as given, or the messages in the model's chat template.
 fn prompt_tokens(model: &TextModel, input: Input) -> Result<Vec<u32>, ApiError> {
 	let prompt = match input {
-		Input::Prompt(Prompt::One(text)) => text,
-		Input::Prompt(Prompt::Many(mut list)) if list.len() == 1 => list.remove(0),
-		Input::Prompt(Prompt::Many(_)) => {
-			return Err(ApiError::bad_request("unsupported_prompt", "send one prompt per request"))
-		},
+		Input::Prompt(text) => text,
 		Input::Messages(messages) => {
 			let messages: Vec<ChatMessage> = messages.iter().map(ChatMessage::from).collect();
 			model.chat_prompt(&messages).map_err(ApiError::internal)?

@@ -1,8 +1,9 @@
 //! `ail2-worker serve`: the OpenAI-compatible HTTP API in front of one model.
 //!
 //! A completion or chat completion goes through, in order:
-//! 1. [`handlers`]: the body is read ([`Endpoint::parse`](crate::openai::Endpoint::parse))
-//!    and the prompt tokenised;
+//! 1. [`handlers`]: the body is read and checked field by field
+//!    ([`Endpoint::parse`](crate::openai::Endpoint::parse): a value out of range or a field
+//!    not implemented is a 400 naming it) and the prompt tokenised;
 //! 2. [`generation`]: the request must name the served model and its prompt fit the limits
 //!    and the model's context;
 //! 3. [`auth`]: the payer gateway's authorisation must be for this worker's receipt key,
