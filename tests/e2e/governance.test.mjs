@@ -5,9 +5,8 @@
 // governance-council.test.mjs.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { u8aToHex } from '@polkadot/util';
 import { dispatchErrorName, sendAndFinalize } from './lib/chain.mjs';
-import { POLICY, SPLIT, VERSION, ok } from './lib/ail2.mjs';
+import { VERSION, modelMetadata, ok } from './lib/ail2.mjs';
 import { devChain, motion, referendum, until } from './lib/governance.mjs';
 
 describe('referenda without sudo', () => {
@@ -26,16 +25,7 @@ describe('referenda without sudo', () => {
 
   test('a model is approved through a referendum on the model track', async () => {
     const modelId = (await api.query.models.nextModelId()).toNumber();
-    await ok(api, api.tx.models.registerModel('gov-model', VERSION, {
-      imageDigest: u8aToHex(new Uint8Array(32).fill(0x22)),
-      gpu: { minVramMib: 1_024, minCuda: { major: 11, minor: 0 }, gpuCount: 1 },
-      pricing: POLICY,
-      computeUnitsPerToken: 1,
-      constraints: { allowedRegions: [], maxLatencyMs: 10_000 },
-      revenueSplit: SPLIT,
-      qos: { minSuccessRate: 900_000_000, targetP99LatencyMs: 5_000 },
-      security: { requireAttestation: false, allowNetwork: false, spotCheckRate: 10_000_000 },
-    }), k.Charlie);
+    await ok(api, api.tx.models.registerModel('gov-model', VERSION, modelMetadata(0x22)), k.Charlie);
     // Nobody's key approves it directly.
     const direct = await sendAndFinalize(api.tx.models.approveModel(modelId), k.Alice);
     assert.equal(dispatchErrorName(api, direct.dispatchError), 'BadOrigin');

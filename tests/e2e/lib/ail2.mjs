@@ -45,11 +45,10 @@ export async function ok(api, tx, signer) {
   return events;
 }
 
-/** Registers `name` 1.0.0 as `developer`, approves it with sudo and activates it. */
-export async function registerActiveModel(api, { name, developer, sudo }) {
-  const modelId = (await api.query.models.nextModelId()).toNumber();
-  await ok(api, api.tx.models.registerModel(name, VERSION, {
-    imageDigest: u8aToHex(new Uint8Array(32).fill(0x11)),
+/** The tests' model metadata: `POLICY`, `SPLIT`, and an image digest of `digestByte` bytes. */
+export function modelMetadata(digestByte = 0x11) {
+  return {
+    imageDigest: u8aToHex(new Uint8Array(32).fill(digestByte)),
     gpu: { minVramMib: 1_024, minCuda: { major: 11, minor: 0 }, gpuCount: 1 },
     pricing: POLICY,
     computeUnitsPerToken: 1,
@@ -57,7 +56,13 @@ export async function registerActiveModel(api, { name, developer, sudo }) {
     revenueSplit: SPLIT,
     qos: { minSuccessRate: 900_000_000, targetP99LatencyMs: 5_000 },
     security: { requireAttestation: false, allowNetwork: false, spotCheckRate: 10_000_000 },
-  }), developer);
+  };
+}
+
+/** Registers `name` 1.0.0 as `developer`, approves it with sudo and activates it. */
+export async function registerActiveModel(api, { name, developer, sudo }) {
+  const modelId = (await api.query.models.nextModelId()).toNumber();
+  await ok(api, api.tx.models.registerModel(name, VERSION, modelMetadata()), developer);
   await ok(api, api.tx.sudo.sudo(api.tx.models.approveModel(modelId)), sudo);
   await ok(api, api.tx.models.activateModel(modelId), developer);
   return modelId;
