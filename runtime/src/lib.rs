@@ -140,17 +140,30 @@ impl_opaque_keys! {
 	}
 }
 
-#[sp_version::runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
-	spec_name: alloc::borrow::Cow::Borrowed("ail2"),
-	impl_name: alloc::borrow::Cow::Borrowed("ail2-node"),
-	authoring_version: 1,
-	spec_version: 100,
-	impl_version: 1,
-	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
-	system_version: 1,
-};
+/// `VERSION`, with the `spec_version` as a literal (the attribute, which writes the version into
+/// the WASM's `runtime_version` section, reads literals only).
+macro_rules! runtime_version {
+	($spec_version:literal) => {
+		#[sp_version::runtime_version]
+		pub const VERSION: RuntimeVersion = RuntimeVersion {
+			spec_name: alloc::borrow::Cow::Borrowed("ail2"),
+			impl_name: alloc::borrow::Cow::Borrowed("ail2-node"),
+			authoring_version: 1,
+			spec_version: $spec_version,
+			impl_version: 1,
+			apis: apis::RUNTIME_API_VERSIONS,
+			transaction_version: 1,
+			system_version: 1,
+		};
+	};
+}
+#[cfg(not(feature = "upgrade-rehearsal"))]
+runtime_version!(100);
+/// The upgrade rehearsal: this runtime one `spec_version` up, built next to the real one in
+/// dev and test builds (`build.rs`) for the end-to-end test that upgrades a running chain by
+/// referendum.
+#[cfg(feature = "upgrade-rehearsal")]
+runtime_version!(101);
 
 /// The checks every signed transaction passes before dispatch.
 pub type TxExtension = (
@@ -191,8 +204,11 @@ where
 	}
 }
 
-/// Storage migrations run on the next runtime upgrade. None yet.
-type Migrations = ();
+/// Storage migrations run on the next runtime upgrade, each a `VersionedMigration` that acts
+/// only on a chain at the storage version it migrates from (so new chains, built at the
+/// current versions, skip them). A migration stays listed until every live chain has run it;
+/// `docs/governance.md` ("Runtime upgrades") has the discipline.
+type Migrations = (pallet_race::migrations::v1::MigrateToV1<Runtime>,);
 
 pub type Executive = frame_executive::Executive<
 	Runtime,

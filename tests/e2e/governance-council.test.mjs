@@ -4,9 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { secp256k1PairFromSeed } from '@polkadot/util-crypto';
 import { UNITS, dispatchErrorName, freeBalance, sendAndFinalize } from './lib/chain.mjs';
-import { ok, receiptKeyProof } from './lib/ail2.mjs';
+import { ok, registerWorker } from './lib/ail2.mjs';
 import { devChain, motion, referendum, until } from './lib/governance.mjs';
 
 describe('council and treasury without sudo', () => {
@@ -24,14 +23,8 @@ describe('council and treasury without sudo', () => {
   });
 
   test('the Security Council suspends a worker with a 2/3 motion', async () => {
-    const owner = k.Bob;
     const hot = new Keyring({ type: 'sr25519' }).addFromUri('//GovernanceWorker');
-    await ok(api, api.tx.balances.transferKeepAlive(hot.address, 10n * UNITS), k.Bob);
-    const receiptKey = secp256k1PairFromSeed(new Uint8Array(32).fill(0x71));
-    await ok(api, api.tx.workers.register(hot.address, receiptKey.publicKey, receiptKeyProof(receiptKey, owner.publicKey, hot.publicKey), {
-      gpuModel: 'NVIDIA A100', gpuCount: 1, vramMib: 81_920, cuda: { major: 12, minor: 2 },
-      region: { latMicroDeg: 48_856_613, lonMicroDeg: 2_352_222 },
-    }, 'https://worker.example.org', 2_000n * UNITS), owner);
+    await registerWorker(api, { owner: k.Bob, hot, receiptKeySeed: 0x71 });
     const status = async () => (await api.query.workers.workers(hot.address)).unwrap().status.toString();
     assert.equal(await status(), 'Active');
     await motion(api, k, 'council', ['Alice', 'Bob'], api.tx.workers.setStatus(hot.address, 'Suspended'));

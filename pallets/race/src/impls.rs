@@ -55,14 +55,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn start_race(now: BlockNumberFor<T>) -> Weight {
 		let index = NextRace::<T>::get();
 		NextRace::<T>::put(index.saturating_add(1));
-		let race = Race::schedule(
-			index,
-			Params::<T>::get(),
-			now,
-			T::CommitPeriod::get(),
-			T::RevealPeriod::get(),
-			T::ValidationPeriod::get(),
-		);
+		let race = Race::schedule(index, Params::<T>::get(), now);
 		let committers: Vec<T::AccountId> = match LastFinalized::<T>::get() {
 			Some(last) => RaceWeights::<T>::get(last)
 				.unwrap_or_default()
@@ -333,9 +326,10 @@ impl<T: Config> Pallet<T> {
 		if existing.is_none() {
 			participants.try_push(who.clone()).map_err(|_| Error::<T>::TooManyParticipants)?;
 		}
+		// The fees of the race's own parameters: a change mid-race applies from the next.
 		let fee = submission_fee(
-			T::NonceFeeBase::get().unique_saturated_into(),
-			T::NonceFeeStep::get().unique_saturated_into(),
+			current.params.nonce_fee_base,
+			current.params.nonce_fee_step,
 			entry.count,
 			count,
 		);
@@ -386,22 +380,23 @@ impl<T: Config> Pallet<T> {
 		let model = &params.model;
 		let dims =
 			[model.layers, model.heads, model.d_model, model.d_ff, model.vocab, model.seq_len];
-		ensure!(dims.iter().all(|d| *d > 0), Error::<T>::InvalidParams);
-		ensure!(model.d_model.checked_rem(model.heads) == Some(0), Error::<T>::InvalidParams);
+		ensure!(dims.iter().all(|d| *d > 0), Error::<T>::InvalidRaceModel);
+		ensure!(model.d_model.checked_rem(model.heads) == Some(0), Error::<T>::InvalidRaceModel);
 		ensure!(
-			params.window > 0
-				&& params.sample_size > 0
+			params.sample_size > 0
 				&& !params.distance_threshold.is_zero()
-				&& params.max_mismatches < params.sample_size
-				&& params.max_nonces > 0
-				&& params.max_nonces <= T::MaxNonces::get(),
-			Error::<T>::InvalidParams
+				&& params.max_mismatches < params.sample_size,
+			Error::<T>::InvalidSampling
 		);
-		let phases = T::CommitPeriod::get()
-			.saturating_add(T::RevealPeriod::get())
-			.saturating_add(params.window.into())
-			.saturating_add(T::ValidationPeriod::get());
-		ensure!(phases < T::RacePeriod::get(), Error::<T>::InvalidParams);
+		ensure!(
+			params.max_nonces > 0 && params.max_nonces <= T::MaxNonces::get(),
+			Error::<T>::NonceCapOutOfBounds
+		);
+		let phases = [params.commit, params.reveal, params.window, params.validation];
+		ensure!(phases.iter().all(|p| *p > 0), Error::<T>::ZeroPhase);
+		// Saturating: a sum past u32::MAX is longer than any period anyway.
+		let duration = BlockNumberFor::<T>::from(params.duration());
+		ensure!(duration < T::RacePeriod::get(), Error::<T>::RaceLongerThanPeriod);
 		Ok(())
 	}
 

@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+pub mod migrations;
 mod traits;
 mod types;
 pub mod weights;
@@ -60,7 +61,9 @@ pub mod pallet {
 	pub type WeightsOf<T> =
 		BoundedVec<(<T as frame_system::Config>::AccountId, u64), <T as Config>::MaxParticipants>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// 1: race phases and hit fees moved from constants into `RaceParams`
+	/// (`migrations::v1`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -87,21 +90,16 @@ pub mod pallet {
 		/// Who may change the race parameters.
 		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// A race starts at every multiple of this many blocks (when none is running).
+		/// The parameters of a new chain's races (genesis may override them), and the phases
+		/// and fees `migrations::v1` gives a chain that ran the pallet when they were
+		/// constants.
+		#[pallet::constant]
+		type DefaultParams: Get<RaceParams>;
+
+		/// A race starts at every multiple of this many blocks (when none is running); a
+		/// race's phases must end within it.
 		#[pallet::constant]
 		type RacePeriod: Get<BlockNumberFor<Self>>;
-
-		/// Blocks of the commit phase.
-		#[pallet::constant]
-		type CommitPeriod: Get<BlockNumberFor<Self>>;
-
-		/// Blocks of the reveal phase.
-		#[pallet::constant]
-		type RevealPeriod: Get<BlockNumberFor<Self>>;
-
-		/// Blocks validators have to vote after the window.
-		#[pallet::constant]
-		type ValidationPeriod: Get<BlockNumberFor<Self>>;
 
 		/// The previous race's top participants who commit to the next seed.
 		#[pallet::constant]
@@ -127,14 +125,6 @@ pub mod pallet {
 		#[pallet::constant]
 		type HistoryDepth: Get<u32>;
 
-		/// Fee of a participant's first hit in a race.
-		#[pallet::constant]
-		type NonceFeeBase: Get<BalanceOf<Self>>;
-
-		/// How much more each further hit of the same participant costs.
-		#[pallet::constant]
-		type NonceFeeStep: Get<BalanceOf<Self>>;
-
 		/// Reputation a validator loses for each assigned vote it did not cast.
 		#[pallet::constant]
 		type NonVoterPenalty: Get<Perbill>;
@@ -150,9 +140,15 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
-	/// The parameters the next race starts with.
+	/// `Params` before anything was stored: the runtime's defaults.
+	#[pallet::type_value]
+	pub fn DefaultParamsOf<T: Config>() -> RaceParams {
+		T::DefaultParams::get()
+	}
+
+	/// The parameters the next race starts with; the running race keeps its own copy.
 	#[pallet::storage]
-	pub type Params<T: Config> = StorageValue<_, RaceParams, ValueQuery>;
+	pub type Params<T: Config> = StorageValue<_, RaceParams, ValueQuery, DefaultParamsOf<T>>;
 
 	/// The index the next race gets.
 	#[pallet::storage]
@@ -400,10 +396,19 @@ pub mod pallet {
 		AlreadyVoted,
 		/// More mismatches than nonces in the sample.
 		ImpossibleVote,
-		/// Parameters that describe no valid race: a model dimension of zero, `d_model` not a
-		/// multiple of `heads`, a zero window, threshold or sample, `m ≥ k`, `max_nonces`
-		/// above `MaxNonces`, or phases longer than `RacePeriod`.
-		InvalidParams,
+		/// A race model no worker can run: a dimension of zero, or `d_model` not a multiple of
+		/// `heads`.
+		InvalidRaceModel,
+		/// A sample that decides nothing: a zero sample size or distance threshold, or at
+		/// least as many allowed mismatches as samples (`m ≥ k`).
+		InvalidSampling,
+		/// `max_nonces` is zero or above `MaxNonces`, which bounds the nonces' storage.
+		NonceCapOutOfBounds,
+		/// A phase (commit, reveal, window or validation) of zero blocks.
+		ZeroPhase,
+		/// The four phases take `RacePeriod` blocks or more, so the next race could not start
+		/// on time.
+		RaceLongerThanPeriod,
 	}
 
 	#[pallet::hooks]
@@ -414,9 +419,10 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(!T::RacePeriod::get().is_zero(), "RacePeriod must be positive");
-			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
-			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
-			assert!(!T::ValidationPeriod::get().is_zero(), "ValidationPeriod must be positive");
+			assert!(
+				Self::check_params(&T::DefaultParams::get()).is_ok(),
+				"DefaultParams describe no valid race"
+			);
 			assert!(T::ValidatorsPerParticipant::get() > 0, "ValidatorsPerParticipant is zero");
 			assert!(T::MaxNoncesPerCall::get() > 0, "MaxNoncesPerCall is zero");
 			assert!(T::HistoryDepth::get() > 0, "HistoryDepth is zero");
@@ -499,7 +505,11 @@ pub mod pallet {
 
 		/// Sets the parameters the next race starts with.
 		///
-		/// Origin: `ParamsOrigin`. Emits `ParamsSet`. Errors: `InvalidParams`.
+		/// The race running now keeps the parameters it started with: its model, sampling,
+		/// schedule and fees.
+		///
+		/// Origin: `ParamsOrigin`. Emits `ParamsSet`. Errors: `InvalidRaceModel`,
+		/// `InvalidSampling`, `NonceCapOutOfBounds`, `ZeroPhase`, `RaceLongerThanPeriod`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: RaceParams) -> DispatchResult {

@@ -270,18 +270,14 @@ impl crate::Config for Test {
 	type Violations = ViolationsStub;
 	type Randomness = TestRandomness;
 	type ParamsOrigin = EnsureRoot<AccountId>;
+	type DefaultParams = DefaultParams;
 	type RacePeriod = ConstU64<PERIOD>;
-	type CommitPeriod = ConstU64<COMMIT>;
-	type RevealPeriod = ConstU64<REVEAL>;
-	type ValidationPeriod = ConstU64<VALIDATION>;
 	type MaxCommitters = ConstU32<2>;
 	type MaxParticipants = ConstU32<4>;
 	type MaxNonces = ConstU32<32>;
 	type MaxNoncesPerCall = ConstU32<8>;
 	type ValidatorsPerParticipant = ConstU32<2>;
 	type HistoryDepth = ConstU32<3>;
-	type NonceFeeBase = ConstU128<FEE_BASE>;
-	type NonceFeeStep = ConstU128<FEE_STEP>;
 	type NonVoterPenalty = NonVoterPenalty;
 	type TreasuryAccount = Treasury;
 	type WeightInfo = ();
@@ -315,6 +311,10 @@ pub const W5: AccountId = 105;
 pub const STAKE: Balance = 10_000;
 pub const HOT_BALANCE: Balance = 100_000;
 
+frame_support::parameter_types! {
+	pub DefaultParams: RaceParams = params();
+}
+
 /// The tiny race of these tests.
 pub fn params() -> RaceParams {
 	RaceParams {
@@ -324,12 +324,17 @@ pub fn params() -> RaceParams {
 		sample_size: 4,
 		max_mismatches: 1,
 		max_nonces: 16,
+		commit: COMMIT as u32,
+		reveal: REVEAL as u32,
+		validation: VALIDATION as u32,
+		nonce_fee_base: FEE_BASE,
+		nonce_fee_step: FEE_STEP,
 	}
 }
 
 /// The schedule of the race that starts at `start`.
 pub fn schedule(index: u32, start: u64) -> RaceSchedule<u64> {
-	RaceSchedule::schedule(index, params(), start, COMMIT, REVEAL, VALIDATION)
+	RaceSchedule::schedule(index, params(), start)
 }
 
 /// Genesis with five active workers (W1 and W2 commit to the first race's seed).

@@ -592,36 +592,58 @@ fn governance_sets_the_params_of_the_next_race() {
 }
 
 #[test]
-fn invalid_params_are_refused() {
+fn invalid_params_are_refused_with_the_bound_they_break() {
 	run(|| {
 		let base = params();
-		let mut cases = Vec::new();
-		let mut p = base;
-		p.model.layers = 0;
-		cases.push(p);
-		let mut p = base;
-		p.model.heads = 3; // 8 is not a multiple of 3
-		cases.push(p);
-		let mut p = base;
-		p.window = 0;
-		cases.push(p);
-		let mut p = base;
-		p.distance_threshold = FixedU64::from_inner(0);
-		cases.push(p);
-		let mut p = base;
-		p.max_mismatches = p.sample_size;
-		cases.push(p);
-		let mut p = base;
-		p.max_nonces = 33; // MaxNonces is 32
-		cases.push(p);
-		let mut p = base;
-		p.window = (PERIOD - COMMIT - REVEAL - VALIDATION) as u32; // fills the whole period
-		cases.push(p);
-		for p in cases {
-			assert_noop!(Race::set_params(RuntimeOrigin::root(), p), Error::<Test>::InvalidParams);
+		let full = (PERIOD - COMMIT - REVEAL - VALIDATION) as u32;
+		let cases: [(fn(&mut RaceParams), Error<Test>); 11] = [
+			(|p| p.model.layers = 0, Error::InvalidRaceModel),
+			(|p| p.model.heads = 3, Error::InvalidRaceModel), // d_model 8 is not a multiple of 3
+			(|p| p.sample_size = 0, Error::InvalidSampling),
+			(|p| p.distance_threshold = FixedU64::from_inner(0), Error::InvalidSampling),
+			(|p| p.max_mismatches = p.sample_size, Error::InvalidSampling),
+			(|p| p.max_nonces = 0, Error::NonceCapOutOfBounds),
+			(|p| p.max_nonces = 33, Error::NonceCapOutOfBounds), // MaxNonces is 32
+			(|p| p.window = 0, Error::ZeroPhase),
+			(|p| p.commit = 0, Error::ZeroPhase),
+			(|p| p.validation = 0, Error::ZeroPhase),
+			(|p| p.reveal = 40, Error::RaceLongerThanPeriod),
+		];
+		for (break_bound, error) in cases {
+			let mut p = base;
+			break_bound(&mut p);
+			assert_noop!(Race::set_params(RuntimeOrigin::root(), p), error);
 		}
+		// The four phases filling the whole period leave the next race no start.
 		let mut p = base;
-		p.window = (PERIOD - COMMIT - REVEAL - VALIDATION) as u32 - 1;
+		p.window = full;
+		assert_noop!(Race::set_params(RuntimeOrigin::root(), p), Error::<Test>::RaceLongerThanPeriod);
+		p.window = full - 1;
 		assert_ok!(Race::set_params(RuntimeOrigin::root(), p));
+	});
+}
+
+#[test]
+fn new_phases_and_fees_apply_from_the_next_race() {
+	run(|| {
+		open_window();
+		let mut changed = params();
+		changed.commit = 5;
+		changed.validation = 7;
+		changed.nonce_fee_base = 100;
+		changed.nonce_fee_step = 0;
+		assert_ok!(Race::set_params(RuntimeOrigin::root(), changed));
+		// The running race keeps its schedule and its fees: 3 hits cost 10 + 12 + 14.
+		let running = CurrentRace::<Test>::get().unwrap();
+		assert_eq!((running.reveal_from, running.ends), (REVEAL_FROM, ENDS));
+		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[1, 2, 3])));
+		assert_eq!(Entries::<Test>::get(W3).map(|e| e.fees), Some(36));
+		// The next race is scheduled with the new phases and charges the new fee.
+		run_to(2 * PERIOD);
+		let next = CurrentRace::<Test>::get().unwrap();
+		assert_eq!(next.index, 1);
+		assert_eq!(next.reveal_from, 2 * PERIOD + 5);
+		assert_eq!(next.ends, 2 * PERIOD + 5 + REVEAL + u64::from(WINDOW) + 7);
+		assert_eq!(next.params, changed);
 	});
 }

@@ -40,6 +40,17 @@ pub struct RaceParams {
 	pub max_mismatches: u32,
 	/// Most hits one participant may submit in a race.
 	pub max_nonces: u32,
+	/// Blocks of the commit phase, in which committers post seed commitments.
+	pub commit: u32,
+	/// Blocks of the reveal phase, in which committers reveal their secrets.
+	pub reveal: u32,
+	/// Blocks of the validation phase, in which validators recompute samples and vote.
+	pub validation: u32,
+	/// The fee for a participant's first hit, in the native token's smallest unit; it goes
+	/// to the treasury and prices spam, not work.
+	pub nonce_fee_base: u128,
+	/// How much more each further hit of the same participant costs (see `submission_fee`).
+	pub nonce_fee_step: u128,
 }
 
 impl RaceParams {
@@ -48,7 +59,9 @@ impl RaceParams {
 	/// --preset whitepaper`: distance² over 1,536 nonces has mean 1022.0 and standard deviation
 	/// 43.6, and the normal approximation of the 1/900 quantile is 29.81; the analytic
 	/// `sqrt(2·512 − 2·3.06·√512)` is 29.76); a 100-block (10-minute) window; samples of 200
-	/// with up to 2 mismatches.
+	/// with up to 2 mismatches; ten blocks each to commit and reveal the seed and a hundred to
+	/// validate. It charges no hit fees: fees are in the native token's smallest unit, which
+	/// only the runtime knows, so the runtime sets them.
 	pub const WHITEPAPER: Self = Self {
 		model: RaceModel::WHITEPAPER,
 		distance_threshold: FixedU64::from_inner(29_811_000_000),
@@ -56,12 +69,19 @@ impl RaceParams {
 		sample_size: 200,
 		max_mismatches: 2,
 		max_nonces: 4_096,
+		commit: 10,
+		reveal: 10,
+		validation: 100,
+		nonce_fee_base: 0,
+		nonce_fee_step: 0,
 	};
-}
 
-impl Default for RaceParams {
-	fn default() -> Self {
-		Self::WHITEPAPER
+	/// Blocks from a race's start to its end: the four phases.
+	pub fn duration(&self) -> u32 {
+		self.commit
+			.saturating_add(self.reveal)
+			.saturating_add(self.window)
+			.saturating_add(self.validation)
 	}
 }
 
@@ -100,19 +120,13 @@ pub struct Race<BlockNumber> {
 }
 
 impl<BlockNumber: Copy + PartialOrd + Saturating + From<u32>> Race<BlockNumber> {
-	/// The schedule of a race starting at `started`.
-	pub fn schedule(
-		index: RaceIndex,
-		params: RaceParams,
-		started: BlockNumber,
-		commit: BlockNumber,
-		reveal: BlockNumber,
-		validation: BlockNumber,
-	) -> Self {
-		let reveal_from = started.saturating_add(commit);
-		let window_from = reveal_from.saturating_add(reveal);
+	/// The schedule of a race starting at `started`, with the phases of `params`: it is fixed
+	/// here, so parameters set later never move a race already running.
+	pub fn schedule(index: RaceIndex, params: RaceParams, started: BlockNumber) -> Self {
+		let reveal_from = started.saturating_add(BlockNumber::from(params.commit));
+		let window_from = reveal_from.saturating_add(BlockNumber::from(params.reveal));
 		let validation_from = window_from.saturating_add(BlockNumber::from(params.window));
-		let ends = validation_from.saturating_add(validation);
+		let ends = validation_from.saturating_add(BlockNumber::from(params.validation));
 		Self {
 			index,
 			params,

@@ -13,9 +13,9 @@ mod schedule {
 	/// A race every epoch: a minute to commit, a minute to reveal, the window, and ten
 	/// minutes to validate.
 	pub const RACE_PERIOD: BlockNumber = crate::time::EPOCH_DURATION_IN_BLOCKS;
-	pub const COMMIT: BlockNumber = 10;
-	pub const REVEAL: BlockNumber = 10;
-	pub const VALIDATION: BlockNumber = 100;
+	pub const COMMIT: u32 = 10;
+	pub const REVEAL: u32 = 10;
+	pub const VALIDATION: u32 = 100;
 	/// The dev chain's window: ten minutes, like the whitepaper's.
 	pub const DEV_WINDOW: u32 = 100;
 }
@@ -27,9 +27,9 @@ mod schedule {
 	/// than three; the window is long enough for a CPU worker to find hundreds of hits at the
 	/// end-to-end test's threshold even when other tests share the machine.
 	pub const RACE_PERIOD: BlockNumber = 24;
-	pub const COMMIT: BlockNumber = 3;
-	pub const REVEAL: BlockNumber = 3;
-	pub const VALIDATION: BlockNumber = 5;
+	pub const COMMIT: u32 = 3;
+	pub const REVEAL: u32 = 3;
+	pub const VALIDATION: u32 = 5;
 	pub const DEV_WINDOW: u32 = 12;
 }
 pub use schedule::*;
@@ -42,20 +42,29 @@ pub fn dev_params() -> RaceParams {
 		model: RaceModel::TINY,
 		distance_threshold: FixedU64::from_inner(8_844_000_000),
 		window: DEV_WINDOW,
-		sample_size: 200,
-		max_mismatches: 2,
-		max_nonces: 4_096,
+		..DEFAULT_PARAMS
 	}
 }
 
+/// A thousandth of a unit for a participant's first hit, a millionth more for each next.
+pub const NONCE_FEE_BASE: Balance = UNITS / 1_000;
+pub const NONCE_FEE_STEP: Balance = UNITS / 1_000_000;
+
+/// The whitepaper's race with this runtime's phases and fees: the race of a chain whose
+/// genesis names none, and what `pallet_race::migrations::v1` gives a chain that ran the
+/// race when phases and fees were constants (these are those constants' values).
+pub const DEFAULT_PARAMS: RaceParams = RaceParams {
+	commit: COMMIT,
+	reveal: REVEAL,
+	validation: VALIDATION,
+	nonce_fee_base: NONCE_FEE_BASE,
+	nonce_fee_step: NONCE_FEE_STEP,
+	..RaceParams::WHITEPAPER
+};
+
 parameter_types! {
 	pub const RacePeriod: BlockNumber = RACE_PERIOD;
-	pub const CommitPeriod: BlockNumber = COMMIT;
-	pub const RevealPeriod: BlockNumber = REVEAL;
-	pub const ValidationPeriod: BlockNumber = VALIDATION;
-	/// A thousandth of a unit for a participant's first hit, a millionth more for each next.
-	pub const NonceFeeBase: Balance = UNITS / 1_000;
-	pub const NonceFeeStep: Balance = UNITS / 1_000_000;
+	pub const DefaultRaceParams: RaceParams = DEFAULT_PARAMS;
 	pub const RaceNonVoterPenalty: Perbill = Perbill::from_percent(5);
 }
 
@@ -81,18 +90,14 @@ impl pallet_race::Config for Runtime {
 	/// governance parameters, §9.1), or root.
 	type ParamsOrigin =
 		frame_support::traits::EitherOf<crate::governance::ProtocolAdmin, crate::governance::ParameterAdmin>;
+	type DefaultParams = DefaultRaceParams;
 	type RacePeriod = RacePeriod;
-	type CommitPeriod = CommitPeriod;
-	type RevealPeriod = RevealPeriod;
-	type ValidationPeriod = ValidationPeriod;
 	type MaxCommitters = ConstU32<16>;
 	type MaxParticipants = ConstU32<256>;
 	type MaxNonces = ConstU32<4_096>;
 	type MaxNoncesPerCall = ConstU32<512>;
 	type ValidatorsPerParticipant = ConstU32<3>;
 	type HistoryDepth = ConstU32<8>;
-	type NonceFeeBase = NonceFeeBase;
-	type NonceFeeStep = NonceFeeStep;
 	type NonVoterPenalty = RaceNonVoterPenalty;
 	type TreasuryAccount = super::receipts::TreasuryAccount;
 	type WeightInfo = crate::weights::pallet_race::WeightInfo<Runtime>;

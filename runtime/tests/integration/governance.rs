@@ -434,6 +434,27 @@ fn only_a_parameter_committee_motion_submits_on_the_parameter_track() {
 }
 
 #[test]
+fn a_parameter_referendum_outside_the_bounds_fails_with_a_named_error_and_changes_nothing() {
+	governance_ext().execute_with(|| {
+		let before = pallet_race::Params::<Runtime>::get();
+		let period: BlockNumber = <Runtime as pallet_race::Config>::RacePeriod::get();
+		let too_long = pallet_race::RaceParams { window: period, ..before };
+		let index =
+			committee_submits(RuntimeCall::Race(pallet_race::Call::set_params { params: too_long }));
+		landslide(index);
+		let (info, _) = decide(index, id::PARAMETER_ADMIN);
+		assert!(matches!(info, ReferendumInfo::Approved(..)), "{info:?}");
+		enact(id::PARAMETER_ADMIN);
+		// Approved and dispatched, and refused by the pallet with the bound it breaks.
+		assert_eq!(
+			last_dispatch_error(),
+			Some(pallet_race::Error::<Runtime>::RaceLongerThanPeriod.into())
+		);
+		assert_eq!(pallet_race::Params::<Runtime>::get(), before);
+	});
+}
+
+#[test]
 fn a_whitelisted_call_enacts_only_after_the_council_whitelisted_it() {
 	governance_ext().execute_with(|| {
 		let call = RuntimeCall::Balances(pallet_balances::Call::force_set_balance {

@@ -68,6 +68,24 @@ export async function registerActiveModel(api, { name, developer, sudo }) {
   return modelId;
 }
 
+/** The tests' worker hardware: one A100 in Paris. */
+export const HARDWARE = {
+  gpuModel: 'NVIDIA A100', gpuCount: 1, vramMib: 81_920, cuda: { major: 12, minor: 2 },
+  region: { latMicroDeg: 48_856_613, lonMicroDeg: 2_352_222 },
+};
+
+/**
+ * Registers `hot` as `owner`'s worker with `stake`, funding the hot key first; its secp256k1
+ * receipt key comes from `receiptKeySeed` (one byte, repeated) and proves possession.
+ */
+export async function registerWorker(api, { owner, hot, receiptKeySeed, stake = 2_000n * UNITS }) {
+  await ok(api, api.tx.balances.transferKeepAlive(hot.address, 10n * UNITS), owner);
+  const receiptKey = secp256k1PairFromSeed(new Uint8Array(32).fill(receiptKeySeed));
+  await ok(api, api.tx.workers.register(hot.address, receiptKey.publicKey, receiptKeyProof(receiptKey, owner.publicKey, hot.publicKey),
+    HARDWARE, 'https://worker.example.org', stake), owner);
+  return receiptKey;
+}
+
 /** Opens `payer`'s escrow with `amount` and registers the secp256k1 `gatewayKey`. */
 export async function fundPayer(api, { payer, amount, gatewayKey }) {
   await ok(api, api.tx.utility.batchAll([
