@@ -40,7 +40,8 @@ describe('referenda without sudo', () => {
 
   test('a Parameter Committee motion puts a race-parameter change to referendum; the next race runs with it', async () => {
     const params = (await api.query.race.params()).toJSON();
-    const changed = { ...params, sampleSize: params.sampleSize + 1 };
+    // A sample one larger and the hit fee doubled (the fee is a u128: JSON gives a number or hex).
+    const changed = { ...params, sampleSize: params.sampleSize + 1, nonceFeeBase: 2n * BigInt(params.nonceFeeBase) };
     const call = api.tx.race.setParams(changed);
     // A signed account cannot submit on the parameter track.
     await ok(api, api.tx.preimage.notePreimage(call.method.toHex()), k.Alice);
@@ -63,5 +64,9 @@ describe('referenda without sudo', () => {
       const race = (await api.query.race.currentRace()).unwrapOr(null);
       return race && race.index.toNumber() > runningIndex && race.params.sampleSize.toNumber() === changed.sampleSize;
     }, 'a race with the new sample size', 180_000);
+    const race = (await api.query.race.currentRace()).unwrap();
+    assert.equal(race.params.nonceFeeBase.toBigInt(), changed.nonceFeeBase);
+    const { commit, reveal, window, validation } = changed;
+    assert.equal(race.ends.toNumber() - race.started.toNumber(), commit + reveal + window + validation, 'the schedule follows the params');
   });
 });
