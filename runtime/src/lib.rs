@@ -143,7 +143,7 @@ impl_opaque_keys! {
 /// `VERSION`, with the `spec_version` as a literal (the attribute, which writes the version into
 /// the WASM's `runtime_version` section, reads literals only).
 macro_rules! runtime_version {
-	($spec_version:literal) => {
+	($spec_version:tt) => {
 		#[sp_version::runtime_version]
 		pub const VERSION: RuntimeVersion = RuntimeVersion {
 			spec_name: alloc::borrow::Cow::Borrowed("ail2"),

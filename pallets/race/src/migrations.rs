@@ -94,7 +94,7 @@ pub mod v1 {
 			Pallet::<T>::check_params(&Params::<T>::get()).map_err(|_| "invalid Params")?;
 			match (before.race, CurrentRace::<T>::get()) {
 				(None, None) => Ok(()),
-				(Some(old), Some(new)) if new == upgraded_race(old, &defaults) => Ok(()),
+				(Some(old), Some(new)) if new == upgraded_race(old.clone(), &defaults) => Ok(()),
 				_ => Err("CurrentRace changed"),
 			}
 		}
@@ -204,14 +204,14 @@ pub mod v1 {
 				MigrateToV1::<Test>::on_runtime_upgrade();
 
 				assert_eq!(StorageVersion::get::<Pallet<Test>>(), 1);
-				let params = Params::<Test>::get();
-				assert_eq!(params.sample_size, 5, "governance's value is kept");
-				assert_eq!(params, governed.upgraded(&params_default()));
+				let migrated = Params::<Test>::get();
+				assert_eq!(migrated.sample_size, 5, "governance's value is kept");
+				assert_eq!(migrated, governed.upgraded(&params_default()));
 				assert_eq!(
-					(params.commit, params.reveal, params.validation),
+					(migrated.commit, migrated.reveal, migrated.validation),
 					(COMMIT as u32, REVEAL as u32, VALIDATION as u32)
 				);
-				assert_eq!((params.nonce_fee_base, params.nonce_fee_step), (FEE_BASE, FEE_STEP));
+				assert_eq!((migrated.nonce_fee_base, migrated.nonce_fee_step), (FEE_BASE, FEE_STEP));
 				let running = CurrentRace::<Test>::get().expect("the race survives");
 				assert_eq!((running.index, running.ends, running.seed), (3, 141, race.seed));
 				assert_eq!(running.params, params());
@@ -226,7 +226,9 @@ pub mod v1 {
 				MigrateToV1::<Test>::on_runtime_upgrade();
 				let migrated = (Params::<Test>::get(), CurrentRace::<Test>::get());
 				let weight = MigrateToV1::<Test>::on_runtime_upgrade();
-				assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads(1));
+				let db: frame_support::weights::RuntimeDbWeight =
+					<Test as frame_system::Config>::DbWeight::get();
+				assert_eq!(weight, db.reads(1));
 				assert_eq!((Params::<Test>::get(), CurrentRace::<Test>::get()), migrated);
 			});
 		}

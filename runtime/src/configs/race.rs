@@ -16,8 +16,8 @@ mod schedule {
 	pub const COMMIT: u32 = 10;
 	pub const REVEAL: u32 = 10;
 	pub const VALIDATION: u32 = 100;
-	/// The dev chain's window: ten minutes, like the whitepaper's.
-	pub const DEV_WINDOW: u32 = 100;
+	/// Ten minutes, the whitepaper's window.
+	pub const WINDOW: u32 = 100;
 }
 #[cfg(feature = "fast-runtime")]
 mod schedule {
@@ -30,7 +30,7 @@ mod schedule {
 	pub const COMMIT: u32 = 3;
 	pub const REVEAL: u32 = 3;
 	pub const VALIDATION: u32 = 5;
-	pub const DEV_WINDOW: u32 = 12;
+	pub const WINDOW: u32 = 12;
 }
 pub use schedule::*;
 
@@ -41,7 +41,6 @@ pub fn dev_params() -> RaceParams {
 	RaceParams {
 		model: RaceModel::TINY,
 		distance_threshold: FixedU64::from_inner(8_844_000_000),
-		window: DEV_WINDOW,
 		..DEFAULT_PARAMS
 	}
 }
@@ -54,6 +53,7 @@ pub const NONCE_FEE_STEP: Balance = UNITS / 1_000_000;
 /// genesis names none, and what `pallet_race::migrations::v1` gives a chain that ran the
 /// race when phases and fees were constants (these are those constants' values).
 pub const DEFAULT_PARAMS: RaceParams = RaceParams {
+	window: WINDOW,
 	commit: COMMIT,
 	reveal: REVEAL,
 	validation: VALIDATION,
