@@ -80,8 +80,8 @@ mod benchmarks {
 		let amount = escrow_amount::<T>();
 		assert!(Receipts::<T>::do_deposit(payer.clone(), amount).is_ok());
 		assert!(Receipts::<T>::do_request_withdrawal(payer.clone(), amount).is_ok());
-		let later =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::WithdrawalDelay::get());
+		let later = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Params::<T>::get().withdrawal_delay);
 		frame_system::Pallet::<T>::set_block_number(later);
 
 		#[extrinsic_call]
@@ -117,8 +117,8 @@ mod benchmarks {
 		assert!(Receipts::<T>::do_add_gateway_key(payer.clone(), [2; 33]).is_ok());
 		assert!(Receipts::<T>::do_revoke_gateway_key(payer.clone(), [2; 33]).is_ok());
 		let after = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::GatewayRevocationDelay::get())
-			.saturating_add(T::WithdrawalDelay::get())
+			.saturating_add(Params::<T>::get().gateway_revocation_delay)
+			.saturating_add(T::MaxChallengeWindow::get())
 			.saturating_add(1u32.into());
 		frame_system::Pallet::<T>::set_block_number(after);
 		let caller: T::AccountId = whitelisted_caller();
@@ -169,6 +169,20 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), id);
 
 		assert_eq!(Batches::<T>::get(id).map(|b| b.status), Some(BatchStatus::Paid));
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut params = Params::<T>::get();
+		params.challenge_window.base = 1u32.into();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Receipts, crate::mock::new_test_ext(), crate::mock::Test);

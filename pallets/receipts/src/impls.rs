@@ -1,5 +1,11 @@
-//! The logic behind the calls, the challenge window and the implementations of the traits
-//! pallet-challenges uses.
+//! The logic behind the calls, the challenge window, the bounds on the settlement
+//! parameters and the implementations of the traits pallet-challenges uses.
+//!
+//! Governance may change the parameters at any time; nothing already running moves. Each
+//! value is read once, when what it governs starts, and the result is stored: a batch's
+//! `challenge_until` at proposal, a withdrawal's `unlock_at` at its request, a revocation's
+//! `revoked_from` when the payer revokes. Purging a revoked key waits for the hard
+//! `MaxChallengeWindow`, which bounds every window ever set, instead of a parameter.
 
 use crate::*;
 use ail2_primitives::{
@@ -36,17 +42,35 @@ impl<T: Config> Pallet<T> {
 		held.saturating_sub(escrow.reserved).saturating_sub(leaving)
 	}
 
+	/// The window a batch of `count` receipts charging `total` gets if proposed now:
 	/// `BaseWindow + min(MaxExtraWindow, count / ReceiptsPerExtraBlock + total /
-	/// ValuePerExtraBlock)` (§8.5).
+	/// ValuePerExtraBlock)` (§8.5) of the current parameters.
 	pub fn challenge_window(count: u64, total: BalanceOf<T>) -> BlockNumberFor<T> {
-		let by_count = count.checked_div(T::ReceiptsPerExtraBlock::get()).unwrap_or(0);
-		let per_value: u128 = T::ValuePerExtraBlock::get().unique_saturated_into();
-		let by_value = UniqueSaturatedInto::<u128>::unique_saturated_into(total)
-			.checked_div(per_value)
-			.unwrap_or(0);
-		let extra = u128::from(by_count).saturating_add(by_value);
-		let extra = BlockNumberFor::<T>::unique_saturated_from(extra).min(T::MaxExtraWindow::get());
-		T::BaseWindow::get().saturating_add(extra)
+		Params::<T>::get().challenge_window.blocks(count, total)
+	}
+
+	/// Whether `params` are within the bounds governance may set: a non-zero base window,
+	/// non-zero divisors, a longest window within `MaxChallengeWindow`, a withdrawal delay
+	/// longer than that window and within `MaxWithdrawalDelay`, and a non-zero revocation
+	/// delay within `MaxWithdrawalDelay`.
+	pub fn check_params(params: &SettlementParamsOf<T>) -> DispatchResult {
+		let window = &params.challenge_window;
+		ensure!(!window.base.is_zero(), Error::<T>::ZeroBaseWindow);
+		ensure!(window.receipts_per_extra_block > 0, Error::<T>::ZeroReceiptsPerExtraBlock);
+		ensure!(!window.value_per_extra_block.is_zero(), Error::<T>::ZeroValuePerExtraBlock);
+		let longest = window.longest();
+		ensure!(longest <= T::MaxChallengeWindow::get(), Error::<T>::ChallengeWindowTooLong);
+		ensure!(params.withdrawal_delay > longest, Error::<T>::WithdrawalDelayTooShort);
+		ensure!(
+			params.withdrawal_delay <= T::MaxWithdrawalDelay::get(),
+			Error::<T>::WithdrawalDelayTooLong
+		);
+		ensure!(!params.gateway_revocation_delay.is_zero(), Error::<T>::ZeroRevocationDelay);
+		ensure!(
+			params.gateway_revocation_delay <= T::MaxWithdrawalDelay::get(),
+			Error::<T>::RevocationDelayTooLong
+		);
+		Ok(())
 	}
 
 	pub(crate) fn do_deposit(payer: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
@@ -69,8 +93,10 @@ impl<T: Config> Pallet<T> {
 		let mut escrow = Escrows::<T>::get(&payer).ok_or(Error::<T>::NoEscrow)?;
 		ensure!(escrow.leaving.is_none(), Error::<T>::WithdrawalPending);
 		ensure!(Self::free_escrow(&payer) >= amount, Error::<T>::InsufficientEscrow);
-		let unlock_at =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::WithdrawalDelay::get());
+		// The snapshot: the unlock block is fixed now, so a later change of the delay moves
+		// no pending withdrawal.
+		let unlock_at = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Params::<T>::get().withdrawal_delay);
 		escrow.leaving = Some((amount, unlock_at));
 		Escrows::<T>::insert(&payer, escrow);
 		Self::deposit_event(Event::WithdrawalRequested { payer, amount, unlock_at });
@@ -111,8 +137,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_revoke_gateway_key(payer: T::AccountId, key: PublicKey) -> DispatchResult {
 		let mut entry = GatewayKeys::<T>::get(&payer, key).ok_or(Error::<T>::UnknownGatewayKey)?;
 		ensure!(entry.revoked_from.is_none(), Error::<T>::GatewayKeyRevoked);
+		// The snapshot: the revocation's effective block is fixed now, so a later change of
+		// the delay moves no revocation already made.
 		let revoked_from = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::GatewayRevocationDelay::get());
+			.saturating_add(Params::<T>::get().gateway_revocation_delay);
 		entry.revoked_from = Some(revoked_from);
 		GatewayKeys::<T>::insert(&payer, key, entry);
 		Self::deposit_event(Event::GatewayKeyRevoked { payer, key, revoked_from });
@@ -122,11 +150,13 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_purge_gateway_key(payer: T::AccountId, key: PublicKey) -> DispatchResult {
 		let entry = GatewayKeys::<T>::get(&payer, key).ok_or(Error::<T>::UnknownGatewayKey)?;
 		let revoked_from = entry.revoked_from.ok_or(Error::<T>::GatewayKeyInUse)?;
-		// A batch proposed just before `revoked_from` closes within the longest window,
-		// which `WithdrawalDelay` exceeds.
+		// A batch proposed just before `revoked_from` closes within the window it was
+		// proposed with, which no parameters governance could have set make longer than
+		// `MaxChallengeWindow`. The current parameters would not do: a window lowered since
+		// leaves batches open under the longer one.
 		ensure!(
 			frame_system::Pallet::<T>::block_number()
-				> revoked_from.saturating_add(T::WithdrawalDelay::get()),
+				> revoked_from.saturating_add(T::MaxChallengeWindow::get()),
 			Error::<T>::GatewayKeyInUse
 		);
 		GatewayKeys::<T>::remove(&payer, key);
@@ -165,6 +195,8 @@ impl<T: Config> Pallet<T> {
 		let next = batch.checked_add(1).ok_or(Error::<T>::NoBatchIdLeft)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
+		// The snapshot: the batch stores the end of its window, so a later change of the
+		// parameters never moves a running batch's window.
 		let challenge_until = now.saturating_add(Self::challenge_window(count, total));
 		escrow.reserved = escrow.reserved.saturating_add(total);
 		Escrows::<T>::insert(&payer, escrow);
@@ -266,14 +298,21 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Invariants: each payer's reserved escrow equals the totals of its batches in their
-	/// window, and is covered by its held escrow.
+	/// Invariants: the parameters are within their bounds; no batch's window is longer
+	/// than `MaxChallengeWindow`; each payer's reserved escrow equals the totals of its
+	/// batches in their window, and is covered by its held escrow.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
+		ensure!(Self::check_params(&Params::<T>::get()).is_ok(), "parameters out of bounds");
 		let mut open: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, batch) in Batches::<T>::iter() {
 			ensure!(id < NextBatchId::<T>::get(), "batch id beyond NextBatchId");
+			ensure!(
+				batch.challenge_until
+					<= batch.proposed_at.saturating_add(T::MaxChallengeWindow::get()),
+				"batch window longer than MaxChallengeWindow"
+			);
 			if matches!(batch.status, BatchStatus::Challenge | BatchStatus::Disputed) {
 				let e = open.entry(batch.payer.clone()).or_insert_with(Zero::zero);
 				*e = e.saturating_add(BalanceOf::<T>::unique_saturated_from(batch.root.sum));

@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+pub mod migrations;
 mod traits;
 mod types;
 pub mod weights;
@@ -56,8 +57,12 @@ pub mod pallet {
 	pub type EscrowOf<T> = Escrow<BalanceOf<T>, BlockNumberFor<T>>;
 	/// An authorised gateway key.
 	pub type GatewayKeyOf<T> = GatewayKey<BlockNumberFor<T>>;
+	/// The settlement parameters governance sets.
+	pub type SettlementParamsOf<T> = SettlementParams<BlockNumberFor<T>, BalanceOf<T>>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// 1: the challenge window, withdrawal delay and revocation delay moved from constants
+	/// to `Params` (`migrations::v1`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -87,35 +92,31 @@ pub mod pallet {
 		#[pallet::constant]
 		type EcosystemAccount: Get<Self::AccountId>;
 
-		/// `BaseWindow` of §8.5, in blocks.
-		#[pallet::constant]
-		type BaseWindow: Get<BlockNumberFor<Self>>;
+		/// Who may change the settlement parameters (`set_params`): the parameter-admin
+		/// track, or root.
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// One more block of window per this many receipts.
+		/// The settlement parameters at genesis, and the values `MigrateToV1` writes on a
+		/// chain that ran this pallet before they were parameters.
 		#[pallet::constant]
-		type ReceiptsPerExtraBlock: Get<u64>;
+		type DefaultParams: Get<SettlementParamsOf<Self>>;
 
-		/// One more block of window per this much value.
+		/// The longest challenge window (`BaseWindow + MaxExtraWindow`) governance may set.
+		/// A revoked gateway key is kept this long after its revocation takes effect, so no
+		/// batch it authorised is still challengeable when its record goes, whatever the
+		/// window was when the batch was proposed. Lower it in an upgrade only once no batch
+		/// with a longer window is open.
 		#[pallet::constant]
-		type ValuePerExtraBlock: Get<BalanceOf<Self>>;
+		type MaxChallengeWindow: Get<BlockNumberFor<Self>>;
 
-		/// The most `AdditionalTime` can add.
+		/// The longest withdrawal or gateway-key revocation delay governance may set, so it
+		/// can never lock payers' escrow indefinitely.
 		#[pallet::constant]
-		type MaxExtraWindow: Get<BlockNumberFor<Self>>;
-
-		/// Blocks between `request_withdrawal` and `withdraw`; longer than the longest
-		/// challenge window.
-		#[pallet::constant]
-		type WithdrawalDelay: Get<BlockNumberFor<Self>>;
+		type MaxWithdrawalDelay: Get<BlockNumberFor<Self>>;
 
 		/// Most gateway keys per payer, revoked keys not yet purged included.
 		#[pallet::constant]
 		type MaxGatewayKeys: Get<u32>;
-
-		/// Blocks between a payer revoking a gateway key and the key ceasing to authorise
-		/// receipts: a worker that served under the key has this long to propose them.
-		#[pallet::constant]
-		type GatewayRevocationDelay: Get<BlockNumberFor<Self>>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -131,6 +132,17 @@ pub mod pallet {
 		/// A payer's escrow.
 		Escrow,
 	}
+
+	#[pallet::type_value]
+	pub fn DefaultParamsOf<T: Config>() -> SettlementParamsOf<T> {
+		T::DefaultParams::get()
+	}
+
+	/// The challenge window, withdrawal delay and revocation delay that batches proposed,
+	/// withdrawals requested and keys revoked from now on take.
+	#[pallet::storage]
+	pub type Params<T: Config> =
+		StorageValue<_, SettlementParamsOf<T>, ValueQuery, DefaultParamsOf<T>>;
 
 	/// Escrow bookkeeping per payer.
 	#[pallet::storage]
@@ -171,6 +183,21 @@ pub mod pallet {
 		Counter,
 		ValueQuery,
 	>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Nothing to configure: genesis takes `DefaultParams`.
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Params::<T>::put(T::DefaultParams::get());
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -281,6 +308,11 @@ pub mod pallet {
 			/// The released batch.
 			batch: BatchId,
 		},
+		/// Governance set the settlement parameters.
+		ParamsSet {
+			/// What batches proposed, withdrawals requested and keys revoked from now on take.
+			params: SettlementParamsOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -327,19 +359,33 @@ pub mod pallet {
 		NotDisputed,
 		/// Batch ids are exhausted.
 		NoBatchIdLeft,
+		/// `BaseWindow` is zero: a batch could settle before anyone checked it.
+		ZeroBaseWindow,
+		/// `ReceiptsPerExtraBlock` is zero.
+		ZeroReceiptsPerExtraBlock,
+		/// `ValuePerExtraBlock` is zero.
+		ZeroValuePerExtraBlock,
+		/// `BaseWindow + MaxExtraWindow` is above `MaxChallengeWindow`.
+		ChallengeWindowTooLong,
+		/// `WithdrawalDelay` is not longer than the longest challenge window: a payer could
+		/// withdraw escrow before a batch against it can finalize.
+		WithdrawalDelayTooShort,
+		/// `WithdrawalDelay` is above `MaxWithdrawalDelay`.
+		WithdrawalDelayTooLong,
+		/// `GatewayRevocationDelay` is zero: a worker could not propose what a key authorised
+		/// just before its revocation.
+		ZeroRevocationDelay,
+		/// `GatewayRevocationDelay` is above `MaxWithdrawalDelay`.
+		RevocationDelayTooLong,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
-			use sp_runtime::Saturating;
-			let longest = T::BaseWindow::get().saturating_add(T::MaxExtraWindow::get());
 			assert!(
-				T::WithdrawalDelay::get() > longest,
-				"WithdrawalDelay must exceed the longest challenge window"
+				Self::check_params(&T::DefaultParams::get()).is_ok(),
+				"DefaultParams must be within the bounds set_params checks"
 			);
-			assert!(T::ReceiptsPerExtraBlock::get() > 0, "ReceiptsPerExtraBlock must be positive");
-			assert!(!T::ValuePerExtraBlock::get().is_zero(), "ValuePerExtraBlock must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -361,7 +407,7 @@ pub mod pallet {
 		}
 
 		/// Marks `amount` of free escrow as leaving; `withdraw` releases it after
-		/// `WithdrawalDelay` blocks.
+		/// `WithdrawalDelay` blocks (the delay in force now).
 		///
 		/// Origin: the payer. Emits `WithdrawalRequested`. Errors: `ZeroAmount`, `NoEscrow`,
 		/// `WithdrawalPending`, `InsufficientEscrow`.
@@ -395,7 +441,8 @@ pub mod pallet {
 		}
 
 		/// Revokes a gateway key. Batches proposed in the next `GatewayRevocationDelay`
-		/// blocks may still carry receipts it authorised; workers stop accepting it at once.
+		/// blocks (the delay in force now) may still carry receipts it authorised; workers
+		/// stop accepting it at once.
 		///
 		/// Origin: the payer. Emits `GatewayKeyRevoked`. Errors: `UnknownGatewayKey`,
 		/// `GatewayKeyRevoked`.
@@ -458,8 +505,8 @@ pub mod pallet {
 		}
 
 		/// Removes the record of a revoked gateway key once no batch it authorised can be
-		/// challenged any more (`WithdrawalDelay` after revocation took effect), freeing
-		/// the payer's key slot.
+		/// challenged any more (more than `MaxChallengeWindow` blocks after revocation took
+		/// effect), freeing the payer's key slot.
 		///
 		/// Origin: any signed account. Emits `GatewayKeyPurged`. Errors:
 		/// `UnknownGatewayKey`, `GatewayKeyInUse`.
@@ -472,6 +519,24 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_purge_gateway_key(payer, key)
+		}
+
+		/// Sets the challenge window, withdrawal delay and revocation delay. They apply to
+		/// batches proposed, withdrawals requested and keys revoked from the next call on;
+		/// what is already running keeps the values it started with.
+		///
+		/// Origin: `ParamsOrigin`. Emits `ParamsSet`. Errors: `ZeroBaseWindow`,
+		/// `ZeroReceiptsPerExtraBlock`, `ZeroValuePerExtraBlock`, `ChallengeWindowTooLong`,
+		/// `WithdrawalDelayTooShort`, `WithdrawalDelayTooLong`, `ZeroRevocationDelay`,
+		/// `RevocationDelayTooLong`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: SettlementParamsOf<T>) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			Self::check_params(&params)?;
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
 		}
 	}
 }

@@ -15,8 +15,11 @@ use alloc::collections::btree_map::BTreeMap;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
+	weights::constants::RocksDbWeight,
 };
+use frame_system::EnsureRoot;
 use pallet_models::{fixtures, ContainerMetadata, ModelInspect, RevenueSplit};
+use pallet_receipts::{ChallengeWindow, SettlementParams};
 use pallet_workers::WorkerInspect;
 use sp_runtime::BuildStorage;
 
@@ -53,6 +56,8 @@ mod runtime {
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<Balance>;
+	/// Real database weights, so the migration tests can tell one read from a migration.
+	type DbWeight = RocksDbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -187,7 +192,26 @@ impl ModelInspect<AccountId, Balance> for ModelsMock {
 
 pub const BASE_WINDOW: u64 = 20;
 pub const MAX_EXTRA: u64 = 30;
+pub const WITHDRAWAL_DELAY: u64 = 100;
 pub const REVOCATION_DELAY: u64 = 10;
+/// The hard bounds governance's parameters stay within.
+pub const MAX_CHALLENGE_WINDOW: u64 = 200;
+pub const MAX_WITHDRAWAL_DELAY: u64 = 1_000;
+
+parameter_types! {
+	/// The parameters every test starts with: windows of 20 to 50 blocks, one more block
+	/// per 1,000 receipts and per 10,000 of value.
+	pub const DefaultParams: SettlementParams<u64, Balance> = SettlementParams {
+		challenge_window: ChallengeWindow {
+			base: BASE_WINDOW,
+			receipts_per_extra_block: 1_000,
+			value_per_extra_block: 10_000,
+			max_extra: MAX_EXTRA,
+		},
+		withdrawal_delay: WITHDRAWAL_DELAY,
+		gateway_revocation_delay: REVOCATION_DELAY,
+	};
+}
 
 impl crate::Config for Test {
 	type Currency = Balances;
@@ -196,13 +220,11 @@ impl crate::Config for Test {
 	type Models = ModelsMock;
 	type TreasuryAccount = Treasury;
 	type EcosystemAccount = Ecosystem;
-	type BaseWindow = ConstU64<BASE_WINDOW>;
-	type ReceiptsPerExtraBlock = ConstU64<1_000>;
-	type ValuePerExtraBlock = ConstU128<10_000>;
-	type MaxExtraWindow = ConstU64<MAX_EXTRA>;
-	type WithdrawalDelay = ConstU64<100>;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type DefaultParams = DefaultParams;
+	type MaxChallengeWindow = ConstU64<MAX_CHALLENGE_WINDOW>;
+	type MaxWithdrawalDelay = ConstU64<MAX_WITHDRAWAL_DELAY>;
 	type MaxGatewayKeys = ConstU32<2>;
-	type GatewayRevocationDelay = ConstU64<REVOCATION_DELAY>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ExistingWorkerAndModel;
@@ -236,7 +258,7 @@ pub fn gateway_key() -> Keypair {
 	Keypair::from_secret(&[0x31; 32]).expect("valid")
 }
 
-/// Genesis plus an active worker (`HOT`, owned by `WORKER_OWNER`) and an active model.
+/// Genesis (with the receipts pallet's `DefaultParams`) plus an active worker (`HOT`, owned by `WORKER_OWNER`) and an active model.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage =
 		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
@@ -253,6 +275,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.expect("balances genesis");
+	pallet_receipts::GenesisConfig::<Test>::default()
+		.assimilate_storage(&mut storage)
+		.expect("receipts genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);

@@ -7,7 +7,7 @@
 
 use crate::{
 	mock::*, BatchControl, BatchInspect, BatchStatus, Batches, Error, Escrows, Event,
-	GatewayKeyCount, HoldReason, LastCounter,
+	GatewayKeyCount, GatewayKeys, HoldReason, LastCounter, Params, SettlementParams,
 };
 use ail2_primitives::{
 	billing::{receipt_price, Usage},
@@ -226,7 +226,7 @@ mod gateway_keys {
 			);
 			// Its slot is taken until no batch it authorised can be challenged.
 			assert_eq!(GatewayKeyCount::<Test>::get(PAYER), 1);
-			let purgeable = revoked_from + 100 + 1;
+			let purgeable = revoked_from + MAX_CHALLENGE_WINDOW + 1;
 			System::set_block_number(purgeable - 1);
 			assert_noop!(
 				Receipts::purge_gateway_key(RuntimeOrigin::signed(STRANGER), PAYER, key),
@@ -477,6 +477,211 @@ mod batches {
 			assert_noop!(
 				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 5),
 				Error::<Test>::UnknownBatch
+			);
+		});
+	}
+}
+
+mod params {
+	use super::*;
+	use frame_support::traits::Hooks;
+
+	type ParamsOf = SettlementParams<u64, Balance>;
+
+	fn set(params: ParamsOf) -> sp_runtime::DispatchResult {
+		Receipts::set_params(RuntimeOrigin::root(), params)
+	}
+
+	/// Windows of 5 to 15 blocks, withdrawals after 16, revocations after 3.
+	fn shorter() -> ParamsOf {
+		let mut params = DefaultParams::get();
+		params.challenge_window.base = 5;
+		params.challenge_window.max_extra = 10;
+		params.withdrawal_delay = 16;
+		params.gateway_revocation_delay = 3;
+		params
+	}
+
+	#[test]
+	fn genesis_stores_the_defaults_and_they_pass_the_bounds() {
+		run(|| {
+			assert!(Params::<Test>::exists());
+			assert_eq!(Params::<Test>::get(), DefaultParams::get());
+			<Receipts as Hooks<u64>>::integrity_test();
+		});
+	}
+
+	#[test]
+	fn set_params_applies_to_the_next_batch_and_the_running_one_keeps_its_window() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 100_000));
+			assert_ok!(propose_raw(1, 10, 6_000, 10));
+			let running = Batches::<Test>::get(0).unwrap().challenge_until;
+			assert_eq!(running, 1 + BASE_WINDOW);
+
+			assert_ok!(set(shorter()));
+			assert_eq!(last_event(), Event::ParamsSet { params: shorter() }.into());
+			assert_eq!(Params::<Test>::get(), shorter());
+			assert_eq!(Batches::<Test>::get(0).unwrap().challenge_until, running);
+
+			assert_ok!(propose_raw(11, 20, 6_000, 10));
+			assert_eq!(Batches::<Test>::get(1).unwrap().challenge_until, 1 + 5);
+			// The new batch settles after its own window, the running one only after its old.
+			System::set_block_number(7);
+			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 1));
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 0),
+				Error::<Test>::ChallengeWindowOpen
+			);
+			assert!(Receipts::open_batch(0).is_some());
+		});
+	}
+
+	#[test]
+	fn a_pending_withdrawal_keeps_its_unlock_block() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000));
+			assert_ok!(Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 20_000));
+			assert_ok!(set(shorter()));
+			System::set_block_number(1 + 16);
+			assert_noop!(
+				Receipts::withdraw(RuntimeOrigin::signed(PAYER)),
+				Error::<Test>::WithdrawalLocked
+			);
+			System::set_block_number(1 + WITHDRAWAL_DELAY);
+			assert_ok!(Receipts::withdraw(RuntimeOrigin::signed(PAYER)));
+			// The next request takes the new delay.
+			assert_ok!(Receipts::request_withdrawal(RuntimeOrigin::signed(PAYER), 1_000));
+			assert_eq!(
+				Escrows::<Test>::get(PAYER).unwrap().leaving,
+				Some((1_000, 1 + WITHDRAWAL_DELAY + 16))
+			);
+		});
+	}
+
+	#[test]
+	fn a_revocation_keeps_its_effective_block() {
+		run(|| {
+			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), [2; 33]));
+			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), [3; 33]));
+			assert_ok!(Receipts::revoke_gateway_key(RuntimeOrigin::signed(PAYER), [2; 33]));
+			assert_ok!(set(shorter()));
+			let revoked_from = |key| GatewayKeys::<Test>::get(PAYER, key).unwrap().revoked_from;
+			assert_eq!(revoked_from([2; 33]), Some(1 + REVOCATION_DELAY));
+			assert_ok!(Receipts::revoke_gateway_key(RuntimeOrigin::signed(PAYER), [3; 33]));
+			assert_eq!(revoked_from([3; 33]), Some(1 + 3));
+		});
+	}
+
+	/// Had purging waited for today's `WithdrawalDelay`, lowering the window and the delay
+	/// would free a key while a batch it authorised under the old, longer window is still
+	/// open, and a `BadAuthorisation` proof would void that honest batch.
+	#[test]
+	fn a_revoked_key_outlives_every_batch_it_authorised_when_the_window_is_lowered() {
+		run(|| {
+			let key = [2; 33];
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 100_000));
+			assert_ok!(Receipts::add_gateway_key(RuntimeOrigin::signed(PAYER), key));
+			assert_ok!(Receipts::revoke_gateway_key(RuntimeOrigin::signed(PAYER), key));
+			let revoked_from = 1 + REVOCATION_DELAY;
+			// Proposed just before the revocation takes effect, with the longest window.
+			System::set_block_number(revoked_from - 1);
+			assert_ok!(propose_raw(1, 1_000_000, 6_000, 1_000_000));
+			let until = Batches::<Test>::get(0).unwrap().challenge_until;
+			assert_eq!(until, revoked_from - 1 + BASE_WINDOW + MAX_EXTRA);
+
+			assert_ok!(set(shorter()));
+			System::set_block_number(until);
+			assert!(Receipts::open_batch(0).is_some());
+			assert_noop!(
+				Receipts::purge_gateway_key(RuntimeOrigin::signed(STRANGER), PAYER, key),
+				Error::<Test>::GatewayKeyInUse
+			);
+			assert!(Receipts::gateway_key_valid_at(&PAYER, &key, revoked_from - 1));
+			System::set_block_number(revoked_from + MAX_CHALLENGE_WINDOW + 1);
+			assert_ok!(Receipts::purge_gateway_key(RuntimeOrigin::signed(STRANGER), PAYER, key));
+		});
+	}
+
+	#[test]
+	fn only_the_params_origin_sets_params() {
+		run(|| {
+			assert_noop!(
+				Receipts::set_params(RuntimeOrigin::signed(PAYER), shorter()),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Receipts::set_params(RuntimeOrigin::none(), shorter()),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn params_outside_their_bounds_are_refused_and_change_nothing() {
+		run(|| {
+			let with = |change: fn(&mut ParamsOf)| {
+				let mut params = DefaultParams::get();
+				change(&mut params);
+				params
+			};
+			let cases: [(ParamsOf, Error<Test>); 9] = [
+				(with(|p| p.challenge_window.base = 0), Error::ZeroBaseWindow),
+				(
+					with(|p| p.challenge_window.receipts_per_extra_block = 0),
+					Error::ZeroReceiptsPerExtraBlock,
+				),
+				(
+					with(|p| p.challenge_window.value_per_extra_block = 0),
+					Error::ZeroValuePerExtraBlock,
+				),
+				(
+					with(|p| {
+						p.challenge_window.max_extra = MAX_CHALLENGE_WINDOW - BASE_WINDOW + 1;
+						p.withdrawal_delay = MAX_WITHDRAWAL_DELAY;
+					}),
+					Error::ChallengeWindowTooLong,
+				),
+				(with(|p| p.challenge_window.max_extra = u64::MAX), Error::ChallengeWindowTooLong),
+				(
+					with(|p| p.withdrawal_delay = BASE_WINDOW + MAX_EXTRA),
+					Error::WithdrawalDelayTooShort,
+				),
+				(
+					with(|p| p.withdrawal_delay = MAX_WITHDRAWAL_DELAY + 1),
+					Error::WithdrawalDelayTooLong,
+				),
+				(with(|p| p.gateway_revocation_delay = 0), Error::ZeroRevocationDelay),
+				(
+					with(|p| p.gateway_revocation_delay = MAX_WITHDRAWAL_DELAY + 1),
+					Error::RevocationDelayTooLong,
+				),
+			];
+			for (params, error) in cases {
+				assert_noop!(set(params), error);
+			}
+			assert_eq!(Params::<Test>::get(), DefaultParams::get());
+		});
+	}
+
+	#[test]
+	fn params_on_their_bounds_are_accepted() {
+		run(|| {
+			let mut params = DefaultParams::get();
+			params.challenge_window.max_extra = MAX_CHALLENGE_WINDOW - BASE_WINDOW;
+			params.withdrawal_delay = MAX_CHALLENGE_WINDOW + 1;
+			params.gateway_revocation_delay = MAX_WITHDRAWAL_DELAY;
+			assert_ok!(set(params));
+			params.withdrawal_delay = MAX_WITHDRAWAL_DELAY;
+			params.gateway_revocation_delay = 1;
+			params.challenge_window.base = 1;
+			params.challenge_window.receipts_per_extra_block = 1;
+			params.challenge_window.value_per_extra_block = 1;
+			assert_ok!(set(params));
+			assert_eq!(Params::<Test>::get(), params);
+			assert_eq!(
+				Receipts::challenge_window(u64::MAX, Balance::MAX),
+				MAX_CHALLENGE_WINDOW - BASE_WINDOW + 1
 			);
 		});
 	}

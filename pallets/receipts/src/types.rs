@@ -1,9 +1,10 @@
-//! Batches and escrow records.
+//! Batches, escrow records and the settlement parameters governance sets.
 
 use ail2_primitives::{merkle::SumNode, receipt::SemVer, Counter, Hash, ModelId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
+use sp_runtime::traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto};
 
 /// Identifier of a batch.
 pub type BatchId = u64;
@@ -84,4 +85,80 @@ impl<BlockNumber: PartialOrd> GatewayKey<BlockNumber> {
 	pub fn valid_at(&self, at: &BlockNumber) -> bool {
 		self.added_at <= *at && self.revoked_from.as_ref().is_none_or(|from| at < from)
 	}
+}
+
+/// The challenge window of §8.5: `ChallengeWindow = BaseWindow + AdditionalTime(count,
+/// total)`, with `AdditionalTime = min(MaxExtraWindow, count / ReceiptsPerExtraBlock + total
+/// / ValuePerExtraBlock)` blocks. Bigger and more valuable batches stay open longer.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ChallengeWindow<BlockNumber, Balance> {
+	/// `BaseWindow`: blocks every batch stays open, for watchers to fetch and check leaves.
+	pub base: BlockNumber,
+	/// `ReceiptsPerExtraBlock`: one more block of window per this many receipts.
+	pub receipts_per_extra_block: u64,
+	/// `ValuePerExtraBlock`: one more block of window per this much value.
+	pub value_per_extra_block: Balance,
+	/// `MaxExtraWindow`: the most `AdditionalTime` adds.
+	pub max_extra: BlockNumber,
+}
+
+impl<BlockNumber, Balance> ChallengeWindow<BlockNumber, Balance>
+where
+	BlockNumber: Copy + Ord + Saturating + UniqueSaturatedFrom<u128>,
+	Balance: Copy + UniqueSaturatedInto<u128>,
+{
+	/// The window of a batch of `count` receipts charging `total`, in blocks.
+	pub fn blocks(&self, count: u64, total: Balance) -> BlockNumber {
+		let by_count = count.checked_div(self.receipts_per_extra_block).unwrap_or(0);
+		let per_value: u128 = self.value_per_extra_block.unique_saturated_into();
+		let total: u128 = total.unique_saturated_into();
+		let by_value = total.checked_div(per_value).unwrap_or(0);
+		let extra = u128::from(by_count).saturating_add(by_value);
+		let extra = BlockNumber::unique_saturated_from(extra).min(self.max_extra);
+		self.base.saturating_add(extra)
+	}
+
+	/// The longest window any batch gets: `BaseWindow + MaxExtraWindow`.
+	pub fn longest(&self) -> BlockNumber {
+		self.base.saturating_add(self.max_extra)
+	}
+}
+
+/// The settlement parameters governance sets (`set_params`). Each change applies to what
+/// starts after it: a batch keeps the window it was proposed with, a withdrawal the block it
+/// unlocks at, a revocation the block it takes effect from.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SettlementParams<BlockNumber, Balance> {
+	/// `ChallengeWindow` of §8.5, for batches proposed from now on.
+	pub challenge_window: ChallengeWindow<BlockNumber, Balance>,
+	/// `WithdrawalDelay`: blocks between `request_withdrawal` and `withdraw`; longer than
+	/// the longest challenge window, so a payer cannot withdraw escrow before a batch
+	/// against it can finalize.
+	pub withdrawal_delay: BlockNumber,
+	/// `GatewayRevocationDelay`: blocks between a payer revoking a gateway key and the key
+	/// ceasing to authorise receipts; a worker that served under the key has this long to
+	/// propose them.
+	pub gateway_revocation_delay: BlockNumber,
 }
