@@ -208,7 +208,10 @@ where
 /// only on a chain at the storage version it migrates from (so new chains, built at the
 /// current versions, skip them). A migration stays listed until every live chain has run it;
 /// `docs/governance.md` ("Runtime upgrades") has the discipline.
-type Migrations = (pallet_race::migrations::v1::MigrateToV1<Runtime>,);
+type Migrations = (
+	pallet_race::migrations::v1::MigrateToV1<Runtime>,
+	pallet_receipts::migrations::v1::MigrateToV1<Runtime>,
+);
 
 pub type Executive = frame_executive::Executive<
 	Runtime,

@@ -87,10 +87,10 @@ fn ten_thousand_receipts_settle_by_the_revenue_split() {
 		assert_eq!(total, honest_batch().iter().map(|r| r.receipt.price).sum::<Balance>());
 		assert_eq!(Receipts::free_escrow(&payer()), ESCROW - total);
 		// §8.5: the window grows by one block per 1,000 receipts and per 10 AIL2, up to
-		// `MaxExtraWindow`.
+		// the window's `max_extra`.
 		let window = Batches::<Runtime>::get(batch.id).unwrap().challenge_until - 1;
-		let base: u32 = <Runtime as pallet_receipts::Config>::BaseWindow::get();
-		let max_extra: u32 = <Runtime as pallet_receipts::Config>::MaxExtraWindow::get();
+		let pallet_receipts::ChallengeWindow { base, max_extra, .. } =
+			pallet_receipts::Params::<Runtime>::get().challenge_window;
 		let extra = (RECEIPTS / 1_000) as u32 + (total / (10 * UNITS)) as u32;
 		assert_eq!(window, base + extra.min(max_extra));
 
