@@ -184,6 +184,22 @@ mod benchmarks {
 		assert_eq!(crate::pallet::Models::<T>::get(id).map(|m| m.current), Some(version));
 	}
 
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut params = Params::<T>::get();
+		// The highest cap the minimums allow, which `check_params` accepts.
+		params.max_model_owner =
+			sp_runtime::Perbill::one().saturating_sub(params.floors().unwrap_or_default());
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
+	}
+
 	/// The epoch price over the most votes `T::PriceVotes` can report.
 	#[benchmark]
 	fn close_epoch() {

@@ -16,7 +16,10 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_workers::{EpochIndex, PriceVoteSource};
-use sp_runtime::traits::{CheckedDiv, UniqueSaturatedFrom, UniqueSaturatedInto};
+use sp_runtime::{
+	traits::{CheckedDiv, UniqueSaturatedFrom, UniqueSaturatedInto},
+	Perbill, Saturating,
+};
 
 impl<T: Config> Pallet<T> {
 	/// keccak256 of a SCALE-encoded pricing policy: what receipts quote as `policy_hash`.
@@ -24,8 +27,15 @@ impl<T: Config> Pallet<T> {
 		keccak256(&policy.encode())
 	}
 
+	/// Checks metadata about to be stored with a new model or version. The revenue split is
+	/// checked against the bounds in force now; the stored version is its snapshot, which
+	/// settlement reads and later changes of `Params` never revisit.
 	fn validate(metadata: &ContainerMetadata) -> DispatchResult {
 		ensure!(metadata.revenue_split.is_complete(), Error::<T>::IncompleteRevenueSplit);
+		ensure!(
+			Params::<T>::get().admits(&metadata.revenue_split),
+			Error::<T>::RevenueSplitOutOfBounds
+		);
 		ensure!(metadata.pricing.min_fee <= metadata.pricing.max_fee, Error::<T>::InvalidFeeBounds);
 		ensure!(
 			metadata.constraints.allowed_regions.iter().all(|r| r.center.is_valid()),
@@ -212,6 +222,18 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Refuses bounds that no complete split could meet, or whose owner cap no split could
+	/// reach. Any bounds whose minimums sum to at most 100 % admit a split: the owner at
+	/// zero, the treasury and ecosystem at their minimums, the worker the rest.
+	pub fn check_params(params: &RevenueSplitBounds) -> DispatchResult {
+		let floors = params.floors().ok_or(Error::<T>::UnsatisfiableSplitBounds)?;
+		ensure!(
+			params.max_model_owner <= Perbill::one().saturating_sub(floors),
+			Error::<T>::ModelOwnerCapUnreachable
+		);
+		Ok(())
+	}
+
 	/// The unit price after `epoch`: the stake-weighted median of the votes, counting a
 	/// worker that did not vote as voting `previous`; `previous` if no stake is active.
 	pub fn next_unit_price(epoch: EpochIndex, previous: BalanceOf<T>) -> BalanceOf<T> {
@@ -236,14 +258,15 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::close_epoch()
 	}
 
-	/// Invariants: version counts match stored versions, every model has its current
-	/// version, and deposits are held exactly for models not rejected or deprecated.
+	/// Invariants: the revenue-split bounds are satisfiable, version counts match stored
+	/// versions, every model has its current version, and deposits are held exactly for
+	/// models not rejected or deprecated.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;
 		use sp_runtime::traits::Zero;
-		use sp_runtime::Saturating;
+		ensure!(Self::check_params(&Params::<T>::get()).is_ok(), "Params out of bounds");
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (model, info) in Models::<T>::iter() {
 			ensure!(model < NextModelId::<T>::get(), "model id beyond NextModelId");

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 pub mod fixtures;
 mod impls;
+pub mod migrations;
 mod traits;
 mod types;
 pub mod weights;
@@ -54,7 +55,8 @@ pub mod pallet {
 	pub type ModelOf<T> =
 		ModelInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// 1: the revenue-split bounds are governance-set (`Params`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -75,6 +77,14 @@ pub mod pallet {
 
 		/// Workers' unit-of-compute price votes.
 		type PriceVotes: PriceVoteSource<BalanceOf<Self>>;
+
+		/// Sets the revenue-split bounds: the parameter-admin track, or root.
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The revenue-split bounds at genesis, and the values `MigrateToV1` writes on a chain
+		/// that ran the pallet before they were parameters.
+		#[pallet::constant]
+		type DefaultParams: Get<RevenueSplitBounds>;
 
 		/// Held from a model's owner while the model is registered: the cost of asking
 		/// governance to review it.
@@ -122,6 +132,17 @@ pub mod pallet {
 	pub type VersionCount<T: Config> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
 
 	#[pallet::type_value]
+	pub fn DefaultParamsOf<T: Config>() -> RevenueSplitBounds {
+		T::DefaultParams::get()
+	}
+
+	/// The bounds every revenue split set from now on must respect. Splits already stored
+	/// (in `Versions`) keep theirs.
+	#[pallet::storage]
+	pub type Params<T: Config> =
+		StorageValue<_, RevenueSplitBounds, ValueQuery, DefaultParamsOf<T>>;
+
+	#[pallet::type_value]
 	pub fn DefaultUnitPrice<T: Config>() -> BalanceOf<T> {
 		T::InitialUnitPrice::get()
 	}
@@ -129,6 +150,22 @@ pub mod pallet {
 	/// Price of one unit of compute in the current epoch.
 	#[pallet::storage]
 	pub type UnitPrice<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery, DefaultUnitPrice<T>>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		/// Puts `DefaultParams` into `Params`, so the chain's bounds are in storage from the
+		/// first block.
+		fn build(&self) {
+			Params::<T>::put(T::DefaultParams::get());
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -208,6 +245,11 @@ pub mod pallet {
 			/// The price of one unit of compute in the next epoch.
 			price: BalanceOf<T>,
 		},
+		/// The revenue-split bounds were set.
+		ParamsSet {
+			/// The bounds every split registered or proposed from now on must respect.
+			params: RevenueSplitBounds,
+		},
 	}
 
 	#[pallet::error]
@@ -238,6 +280,15 @@ pub mod pallet {
 		NoModelIdLeft,
 		/// `compute_units_per_token` must be positive.
 		ZeroComputeUnits,
+		/// The revenue split gives the worker, the treasury or the ecosystem less than its
+		/// minimum in `Params`, or the model owner more than `max_model_owner`.
+		RevenueSplitOutOfBounds,
+		/// The worker's, treasury's and ecosystem's minimums add up to more than 100 %: no
+		/// split could meet them.
+		UnsatisfiableSplitBounds,
+		/// `max_model_owner` is above what the three minimums leave (100 % less their sum):
+		/// a cap no split can reach, promising owners more than any model could give them.
+		ModelOwnerCapUnreachable,
 	}
 
 	#[pallet::hooks]
@@ -256,6 +307,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(!T::EpochLength::get().is_zero(), "EpochLength must be positive");
 			assert!(!T::InitialUnitPrice::get().is_zero(), "InitialUnitPrice must be positive");
+			assert!(
+				Pallet::<T>::check_params(&T::DefaultParams::get()).is_ok(),
+				"DefaultParams out of bounds"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -269,8 +324,9 @@ pub mod pallet {
 		/// Proposes a model with its first version; holds `ModelDeposit`.
 		///
 		/// Origin: signed (becomes the owner). Emits `ModelRegistered`. Errors: `EmptyName`,
-		/// `IncompleteRevenueSplit`, `InvalidFeeBounds`, `InvalidRegion`, `ZeroComputeUnits`,
-		/// `NoModelIdLeft`, or a balance error if the deposit cannot be held.
+		/// `IncompleteRevenueSplit`, `RevenueSplitOutOfBounds` (outside `Params`),
+		/// `InvalidFeeBounds`, `InvalidRegion`, `ZeroComputeUnits`, `NoModelIdLeft`, or a
+		/// balance error if the deposit cannot be held.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_model())]
 		pub fn register_model(
@@ -399,6 +455,21 @@ pub mod pallet {
 		pub fn rollback(origin: OriginFor<T>, model: ModelId, version: SemVer) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_switch_version(who, model, version, true)
+		}
+
+		/// Sets the bounds every revenue split registered or proposed from now on must respect;
+		/// models and versions already stored keep their split.
+		///
+		/// Origin: `ParamsOrigin`. Emits `ParamsSet`. Errors: `UnsatisfiableSplitBounds`,
+		/// `ModelOwnerCapUnreachable`.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: RevenueSplitBounds) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			Self::check_params(&params)?;
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
 		}
 	}
 }

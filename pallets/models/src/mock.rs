@@ -13,7 +13,7 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use pallet_workers::{EpochIndex, PriceVoteSource};
-use sp_runtime::BuildStorage;
+use sp_runtime::{BuildStorage, Perbill};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -48,6 +48,8 @@ mod runtime {
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<Balance>;
+	// Real read and write costs, so the migration tests can tell one read from a migration.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -65,6 +67,14 @@ pub const INITIAL_PRICE: Balance = 1_000;
 parameter_types! {
 	/// `(vote, stake)` of each active worker, as pallet-workers would report them.
 	pub static Votes: Vec<(Option<Balance>, Balance)> = vec![];
+	/// The runtime's bounds: the worker at least 50 %, the treasury at least 1 %, the model
+	/// owner at most 40 %.
+	pub const DefaultParams: RevenueSplitBounds = RevenueSplitBounds {
+		min_worker: Perbill::from_percent(50),
+		min_treasury: Perbill::from_percent(1),
+		min_ecosystem: Perbill::zero(),
+		max_model_owner: Perbill::from_percent(40),
+	};
 }
 
 /// Price votes from the `Votes` table.
@@ -83,6 +93,8 @@ impl Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ApproveOrigin = EnsureRoot<AccountId>;
 	type PriceVotes = TableVotes;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type DefaultParams = DefaultParams;
 	type ModelDeposit = ConstU128<DEPOSIT>;
 	type EpochLength = ConstU64<EPOCH>;
 	type InitialUnitPrice = ConstU128<INITIAL_PRICE>;

@@ -6,8 +6,8 @@
 )]
 
 use crate::{
-	fixtures::metadata, mock::*, Error, Event, HoldReason, ModelInspect, ModelOf, ModelStatus,
-	NextModelId, Region, UnitPrice, VersionCount, Versions,
+	fixtures::metadata, mock::*, ContainerMetadata, Error, Event, HoldReason, ModelInspect,
+	ModelOf, ModelStatus, NextModelId, Region, UnitPrice, VersionCount, Versions,
 };
 use ail2_primitives::{keccak256, receipt::SemVer};
 use codec::Encode;
@@ -372,6 +372,209 @@ mod unit_price {
 			Models::on_initialize(EPOCH);
 			assert_eq!(UnitPrice::<Test>::get(), INITIAL_PRICE);
 			assert_eq!(last_event(), Event::UnitPriceSet { epoch: 0, price: INITIAL_PRICE }.into());
+		});
+	}
+}
+
+mod params {
+	use super::*;
+	use crate::{Params, RevenueSplit, RevenueSplitBounds};
+	use sp_runtime::BuildStorage;
+
+	/// The example metadata with a split of worker, model owner, treasury and ecosystem
+	/// percentages.
+	fn split(worker: u32, model_owner: u32, treasury: u32, ecosystem: u32) -> ContainerMetadata {
+		ContainerMetadata {
+			revenue_split: RevenueSplit {
+				worker: Perbill::from_percent(worker),
+				model_owner: Perbill::from_percent(model_owner),
+				treasury: Perbill::from_percent(treasury),
+				ecosystem: Perbill::from_percent(ecosystem),
+			},
+			..metadata()
+		}
+	}
+
+	fn bounds(worker: u32, treasury: u32, ecosystem: u32, model_owner: u32) -> RevenueSplitBounds {
+		RevenueSplitBounds {
+			min_worker: Perbill::from_percent(worker),
+			min_treasury: Perbill::from_percent(treasury),
+			min_ecosystem: Perbill::from_percent(ecosystem),
+			max_model_owner: Perbill::from_percent(model_owner),
+		}
+	}
+
+	#[test]
+	fn genesis_stores_the_default_bounds_which_pass_the_integrity_test() {
+		let storage = crate::GenesisConfig::<Test>::default().build_storage().unwrap();
+		sp_io::TestExternalities::new(storage).execute_with(|| {
+			assert!(Params::<Test>::exists());
+			assert_eq!(Params::<Test>::get(), DefaultParams::get());
+		});
+		<Models as Hooks<u64>>::integrity_test();
+		// The split every test, fixture and script uses lies within the defaults.
+		assert!(DefaultParams::get().admits(&metadata().revenue_split));
+	}
+
+	#[test]
+	fn set_params_binds_the_next_split_and_leaves_stored_ones() {
+		run(|| {
+			let id = active_model();
+			let tighter = bounds(60, 5, 2, 15);
+			assert_ok!(Models::set_params(RuntimeOrigin::root(), tighter));
+			assert_eq!(Params::<Test>::get(), tighter);
+			assert_eq!(last_event(), Event::ParamsSet { params: tighter }.into());
+
+			// The model registered before keeps its 20 % owner share and still bills.
+			assert_eq!(Models::revenue_split(id), Some(metadata().revenue_split));
+			assert!(Models::is_billable(id, &V1));
+			// New models and versions are held to the new bounds.
+			assert_noop!(
+				Models::register_model(RuntimeOrigin::signed(DEV), name(), V1, metadata()),
+				Error::<Test>::RevenueSplitOutOfBounds
+			);
+			assert_noop!(
+				Models::propose_version(RuntimeOrigin::signed(DEV), id, V2, metadata()),
+				Error::<Test>::RevenueSplitOutOfBounds
+			);
+			assert_ok!(Models::register_model(
+				RuntimeOrigin::signed(DEV),
+				name(),
+				V1,
+				split(78, 15, 5, 2)
+			));
+			assert_ok!(Models::propose_version(
+				RuntimeOrigin::signed(DEV),
+				id,
+				V2,
+				split(60, 15, 20, 5)
+			));
+		});
+	}
+
+	#[test]
+	fn a_version_proposed_before_the_bounds_tightened_keeps_its_split() {
+		run(|| {
+			let id = active_model();
+			let v2 = split(55, 40, 2, 3);
+			assert_ok!(Models::propose_version(RuntimeOrigin::signed(DEV), id, V2, v2.clone()));
+			assert_ok!(Models::set_params(RuntimeOrigin::root(), bounds(80, 1, 0, 10)));
+			// The split was checked when the version was proposed; approval does not revisit it.
+			assert_ok!(Models::approve_version(RuntimeOrigin::root(), id, V2));
+			assert_ok!(Models::activate_version(RuntimeOrigin::signed(DEV), id, V2));
+			assert_eq!(Models::revenue_split(id), Some(v2.revenue_split));
+		});
+	}
+
+	#[test]
+	fn splits_outside_the_default_bounds_are_refused() {
+		run(|| {
+			// At every bound exactly: accepted.
+			assert_ok!(Models::register_model(
+				RuntimeOrigin::signed(DEV),
+				name(),
+				V1,
+				split(50, 40, 1, 9)
+			));
+			let id = active_model();
+			for (worker, owner, treasury, ecosystem) in [
+				(49, 40, 8, 3),  // the worker below 50 %
+				(70, 20, 0, 10), // the treasury below 1 %
+				(52, 41, 4, 3),  // the owner above 40 %
+			] {
+				let meta = split(worker, owner, treasury, ecosystem);
+				assert_noop!(
+					Models::register_model(RuntimeOrigin::signed(DEV), name(), V1, meta.clone()),
+					Error::<Test>::RevenueSplitOutOfBounds
+				);
+				assert_noop!(
+					Models::propose_version(RuntimeOrigin::signed(DEV), id, V2, meta),
+					Error::<Test>::RevenueSplitOutOfBounds
+				);
+			}
+			// An incomplete split is reported as such, whatever the bounds.
+			assert_noop!(
+				Models::register_model(RuntimeOrigin::signed(DEV), name(), V1, split(10, 80, 0, 0)),
+				Error::<Test>::IncompleteRevenueSplit
+			);
+		});
+	}
+
+	#[test]
+	fn an_ecosystem_minimum_binds_the_ecosystem_share() {
+		run(|| {
+			assert_ok!(Models::set_params(RuntimeOrigin::root(), bounds(50, 1, 5, 40)));
+			assert_noop!(
+				Models::register_model(RuntimeOrigin::signed(DEV), name(), V1, metadata()),
+				Error::<Test>::RevenueSplitOutOfBounds
+			);
+			assert_ok!(Models::register_model(
+				RuntimeOrigin::signed(DEV),
+				name(),
+				V1,
+				split(68, 20, 7, 5)
+			));
+		});
+	}
+
+	#[test]
+	fn set_params_refuses_other_origins() {
+		run(|| {
+			assert_noop!(
+				Models::set_params(RuntimeOrigin::signed(DEV), bounds(60, 1, 0, 30)),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Models::set_params(RuntimeOrigin::none(), bounds(60, 1, 0, 30)),
+				DispatchError::BadOrigin
+			);
+			assert_eq!(Params::<Test>::get(), DefaultParams::get());
+		});
+	}
+
+	#[test]
+	fn minimums_above_100_percent_are_refused() {
+		run(|| {
+			for unsatisfiable in [bounds(90, 11, 0, 0), bounds(60, 20, 21, 0), bounds(100, 0, 1, 0)]
+			{
+				assert_noop!(
+					Models::set_params(RuntimeOrigin::root(), unsatisfiable),
+					Error::<Test>::UnsatisfiableSplitBounds
+				);
+			}
+			assert_eq!(Params::<Test>::get(), DefaultParams::get());
+			// Minimums of exactly 100 % leave the owner nothing, and admit one split.
+			let all_fixed = bounds(90, 7, 3, 0);
+			assert_ok!(Models::set_params(RuntimeOrigin::root(), all_fixed));
+			assert_ok!(Models::register_model(
+				RuntimeOrigin::signed(DEV),
+				name(),
+				V1,
+				split(90, 0, 7, 3)
+			));
+		});
+	}
+
+	#[test]
+	fn an_owner_cap_the_minimums_leave_no_room_for_is_refused() {
+		run(|| {
+			// 50 % + 1 % leave the owner at most 49 %.
+			assert_noop!(
+				Models::set_params(RuntimeOrigin::root(), bounds(50, 1, 0, 50)),
+				Error::<Test>::ModelOwnerCapUnreachable
+			);
+			assert_noop!(
+				Models::set_params(RuntimeOrigin::root(), bounds(90, 7, 3, 1)),
+				Error::<Test>::ModelOwnerCapUnreachable
+			);
+			assert_eq!(Params::<Test>::get(), DefaultParams::get());
+			assert_ok!(Models::set_params(RuntimeOrigin::root(), bounds(50, 1, 0, 49)));
+			assert_ok!(Models::register_model(
+				RuntimeOrigin::signed(DEV),
+				name(),
+				V1,
+				split(50, 49, 1, 0)
+			));
 		});
 	}
 }

@@ -94,6 +94,52 @@ impl RevenueSplit {
 	}
 }
 
+/// Governance's bounds on every revenue split set from now on (whitepaper §9.1 "fee rate and
+/// revenue sharing parameter adjustments"; the shares are §7.1.3's RevenueSplit). A split is
+/// checked when a model is registered or a version proposed; splits already stored keep
+/// applying after the bounds change.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct RevenueSplitBounds {
+	/// Least share of the worker who served the batch (RevenueSplit `worker`).
+	pub min_worker: Perbill,
+	/// Least share of the treasury (RevenueSplit `treasury`): the protocol's own funding.
+	pub min_treasury: Perbill,
+	/// Least share of the ecosystem fund (RevenueSplit `ecosystem`).
+	pub min_ecosystem: Perbill,
+	/// Largest share of the model's owner (RevenueSplit `model_owner`).
+	pub max_model_owner: Perbill,
+}
+
+impl RevenueSplitBounds {
+	/// Whether `split` gives each party a share within the bounds.
+	pub fn admits(&self, split: &RevenueSplit) -> bool {
+		split.worker >= self.min_worker
+			&& split.treasury >= self.min_treasury
+			&& split.ecosystem >= self.min_ecosystem
+			&& split.model_owner <= self.max_model_owner
+	}
+
+	/// The sum of the three minimums, `None` above 100 %: then no split satisfies them.
+	pub fn floors(&self) -> Option<Perbill> {
+		[self.min_worker, self.min_treasury, self.min_ecosystem]
+			.iter()
+			.try_fold(0u32, |acc, p| acc.checked_add(p.deconstruct()))
+			.filter(|sum| *sum <= Perbill::one().deconstruct())
+			.map(Perbill::from_parts)
+	}
+}
+
 /// Service-quality targets the scheduler and spot checks hold workers to.
 #[derive(
 	Clone,

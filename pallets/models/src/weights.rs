@@ -16,12 +16,13 @@ pub trait WeightInfo {
 	fn approve_version() -> Weight;
 	fn activate_version() -> Weight;
 	fn close_epoch() -> Weight;
+	fn set_params() -> Weight;
 }
 
 impl WeightInfo for () {
 	fn register_model() -> Weight {
 		Weight::from_parts(80_000_000, 5_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(3, 5))
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 5))
 	}
 	fn approve_model() -> Weight {
 		Weight::from_parts(30_000_000, 5_000)
@@ -41,7 +42,7 @@ impl WeightInfo for () {
 	}
 	fn propose_version() -> Weight {
 		Weight::from_parts(60_000_000, 40_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(35, 2))
+			.saturating_add(RocksDbWeight::get().reads_writes(36, 2))
 	}
 	fn approve_version() -> Weight {
 		Weight::from_parts(30_000_000, 5_000)
@@ -54,5 +55,16 @@ impl WeightInfo for () {
 	fn close_epoch() -> Weight {
 		Weight::from_parts(5_000_000_000, 200_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(2_000, 1))
+	}
+	/// Storage: `Models::Params` (r:0 w:1)
+	/// Proof: `Models::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	fn set_params() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 11_132_000 picoseconds.
+		Weight::from_parts(20_617_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 }

@@ -46,6 +46,8 @@ pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 	/// Storage: `Models::NextModelId` (r:1 w:1)
 	/// Proof: `Models::NextModelId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Params` (r:1 w:0)
+	/// Proof: `Models::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -63,7 +65,7 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Minimum execution time: 95_724_000 picoseconds.
 		Weight::from_parts(169_597_000, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
-			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Models::Models` (r:1 w:1)
@@ -128,6 +130,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Params` (r:1 w:0)
+	/// Proof: `Models::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:32 w:1)
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
 	/// Storage: `Models::VersionCount` (r:1 w:1)
@@ -139,7 +143,7 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Minimum execution time: 103_916_000 picoseconds.
 		Weight::from_parts(123_499_000, 0)
 			.saturating_add(Weight::from_parts(0, 94590))
-			.saturating_add(T::DbWeight::get().reads(34))
+			.saturating_add(T::DbWeight::get().reads(35))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
@@ -168,6 +172,17 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		Weight::from_parts(41_303_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Models::Params` (r:0 w:1)
+	/// Proof: `Models::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	fn set_params() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 11_132_000 picoseconds.
+		Weight::from_parts(20_617_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Models::UnitPrice` (r:1 w:1)
