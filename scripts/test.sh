@@ -53,6 +53,8 @@ phase "build ail2-worker and the worker tests ($PROFILE)" build_worker_and_tests
 
 phase "race derivations: the Python reference against the vectors" \
   python3 "$ROOT/primitives/reference/race.py" --check "$ROOT/primitives/tests/race_vectors.json"
+phase "receipt encodings: the Python reference against the vectors" \
+  python3 "$ROOT/primitives/reference/receipts.py" --check "$ROOT/primitives/tests/receipt_vectors.json"
 phase "cargo test: chain workspace" \
   bash -c "cd '$ROOT' && cargo test --locked --timings --profile '$PROFILE' --workspace --features '$NODE_FEATURES'"
 phase "cargo test: worker workspace" \

@@ -14,7 +14,7 @@
 //! | `Fee_discounted = Fee_final·(1 − Discount_volume)·(1 − Discount_loyalty)` | [`discounted_fee`] |
 //! | unit-of-compute price = weighted median of votes (seed `pow2` Appendix J) | [`stake_weighted_median`] |
 
-use crate::Balance;
+use crate::{keccak256, Balance, Hash};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_arithmetic::{
@@ -74,6 +74,14 @@ pub struct PricingPolicy {
 	pub min_fee: Balance,
 	/// `Fee_cap`.
 	pub max_fee: Balance,
+}
+
+impl PricingPolicy {
+	/// `keccak256(SCALE(policy))`: the `policy_hash` receipts quote and pallet-models stores
+	/// beside every model version.
+	pub fn hash(&self) -> Hash {
+		keccak256(&self.encode())
+	}
 }
 
 /// What a request used, as the receipt records it.

@@ -16,7 +16,8 @@
 //! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3);
 //! - [`race`]: the Proof-of-Work 2.0 race's frozen derivations (seed `pow2` Appendix A):
 //!   the race and sample seeds, ChaCha20 streams, the race model's presets, weights and
-//!   target, node and input seeds, input tokens and output permutations.
+//!   target, node and input seeds, input tokens and output permutations;
+//! - [`window`]: the challenge window of a batch (§8.5).
 //!
 //! `no_std` with `alloc`; with `std` it also signs (libsecp256k1) and builds trees.
 
@@ -31,6 +32,7 @@ pub mod fixed;
 pub mod merkle;
 pub mod race;
 pub mod receipt;
+pub mod window;
 
 /// Amounts in the smallest unit of the token a payer pays in (10^-12 AIL2).
 pub type Balance = u128;
