@@ -3,12 +3,10 @@
 use crate::*;
 use ail2_primitives::{
 	billing::{stake_weighted_median, PricingPolicy},
-	keccak256,
 	receipt::SemVer,
 	Hash,
 };
 use alloc::vec::Vec;
-use codec::Encode;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -24,7 +22,7 @@ use sp_runtime::{
 impl<T: Config> Pallet<T> {
 	/// keccak256 of a SCALE-encoded pricing policy: what receipts quote as `policy_hash`.
 	pub fn policy_hash(policy: &PricingPolicy) -> Hash {
-		keccak256(&policy.encode())
+		policy.hash()
 	}
 
 	/// Checks metadata about to be stored with a new model or version. The revenue split is

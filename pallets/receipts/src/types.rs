@@ -120,13 +120,14 @@ where
 {
 	/// The window of a batch of `count` receipts charging `total`, in blocks.
 	pub fn blocks(&self, count: u64, total: Balance) -> BlockNumber {
-		let by_count = count.checked_div(self.receipts_per_extra_block).unwrap_or(0);
-		let per_value: u128 = self.value_per_extra_block.unique_saturated_into();
-		let total: u128 = total.unique_saturated_into();
-		let by_value = total.checked_div(per_value).unwrap_or(0);
-		let extra = u128::from(by_count).saturating_add(by_value);
-		let extra = BlockNumber::unique_saturated_from(extra).min(self.max_extra);
-		self.base.saturating_add(extra)
+		// The formula lives once, in ail2-primitives, where watchers' vectors come from.
+		ail2_primitives::window::WindowParameters {
+			base: self.base,
+			receipts_per_extra_block: self.receipts_per_extra_block,
+			value_per_extra_block: self.value_per_extra_block.unique_saturated_into(),
+			max_extra: self.max_extra,
+		}
+		.window(count, total.unique_saturated_into())
 	}
 
 	/// The longest window any batch gets: `BaseWindow + MaxExtraWindow`.
