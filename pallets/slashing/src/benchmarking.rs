@@ -2,6 +2,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
+use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
 use pallet_workers::WorkerInspect;
 use sp_runtime::traits::Zero;
@@ -50,6 +51,20 @@ mod benches {
 		_(RawOrigin::Root, worker.clone());
 
 		assert!(!Records::<T>::contains_key(&worker));
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut params = Params::<T>::get();
+		params.bounty_share = T::MaxBountyShare::get();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

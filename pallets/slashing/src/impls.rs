@@ -1,25 +1,15 @@
 //! The slash formula, the decay of records and the implementations of the traits other
 //! pallets report through.
 
-use crate::*;
+use crate::{types::to_perbill, *};
 use ail2_primitives::fixed::exp_neg;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_workers::{WorkerInspect, WorkerPenalty};
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
-	DispatchError, FixedPointNumber, FixedU128, Perbill,
+	DispatchError, DispatchResult, FixedPointNumber, FixedU128, Perbill,
 };
-
-fn to_perbill(x: FixedU128) -> Perbill {
-	if x >= FixedU128::one() {
-		Perbill::one()
-	} else {
-		// x < 1, so inner < 10^18 and inner / 10^9 < 10^9 fits the parts.
-		let parts = x.into_inner() / 1_000_000_000;
-		Perbill::from_parts(parts.unique_saturated_into())
-	}
-}
 
 impl<T: Config> Pallet<T> {
 	/// A record decayed to block `now`: `effective · e^(−(now − updated_at)/τ)`.
@@ -30,33 +20,39 @@ impl<T: Config> Pallet<T> {
 		record.effective.saturating_mul(exp_neg(exponent))
 	}
 
-	/// `SlashRate = BaseRate × SeverityMultiplier × RepeatMultiplier`, kept inside the
-	/// violation's range of §8.4, where `RepeatMultiplier = 1 + RepeatStep × prior` and
-	/// `prior` is the offender's effective violations before this one.
+	/// [`SlashingParams::slash_rate`] under the parameters in force.
 	pub fn slash_rate(violation: Violation, prior: FixedU128) -> Perbill {
-		let repeat = FixedU128::one().saturating_add(T::RepeatStep::get().saturating_mul(prior));
-		let rate = FixedU128::from_perbill(T::BaseRate::get())
-			.saturating_mul(FixedU128::from_u32(violation.severity()))
-			.saturating_mul(repeat);
-		let (lowest, highest) = violation.range();
-		to_perbill(rate).max(lowest).min(highest)
+		Params::<T>::get().slash_rate(violation, prior)
 	}
 
-	/// `SlashAmount = min(Stake × SlashRate, MaxSlash)`; a malicious image takes all.
+	/// [`SlashingParams::slash_amount`] under the parameters in force.
 	pub fn slash_amount(violation: Violation, stake: T::Balance, rate: Perbill) -> T::Balance {
-		let amount = rate.mul_floor(stake);
-		if violation == Violation::MaliciousImage {
-			amount
-		} else {
-			amount.min(T::MaxSlash::get())
-		}
+		Params::<T>::get().slash_amount(violation, stake, rate)
 	}
 
-	/// `min(BountyShare × slashed, MaxBounty, cap)`.
+	/// [`SlashingParams::bounty`] under the parameters in force.
 	pub fn bounty(slashed: T::Balance, cap: T::Balance) -> T::Balance {
-		T::BountyShare::get().mul_floor(slashed).min(T::MaxBounty::get()).min(cap)
+		Params::<T>::get().bounty(slashed, cap)
 	}
 
+	/// Whether `params` lie within the bounds governance may set: a slash cap, a bounty
+	/// no larger than it and a share no larger than `MaxBountyShare`, a repeat step of at
+	/// most `MaxRepeatStep` and a suspension threshold of at least one violation.
+	pub fn check_params(params: &ParamsOf<T>) -> DispatchResult {
+		ensure!(!params.max_slash.is_zero(), Error::<T>::ZeroMaxSlash);
+		ensure!(params.max_bounty <= params.max_slash, Error::<T>::BountyAboveMaxSlash);
+		ensure!(params.bounty_share <= T::MaxBountyShare::get(), Error::<T>::BountyShareTooHigh);
+		ensure!(params.repeat_step <= T::MaxRepeatStep::get(), Error::<T>::RepeatStepTooHigh);
+		ensure!(params.suspend_threshold >= FixedU128::one(), Error::<T>::SuspendThresholdBelowOne);
+		Ok(())
+	}
+
+	/// Punishes one violation under the parameters in force, all at once: the rate, the
+	/// slash and the bounty are computed and taken here, and the record keeps only the
+	/// effective count, which no parameter enters. This is the snapshot: a violation
+	/// already punished keeps what it was charged when parameters change, and new
+	/// parameters apply from the next report. Likewise a lower `suspend_threshold`
+	/// suspends a worker only at its next violation.
 	pub(crate) fn punish(
 		offender: &T::AccountId,
 		violation: Violation,
@@ -68,11 +64,12 @@ impl<T: Config> Pallet<T> {
 		let mut record = Records::<T>::get(offender).unwrap_or_default();
 		let prior = Self::decayed(&record, now);
 
-		let rate = Self::slash_rate(violation, prior);
-		let amount = Self::slash_amount(violation, T::Workers::slashable_stake(offender), rate);
+		let params = Params::<T>::get();
+		let rate = params.slash_rate(violation, prior);
+		let amount = params.slash_amount(violation, T::Workers::slashable_stake(offender), rate);
 		let bounty = match reporter {
 			Some(to) if to != offender => {
-				let bounty = Self::bounty(amount, bounty_cap);
+				let bounty = params.bounty(amount, bounty_cap);
 				if bounty.is_zero() {
 					bounty
 				} else {
@@ -97,7 +94,7 @@ impl<T: Config> Pallet<T> {
 		T::Workers::reduce_reputation(offender, T::ReputationLoss::get());
 		if violation == Violation::MaliciousImage {
 			T::Workers::ban(offender)?;
-		} else if effective_violations >= T::SuspendThreshold::get() {
+		} else if effective_violations >= params.suspend_threshold {
 			T::Workers::suspend(offender)?;
 		}
 
@@ -114,10 +111,11 @@ impl<T: Config> Pallet<T> {
 		Ok(SlashOutcome { rate, slashed, bounty })
 	}
 
-	/// Invariants: every record has at least one violation, and its effective count never
-	/// exceeds the undecayed total.
+	/// Invariants: the parameters in force lie within their bounds, every record has at
+	/// least one violation, and its effective count never exceeds the undecayed total.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::check_params(&Params::<T>::get())?;
 		for (_, record) in Records::<T>::iter() {
 			ensure!(record.total > 0, "record without a violation");
 			ensure!(

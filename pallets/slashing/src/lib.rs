@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+pub mod migrations;
 mod traits;
 mod types;
 pub mod weights;
@@ -39,12 +40,15 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use pallet_workers::{WorkerInspect, WorkerPenalty};
-	use sp_runtime::{FixedU128, Perbill};
+	use sp_runtime::{traits::Bounded, FixedU128, Perbill};
 
 	/// A worker's violation record.
 	pub type RecordOf<T> = ViolationRecord<BlockNumberFor<T>>;
+	/// The parameters governance sets, in this runtime's balance.
+	pub type ParamsOf<T> = SlashingParams<<T as Config>::Balance>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// 1: the slash and bounty parameters moved from constants to [`Params`].
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -67,43 +71,42 @@ pub mod pallet {
 		#[pallet::constant]
 		type TreasuryAccount: Get<Self::AccountId>;
 
-		/// `BaseRate` of §8.4.
-		#[pallet::constant]
-		type BaseRate: Get<Perbill>;
+		/// Who may set [`Params`]: the parameter-admin track, or root.
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// `RepeatMultiplier = 1 + RepeatStep × violations_effective` before this one.
+		/// The slash and bounty parameters at genesis, and the values `MigrateToV1` writes
+		/// on a chain that ran this pallet before they were parameters.
 		#[pallet::constant]
-		type RepeatStep: Get<FixedU128>;
+		type DefaultParams: Get<ParamsOf<Self>>;
 
-		/// `MaxSlash` of §8.4: the most one violation takes (a malicious image excepted).
+		/// The largest `bounty_share` governance may set. A reporter who kept most of a
+		/// slash could slash a worker it controls at little cost (the bounty comes back to
+		/// it), and fault-hunting would pay better than serving.
 		#[pallet::constant]
-		type MaxSlash: Get<Self::Balance>;
+		type MaxBountyShare: Get<Perbill>;
 
-		/// `τ_decay` of §8.3, in blocks.
+		/// The largest `repeat_step` governance may set, so that the repeat multiplier of
+		/// one violation cannot be multiplied without end.
+		#[pallet::constant]
+		type MaxRepeatStep: Get<FixedU128>;
+
+		/// `τ_decay` of §8.3, in blocks. A constant, not a parameter: the records already
+		/// made store one decayed sum and the block it was computed at, which is only
+		/// meaningful under the `τ` it decayed with.
 		#[pallet::constant]
 		type DecayTime: Get<BlockNumberFor<Self>>;
 
-		/// `ξ` of §8.3: `Penalty = e^(−ξ·violations_effective)`.
+		/// `ξ` of §8.3: `Penalty = e^(−ξ·violations_effective)`. A constant, not a
+		/// parameter: routing and elections read the penalty of records already made, and
+		/// it must not jump under them without a runtime upgrade.
 		#[pallet::constant]
 		type PenaltySteepness: Get<FixedU128>;
 
-		/// Effective violations at which a worker is suspended until governance lifts it.
-		#[pallet::constant]
-		type SuspendThreshold: Get<FixedU128>;
-
-		/// Reputation a worker loses per violation.
+		/// Reputation a worker loses per violation. A constant, not a parameter: the
+		/// reputation already lost is the sum of this per violation, and a change would make
+		/// the same record cost differently before and after it.
 		#[pallet::constant]
 		type ReputationLoss: Get<Perbill>;
-
-		/// Share of a slash paid to the reporter.
-		#[pallet::constant]
-		type BountyShare: Get<Perbill>;
-
-		/// The most a bounty pays, whatever the slash: set near what honest work earns in
-		/// the same time, so hunting for faults never pays better than serving (seed 001,
-		/// "Bounty reward").
-		#[pallet::constant]
-		type MaxBounty: Get<Self::Balance>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -116,6 +119,31 @@ pub mod pallet {
 	/// Violation records per worker (hot key).
 	#[pallet::storage]
 	pub type Records<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, RecordOf<T>>;
+
+	/// `T::DefaultParams`, what [`Params`] reads before genesis or the migration wrote it.
+	#[pallet::type_value]
+	pub fn DefaultParamsOf<T: Config>() -> ParamsOf<T> {
+		T::DefaultParams::get()
+	}
+
+	/// The slash and bounty parameters the next report is punished under.
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, ParamsOf<T>, ValueQuery, DefaultParamsOf<T>>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// No fields: genesis takes `T::DefaultParams`.
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Params::<T>::put(T::DefaultParams::get());
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -152,6 +180,11 @@ pub mod pallet {
 			/// The worker (hot key) whose record was removed.
 			worker: T::AccountId,
 		},
+		/// Governance set the slash and bounty parameters.
+		ParamsSet {
+			/// The parameters the next report is punished under.
+			params: ParamsOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -160,6 +193,18 @@ pub mod pallet {
 		UnknownWorker,
 		/// The worker has no violation record.
 		NoRecord,
+		/// `max_slash` is zero: no violation but a malicious image would cost anything.
+		ZeroMaxSlash,
+		/// `max_bounty` is above `max_slash`: no slash under the cap could pay it.
+		BountyAboveMaxSlash,
+		/// `bounty_share` is above `MaxBountyShare`: a reporter would keep most of a slash.
+		BountyShareTooHigh,
+		/// `repeat_step` is above `MaxRepeatStep`.
+		RepeatStepTooHigh,
+		/// `suspend_threshold` is below one effective violation. Every report leaves a
+		/// record of at least one, so a lower threshold would act as one while reading as
+		/// less (and zero as "suspend on no violation").
+		SuspendThresholdBelowOne,
 	}
 
 	#[pallet::hooks]
@@ -167,8 +212,8 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(!T::DecayTime::get().is_zero(), "DecayTime must be positive");
 			assert!(
-				T::SuspendThreshold::get() >= FixedU128::from_u32(1),
-				"SuspendThreshold below one would suspend on no violation"
+				Self::check_params(&T::DefaultParams::get()).is_ok(),
+				"DefaultParams outside the bounds check_params sets"
 			);
 		}
 
@@ -199,7 +244,8 @@ pub mod pallet {
 				violation,
 				evidence,
 			});
-			Self::punish(&offender, violation, reporter.as_ref(), T::MaxBounty::get())?;
+			// No cap but `max_bounty`: an investigation has no batch total to bound it.
+			Self::punish(&offender, violation, reporter.as_ref(), T::Balance::max_value())?;
 			Ok(())
 		}
 
@@ -213,6 +259,22 @@ pub mod pallet {
 			T::ReportOrigin::ensure_origin(origin)?;
 			Records::<T>::take(&worker).ok_or(Error::<T>::NoRecord)?;
 			Self::deposit_event(Event::RecordCleared { worker });
+			Ok(())
+		}
+
+		/// Sets the slash and bounty parameters. They apply from the next report: a
+		/// violation already punished keeps the slash and bounty it was charged.
+		///
+		/// Origin: `ParamsOrigin`. Emits `ParamsSet`. Errors: `ZeroMaxSlash`,
+		/// `BountyAboveMaxSlash`, `BountyShareTooHigh`, `RepeatStepTooHigh`,
+		/// `SuspendThresholdBelowOne`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			Self::check_params(&params)?;
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
 		}
 	}

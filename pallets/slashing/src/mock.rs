@@ -7,11 +7,9 @@
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use crate as pallet_slashing;
+use crate::SlashingParams;
 use alloc::collections::btree_map::BTreeMap;
-use frame_support::{
-	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU64},
-};
+use frame_support::{derive_impl, parameter_types, traits::ConstU64};
 use frame_system::EnsureRoot;
 use pallet_workers::{PublicKey, WorkerInspect, WorkerPenalty, WorkerStatus};
 use sp_runtime::{BuildStorage, DispatchError, FixedU128, Perbill, Saturating};
@@ -46,6 +44,8 @@ mod runtime {
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	/// Real database weights, so that the migration's tests can tell a read from a write.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 pub const MIN_STAKE: Balance = 1_000;
@@ -68,12 +68,19 @@ pub struct StubWorker {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
-	pub const BaseRate: Perbill = Perbill::from_percent(10);
-	pub RepeatStep: FixedU128 = FixedU128::from_rational(1, 2);
+	/// The runtime's values, but for a smaller `max_slash` and `max_bounty`.
+	pub DefaultSlashingParams: SlashingParams<Balance> = SlashingParams {
+		base_rate: Perbill::from_percent(10),
+		repeat_step: FixedU128::from_rational(1, 2),
+		max_slash: MAX_SLASH,
+		bounty_share: Perbill::from_percent(10),
+		max_bounty: MAX_BOUNTY,
+		suspend_threshold: FixedU128::from_u32(3),
+	};
+	pub const MaxBountyShare: Perbill = Perbill::from_percent(50);
+	pub MaxRepeatStep: FixedU128 = FixedU128::from_u32(10);
 	pub PenaltySteepness: FixedU128 = FixedU128::from_rational(1, 2);
-	pub SuspendThreshold: FixedU128 = FixedU128::from_u32(3);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
-	pub const BountyShare: Perbill = Perbill::from_percent(10);
 
 	/// The workers the stub knows, by hot key.
 	pub static StubWorkers: BTreeMap<AccountId, StubWorker> = BTreeMap::new();
@@ -223,15 +230,13 @@ impl crate::Config for Test {
 	type Workers = WorkersMock;
 	type ReportOrigin = EnsureRoot<AccountId>;
 	type TreasuryAccount = Treasury;
-	type BaseRate = BaseRate;
-	type RepeatStep = RepeatStep;
-	type MaxSlash = ConstU128<MAX_SLASH>;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type DefaultParams = DefaultSlashingParams;
+	type MaxBountyShare = MaxBountyShare;
+	type MaxRepeatStep = MaxRepeatStep;
 	type DecayTime = ConstU64<DECAY>;
 	type PenaltySteepness = PenaltySteepness;
-	type SuspendThreshold = SuspendThreshold;
 	type ReputationLoss = ReputationLoss;
-	type BountyShare = BountyShare;
-	type MaxBounty = ConstU128<MAX_BOUNTY>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = WorkersMock;
@@ -254,9 +259,10 @@ pub const OTHER_HOT: AccountId = 102;
 pub const TREASURY: AccountId = 999;
 pub const STAKE: Balance = 100_000;
 
-/// Genesis plus two active workers, `HOT` and `OTHER_HOT`, each staking `STAKE`.
+/// Genesis (the slashing parameters `DefaultSlashingParams`) plus two active workers,
+/// `HOT` and `OTHER_HOT`, each staking `STAKE`.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
+	let storage = RuntimeGenesisConfig::default().build_storage().expect("genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);

@@ -6,7 +6,8 @@
 )]
 
 use crate::{
-	mock::*, Error, Event, Records, ReportViolation, SlashOutcome, Violation, ViolationInspect,
+	mock::*, Error, Event, Params, Records, ReportViolation, SlashOutcome, SlashingParams,
+	Violation, ViolationInspect,
 };
 use frame_support::{assert_noop, assert_ok};
 use pallet_workers::{WorkerInspect, WorkerStatus};
@@ -331,5 +332,156 @@ mod calls {
 			assert_eq!(Slashing::penalty(&HOT), Perbill::one());
 			assert!(Records::<Test>::get(HOT).is_none());
 		});
+	}
+}
+
+mod params {
+	use super::*;
+
+	fn report(worker: AccountId) -> SlashOutcome<Balance> {
+		<Slashing as ReportViolation<_, _>>::report(
+			&worker,
+			Violation::ForgedReceipt,
+			Some(&REPORTER),
+			10_000,
+		)
+		.unwrap()
+	}
+
+	/// Within every bound, and different from the defaults in each field.
+	fn harsher() -> SlashingParams<Balance> {
+		SlashingParams {
+			base_rate: Perbill::from_percent(12),
+			repeat_step: FixedU128::from_u32(1),
+			max_slash: 40_000,
+			bounty_share: Perbill::from_percent(20),
+			max_bounty: 5_000,
+			suspend_threshold: FixedU128::from_u32(1),
+		}
+	}
+
+	#[test]
+	fn genesis_stores_the_defaults() {
+		run(|| {
+			assert!(Params::<Test>::exists());
+			assert_eq!(Params::<Test>::get(), DefaultSlashingParams::get());
+		});
+	}
+
+	#[test]
+	fn set_params_applies_from_the_next_report_and_leaves_the_first_as_it_was() {
+		run(|| {
+			let first = report(HOT);
+			assert_eq!(
+				first,
+				SlashOutcome { rate: Perbill::from_percent(50), slashed: 50_000, bounty: 2_000 }
+			);
+			let record = Records::<Test>::get(HOT).unwrap();
+			let slashes = WorkersMock::slashed();
+
+			assert_ok!(Slashing::set_params(RuntimeOrigin::root(), harsher()));
+			assert_eq!(Params::<Test>::get(), harsher());
+			assert_eq!(last_event(), Event::ParamsSet { params: harsher() }.into());
+			// The first report keeps its record, its slash and its worker's status.
+			assert_eq!(Records::<Test>::get(HOT), Some(record));
+			assert_eq!(WorkersMock::slashed(), slashes);
+			assert_eq!(stake(HOT), 50_000);
+			assert_eq!(status(HOT), WorkerStatus::Active);
+
+			// The next report: 12% × 5 = 60%, capped at the new 40,000; a 20% bounty capped
+			// at the new 5,000; one effective violation now suspends.
+			let second = report(OTHER_HOT);
+			assert_eq!(
+				second,
+				SlashOutcome { rate: Perbill::from_percent(60), slashed: 40_000, bounty: 5_000 }
+			);
+			assert_eq!(status(OTHER_HOT), WorkerStatus::Suspended);
+			// A repeat by the first offender: × (1 + 1 × 1) = 120%, held to 100% and the cap.
+			let repeat = report(HOT);
+			assert_eq!(repeat.rate, Perbill::one());
+			assert_eq!(repeat.slashed, 40_000);
+			assert_eq!(
+				&WorkersMock::slashed()[2..],
+				&[
+					(OTHER_HOT, 5_000, REPORTER),
+					(OTHER_HOT, 35_000, TREASURY),
+					(HOT, 5_000, REPORTER),
+					(HOT, 35_000, TREASURY)
+				]
+			);
+		});
+	}
+
+	#[test]
+	fn the_bounds_themselves_are_accepted() {
+		run(|| {
+			let edge = SlashingParams {
+				base_rate: Perbill::one(),
+				repeat_step: MaxRepeatStep::get(),
+				max_slash: 1,
+				bounty_share: MaxBountyShare::get(),
+				max_bounty: 1,
+				suspend_threshold: FixedU128::from_u32(1),
+			};
+			assert_ok!(Slashing::set_params(RuntimeOrigin::root(), edge));
+			assert_eq!(Params::<Test>::get(), edge);
+		});
+	}
+
+	#[test]
+	fn set_params_needs_the_params_origin() {
+		run(|| {
+			assert_noop!(
+				Slashing::set_params(RuntimeOrigin::signed(OWNER), harsher()),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn params_outside_their_bounds_are_refused_and_change_nothing() {
+		run(|| {
+			let ok = DefaultSlashingParams::get();
+			let refused = |params: SlashingParams<Balance>, error: Error<Test>| {
+				assert_noop!(Slashing::set_params(RuntimeOrigin::root(), params), error);
+			};
+			refused(SlashingParams { max_slash: 0, max_bounty: 0, ..ok }, Error::ZeroMaxSlash);
+			refused(
+				SlashingParams { max_bounty: ok.max_slash + 1, ..ok },
+				Error::BountyAboveMaxSlash,
+			);
+			refused(
+				SlashingParams {
+					bounty_share: Perbill::from_parts(MaxBountyShare::get().deconstruct() + 1),
+					..ok
+				},
+				Error::BountyShareTooHigh,
+			);
+			refused(
+				SlashingParams {
+					repeat_step: MaxRepeatStep::get() + FixedU128::from_inner(1),
+					..ok
+				},
+				Error::RepeatStepTooHigh,
+			);
+			refused(
+				SlashingParams { suspend_threshold: FixedU128::from_u32(0), ..ok },
+				Error::SuspendThresholdBelowOne,
+			);
+			refused(
+				SlashingParams {
+					suspend_threshold: FixedU128::from_u32(1) - FixedU128::from_inner(1),
+					..ok
+				},
+				Error::SuspendThresholdBelowOne,
+			);
+			assert_eq!(Params::<Test>::get(), ok);
+		});
+	}
+
+	#[test]
+	fn the_defaults_pass_integrity() {
+		use frame_support::traits::IntegrityTest;
+		run(Slashing::integrity_test);
 	}
 }

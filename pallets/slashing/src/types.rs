@@ -1,8 +1,12 @@
-//! Violations and the records kept of them.
+//! Violations, the records kept of them and the parameters governance sets.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::traits::tokens::Balance as BalanceT;
 use scale_info::TypeInfo;
-use sp_runtime::{FixedU128, Perbill};
+use sp_runtime::{
+	traits::{One, Saturating, UniqueSaturatedInto},
+	FixedU128, Perbill,
+};
 
 /// The violations of whitepaper §8.4.
 #[derive(
@@ -87,4 +91,80 @@ pub struct SlashOutcome<Balance> {
 	pub slashed: Balance,
 	/// Part of `slashed` paid to the reporter.
 	pub bounty: Balance,
+}
+
+/// The slash and bounty parameters of whitepaper §8.3 and §8.4 that governance sets with
+/// `set_params` (within the bounds `check_params` enforces). A report reads them once and
+/// takes its slash and bounty at once, so a change applies from the next report and never
+/// to one already made.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SlashingParams<Balance> {
+	/// `BaseRate` of §8.4: the slash rate of a first offence of severity one.
+	pub base_rate: Perbill,
+	/// `RepeatStep`: `RepeatMultiplier = 1 + RepeatStep × violations_effective` before
+	/// this violation. At most `MaxRepeatStep`.
+	pub repeat_step: FixedU128,
+	/// `MaxSlash` of §8.4: the most one violation takes (a malicious image excepted).
+	/// Never zero.
+	pub max_slash: Balance,
+	/// `BountyShare`: the share of a slash paid to the reporter. At most `MaxBountyShare`.
+	pub bounty_share: Perbill,
+	/// `MaxBounty`: the most a bounty pays, whatever the slash; set near what honest work
+	/// earns in the same time, so hunting for faults never pays better than serving (seed
+	/// 001, "Bounty reward"). At most `max_slash`.
+	pub max_bounty: Balance,
+	/// `SuspendThreshold`: effective violations (§8.3) at which a worker is suspended until
+	/// governance lifts it. At least one.
+	pub suspend_threshold: FixedU128,
+}
+
+/// `x` as a `Perbill`, saturating at 100%.
+pub(crate) fn to_perbill(x: FixedU128) -> Perbill {
+	if x >= FixedU128::one() {
+		Perbill::one()
+	} else {
+		// x < 1, so inner < 10^18 and inner / 10^9 < 10^9 fits the parts.
+		let parts = x.into_inner() / 1_000_000_000;
+		Perbill::from_parts(parts.unique_saturated_into())
+	}
+}
+
+impl<Balance: BalanceT> SlashingParams<Balance> {
+	/// `SlashRate = BaseRate × SeverityMultiplier × RepeatMultiplier`, kept inside the
+	/// violation's range of §8.4, where `RepeatMultiplier = 1 + RepeatStep × prior` and
+	/// `prior` is the offender's effective violations before this one.
+	pub fn slash_rate(&self, violation: Violation, prior: FixedU128) -> Perbill {
+		let repeat = FixedU128::one().saturating_add(self.repeat_step.saturating_mul(prior));
+		let rate = FixedU128::from_perbill(self.base_rate)
+			.saturating_mul(FixedU128::from_u32(violation.severity()))
+			.saturating_mul(repeat);
+		let (lowest, highest) = violation.range();
+		to_perbill(rate).max(lowest).min(highest)
+	}
+
+	/// `SlashAmount = min(Stake × SlashRate, MaxSlash)`; a malicious image takes all.
+	pub fn slash_amount(&self, violation: Violation, stake: Balance, rate: Perbill) -> Balance {
+		let amount = rate.mul_floor(stake);
+		if violation == Violation::MaliciousImage {
+			amount
+		} else {
+			amount.min(self.max_slash)
+		}
+	}
+
+	/// `min(BountyShare × slashed, MaxBounty, cap)`.
+	pub fn bounty(&self, slashed: Balance, cap: Balance) -> Balance {
+		self.bounty_share.mul_floor(slashed).min(self.max_bounty).min(cap)
+	}
 }
