@@ -8,8 +8,8 @@ fn main() {
 		// this crate and one more compaction, and it is written to
 		// `wbuild/ail2-runtime/upgrade_rehearsal.rs.compact.compressed.wasm` beside the real
 		// runtime, which it never replaces.
-		if std::env::var_os("CARGO_FEATURE_FAST_RUNTIME").is_some() &&
-			std::env::var_os("CARGO_FEATURE_UPGRADE_REHEARSAL").is_none()
+		if std::env::var_os("CARGO_FEATURE_FAST_RUNTIME").is_some()
+			&& std::env::var_os("CARGO_FEATURE_UPGRADE_REHEARSAL").is_none()
 		{
 			substrate_wasm_builder::WasmBuilder::init_with_defaults()
 				.set_file_name("upgrade_rehearsal.rs")

@@ -212,6 +212,7 @@ type Migrations = (
 	pallet_race::migrations::v1::MigrateToV1<Runtime>,
 	pallet_receipts::migrations::v1::MigrateToV1<Runtime>,
 	pallet_models::migrations::v1::MigrateToV1<Runtime>,
+	pallet_slashing::migrations::v1::MigrateToV1<Runtime>,
 );
 
 pub type Executive = frame_executive::Executive<

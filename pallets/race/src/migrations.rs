@@ -211,7 +211,10 @@ pub mod v1 {
 					(migrated.commit, migrated.reveal, migrated.validation),
 					(COMMIT as u32, REVEAL as u32, VALIDATION as u32)
 				);
-				assert_eq!((migrated.nonce_fee_base, migrated.nonce_fee_step), (FEE_BASE, FEE_STEP));
+				assert_eq!(
+					(migrated.nonce_fee_base, migrated.nonce_fee_step),
+					(FEE_BASE, FEE_STEP)
+				);
 				let running = CurrentRace::<Test>::get().expect("the race survives");
 				assert_eq!((running.index, running.ends, running.seed), (3, 141, race.seed));
 				assert_eq!(running.params, params());
@@ -259,6 +262,5 @@ pub mod v1 {
 		fn params_default() -> RaceParams {
 			<Test as Config>::DefaultParams::get()
 		}
-
 	}
 }

@@ -617,7 +617,10 @@ fn invalid_params_are_refused_with_the_bound_they_break() {
 		// The four phases filling the whole period leave the next race no start.
 		let mut p = base;
 		p.window = full;
-		assert_noop!(Race::set_params(RuntimeOrigin::root(), p), Error::<Test>::RaceLongerThanPeriod);
+		assert_noop!(
+			Race::set_params(RuntimeOrigin::root(), p),
+			Error::<Test>::RaceLongerThanPeriod
+		);
 		p.window = full - 1;
 		assert_ok!(Race::set_params(RuntimeOrigin::root(), p));
 	});

@@ -4,14 +4,13 @@
 //! within `MotionDuration` can be closed by anyone and counts absent members as the prime
 //! member voted.
 
+use super::RuntimeBlockWeights;
 use crate::{
 	governance::{CouncilCollective, TechnicalCollective},
-	AccountId, BlockNumber, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin,
+	AccountId, BlockNumber, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin,
 };
 use frame_support::{parameter_types, traits::ConstU32, weights::Weight};
 use frame_system::EnsureRoot;
-use super::RuntimeBlockWeights;
 use sp_runtime::Perbill;
 
 #[cfg(not(feature = "fast-runtime"))]

@@ -38,9 +38,9 @@ pub use challenges::CHAIN_ID;
 pub use proxy::ProxyType;
 pub use race::dev_params as dev_race_params;
 pub use receipts::{EcosystemAccount, TreasuryAccount};
-pub use transaction_payment::DealWithFees;
 pub use staking::{BondingDuration, SessionsPerEra};
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights, AVERAGE_ON_INITIALIZE_RATIO};
+pub use transaction_payment::DealWithFees;
 
 use frame_support::parameter_types;
 

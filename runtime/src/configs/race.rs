@@ -88,8 +88,10 @@ impl pallet_race::Config for Runtime {
 	type Randomness = ParentBlockVrf;
 	/// A protocol-admin referendum, a parameter-admin referendum (race phases and fees are
 	/// governance parameters, §9.1), or root.
-	type ParamsOrigin =
-		frame_support::traits::EitherOf<crate::governance::ProtocolAdmin, crate::governance::ParameterAdmin>;
+	type ParamsOrigin = frame_support::traits::EitherOf<
+		crate::governance::ProtocolAdmin,
+		crate::governance::ParameterAdmin,
+	>;
 	type DefaultParams = DefaultRaceParams;
 	type RacePeriod = RacePeriod;
 	type MaxCommitters = ConstU32<16>;

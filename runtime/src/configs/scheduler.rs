@@ -1,9 +1,9 @@
 //! The scheduler: enacts passed referenda (and anything else root schedules) at a later
 //! block.
 
+use super::RuntimeBlockWeights;
 use crate::{
-	AccountId, OriginCaller, Preimage, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin, System,
+	AccountId, OriginCaller, Preimage, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, System,
 };
 use frame_support::{
 	parameter_types,
@@ -11,7 +11,6 @@ use frame_support::{
 	weights::Weight,
 };
 use frame_system::EnsureRoot;
-use super::RuntimeBlockWeights;
 use sp_runtime::Perbill;
 
 parameter_types! {

@@ -1,4 +1,6 @@
-use crate::{currency::MILLICENTS, AccountId, Authorship, Balance, Balances, Runtime, RuntimeEvent};
+use crate::{
+	currency::MILLICENTS, AccountId, Authorship, Balance, Balances, Runtime, RuntimeEvent,
+};
 use frame_support::{
 	parameter_types,
 	traits::{

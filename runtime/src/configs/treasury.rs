@@ -3,8 +3,8 @@
 //! referendum on a spender track (each capped) or root.
 
 use crate::{
-	governance::origins::Spender, AccountId, Balance, Balances, BlockNumber, Runtime,
-	RuntimeEvent, System,
+	governance::origins::Spender, AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeEvent,
+	System,
 };
 use frame_support::{
 	parameter_types,

@@ -73,12 +73,20 @@ pub struct SubmitOrigin;
 impl EnsureOriginWithArg<RuntimeOrigin, OriginCaller> for SubmitOrigin {
 	type Success = AccountId;
 
-	fn try_origin(o: RuntimeOrigin, track_origin: &OriginCaller) -> Result<AccountId, RuntimeOrigin> {
+	fn try_origin(
+		o: RuntimeOrigin,
+		track_origin: &OriginCaller,
+	) -> Result<AccountId, RuntimeOrigin> {
 		match track_origin {
-			OriginCaller::Origins(origins::Origin::ParameterAdmin) =>
+			OriginCaller::Origins(origins::Origin::ParameterAdmin) => {
 				<ParameterCommitteeMajority as EnsureOrigin<RuntimeOrigin>>::try_origin(o)
-					.map(|()| ParameterCommitteeAccount::get()),
-			_ => <frame_system::EnsureSigned<AccountId> as EnsureOrigin<RuntimeOrigin>>::try_origin(o),
+					.map(|()| ParameterCommitteeAccount::get())
+			},
+			_ => {
+				<frame_system::EnsureSigned<AccountId> as EnsureOrigin<RuntimeOrigin>>::try_origin(
+					o,
+				)
+			},
 		}
 	}
 

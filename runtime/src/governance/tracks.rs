@@ -66,7 +66,8 @@ const fn permille(x: u128) -> FixedI64 {
 // quarter in, 67 % halfway); admin and spend powers fall linearly over a week or a
 // fortnight. (`make_reciprocal`'s flattest curve is 1/(1+x): the "80 % after 4 of 14
 // days" asked for below comes out as 78 %.)
-const APPROVAL_STRICT: Curve = Curve::make_reciprocal(4, 14, percent(80), percent(50), percent(100));
+const APPROVAL_STRICT: Curve =
+	Curve::make_reciprocal(4, 14, percent(80), percent(50), percent(100));
 const APPROVAL_WEEK: Curve = Curve::make_linear(7, 7, percent(50), percent(100));
 const APPROVAL_FORTNIGHT: Curve = Curve::make_linear(14, 14, percent(50), percent(100));
 

@@ -258,7 +258,7 @@ fn an_upheld_dispute_voids_the_batch_slashes_the_worker_and_pays_the_challenger(
 		// severity (1), the bottom of its range.
 		let rate = Perbill::from_percent(10);
 		let slashed = rate.mul_floor(STAKE);
-		let max_bounty: Balance = <Runtime as pallet_slashing::Config>::MaxBounty::get();
+		let max_bounty: Balance = pallet_slashing::Params::<Runtime>::get().max_bounty;
 		let bounty = (slashed / 10).min(max_bounty).min(total);
 		assert!(challenges_event(pallet_challenges::Event::DisputeUpheld {
 			batch: id,

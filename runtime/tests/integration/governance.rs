@@ -8,6 +8,7 @@
 //! Blocks advance by the scheduler's `on_initialize` (it runs referenda alarms and
 //! enactments); the tracks' `fast-runtime` periods are a few blocks.
 
+use crate::common::*;
 use ail2_runtime::{
 	currency::UNITS,
 	governance::{
@@ -15,12 +16,11 @@ use ail2_runtime::{
 		tracks::{id, TrackId},
 		ParameterCommitteeAccount,
 	},
-	AccountId, Balance, Balances, BlockNumber, Council, ConvictionVoting, Models, OriginCaller,
-	Preimage, Referenda, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, Scheduler,
-	System, Treasury, Whitelist, Workers,
+	AccountId, Balance, Balances, BlockNumber, ConvictionVoting, Council, Models, OriginCaller,
+	Preimage, Receipts, Referenda, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, Scheduler,
+	Slashing, System, Treasury, Whitelist, Workers,
 };
 use codec::Encode;
-use crate::common::*;
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{fungible::Mutate, Hooks, StorePreimage},
@@ -116,8 +116,9 @@ fn enact(track: TrackId) {
 
 fn last_dispatch_error() -> Option<DispatchError> {
 	System::events().iter().rev().find_map(|r| match &r.event {
-		RuntimeEvent::Scheduler(pallet_scheduler::Event::Dispatched { result: Err(e), .. }) =>
-			Some(*e),
+		RuntimeEvent::Scheduler(pallet_scheduler::Event::Dispatched { result: Err(e), .. }) => {
+			Some(*e)
+		},
 		_ => None,
 	})
 }
@@ -289,7 +290,11 @@ fn each_track_enacts_its_power_above_its_curves() {
 			};
 			landslide(index);
 			let (status, blocks) = decide(index, power.track);
-			assert!(matches!(status, ReferendumInfo::Approved(..)), "track {}: {status:?}", power.track);
+			assert!(
+				matches!(status, ReferendumInfo::Approved(..)),
+				"track {}: {status:?}",
+				power.track
+			);
 			assert!(!(power.done)(), "track {}: enacted before its enactment period", power.track);
 			enact(power.track);
 			assert!((power.done)(), "track {} was approved but not enacted", power.track);
@@ -323,7 +328,11 @@ fn each_track_rejects_below_its_approval_curve() {
 				vote(voter, index, false, 9_000_000 * UNITS);
 			}
 			let (status, _) = decide(index, power.track);
-			assert!(matches!(status, ReferendumInfo::Rejected(..)), "track {}: {status:?}", power.track);
+			assert!(
+				matches!(status, ReferendumInfo::Rejected(..)),
+				"track {}: {status:?}",
+				power.track
+			);
 			enact(power.track);
 			assert!(!(power.done)(), "track {}: a rejected referendum was enacted", power.track);
 		});
@@ -407,10 +416,11 @@ where
 fn only_a_parameter_committee_motion_submits_on_the_parameter_track() {
 	governance_ext().execute_with(|| {
 		let before = pallet_referenda::ReferendumCount::<Runtime>::get();
-		let call = <Preimage as StorePreimage>::bound(RuntimeCall::Race(
-			pallet_race::Call::set_params { params: new_race_params() },
-		))
-		.unwrap();
+		let call =
+			<Preimage as StorePreimage>::bound(RuntimeCall::Race(pallet_race::Call::set_params {
+				params: new_race_params(),
+			}))
+			.unwrap();
 		// Not a signed account, not even a committee member on their own…
 		for who in [Alice, Dave] {
 			assert_noop!(
@@ -439,8 +449,9 @@ fn a_parameter_referendum_outside_the_bounds_fails_with_a_named_error_and_change
 		let before = pallet_race::Params::<Runtime>::get();
 		let period: BlockNumber = <Runtime as pallet_race::Config>::RacePeriod::get();
 		let too_long = pallet_race::RaceParams { window: period, ..before };
-		let index =
-			committee_submits(RuntimeCall::Race(pallet_race::Call::set_params { params: too_long }));
+		let index = committee_submits(RuntimeCall::Race(pallet_race::Call::set_params {
+			params: too_long,
+		}));
 		landslide(index);
 		let (info, _) = decide(index, id::PARAMETER_ADMIN);
 		assert!(matches!(info, ReferendumInfo::Approved(..)), "{info:?}");
@@ -455,6 +466,58 @@ fn a_parameter_referendum_outside_the_bounds_fails_with_a_named_error_and_change
 }
 
 #[test]
+fn the_parameter_admin_origin_sets_every_pallets_params_within_their_bounds() {
+	governance_ext().execute_with(|| {
+		let admin = || RuntimeOrigin::from(Track::ParameterAdmin);
+		let stranger = || signed(account(Ferdie));
+
+		let settlement = pallet_receipts::Params::<Runtime>::get();
+		let mut longer = settlement;
+		longer.challenge_window.base += 1;
+		longer.withdrawal_delay += 1;
+		let mut unbounded = settlement;
+		unbounded.challenge_window.base =
+			<Runtime as pallet_receipts::Config>::MaxChallengeWindow::get();
+		assert_noop!(Receipts::set_params(stranger(), longer), DispatchError::BadOrigin);
+		assert_noop!(
+			Receipts::set_params(admin(), unbounded),
+			pallet_receipts::Error::<Runtime>::ChallengeWindowTooLong
+		);
+		assert_ok!(Receipts::set_params(admin(), longer));
+		assert_eq!(pallet_receipts::Params::<Runtime>::get(), longer);
+
+		let slashing = pallet_slashing::Params::<Runtime>::get();
+		let harsher =
+			pallet_slashing::SlashingParams { base_rate: Perbill::from_percent(20), ..slashing };
+		let greedy =
+			pallet_slashing::SlashingParams { bounty_share: Perbill::from_percent(60), ..slashing };
+		assert_noop!(Slashing::set_params(stranger(), harsher), DispatchError::BadOrigin);
+		assert_noop!(
+			Slashing::set_params(admin(), greedy),
+			pallet_slashing::Error::<Runtime>::BountyShareTooHigh
+		);
+		assert_ok!(Slashing::set_params(admin(), harsher));
+		assert_eq!(pallet_slashing::Params::<Runtime>::get(), harsher);
+
+		let bounds = pallet_models::Params::<Runtime>::get();
+		let fairer =
+			pallet_models::RevenueSplitBounds { min_treasury: Perbill::from_percent(2), ..bounds };
+		let impossible = pallet_models::RevenueSplitBounds {
+			min_worker: Perbill::from_percent(90),
+			min_treasury: Perbill::from_percent(20),
+			..bounds
+		};
+		assert_noop!(Models::set_params(stranger(), fairer), DispatchError::BadOrigin);
+		assert_noop!(
+			Models::set_params(admin(), impossible),
+			pallet_models::Error::<Runtime>::UnsatisfiableSplitBounds
+		);
+		assert_ok!(Models::set_params(admin(), fairer));
+		assert_eq!(pallet_models::Params::<Runtime>::get(), fairer);
+	});
+}
+
+#[test]
 fn a_whitelisted_call_enacts_only_after_the_council_whitelisted_it() {
 	governance_ext().execute_with(|| {
 		let call = RuntimeCall::Balances(pallet_balances::Call::force_set_balance {
@@ -463,14 +526,18 @@ fn a_whitelisted_call_enacts_only_after_the_council_whitelisted_it() {
 		});
 		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
 		let dispatch = || {
-			RuntimeCall::Whitelist(pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
-				call: Box::new(call.clone()),
-			})
+			RuntimeCall::Whitelist(
+				pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+					call: Box::new(call.clone()),
+				},
+			)
 		};
-		let relay = || Whitelist::dispatch_whitelisted_call_with_preimage(
-			signed(account(Ferdie)),
-			Box::new(call.clone()),
-		);
+		let relay = || {
+			Whitelist::dispatch_whitelisted_call_with_preimage(
+				signed(account(Ferdie)),
+				Box::new(call.clone()),
+			)
+		};
 		// Nobody can relay a call no referendum passed.
 		assert_noop!(relay(), pallet_whitelist::Error::<Runtime>::DeferredDispatchNotFound);
 
@@ -482,8 +549,10 @@ fn a_whitelisted_call_enacts_only_after_the_council_whitelisted_it() {
 		assert!(matches!(status, ReferendumInfo::Approved(..)));
 		assert!(blocks <= track_info(id::WHITELISTED_CALLER).decision_period);
 		enact(id::WHITELISTED_CALLER);
-		assert!(System::events().iter().any(|r| r.event ==
-			RuntimeEvent::Whitelist(pallet_whitelist::Event::DispatchDeferred { call_hash: hash })));
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Whitelist(pallet_whitelist::Event::DispatchDeferred {
+				call_hash: hash
+			})));
 		assert_ne!(free(&account(Eve)), 42 * UNITS);
 		assert_noop!(relay(), pallet_whitelist::Error::<Runtime>::CallIsNotWhitelisted);
 
@@ -520,7 +589,11 @@ fn the_security_council_suspends_a_worker_with_two_thirds_and_not_with_one() {
 		));
 		assert_eq!(status(), Some(pallet_workers::WorkerStatus::Active));
 		assert_noop!(
-			Workers::set_status(signed(account(Alice)), hot(), pallet_workers::WorkerStatus::Suspended),
+			Workers::set_status(
+				signed(account(Alice)),
+				hot(),
+				pallet_workers::WorkerStatus::Suspended
+			),
 			DispatchError::BadOrigin
 		);
 		// Two of three: suspended, without a referendum.
@@ -551,9 +624,10 @@ fn the_security_council_cancels_a_referendum_with_two_thirds() {
 			Some(ReferendumInfo::Cancelled(..))
 		));
 		// Killing (deposits slashed) is not among its powers.
-		let index = submit(frame_system::RawOrigin::Root.into(), RuntimeCall::System(
-			frame_system::Call::remark { remark: b"second".to_vec() },
-		));
+		let index = submit(
+			frame_system::RawOrigin::Root.into(),
+			RuntimeCall::System(frame_system::Call::remark { remark: b"second".to_vec() }),
+		);
 		pass_motion::<ail2_runtime::governance::CouncilCollective>(
 			[Alice, Bob, Charlie],
 			RuntimeCall::Referenda(pallet_referenda::Call::kill { index }),
@@ -628,11 +702,13 @@ fn a_referendum_without_a_decision_deposit_is_never_decided() {
 #[test]
 fn a_vote_above_the_free_balance_is_refused() {
 	governance_ext().execute_with(|| {
-		let index = submit(Track::ModelAdmin.into(), RuntimeCall::Models(
-			pallet_models::Call::approve_model { model: 0 },
-		));
+		let index = submit(
+			Track::ModelAdmin.into(),
+			RuntimeCall::Models(pallet_models::Call::approve_model { model: 0 }),
+		);
 		let too_much =
-			<Balances as frame_support::traits::fungible::Inspect<_>>::total_balance(&account(Eve)) + 1;
+			<Balances as frame_support::traits::fungible::Inspect<_>>::total_balance(&account(Eve))
+				+ 1;
 		assert_noop!(
 			ConvictionVoting::vote(
 				signed(account(Eve)),
@@ -703,7 +779,10 @@ fn council_and_committee_exist_from_genesis_and_the_testnet_presets_have_no_sudo
 					m
 				}
 			);
-			assert_eq!(pallet_membership::Members::<Runtime, pallet_membership::Instance1>::get().len(), 3);
+			assert_eq!(
+				pallet_membership::Members::<Runtime, pallet_membership::Instance1>::get().len(),
+				3
+			);
 		});
 	}
 }
@@ -722,8 +801,10 @@ fn fees_are_shared_between_the_treasury_and_the_author() {
 	use frame_support::traits::{Imbalance, OnUnbalanced};
 	dev_ext().execute_with(|| {
 		let treasury = free(&Treasury::account_id());
-		let fee = <Balances as frame_support::traits::fungible::Balanced<AccountId>>::issue(100 * UNITS);
-		let tip = <Balances as frame_support::traits::fungible::Balanced<AccountId>>::issue(10 * UNITS);
+		let fee =
+			<Balances as frame_support::traits::fungible::Balanced<AccountId>>::issue(100 * UNITS);
+		let tip =
+			<Balances as frame_support::traits::fungible::Balanced<AccountId>>::issue(10 * UNITS);
 		assert_eq!(fee.peek() + tip.peek(), 110 * UNITS);
 		// No block author in this externality: the author's share is burned.
 		ail2_runtime::configs::DealWithFees::on_unbalanceds([fee, tip].into_iter());
@@ -744,7 +825,8 @@ fn an_upgrade_must_raise_the_spec_version() {
 			_: &mut dyn sp_core::traits::Externalities,
 		) -> Result<Vec<u8>, String> {
 			let spec = u32::from_le_bytes(code[..4].try_into().unwrap());
-			let version = sp_version::RuntimeVersion { spec_version: spec, ..ail2_runtime::VERSION };
+			let version =
+				sp_version::RuntimeVersion { spec_version: spec, ..ail2_runtime::VERSION };
 			Ok(version.encode())
 		}
 	}
