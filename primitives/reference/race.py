@@ -125,6 +125,17 @@ class Stream:
             if (product & MASK32) >= threshold:
                 return product >> 32
 
+    def below_u64(self, bound):
+        if bound == 0:
+            return 0
+        threshold = ((-bound) & MASK64) % bound
+        while True:
+            low = self.next_u32()
+            word = low | (self.next_u32() << 32)
+            product = word * bound
+            if (product & MASK64) >= threshold:
+                return product >> 64
+
 
 def f32(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
@@ -199,6 +210,76 @@ def sample(sample_seed: bytes, participant: bytes, submitted: int, k: int):
     return sorted(positions[:k])
 
 
+# --- work commitments (every nonce counts) ---
+
+def f16_bits(x):
+    """IEEE binary16 bits of x, rounded to nearest even (Python's struct 'e' format); values
+    too large for binary16 round to infinity."""
+    try:
+        return struct.unpack("<H", struct.pack("<e", x))[0]
+    except OverflowError:
+        return 0xFC00 if x < 0 else 0x7C00
+
+
+def artifact(output, perm, k):
+    return [f16_bits(output[p]) for p in perm[:k]]
+
+
+def artifact_bytes(art):
+    return b"".join(struct.pack("<H", h) for h in art)
+
+
+def work_leaf(nonce, art):
+    return (keccak256(b"ail2:race:leaf" + struct.pack("<Q", nonce) + artifact_bytes(art)), 1)
+
+
+def node(left, right):
+    data = b"\x01" + left[0] + left[1].to_bytes(16, "little") + right[0] + right[1].to_bytes(16, "little")
+    return (keccak256(data), left[1] + right[1])
+
+
+def tree_root(leaves):
+    """The Merkle-sum root, level by level, an odd level's last node carried up."""
+    level = list(leaves)
+    while len(level) > 1:
+        level = [node(level[i], level[i + 1]) if i + 1 < len(level) else level[i]
+                 for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def leaf_sample(sample_seed, participant, validator, count, s):
+    if count <= s:
+        return list(range(count))
+    stream = Stream(keccak256(b"ail2:race:leaf-sample" + sample_seed + participant + validator))
+    moved = {}
+    picked = []
+    for i in range(s):
+        j = i + stream.below_u64(count - i)
+        at_j = moved.get(j, j)
+        moved[j] = moved.get(i, i)
+        picked.append(at_j)
+    return sorted(picked)
+
+
+def f32_from_bits(text):
+    return struct.unpack("<f", bytes.fromhex(text)[::-1])[0]
+
+
+# f32 inputs (bits) for the binary16 rounding vectors: zeros, exact values, the largest
+# half and what rounds to it or past it, ties to even in the normal and subnormal ranges,
+# the subnormal boundary, infinities and NaN.
+F16_INPUTS = [
+    "00000000", "80000000", "3f800000", "c0200000", "3dcccccd", "477fe000", "477fefff",
+    "477ff000", "4b000000", "3f801000", "3f803000", "3f800fff", "38800000", "387fc000",
+    "33800000", "33000000", "33400000", "33c00000", "2f800000", "7f800000", "ff800000",
+    "7fc00000",
+]
+
+
+def counting_artifact(nonce):
+    return [(nonce * 16 + i) & 0xFFFF for i in range(16)]
+
+
 def vectors():
     race = keccak256(b"ail2 race vectors")
     public_key = bytes([2]) + bytes(range(1, 33))
@@ -212,6 +293,10 @@ def vectors():
     seed1 = input_seed(race, node, 1)
     randomness = keccak256(b"randomness")
     secrets = [keccak256(b"secret"), keccak256(b"another secret")]
+    below_u64s = Stream(keccak256(b"below_u64"))
+    # A synthetic output of 64 coordinates, permuted by nonce 1's permutation.
+    output = [f32((i - 30) / 7.3) for i in range(64)]
+    art = artifact(output, permutation(seed1, 64), 16)
     # Tensor 7 is layer 0's W_2 of a model with d_model 8 and d_ff 32 (fan-in 32).
     return {
         "race_seed": race.hex(),
@@ -235,6 +320,16 @@ def vectors():
         "race_seed_race_3": race_seed(3, randomness, secrets).hex(),
         "race_seed_race_3_no_reveals": race_seed(3, randomness, []).hex(),
         "sample_seed_race_3": sample_seed(3, race, randomness).hex(),
+        "f16_inputs_f32_bits": F16_INPUTS,
+        "f16_bits": [f16_bits(f32_from_bits(b)) for b in F16_INPUTS],
+        "below_u64": [below_u64s.below_u64(b) for b in
+                      (1, 2, 3, 10**12, 2**63 + 1, 2**64 - 1)],
+        "artifact_16_of_64": art,
+        "work_leaf_5": work_leaf(5, art)[0].hex(),
+        "work_roots": {str(n): tree_root([work_leaf(i, counting_artifact(i)) for i in range(n)])[0].hex()
+                       for n in (1, 2, 3, 5, 7, 8, 13)},
+        "leaf_sample_8_of_1e9": leaf_sample(race, public_key, bytes([3] * 32), 10**9, 8),
+        "leaf_sample_all_of_5": leaf_sample(race, public_key, bytes([3] * 32), 5, 200),
     }
 
 

@@ -31,6 +31,12 @@ pub const RACE_PERMUTATION: &[u8] = b"ail2:race:permutation";
 pub const RACE_COMMIT: &[u8] = b"ail2:race:commit";
 /// The stream that picks a participant's nonces for validation.
 pub const RACE_SAMPLE: &[u8] = b"ail2:race:sample";
+/// One nonce's leaf in a participant's work commitment: (nonce, artifact).
+pub const RACE_LEAF: &[u8] = b"ail2:race:leaf";
+/// The stream that picks the leaves one validator opens of one participant's commitment.
+pub const RACE_LEAF_SAMPLE: &[u8] = b"ail2:race:leaf-sample";
+/// What a validator signs to request a participant's openings.
+pub const RACE_OPENINGS: &[u8] = b"ail2:race:openings";
 /// The race seed, fixed as the window opens (and its randomness subject).
 pub const RACE_SEED: &[u8] = b"ail2:race:seed";
 /// The sample seed, fixed as the window closes (and its randomness subject).
@@ -50,6 +56,9 @@ pub const ALL: &[&[u8]] = &[
 	RACE_PERMUTATION,
 	RACE_COMMIT,
 	RACE_SAMPLE,
+	RACE_LEAF,
+	RACE_LEAF_SAMPLE,
+	RACE_OPENINGS,
 	RACE_SEED,
 	RACE_SAMPLE_SEED,
 	RECEIPT_KEY_PROOF,

@@ -42,11 +42,83 @@ pub fn weighted<AccountId: Clone>(
 	drawn
 }
 
+/// Draws per member at most this many attempts in [`weighted_cumulative`].
+pub const ATTEMPTS_PER_MEMBER: u32 = 16;
+
+/// Draws up to `size` distinct positions of a weighted list given by its running totals
+/// (`cumulative[i] = w₀ + … + wᵢ`, non-decreasing), never `excluded`; each draw picks a
+/// position with probability proportional to its weight among those not yet drawn nor
+/// excluded. By rejection: attempt `a` reads `keccak256(seed ‖ a as 4 bytes LE)`'s first 16
+/// bytes as a little-endian number, reduces it modulo the total weight, takes the first
+/// position whose running total exceeds it, and discards it if already drawn or excluded.
+/// At most `ATTEMPTS_PER_MEMBER × size` attempts, so a list whose weight sits almost all on
+/// the excluded member yields fewer. O(attempts × log n): what a pallet can afford per call
+/// over thousands of candidates, where [`weighted`] is O(size × n).
+pub fn weighted_cumulative(
+	seed: &[u8],
+	cumulative: &[u64],
+	size: u32,
+	excluded: Option<usize>,
+) -> Vec<usize> {
+	let total = u128::from(cumulative.last().copied().unwrap_or(0));
+	let mut drawn: Vec<usize> = Vec::new();
+	if total == 0 {
+		return drawn;
+	}
+	let attempts = ATTEMPTS_PER_MEMBER.saturating_mul(size);
+	let mut bytes = Vec::with_capacity(seed.len().saturating_add(4));
+	for attempt in 0..attempts {
+		if drawn.len() >= size as usize {
+			break;
+		}
+		bytes.clear();
+		bytes.extend_from_slice(seed);
+		bytes.extend_from_slice(&attempt.to_le_bytes());
+		let digest = keccak256(&bytes);
+		let mut low = [0u8; 16];
+		low.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
+		let point = u128::from_le_bytes(low).checked_rem(total).unwrap_or(0);
+		let position = cumulative.partition_point(|&running| u128::from(running) <= point);
+		if position < cumulative.len() && Some(position) != excluded && !drawn.contains(&position)
+		{
+			drawn.push(position);
+		}
+	}
+	drawn
+}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use alloc::{vec, vec::Vec};
+
+	#[test]
+	fn cumulative_draws_are_distinct_weighted_and_skip_the_excluded() {
+		// Weights 10, 0, 5, 1 as running totals.
+		let cumulative = [10u64, 10, 15, 16];
+		let mut first = [0u32; 4];
+		for seed in 0u32..2_000 {
+			let drawn = weighted_cumulative(&seed.to_le_bytes(), &cumulative, 2, Some(3));
+			assert_eq!(drawn.len(), 2, "two of the three drawable members");
+			assert!(!drawn.contains(&1), "no weight, never drawn");
+			assert!(!drawn.contains(&3), "excluded, never drawn");
+			assert_ne!(drawn[0], drawn[1]);
+			first[drawn[0]] += 1;
+		}
+		// The first draw among {0: 10, 2: 5}: two to one.
+		assert!((1_200..1_450).contains(&first[0]), "{first:?}");
+		assert_eq!(first[0] + first[2], 2_000);
+		assert_eq!(weighted_cumulative(b"seed", &[], 3, None), Vec::<usize>::new());
+		assert_eq!(weighted_cumulative(b"seed", &[0, 0], 3, None), Vec::<usize>::new());
+		// All the weight on the excluded member: nobody, after bounded attempts.
+		assert_eq!(weighted_cumulative(b"seed", &[1_000_000_000, 1_000_000_000], 3, Some(0)), Vec::<usize>::new());
+		// The same seed gives the same draw.
+		assert_eq!(
+			weighted_cumulative(b"seed", &cumulative, 3, None),
+			weighted_cumulative(b"seed", &cumulative, 3, None)
+		);
+	}
 
 	#[test]
 	fn members_are_distinct_and_weighted() {

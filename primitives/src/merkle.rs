@@ -373,6 +373,54 @@ impl MerkleSumTree {
 	}
 }
 
+/// The root of a growing sequence of leaves, kept as the roots of its perfect subtrees (the
+/// "peaks", one per set bit of the leaf count) so that each leaf costs O(1) hashes on average
+/// and memory stays O(log n). Folding the peaks from the smallest (rightmost) up gives the
+/// same root as [`MerkleSumTree::build`] over the same leaves: carrying the last node of an
+/// odd level up unchanged is exactly what leaves the smaller peaks to be joined last. What a
+/// race participant uses to commit to its work as it computes it.
+#[derive(Clone, Debug, Default)]
+pub struct Peaks {
+	/// (height, root) of each perfect subtree, tallest first.
+	peaks: Vec<(u32, SumNode)>,
+	leaves: u64,
+}
+
+impl Peaks {
+	/// Appends a leaf; on overflow nothing changes.
+	pub fn push(&mut self, leaf: SumNode) -> Result<(), TreeError> {
+		let (mut node, mut height, mut kept) = (leaf, 0u32, self.peaks.len());
+		for &(top_height, top) in self.peaks.iter().rev() {
+			if top_height != height {
+				break;
+			}
+			node = parent(&top, &node).ok_or(TreeError::Overflow)?;
+			height = height.saturating_add(1);
+			kept = kept.saturating_sub(1);
+		}
+		self.peaks.truncate(kept);
+		self.peaks.push((height, node));
+		self.leaves = self.leaves.saturating_add(1);
+		Ok(())
+	}
+
+	/// The root over the leaves pushed so far; `None` before the first, or if a sum
+	/// overflows.
+	pub fn root(&self) -> Option<SumNode> {
+		let mut peaks = self.peaks.iter().rev();
+		let mut root = peaks.next()?.1;
+		for (_, peak) in peaks {
+			root = parent(peak, &root)?;
+		}
+		Some(root)
+	}
+
+	/// Leaves pushed so far.
+	pub fn leaves(&self) -> u64 {
+		self.leaves
+	}
+}
+
 /// `items.map(f)` on up to `threads` scoped threads, order kept. Small inputs stay on the
 /// calling thread, where spawning would cost more than it saves.
 #[cfg(feature = "std")]
@@ -437,6 +485,30 @@ mod tests {
 		assert_eq!(level_width(3, 1), 2);
 		assert_eq!(tree.proof(2).unwrap().siblings, vec![ab]);
 		assert_eq!(tree.proof(0).unwrap().siblings, vec![l[1], l[2]]);
+	}
+
+	#[test]
+	fn peaks_give_the_built_tree_root_at_every_count() {
+		let all = leaves(&[1; 130]);
+		let mut peaks = Peaks::default();
+		assert_eq!(peaks.root(), None);
+		for (n, leaf) in all.iter().enumerate() {
+			peaks.push(*leaf).unwrap();
+			let built = MerkleSumTree::build(all[..=n].to_vec()).unwrap();
+			assert_eq!(peaks.root(), Some(built.root()), "{} leaves", n + 1);
+			assert_eq!(peaks.leaves(), n as u64 + 1);
+			assert_eq!(peaks.root().unwrap().sum, n as u128 + 1, "the root's sum is the count");
+		}
+		// O(log n) peaks: one per set bit of the count.
+		assert_eq!(peaks.peaks.len() as u32, 130u32.count_ones());
+	}
+
+	#[test]
+	fn peaks_refuse_an_overflowing_sum() {
+		let mut peaks = Peaks::default();
+		peaks.push(SumNode { hash: [1; 32], sum: u128::MAX }).unwrap();
+		assert_eq!(peaks.push(SumNode { hash: [2; 32], sum: 1 }), Err(TreeError::Overflow));
+		assert_eq!((peaks.leaves(), peaks.root().unwrap().sum), (1, u128::MAX), "unchanged");
 	}
 
 	#[test]

@@ -21,12 +21,13 @@
 //! `primitives/tests/race_vectors.json` pins the outputs; `primitives/reference/race.py`
 //! computes the same vectors independently.
 
-use alloc::vec::Vec;
+use alloc::{collections::BTreeMap, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 use crate::{
 	domain::{self, tagged_hash},
+	merkle::SumNode,
 	Hash,
 };
 
@@ -243,6 +244,124 @@ pub fn sample(sample_seed: &Hash, participant: &[u8], submitted: u32, k: u32) ->
 	positions
 }
 
+/// The coordinates of a nonce's output that make its artifact: the first `k` of the
+/// permuted output (`output[perm[0]], …, output[perm[k − 1]]`), each rounded to IEEE 754
+/// binary16 ([`f16_bits`]). Fewer when `k` exceeds the permutation or the output.
+pub fn artifact(output: &[f32], perm: &[u32], k: u32) -> Vec<u16> {
+	perm.iter()
+		.take(k as usize)
+		.map_while(|&p| output.get(p as usize).map(|&y| f16_bits(y)))
+		.collect()
+}
+
+/// The artifact's bytes: each binary16 value as 2 bytes, little-endian, in order.
+pub fn artifact_bytes(artifact: &[u16]) -> Vec<u8> {
+	artifact.iter().flat_map(|h| h.to_le_bytes()).collect()
+}
+
+/// Leaf `nonce` of a participant's work commitment: `(keccak256("ail2:race:leaf" ‖ nonce
+/// (8 bytes, little-endian) ‖ artifact bytes), 1)`. Every leaf counts one, so the root of the
+/// Merkle-sum tree over nonces `0..n` ([`crate::merkle`]) commits to the count `n` as its sum.
+/// The tag's first byte (`a`) differs from the receipt leaf (0x00) and inner node (0x01)
+/// tags, so a race leaf is never read as either.
+pub fn work_leaf(nonce: Nonce, artifact: &[u16]) -> SumNode {
+	let bytes = artifact_bytes(artifact);
+	SumNode { hash: tagged_hash(domain::RACE_LEAF, &[&nonce.to_le_bytes(), &bytes]), sum: 1 }
+}
+
+/// The leaves (ascending nonces) that `validator` opens of `participant`'s commitment of
+/// `count` leaves: `s` distinct positions of `0..count`, or all of them when `count ≤ s`. The
+/// first `s` steps of a Fisher–Yates shuffle of `0..count` from the front, kept sparse (only
+/// displaced positions are stored, so a count of billions costs `s` entries), with
+/// [`ChaCha20::below_u64`] on the stream keyed by `keccak256("ail2:race:leaf-sample" ‖ sample
+/// seed ‖ participant ‖ validator)`. Each validator draws its own leaves, and the sample seed
+/// is fixed only after the window closes, so a participant cannot know which leaves will be
+/// opened while it computes them.
+pub fn leaf_sample(
+	sample_seed: &Hash,
+	participant: &[u8],
+	validator: &[u8],
+	count: u64,
+	s: u32,
+) -> Vec<u64> {
+	let s = u64::from(s);
+	if count <= s {
+		return (0..count).collect();
+	}
+	let mut stream = ChaCha20::new(&tagged_hash(
+		domain::RACE_LEAF_SAMPLE,
+		&[sample_seed, participant, validator],
+	));
+	// `moved[j]` is the value at position `j` once it differs from `j`.
+	let mut moved: BTreeMap<u64, u64> = BTreeMap::new();
+	let mut picked = Vec::with_capacity(s as usize);
+	for i in 0..s {
+		let j = i.saturating_add(stream.below_u64(count.saturating_sub(i)));
+		let at_j = moved.get(&j).copied().unwrap_or(j);
+		let at_i = moved.get(&i).copied().unwrap_or(i);
+		moved.insert(j, at_i);
+		picked.push(at_j);
+	}
+	picked.sort_unstable();
+	picked
+}
+
+/// `x` rounded to the nearest IEEE 754 binary16 value (ties to even), as its bits: what
+/// NumPy's `float16` and C's `_Float16` give. Overflow becomes infinity; NaN stays a (quiet)
+/// NaN. Integer operations only, so no platform differs.
+pub fn f16_bits(x: f32) -> u16 {
+	let bits = x.to_bits();
+	let sign = ((bits >> 16) & 0x8000) as u16;
+	let exponent = ((bits >> 23) & 0xff) as i32;
+	let mantissa = bits & 0x7f_ffff;
+	if exponent == 0xff {
+		let nan = if mantissa == 0 { 0 } else { 0x0200 | (mantissa >> 13) as u16 };
+		return sign | 0x7c00 | nan;
+	}
+	let unbiased = exponent.saturating_sub(127);
+	if unbiased > 15 {
+		return sign | 0x7c00;
+	}
+	// Rounds `value >> shift` to nearest, ties to even.
+	let round = |value: u32, shift: u32| -> u32 {
+		let kept = value >> shift;
+		let rest = value & ((1u32 << shift).wrapping_sub(1));
+		let half = 1u32 << shift.saturating_sub(1);
+		if rest > half || (rest == half && kept & 1 == 1) {
+			kept.saturating_add(1)
+		} else {
+			kept
+		}
+	};
+	if unbiased >= -14 {
+		// A normal half; a carry out of the mantissa moves to the next exponent (or to
+		// infinity from the largest), which is the right value.
+		let biased = unbiased.saturating_add(15) as u32;
+		return sign | (round((biased << 23) | mantissa, 13) as u16);
+	}
+	if unbiased < -25 {
+		return sign;
+	}
+	// A subnormal half: the value in units of 2⁻²⁴ is `(1.mantissa) · 2^(unbiased + 24)`.
+	let full = mantissa | 0x80_0000;
+	let shift = (-(unbiased.saturating_add(1))) as u32;
+	sign | (round(full, shift) as u16)
+}
+
+/// The value of binary16 bits `h`, exactly (every binary16 value is an f32 value).
+#[cfg(feature = "std")]
+pub fn f16_value(h: u16) -> f32 {
+	let sign = if h & 0x8000 == 0 { 1.0f32 } else { -1.0 };
+	let exponent = i32::from((h >> 10) & 0x1f);
+	let mantissa = f32::from(h & 0x3ff);
+	match exponent {
+		0 => sign * mantissa * (1.0 / 16_777_216.0),
+		31 if mantissa == 0.0 => sign * f32::INFINITY,
+		31 => f32::NAN,
+		_ => sign * (1.0 + mantissa / 1024.0) * 2f32.powi(exponent.saturating_sub(15)),
+	}
+}
+
 /// One ChaCha20 quarter round on four state words.
 #[inline(always)]
 fn quarter(mut a: u32, mut b: u32, mut c: u32, mut d: u32) -> (u32, u32, u32, u32) {
@@ -350,6 +469,24 @@ impl ChaCha20 {
 			sum = sum.wrapping_add(i64::from(self.next_u32() >> 8));
 		}
 		sum.wrapping_sub(MEAN) as f32 * (1.0 / 16_777_216.0)
+	}
+
+	/// Uniform in `[0, bound)` (0 when `bound` is 0) for 64-bit bounds: Lemire's
+	/// multiply-shift on a 64-bit word made of two stream words (the first is the low half),
+	/// redrawing both when the low 64 bits of the product fall in the biased zone.
+	pub fn below_u64(&mut self, bound: u64) -> u64 {
+		if bound == 0 {
+			return 0;
+		}
+		let threshold = bound.wrapping_neg().checked_rem(bound).unwrap_or(0);
+		loop {
+			let low = u64::from(self.next_u32());
+			let word = low | (u64::from(self.next_u32()) << 32);
+			let product = u128::from(word).wrapping_mul(u128::from(bound));
+			if (product as u64) >= threshold {
+				return product.wrapping_shr(64) as u64;
+			}
+		}
 	}
 
 	/// Uniform in `[0, bound)` (0 when `bound` is 0), unbiased: Lemire's multiply-shift,

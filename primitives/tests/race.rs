@@ -12,9 +12,11 @@
 
 use ail2_primitives::{
 	keccak256,
+	merkle::Peaks,
 	race::{
-		chacha20_block, fill_tensor, input_seed, input_tokens, node_seed, permutation, race_seed,
-		sample, sample_seed, seed_commitment, target_vector, ChaCha20, RaceModel,
+		artifact, chacha20_block, f16_bits, f16_value, fill_tensor, input_seed, input_tokens,
+		leaf_sample, node_seed, permutation, race_seed, sample, sample_seed, seed_commitment,
+		target_vector, work_leaf, ChaCha20, RaceModel,
 	},
 };
 use serde_json::Value;
@@ -122,6 +124,92 @@ fn derivations_match_the_checked_in_vectors() {
 	assert_eq!(race_seed(3, &randomness, &secrets), hex32(&v["race_seed_race_3"]));
 	assert_eq!(race_seed(3, &randomness, &[]), hex32(&v["race_seed_race_3_no_reveals"]));
 	assert_eq!(sample_seed(3, &race, &randomness), hex32(&v["sample_seed_race_3"]));
+}
+
+#[test]
+fn work_commitments_match_the_checked_in_vectors() {
+	let v = vectors();
+	let race = hex32(&v["race_seed"]);
+	let public_key = hex(v["public_key"].as_str().unwrap());
+	let node = node_seed(&public_key);
+
+	let halves: Vec<u64> = strings(&v["f16_inputs_f32_bits"])
+		.iter()
+		.map(|b| u64::from(f16_bits(f32::from_bits(u32::from_str_radix(b, 16).unwrap()))))
+		.collect();
+	assert_eq!(halves, numbers(&v["f16_bits"]));
+
+	let mut stream = ChaCha20::new(&keccak256(b"below_u64"));
+	let bounded: Vec<u64> = [1u64, 2, 3, 1_000_000_000_000, (1 << 63) + 1, u64::MAX]
+		.iter()
+		.map(|b| stream.below_u64(*b))
+		.collect();
+	assert_eq!(bounded, numbers(&v["below_u64"]));
+
+	let output: Vec<f32> = (0..64).map(|i| ((f64::from(i) - 30.0) / 7.3) as f32).collect();
+	let seed = input_seed(&race, &node, 1);
+	let art = artifact(&output, &permutation(&seed, 64), 16);
+	let expected: Vec<u64> = numbers(&v["artifact_16_of_64"]);
+	assert_eq!(art.iter().map(|&h| u64::from(h)).collect::<Vec<_>>(), expected);
+	assert_eq!(work_leaf(5, &art).hash, hex32(&v["work_leaf_5"]));
+
+	let counting = |nonce: u64| -> Vec<u16> { (0..16).map(|i| (nonce * 16 + i) as u16).collect() };
+	for (count, root) in v["work_roots"].as_object().unwrap() {
+		let count: u64 = count.parse().unwrap();
+		let mut peaks = Peaks::default();
+		for nonce in 0..count {
+			peaks.push(work_leaf(nonce, &counting(nonce))).unwrap();
+		}
+		let reached = peaks.root().unwrap();
+		assert_eq!((reached.hash, reached.sum), (hex32(root), u128::from(count)), "{count}");
+	}
+
+	let validator = [3u8; 32];
+	assert_eq!(
+		leaf_sample(&race, &public_key, &validator, 1_000_000_000, 8),
+		numbers(&v["leaf_sample_8_of_1e9"])
+	);
+	assert_eq!(leaf_sample(&race, &public_key, &validator, 5, 200), numbers(&v["leaf_sample_all_of_5"]));
+}
+
+#[test]
+fn f16_rounding_agrees_with_the_value_it_names_for_every_half() {
+	// Every finite binary16 value converts back to its own bits, and the midpoint between two
+	// neighbours rounds to the even one.
+	for h in 0u16..0x7c00 {
+		let value = f16_value(h);
+		assert_eq!(f16_bits(value), h, "{h:#06x}");
+		assert_eq!(f16_bits(-value), h | 0x8000, "-{h:#06x}");
+		let next = f16_value(h + 1);
+		let midpoint = ((f64::from(value) + f64::from(next)) / 2.0) as f32;
+		let even = if h % 2 == 0 { h } else { h + 1 };
+		assert_eq!(f16_bits(midpoint), even, "midpoint above {h:#06x}");
+	}
+	assert_eq!(f16_bits(f32::INFINITY), 0x7c00);
+	assert!(f16_value(f16_bits(f32::NAN)).is_nan());
+}
+
+#[test]
+fn leaf_samples_are_distinct_in_range_differ_per_validator_and_cover_evenly() {
+	let seed = [9u8; 32];
+	let (participant, count) = ([1u8; 32], 1_000u64);
+	let mut hits = vec![0u32; count as usize];
+	for validator in 0u8..200 {
+		let picked = leaf_sample(&seed, &participant, &[validator; 32], count, 50);
+		assert_eq!(picked.len(), 50);
+		assert!(picked.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+		assert!(picked.iter().all(|&i| i < count));
+		for i in picked {
+			hits[i as usize] += 1;
+		}
+	}
+	// 200 × 50 draws over 1,000 leaves: 10 per leaf on average.
+	assert!(hits.iter().all(|&h| h <= 30), "no leaf is favoured: max {:?}", hits.iter().max());
+	assert_ne!(
+		leaf_sample(&seed, &participant, &[1; 32], count, 50),
+		leaf_sample(&seed, &participant, &[2; 32], count, 50),
+		"each validator opens its own leaves"
+	);
 }
 
 #[test]

@@ -13,10 +13,9 @@ fn workers<T: Config>(from: u32, count: u32) -> Vec<T::AccountId> {
 	(from..from.saturating_add(count)).map(T::BenchmarkHelper::worker).collect()
 }
 
-/// Starts race 0 now, with parameters that let `MaxNonces` hits in.
+/// Starts race 0 now.
 fn start<T: Config>() -> Result<RaceOf<T>, BenchmarkError> {
 	let mut params = Params::<T>::get();
-	params.max_nonces = T::MaxNonces::get();
 	params.max_mismatches = 0;
 	Params::<T>::put(params);
 	let now = frame_system::Pallet::<T>::block_number();
@@ -37,18 +36,30 @@ fn in_window<T: Config>() -> Result<RaceOf<T>, BenchmarkError> {
 	Ok(race)
 }
 
-/// `participants` who submitted `nonces` hits each, in the window.
-fn submitted<T: Config>(participants: &[T::AccountId], nonces: u32) {
-	for who in participants {
-		let list: BoundedVec<_, T::MaxNonces> =
-			BoundedVec::truncate_from((0..u64::from(nonces)).collect());
-		Submissions::<T>::insert(who, list);
-		Entries::<T>::insert(
+/// The longest openings URL.
+fn long_url() -> OpeningsUrl {
+	BoundedVec::truncate_from(alloc::vec![b'a'; MAX_URL_LEN as usize])
+}
+
+/// `participants` who committed a million nonces each, in the window.
+fn committed<T: Config>(participants: &[T::AccountId]) {
+	let now = frame_system::Pallet::<T>::block_number();
+	for (index, who) in participants.iter().enumerate() {
+		let index = index as u32;
+		ParticipantAt::<T>::insert(index, who);
+		Work::<T>::insert(
 			who,
-			Entry { count: nonces, last: u64::from(nonces.saturating_sub(1)), fees: 0u32.into() },
+			WorkEntry { index, root: [5; 32], count: 1_000_000, committed_at: now, url: long_url() },
 		);
 	}
-	Participants::<T>::put(BoundedVec::truncate_from(participants.to_vec()));
+	ParticipantCount::<T>::put(participants.len() as u32);
+}
+
+/// A full validator pool of `validators`, weight 1 each.
+fn full_pool<T: Config>(validators: &[T::AccountId]) {
+	let pool: Vec<_> =
+		validators.iter().enumerate().map(|(i, v)| (v.clone(), i as u64 + 1)).collect();
+	ValidatorPool::<T>::put(BoundedVec::truncate_from(pool));
 }
 
 /// A finalized race 0 in which `weighted` had weight, for validator pools and committers.
@@ -101,52 +112,42 @@ mod benches {
 		Ok(())
 	}
 
-	/// The caller already holds `MaxNonces − n` hits, and the race is one participant short
-	/// of full.
+	/// A first commitment (it adds a participant), the one that fills the race, with the
+	/// longest URL and a fee.
 	#[benchmark]
-	fn submit_nonces(n: Linear<1, { T::MaxNoncesPerCall::get() }>) -> Result<(), BenchmarkError> {
-		let race = in_window::<T>()?;
-		// The other participants only fill the list: plain accounts, no registration.
-		let others: Vec<T::AccountId> = (1..T::MaxParticipants::get().saturating_sub(1))
+	fn commit_work() -> Result<(), BenchmarkError> {
+		let mut race = in_window::<T>()?;
+		race.params.commit_fee = 1_000;
+		CurrentRace::<T>::put(race.clone());
+		let others: Vec<T::AccountId> = (1..T::MaxParticipants::get())
 			.map(|i| account("participant", i, 0))
 			.collect();
+		committed::<T>(&others);
 		let caller = T::BenchmarkHelper::worker(0);
-		let held = T::MaxNonces::get().saturating_sub(n);
-		let mut everyone = others;
-		if held > 0 {
-			// The caller already holds `held` hits (the stored list it extends is longest).
-			submitted::<T>(core::slice::from_ref(&caller), held);
-			everyone.push(caller.clone());
-		}
-		Participants::<T>::put(BoundedVec::truncate_from(everyone));
-		let nonces: BoundedVec<u64, T::MaxNoncesPerCall> = BoundedVec::truncate_from(
-			(u64::from(held)..u64::from(held.saturating_add(n))).collect(),
-		);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller.clone()), race.index, nonces);
+		_(RawOrigin::Signed(caller.clone()), race.index, [9; 32], 2_000_000, long_url());
 
-		assert_eq!(Entries::<T>::get(&caller).map(|e| e.count), Some(T::MaxNonces::get()));
+		assert_eq!(Work::<T>::get(&caller).map(|w| w.count), Some(2_000_000));
+		assert_eq!(ParticipantCount::<T>::get(), T::MaxParticipants::get());
 		Ok(())
 	}
 
+	/// A vote checked against a pool of `p` validators (the assignment is drawn from it).
 	#[benchmark]
-	fn vote() -> Result<(), BenchmarkError> {
+	fn vote(p: Linear<2, { T::MaxParticipants::get() }>) -> Result<(), BenchmarkError> {
 		let mut race = in_window::<T>()?;
 		let participant = T::BenchmarkHelper::worker(0);
-		let validator = T::BenchmarkHelper::worker(1);
-		submitted::<T>(core::slice::from_ref(&participant), T::MaxNonces::get());
+		committed::<T>(core::slice::from_ref(&participant));
+		let validators = workers::<T>(1, p.saturating_sub(1));
+		full_pool::<T>(&validators);
 		race.sample_seed = Some([2; 32]);
 		CurrentRace::<T>::put(race.clone());
 		go_to::<T>(race.validation_from);
-		let assigned = workers::<T>(2, T::ValidatorsPerParticipant::get().saturating_sub(1))
-			.into_iter()
-			.chain(core::iter::once(validator.clone()))
-			.map(|v| (v, 1u64));
-		Assignments::<T>::insert(
-			&participant,
-			BoundedVec::truncate_from(assigned.collect::<Vec<_>>()),
-		);
+		let pool = ValidatorPool::<T>::get();
+		let (validator, _) = Pallet::<T>::assignment(&[2; 32], &participant, &pool)
+			.pop()
+			.ok_or(BenchmarkError::Stop("nobody assigned"))?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(validator.clone()), race.index, participant.clone(), 0);
@@ -204,13 +205,14 @@ mod benches {
 		Ok(())
 	}
 
-	/// Closing the window on `p` participants, validators drawn from a full pool.
+	/// Closing the window with `p` weighted validators of the previous race, every one still
+	/// active, in the pool.
 	#[benchmark]
 	fn close_window(p: Linear<1, { T::MaxParticipants::get() }>) -> Result<(), BenchmarkError> {
-		let pool = workers::<T>(0, T::MaxParticipants::get());
+		let pool = workers::<T>(0, p);
 		previous_weights::<T>(&pool);
 		let race = in_window::<T>()?;
-		submitted::<T>(pool.get(..p as usize).unwrap_or_default(), 1);
+		committed::<T>(&pool);
 		go_to::<T>(race.validation_from);
 
 		#[block]
@@ -218,23 +220,26 @@ mod benches {
 			Pallet::<T>::close_window(race);
 		}
 
-		assert_eq!(Assignments::<T>::iter().count() as u32, p);
+		assert_eq!(ValidatorPool::<T>::get().len() as u32, p);
 		Ok(())
 	}
 
-	/// Finalizing `p` participants, each with `MaxNonces` hits, rejected by all its validators
-	/// (every one reported to pallet-slashing).
+	/// Judging `n` participants in one block (not the last block: the race goes on), each
+	/// rejected by all its validators (every one reported to pallet-slashing), over a full
+	/// pool.
 	#[benchmark]
-	fn finalize(p: Linear<1, { T::MaxParticipants::get() }>) -> Result<(), BenchmarkError> {
-		let participants = workers::<T>(0, p);
-		let validators = workers::<T>(p, T::ValidatorsPerParticipant::get());
+	fn judge(n: Linear<1, { T::JudgedPerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let participants = workers::<T>(0, n);
+		let validators = workers::<T>(n, T::MaxParticipants::get().saturating_sub(n));
 		let mut race = in_window::<T>()?;
-		submitted::<T>(&participants, T::MaxNonces::get());
+		committed::<T>(&participants);
+		// One more participant than judged here, so that the race is not concluded.
+		ParticipantCount::<T>::put(n.saturating_add(1));
+		full_pool::<T>(&validators);
 		race.sample_seed = Some([2; 32]);
+		let pool = ValidatorPool::<T>::get();
 		for participant in &participants {
-			let assigned: Vec<_> = validators.iter().map(|v| (v.clone(), 1u64)).collect();
-			Assignments::<T>::insert(participant, BoundedVec::truncate_from(assigned));
-			for validator in &validators {
+			for (validator, _) in Pallet::<T>::assignment(&[2; 32], participant, &pool) {
 				Votes::<T>::insert(participant, validator, 1);
 			}
 		}
@@ -242,11 +247,30 @@ mod benches {
 
 		#[block]
 		{
-			Pallet::<T>::finalize(race);
+			Pallet::<T>::judge(race);
+		}
+
+		assert_eq!(Judged::<T>::get(), Some(n));
+		Ok(())
+	}
+
+	/// Concluding a race that gave `p` participants weight.
+	#[benchmark]
+	fn conclude(p: Linear<1, { T::MaxParticipants::get() }>) -> Result<(), BenchmarkError> {
+		let mut race = in_window::<T>()?;
+		race.sample_seed = Some([2; 32]);
+		let weights: Vec<_> = (0..p).map(|i| (account("weighted", i, 0), u64::from(i) + 1)).collect();
+		PendingWeights::<T>::put(BoundedVec::truncate_from(weights));
+		CurrentRace::<T>::put(race.clone());
+		go_to::<T>(race.ends);
+
+		#[block]
+		{
+			Pallet::<T>::judge(race);
 		}
 
 		assert_eq!(LastFinalized::<T>::get(), Some(0));
-		assert!(Participants::<T>::get().is_empty());
+		assert_eq!(RaceWeights::<T>::get(0).map(|w| w.len() as u32), Some(p));
 		Ok(())
 	}
 

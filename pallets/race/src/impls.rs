@@ -3,7 +3,8 @@
 use crate::*;
 use ail2_primitives::{
 	domain,
-	race::{race_seed, sample_seed, seed_commitment, Nonce},
+	draw::weighted_cumulative,
+	race::{race_seed, sample_seed, seed_commitment},
 	Hash,
 };
 use alloc::vec::Vec;
@@ -21,8 +22,9 @@ const LOG_TARGET: &str = "runtime::race";
 
 impl<T: Config> Pallet<T> {
 	/// Moves the race along its schedule at the start of block `now`: fixes the seed as the
-	/// window opens, assigns validators as it closes, finalizes at the end, and starts the
-	/// next race at a multiple of `RacePeriod`.
+	/// window opens, fixes the sample seed and the validator pool as it closes, judges
+	/// `JudgedPerBlock` participants per block from its end until all are, and starts the next
+	/// race at a multiple of `RacePeriod`.
 	pub(crate) fn advance(now: BlockNumberFor<T>) -> Weight {
 		let mut weight = T::DbWeight::get().reads(1);
 		if let Some(race) = CurrentRace::<T>::get() {
@@ -34,7 +36,7 @@ impl<T: Config> Pallet<T> {
 			{
 				weight.saturating_accrue(Self::close_window(race));
 			} else if race.sample_seed.is_some() && now >= race.ends {
-				weight.saturating_accrue(Self::finalize(race));
+				weight.saturating_accrue(Self::judge(race));
 			}
 		}
 		if CurrentRace::<T>::get().is_none() && !now.is_zero() && Self::is_race_start(now) {
@@ -113,116 +115,113 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Closes the window: fixes the sample seed ([`sample_seed`] of the race, its seed and
-	/// fresh randomness) and draws each participant's validators.
+	/// fresh randomness) and the validator pool.
 	pub(crate) fn close_window(mut race: RaceOf<T>) -> Weight {
 		let (randomness, _) =
 			T::Randomness::random(&(domain::RACE_SAMPLE_SEED, race.index).encode());
 		let sample_seed =
 			sample_seed(race.index, &race.seed.unwrap_or_default(), randomness.as_ref());
 		race.sample_seed = Some(sample_seed);
-		let participants = Participants::<T>::get();
-		let pool = Self::validator_pool();
-		for participant in participants.iter() {
-			let assigned = Self::assign(&sample_seed, participant, &pool, &participants);
-			Assignments::<T>::insert(participant, assigned);
+		let participants = ParticipantCount::<T>::get();
+		let previous = Self::previous_weights();
+		let mut running = 0u64;
+		let mut pool: Vec<(T::AccountId, u64)> = Vec::with_capacity(previous.len());
+		for (who, weight) in previous.iter() {
+			if *weight > 0 && T::Workers::is_active(who) {
+				running = running.saturating_add(*weight);
+				pool.push((who.clone(), running));
+			}
 		}
-		let count = participants.len() as u32;
+		// Nobody with weight yet (the first race, or one after a race nobody passed): the
+		// race's participants validate each other with weight 1 each.
+		if pool.is_empty() {
+			for index in 0..participants {
+				if let Some(who) = ParticipantAt::<T>::get(index) {
+					running = running.saturating_add(1);
+					pool.push((who, running));
+				}
+			}
+		}
+		let validators = pool.len() as u32;
+		ValidatorPool::<T>::put(BoundedVec::truncate_from(pool));
 		Self::deposit_event(Event::WindowClosed {
 			race: race.index,
 			sample_seed,
-			participants: count,
+			participants,
+			validators,
 		});
 		CurrentRace::<T>::put(race);
-		T::WeightInfo::close_window(count)
+		T::WeightInfo::close_window(previous.len().max(participants as usize) as u32)
 	}
 
-	/// The validators of a race and their weights: the latest finalized race's weighted
-	/// participants that are still active workers.
-	fn validator_pool() -> Vec<(T::AccountId, u64)> {
+	/// The latest finalized race's weights (who validates the next race).
+	fn previous_weights() -> Vec<(T::AccountId, u64)> {
 		LastFinalized::<T>::get()
 			.and_then(RaceWeights::<T>::get)
-			.map(|weights| {
-				weights.into_iter().filter(|(who, _)| T::Workers::is_active(who)).collect()
-			})
+			.map(BoundedVec::into_inner)
 			.unwrap_or_default()
 	}
 
-	/// Draws `participant`'s validators from `pool` by weight, never the participant itself.
-	/// When nobody in the pool but the participant has weight (the first race, or a race
-	/// after one nobody passed), the race's other participants validate with weight 1 each.
-	pub(crate) fn assign(
+	/// `participant`'s validators and the weight each votes with, drawn from the race's
+	/// `pool` by weight with [`weighted_cumulative`], never the participant itself.
+	pub fn assignment(
 		sample_seed: &Hash,
 		participant: &T::AccountId,
 		pool: &[(T::AccountId, u64)],
-		participants: &[T::AccountId],
-	) -> AssignmentOf<T> {
-		let mut candidates: Vec<(T::AccountId, u128)> = pool
-			.iter()
-			.filter(|(who, weight)| who != participant && *weight > 0)
-			.map(|(who, weight)| (who.clone(), u128::from(*weight)))
-			.collect();
-		if candidates.is_empty() {
-			candidates = participants
-				.iter()
-				.filter(|who| *who != participant)
-				.map(|who| (who.clone(), 1u128))
-				.collect();
-		}
-		let weight_of = |who: &T::AccountId| {
-			candidates
-				.iter()
-				.find(|(candidate, _)| candidate == who)
-				.map_or(0u64, |(_, weight)| (*weight).unique_saturated_into())
-		};
-		let drawn = ail2_primitives::draw::weighted(
+	) -> Vec<(T::AccountId, u64)> {
+		let cumulative: Vec<u64> = pool.iter().map(|(_, running)| *running).collect();
+		let own = pool.iter().position(|(who, _)| who == participant);
+		weighted_cumulative(
 			&(sample_seed, participant).encode(),
-			candidates.clone(),
+			&cumulative,
 			T::ValidatorsPerParticipant::get(),
-		);
-		BoundedVec::truncate_from(
-			drawn
-				.into_iter()
-				.map(|who| {
-					let weight = weight_of(&who);
-					(who, weight)
-				})
-				.collect(),
+			own,
 		)
+		.into_iter()
+		.filter_map(|position| {
+			let (who, running) = pool.get(position)?;
+			let below = position.checked_sub(1).and_then(|p| pool.get(p)).map_or(0, |(_, r)| *r);
+			Some((who.clone(), running.saturating_sub(below)))
+		})
+		.collect()
 	}
 
-	/// Finalizes the race: judges every participant from its validators' votes, penalises
-	/// validators who did not vote and rejected participants, records the weights and
-	/// clears the race.
-	pub(crate) fn finalize(race: RaceOf<T>) -> Weight {
-		let participants = Participants::<T>::take();
-		let mut weights: Vec<(T::AccountId, u64)> = Vec::new();
-		for participant in participants.iter() {
-			let entry = Entries::<T>::take(participant).unwrap_or_default();
-			Submissions::<T>::remove(participant);
-			let assigned = Assignments::<T>::take(participant).unwrap_or_default();
-			let (mut accepting, mut rejecting, mut total) = (0u128, 0u128, 0u128);
-			for (validator, weight) in assigned.iter() {
-				total.saturating_accrue(u128::from(*weight));
-				match Votes::<T>::take(participant, validator) {
-					Some(mismatches) if mismatches <= race.params.max_mismatches => {
-						accepting.saturating_accrue(u128::from(*weight))
+	/// Judges up to `JudgedPerBlock` participants from their validators' votes, penalising
+	/// validators who did not vote and rejected participants; once all are judged, records
+	/// the weights and clears the race.
+	pub(crate) fn judge(race: RaceOf<T>) -> Weight {
+		let total = ParticipantCount::<T>::get();
+		let from = Judged::<T>::get().unwrap_or(0);
+		let to = from.saturating_add(T::JudgedPerBlock::get()).min(total);
+		let sample_seed = race.sample_seed.unwrap_or_default();
+		let pool = ValidatorPool::<T>::get();
+		let mut weights = PendingWeights::<T>::get();
+		for index in from..to {
+			let Some(participant) = ParticipantAt::<T>::take(index) else { continue };
+			let Some(entry) = Work::<T>::take(&participant) else { continue };
+			let (mut accepting, mut rejecting, mut assigned) = (0u128, 0u128, 0u128);
+			for (validator, weight) in Self::assignment(&sample_seed, &participant, &pool) {
+				assigned.saturating_accrue(u128::from(weight));
+				match Votes::<T>::take(&participant, &validator) {
+					Some(failed) if failed <= race.params.max_mismatches => {
+						accepting.saturating_accrue(u128::from(weight))
 					},
-					Some(_) => rejecting.saturating_accrue(u128::from(*weight)),
+					Some(_) => rejecting.saturating_accrue(u128::from(weight)),
 					None => {
-						T::Workers::reduce_reputation(validator, T::NonVoterPenalty::get());
+						T::Workers::reduce_reputation(&validator, T::NonVoterPenalty::get());
 						Self::deposit_event(Event::DutyMissed {
 							race: race.index,
-							validator: validator.clone(),
+							validator,
 							participant: participant.clone(),
 						});
 					},
 				}
 			}
-			let verdict = verdict(accepting, rejecting, total);
-			let weight = if verdict == Verdict::Accepted { u64::from(entry.count) } else { 0 };
+			let verdict = verdict(accepting, rejecting, assigned);
+			let weight = if verdict == Verdict::Accepted { entry.count } else { 0 };
 			if verdict == Verdict::Rejected {
 				if let Err(error) = T::Violations::report(
-					participant,
+					&participant,
 					Violation::SpotCheckFailure,
 					None,
 					Zero::zero(),
@@ -231,16 +230,30 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			if weight > 0 {
-				weights.push((participant.clone(), weight));
+				// Bounded by `MaxParticipants`, which bounds the participants.
+				let _ = weights.try_push((participant.clone(), weight));
 			}
 			Self::deposit_event(Event::Judged {
 				race: race.index,
-				participant: participant.clone(),
+				participant,
 				verdict,
 				weight,
 			});
 		}
-		// Heaviest first; equal weights keep the order of first submission.
+		let judged = to.saturating_sub(from);
+		if to < total {
+			Judged::<T>::put(to);
+			PendingWeights::<T>::put(weights);
+			return T::WeightInfo::judge(judged);
+		}
+		Self::conclude(race, weights);
+		T::WeightInfo::judge(judged).saturating_add(T::WeightInfo::conclude(total))
+	}
+
+	/// Records a judged race's weights, heaviest first (equal weights in the order of first
+	/// commitment), and clears it.
+	fn conclude(race: RaceOf<T>, weights: WeightsOf<T>) {
+		let mut weights = weights.into_inner();
 		weights.sort_by_key(|(_, weight)| core::cmp::Reverse(*weight));
 		let total_weight = weights.iter().fold(0u64, |sum, (_, w)| sum.saturating_add(*w));
 		let weighted = weights.len() as u32;
@@ -252,9 +265,12 @@ impl<T: Config> Pallet<T> {
 		for committer in Committers::<T>::take().iter() {
 			Commitments::<T>::remove(committer);
 		}
+		ParticipantCount::<T>::kill();
+		ValidatorPool::<T>::kill();
+		PendingWeights::<T>::kill();
+		Judged::<T>::kill();
 		CurrentRace::<T>::kill();
 		Self::deposit_event(Event::RaceFinalized { race: race.index, weighted, total_weight });
-		T::WeightInfo::finalize(participants.len() as u32)
 	}
 
 	/// The running race, if it is `race`.
@@ -295,10 +311,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_submit(
+	pub(crate) fn do_commit_work(
 		who: T::AccountId,
 		race: RaceIndex,
-		nonces: Vec<Nonce>,
+		root: Hash,
+		count: u64,
+		url: OpeningsUrl,
 	) -> DispatchResult {
 		let current = Self::running(race)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -311,42 +329,34 @@ impl<T: Config> Pallet<T> {
 			!matches!(Commitments::<T>::get(&who), Some(SeedCommitment { revealed: None, .. })),
 			Error::<T>::Excluded
 		);
-		ensure!(!nonces.is_empty(), Error::<T>::EmptySubmission);
-		let count = nonces.len() as u32;
-		let existing = Entries::<T>::get(&who);
-		let mut entry = existing.clone().unwrap_or_default();
-		let total = entry.count.saturating_add(count);
-		ensure!(total <= current.params.max_nonces, Error::<T>::TooManyNonces);
-		let mut previous = existing.as_ref().map(|e| e.last);
-		for nonce in nonces.iter() {
-			ensure!(previous.is_none_or(|p| *nonce > p), Error::<T>::NoncesNotAscending);
-			previous = Some(*nonce);
-		}
-		let mut participants = Participants::<T>::get();
-		if existing.is_none() {
-			participants.try_push(who.clone()).map_err(|_| Error::<T>::TooManyParticipants)?;
-		}
-		// The fees of the race's own parameters: a change mid-race applies from the next.
-		let fee = submission_fee(
-			current.params.nonce_fee_base,
-			current.params.nonce_fee_step,
-			entry.count,
-			count,
-		);
-		let fee: BalanceOf<T> = fee.unique_saturated_into();
+		ensure!(count > 0, Error::<T>::EmptyCommitment);
+		let previous = Work::<T>::get(&who);
+		let index = match &previous {
+			Some(entry) => {
+				ensure!(count > entry.count, Error::<T>::CountNotIncreasing);
+				let next = entry
+					.committed_at
+					.saturating_add(BlockNumberFor::<T>::from(current.params.commit_interval));
+				ensure!(now >= next, Error::<T>::CommitTooSoon);
+				entry.index
+			},
+			None => {
+				let index = ParticipantCount::<T>::get();
+				ensure!(index < T::MaxParticipants::get(), Error::<T>::TooManyParticipants);
+				index
+			},
+		};
+		// The fee of the race's own parameters: a change mid-race applies from the next.
+		let fee: BalanceOf<T> = current.params.commit_fee.unique_saturated_into();
 		if !fee.is_zero() {
 			T::Currency::transfer(&who, &T::TreasuryAccount::get(), fee, Preservation::Preserve)?;
 		}
-		Submissions::<T>::try_mutate(&who, |stored| stored.try_extend(nonces.into_iter()))
-			.map_err(|_| Error::<T>::TooManyNonces)?;
-		entry.count = total;
-		entry.last = previous.unwrap_or_default();
-		entry.fees.saturating_accrue(fee);
-		Entries::<T>::insert(&who, entry);
-		if existing.is_none() {
-			Participants::<T>::put(participants);
+		if previous.is_none() {
+			ParticipantAt::<T>::insert(index, &who);
+			ParticipantCount::<T>::put(index.saturating_add(1));
 		}
-		Self::deposit_event(Event::NoncesSubmitted { race, who, count, total, fee });
+		Work::<T>::insert(&who, WorkEntry { index, root, count, committed_at: now, url });
+		Self::deposit_event(Event::WorkCommitted { race, who, root, count, fee });
 		Ok(())
 	}
 
@@ -362,14 +372,16 @@ impl<T: Config> Pallet<T> {
 			current.sample_seed.is_some() && current.phase(now) == Phase::Validation,
 			Error::<T>::NotValidationPhase
 		);
-		let assigned = Assignments::<T>::get(&participant).unwrap_or_default();
-		ensure!(assigned.iter().any(|(v, _)| *v == validator), Error::<T>::NotAssigned);
+		let committed = Work::<T>::get(&participant).map(|entry| entry.count);
+		let sample_seed = current.sample_seed.unwrap_or_default();
+		let assigned = committed.is_some()
+			&& Self::assignment(&sample_seed, &participant, &ValidatorPool::<T>::get())
+				.iter()
+				.any(|(v, _)| *v == validator);
+		ensure!(assigned, Error::<T>::NotAssigned);
 		ensure!(!Votes::<T>::contains_key(&participant, &validator), Error::<T>::AlreadyVoted);
-		let submitted = Entries::<T>::get(&participant).map_or(0, |e| e.count);
-		ensure!(
-			mismatches <= submitted.min(current.params.sample_size),
-			Error::<T>::ImpossibleVote
-		);
+		let sample = committed.unwrap_or(0).min(u64::from(current.params.sample_size));
+		ensure!(u64::from(mismatches) <= sample, Error::<T>::ImpossibleVote);
 		Votes::<T>::insert(&participant, &validator, mismatches);
 		Self::deposit_event(Event::Voted { race, participant, validator, mismatches });
 		Ok(())
@@ -384,25 +396,36 @@ impl<T: Config> Pallet<T> {
 		ensure!(model.d_model.checked_rem(model.heads) == Some(0), Error::<T>::InvalidRaceModel);
 		ensure!(
 			params.sample_size > 0
-				&& !params.distance_threshold.is_zero()
+				&& params.sample_size <= T::MaxSampleSize::get()
+				&& params.tolerance > 0
 				&& params.max_mismatches < params.sample_size,
 			Error::<T>::InvalidSampling
 		);
 		ensure!(
-			params.max_nonces > 0 && params.max_nonces <= T::MaxNonces::get(),
-			Error::<T>::NonceCapOutOfBounds
+			params.artifact_len > 0
+				&& params.artifact_len <= model.d_model
+				&& params.artifact_len <= T::MaxArtifactLen::get(),
+			Error::<T>::InvalidArtifact
 		);
 		let phases = [params.commit, params.reveal, params.window, params.validation];
 		ensure!(phases.iter().all(|p| *p > 0), Error::<T>::ZeroPhase);
-		// Saturating: a sum past u32::MAX is longer than any period anyway.
-		let duration = BlockNumberFor::<T>::from(params.duration());
+		ensure!(
+			params.commit_interval > 0 && params.commit_interval <= params.window,
+			Error::<T>::InvalidCommitInterval
+		);
+		// The phases, then the blocks that judge a full race (the first in the race's last
+		// block); saturating: a sum past u32::MAX is longer than any period anyway.
+		let judging = T::MaxParticipants::get().div_ceil(T::JudgedPerBlock::get().max(1));
+		let duration =
+			BlockNumberFor::<T>::from(params.duration().saturating_add(judging.saturating_sub(1)));
 		ensure!(duration < T::RacePeriod::get(), Error::<T>::RaceLongerThanPeriod);
 		Ok(())
 	}
 
 	/// Invariants: the current race's schedule is ordered and its seeds are set in order;
-	/// every participant has an entry whose count matches its stored nonces, ascending;
-	/// finalized weights are sorted and positive.
+	/// participants are numbered `0..ParticipantCount` (those not yet judged), each with a
+	/// commitment of a positive count; the validator pool's running totals ascend; finalized
+	/// weights are sorted and positive.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		if let Some(race) = CurrentRace::<T>::get() {
@@ -414,15 +437,23 @@ impl<T: Config> Pallet<T> {
 				"race schedule out of order"
 			);
 			ensure!(race.seed.is_some() || race.sample_seed.is_none(), "sample seed before seed");
-			for who in Participants::<T>::get().iter() {
-				let entry = Entries::<T>::get(who).ok_or("participant without an entry")?;
-				let nonces = Submissions::<T>::get(who);
-				ensure!(nonces.len() as u32 == entry.count, "entry count differs from nonces");
-				ensure!(nonces.windows(2).all(|w| w.first() < w.get(1)), "nonces not ascending");
-				ensure!(nonces.last() == Some(&entry.last), "entry's last nonce is not the last");
+			let count = ParticipantCount::<T>::get();
+			ensure!(count <= T::MaxParticipants::get(), "more participants than the bound");
+			let judged = Judged::<T>::get().unwrap_or(0);
+			for index in judged..count {
+				let who = ParticipantAt::<T>::get(index).ok_or("a participant index is empty")?;
+				let entry = Work::<T>::get(&who).ok_or("participant without a commitment")?;
+				ensure!(entry.index == index, "a commitment names another index");
+				ensure!(entry.count > 0, "a commitment of no work");
 			}
+			let pool = ValidatorPool::<T>::get();
+			ensure!(
+				pool.windows(2).all(|w| w.first().map(|a| a.1) < w.get(1).map(|b| b.1)),
+				"validator pool totals do not ascend"
+			);
 		} else {
-			ensure!(Participants::<T>::get().is_empty(), "participants without a race");
+			ensure!(ParticipantCount::<T>::get() == 0, "participants without a race");
+			ensure!(ValidatorPool::<T>::get().is_empty(), "a validator pool without a race");
 		}
 		for (_, weights) in RaceWeights::<T>::iter() {
 			ensure!(weights.iter().all(|(_, w)| *w > 0), "zero weight recorded");

@@ -36,7 +36,7 @@ pub trait BenchmarkHelper<AccountId> {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use ail2_primitives::{race::Nonce, Hash};
+	use ail2_primitives::Hash;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
@@ -60,10 +60,15 @@ pub mod pallet {
 	/// A finalized race's weights, heaviest first.
 	pub type WeightsOf<T> =
 		BoundedVec<(<T as frame_system::Config>::AccountId, u64), <T as Config>::MaxParticipants>;
+	/// The validators of a race and their weights as running totals (`draw::weighted_cumulative`).
+	pub type PoolOf<T> =
+		BoundedVec<(<T as frame_system::Config>::AccountId, u64), <T as Config>::MaxParticipants>;
+	pub type WorkEntryOf<T> = WorkEntry<BlockNumberFor<T>>;
 
 	/// 1: race phases and hit fees moved from constants into `RaceParams`
-	/// (`migrations::v1`).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// (`migrations::v1`). 2: every nonce counts: work commitments replace hit submissions
+	/// (`migrations::v2`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -71,7 +76,7 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// The token submission fees are paid in.
+		/// The token commitment fees are paid in.
 		type Currency: Inspect<Self::AccountId> + Mutate<Self::AccountId>;
 
 		/// The worker registry: only active workers race; validators who skip duty lose
@@ -105,17 +110,24 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCommitters: Get<u32>;
 
-		/// Most participants in one race.
+		/// Most participants in one race (and validators in its pool).
 		#[pallet::constant]
 		type MaxParticipants: Get<u32>;
 
-		/// Bound on `RaceParams::max_nonces`.
+		/// Participants judged per block once the race has ended; the race is finalized when
+		/// all are, so `RacePeriod` must leave `MaxParticipants / JudgedPerBlock` blocks after
+		/// a race's phases.
 		#[pallet::constant]
-		type MaxNonces: Get<u32>;
+		type JudgedPerBlock: Get<u32>;
 
-		/// Most nonces in one `submit_nonces` call.
+		/// Bound on `RaceParams::sample_size`: the openings one validator fetches per
+		/// participant.
 		#[pallet::constant]
-		type MaxNoncesPerCall: Get<u32>;
+		type MaxSampleSize: Get<u32>;
+
+		/// Bound on `RaceParams::artifact_len`.
+		#[pallet::constant]
+		type MaxArtifactLen: Get<u32>;
 
 		/// Validators drawn for each participant.
 		#[pallet::constant]
@@ -129,7 +141,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type NonVoterPenalty: Get<Perbill>;
 
-		/// Receives submission fees.
+		/// Receives commitment fees.
 		#[pallet::constant]
 		type TreasuryAccount: Get<Self::AccountId>;
 
@@ -177,30 +189,38 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Commitments<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, SeedCommitment>;
 
-	/// The current race's participants, in order of their first submission.
+	/// How many participants the current race has.
 	#[pallet::storage]
-	pub type Participants<T: Config> =
-		StorageValue<_, BoundedVec<T::AccountId, T::MaxParticipants>, ValueQuery>;
+	pub type ParticipantCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-	/// Each participant's submission summary in the current race.
+	/// The current race's participants, in order of their first commitment.
 	#[pallet::storage]
-	pub type Entries<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, Entry<BalanceOf<T>>>;
+	pub type ParticipantAt<T: Config> = StorageMap<_, Twox64Concat, u32, T::AccountId>;
 
-	/// Each participant's submitted hits in the current race, ascending.
+	/// Each participant's latest work commitment in the current race.
 	#[pallet::storage]
-	pub type Submissions<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, BoundedVec<Nonce, T::MaxNonces>, ValueQuery>;
+	pub type Work<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, WorkEntryOf<T>>;
 
-	/// Each participant's validators in the current race (from the close of the window).
+	/// The current race's validators with their weights as running totals, fixed as the
+	/// window closes: the previous race's weighted participants still active, or (when none
+	/// has weight) this race's participants with weight 1 each. A participant's validators
+	/// are `draw::weighted_cumulative(sample seed ‖ participant, pool, ValidatorsPerParticipant,
+	/// the participant's own position)`, computed where needed rather than stored.
 	#[pallet::storage]
-	pub type Assignments<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, AssignmentOf<T>>;
+	pub type ValidatorPool<T: Config> = StorageValue<_, PoolOf<T>, ValueQuery>;
 
-	/// Votes: (participant, validator) → mismatches found in the sample.
+	/// Votes: (participant, validator) → leaves of its sample that failed.
 	#[pallet::storage]
 	pub type Votes<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Blake2_128Concat, T::AccountId, u32>;
+
+	/// Participants judged so far once the race has ended.
+	#[pallet::storage]
+	pub type Judged<T: Config> = StorageValue<_, u32>;
+
+	/// Weights of the race being judged, in the order judged.
+	#[pallet::storage]
+	pub type PendingWeights<T: Config> = StorageValue<_, WeightsOf<T>, ValueQuery>;
 
 	/// Weights of finalized races (the last `HistoryDepth`), heaviest first.
 	#[pallet::storage]
@@ -285,37 +305,40 @@ pub mod pallet {
 			/// How many committers' secrets went into the seed.
 			reveals: u32,
 		},
-		/// A participant submitted `count` hits (`total` so far) and paid `fee`.
-		NoncesSubmitted {
-			/// The race the hits were found in.
+		/// A participant committed to the first `count` nonces of its work.
+		WorkCommitted {
+			/// The race the work was done in.
 			race: RaceIndex,
 			/// The participant's hot key.
 			who: T::AccountId,
-			/// Hits in this call.
-			count: u32,
-			/// Hits of the participant in the race so far, this call's included.
-			total: u32,
-			/// What this call's hits cost, paid to the treasury.
+			/// The root hash of the Merkle-sum tree over its leaves `0..count`.
+			root: Hash,
+			/// Nonces committed (the root's sum).
+			count: u64,
+			/// What the commitment cost, paid to the treasury.
 			fee: BalanceOf<T>,
 		},
 		/// The window closed; samples and validators follow from `sample_seed`.
 		WindowClosed {
 			/// The race whose window closed.
 			race: RaceIndex,
-			/// The seed the sampled nonces and the validators are drawn from.
+			/// The seed the opened leaves and the validators are drawn from.
 			sample_seed: Hash,
-			/// How many participants submitted hits.
+			/// How many participants committed work.
 			participants: u32,
+			/// How many validators are in the pool.
+			validators: u32,
 		},
-		/// A validator voted on a participant's sample.
+		/// A validator voted on a participant's opened sample.
 		Voted {
 			/// The race being validated.
 			race: RaceIndex,
-			/// The participant whose sample was recomputed.
+			/// The participant whose leaves were opened and recomputed.
 			participant: T::AccountId,
 			/// The validator who voted.
 			validator: T::AccountId,
-			/// How many sampled nonces did not hit when recomputed.
+			/// How many opened leaves failed: missing, off the committed root, or beyond the
+			/// tolerance when recomputed.
 			mismatches: u32,
 		},
 		/// The verdict on a participant and the weight it earned.
@@ -326,7 +349,7 @@ pub mod pallet {
 			participant: T::AccountId,
 			/// What its validators' votes decided.
 			verdict: Verdict,
-			/// The compute weight it earned: its hits if accepted, zero otherwise.
+			/// The compute weight it earned: its committed count if accepted, zero otherwise.
 			weight: u64,
 		},
 		/// A validator did not vote on a participant assigned to it.
@@ -380,12 +403,12 @@ pub mod pallet {
 		NotActiveWorker,
 		/// A committer who withheld its reveal is barred from this race.
 		Excluded,
-		/// A submission carries no nonce.
-		EmptySubmission,
-		/// More nonces than `MaxNoncesPerCall` in one call, or than `max_nonces` in the race.
-		TooManyNonces,
-		/// Nonces must be strictly ascending, within a call and across calls.
-		NoncesNotAscending,
+		/// A commitment to no work.
+		EmptyCommitment,
+		/// A commitment must count more nonces than the participant's previous one.
+		CountNotIncreasing,
+		/// The participant committed less than `commit_interval` blocks ago.
+		CommitTooSoon,
 		/// The race has `MaxParticipants` participants already.
 		TooManyParticipants,
 		/// The race is not in its validation phase.
@@ -394,20 +417,23 @@ pub mod pallet {
 		NotAssigned,
 		/// The validator already voted on this participant.
 		AlreadyVoted,
-		/// More mismatches than nonces in the sample.
+		/// More failed leaves than leaves in the sample.
 		ImpossibleVote,
 		/// A race model no worker can run: a dimension of zero, or `d_model` not a multiple of
 		/// `heads`.
 		InvalidRaceModel,
-		/// A sample that decides nothing: a zero sample size or distance threshold, or at
-		/// least as many allowed mismatches as samples (`m ≥ k`).
+		/// A sample that decides nothing: a sample size of zero or above `MaxSampleSize`, a
+		/// zero tolerance, or at least as many allowed failures as leaves (`m ≥ s`).
 		InvalidSampling,
-		/// `max_nonces` is zero or above `MaxNonces`, which bounds the nonces' storage.
-		NonceCapOutOfBounds,
+		/// An artifact of zero coordinates, more than `d_model` or more than
+		/// `MaxArtifactLen`.
+		InvalidArtifact,
+		/// A commit interval of zero blocks or longer than the window.
+		InvalidCommitInterval,
 		/// A phase (commit, reveal, window or validation) of zero blocks.
 		ZeroPhase,
-		/// The four phases take `RacePeriod` blocks or more, so the next race could not start
-		/// on time.
+		/// The four phases and the judging of `MaxParticipants` take more than `RacePeriod`
+		/// blocks, so the next race could not start on time.
 		RaceLongerThanPeriod,
 	}
 
@@ -424,7 +450,8 @@ pub mod pallet {
 				"DefaultParams describe no valid race"
 			);
 			assert!(T::ValidatorsPerParticipant::get() > 0, "ValidatorsPerParticipant is zero");
-			assert!(T::MaxNoncesPerCall::get() > 0, "MaxNoncesPerCall is zero");
+			assert!(T::JudgedPerBlock::get() > 0, "JudgedPerBlock is zero");
+			assert!(T::MaxParticipants::get() > 0, "MaxParticipants is zero");
 			assert!(T::HistoryDepth::get() > 0, "HistoryDepth is zero");
 		}
 
@@ -465,34 +492,40 @@ pub mod pallet {
 			Self::do_reveal(who, race, secret)
 		}
 
-		/// Submits hits found in the window: nonces whose permuted output lies within the
-		/// distance threshold of the target. Nonces must ascend across all of a participant's
-		/// calls. Each hit costs a fee that grows with the participant's count
-		/// ([`submission_fee`]), paid to the treasury.
+		/// Commits to the participant's work so far: `root` is the root hash of the Merkle-sum
+		/// tree over the leaves of its nonces `0..count` (`ail2_primitives::race::work_leaf`
+		/// of each nonce's artifact; every leaf counts one, so the root's sum is `count`), and
+		/// `url` is where it serves openings to its validators. The last commitment before the
+		/// window closes counts: if validators accept it, the participant's weight is `count`.
+		/// Each commitment costs the race's `commit_fee`, paid to the treasury.
 		///
-		/// Origin: an active worker's hot key. Emits `NoncesSubmitted`. Errors: `NoRace`,
-		/// `WrongRace`, `WindowClosed`, `NotActiveWorker`, `Excluded`, `EmptySubmission`,
-		/// `TooManyNonces`, `NoncesNotAscending`, `TooManyParticipants`, or a balance error
-		/// for the fee.
-		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::submit_nonces(nonces.len() as u32))]
-		pub fn submit_nonces(
+		/// Origin: an active worker's hot key. Emits `WorkCommitted`. Errors: `NoRace`,
+		/// `WrongRace`, `WindowClosed`, `NotActiveWorker`, `Excluded`, `EmptyCommitment`,
+		/// `CountNotIncreasing`, `CommitTooSoon`, `TooManyParticipants`, or a balance error for
+		/// the fee.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::commit_work())]
+		pub fn commit_work(
 			origin: OriginFor<T>,
 			race: RaceIndex,
-			nonces: BoundedVec<Nonce, T::MaxNoncesPerCall>,
+			root: Hash,
+			count: u64,
+			url: OpeningsUrl,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_submit(who, race, nonces.into_inner())
+			Self::do_commit_work(who, race, root, count, url)
 		}
 
-		/// A validator's vote on a participant: how many of the participant's sampled nonces
-		/// (`ail2_primitives::race::sample` of the sample seed) did not hit when recomputed.
+		/// A validator's vote on a participant: how many of the leaves it opened
+		/// (`ail2_primitives::race::leaf_sample` of the sample seed, the participant and the
+		/// validator) failed — not served in time, off the committed root, or recomputed beyond
+		/// the race's tolerance.
 		///
 		/// Origin: a validator assigned to the participant. Emits `Voted`. Errors: `NoRace`,
 		/// `WrongRace`, `NotValidationPhase`, `NotAssigned`, `AlreadyVoted`,
 		/// `ImpossibleVote`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::vote())]
+		#[pallet::weight(T::WeightInfo::vote(T::MaxParticipants::get()))]
 		pub fn vote(
 			origin: OriginFor<T>,
 			race: RaceIndex,
@@ -509,7 +542,8 @@ pub mod pallet {
 		/// schedule and fees.
 		///
 		/// Origin: `ParamsOrigin`. Emits `ParamsSet`. Errors: `InvalidRaceModel`,
-		/// `InvalidSampling`, `NonceCapOutOfBounds`, `ZeroPhase`, `RaceLongerThanPeriod`.
+		/// `InvalidSampling`, `InvalidArtifact`, `InvalidCommitInterval`, `ZeroPhase`,
+		/// `RaceLongerThanPeriod`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: RaceParams) -> DispatchResult {

@@ -1,27 +1,57 @@
 //! Storage migrations of pallet-race.
 //!
 //! Every change to the layout of stored data bumps the pallet's `STORAGE_VERSION` and adds a
-//! module here with the old types, a `VersionedMigration` (it runs once, only from the
-//! version it names, and sets the new version) and tests that decode storage written in the
-//! old layout. The runtime lists the migration in its `Migrations` until every live chain has
-//! run it (see `docs/governance.md`, "Runtime upgrades").
+//! module here with the old types, a migration that runs once (only from the versions it
+//! names, setting the new version) and tests that decode storage written in the old layout.
+//! The runtime lists the migration in its `Migrations` until every live chain has run it (see
+//! `docs/governance.md`, "Runtime upgrades").
 
-/// Version 1: the phases (commit, reveal, validation) and the hit fees, which were the
-/// constants `CommitPeriod`, `RevealPeriod`, `ValidationPeriod`, `NonceFeeBase` and
-/// `NonceFeeStep`, are fields of `RaceParams`, so governance sets them with the rest.
-/// Migrating appends them to the stored `Params` and to the running race's copy, taking their
-/// values from `DefaultParams` — which a runtime sets to the old constants' values.
-pub mod v1 {
-	use crate::{Config, CurrentRace, Pallet, Params, Race, RaceIndex, RaceParams};
-	use ail2_primitives::{race::RaceModel, Hash};
+/// Version 2: every nonce counts. Work commitments (`Work`, `ParticipantAt`) replace hit
+/// submissions (`Participants`, `Entries`, `Submissions`), assignments are drawn from the
+/// `ValidatorPool` instead of stored, and `RaceParams` loses the distance threshold, the hit
+/// cap and the per-hit fees and gains the artifact length, the tolerance, the commit interval
+/// and the commitment fee.
+///
+/// From version 1 (or 0, whose `RaceParams` lacked the phases and fees) the governed values
+/// that still mean the same — the model, the window, the sample size and, from version 1, the
+/// three other phases — are kept and the rest taken from `DefaultParams`. A race running at
+/// the upgrade is abandoned: its hits prove nothing under the new rule. Its storage is
+/// cleared, it records no weights, and the next race starts at the next multiple of
+/// `RacePeriod` with the next index, validated by the last finalized race's weights.
+/// Version 1 replaced the v0 layout only one release earlier, so one migration serves both.
+pub mod v2 {
+	use crate::{
+		Commitments, Committers, Config, CurrentRace, Pallet, Params, RaceParams, Votes,
+	};
+	use ail2_primitives::race::RaceModel;
 	use codec::{Decode, Encode};
 	use core::marker::PhantomData;
 	use frame_support::{
-		traits::{Get, UncheckedOnRuntimeUpgrade},
+		storage::unhashed,
+		traits::{Get, GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
 		weights::Weight,
 	};
-	use frame_system::pallet_prelude::BlockNumberFor;
 	use sp_runtime::FixedU64;
+
+	/// Most keys of each removed map cleared in the upgrade block (the maps were bounded by
+	/// `MaxParticipants` of the old runtime, 256).
+	pub const CLEAR_LIMIT: u32 = 4_096;
+
+	/// `RaceParams` as version 1 stored it.
+	#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
+	pub struct RaceParamsV1 {
+		pub model: RaceModel,
+		pub distance_threshold: FixedU64,
+		pub window: u32,
+		pub sample_size: u32,
+		pub max_mismatches: u32,
+		pub max_nonces: u32,
+		pub commit: u32,
+		pub reveal: u32,
+		pub validation: u32,
+		pub nonce_fee_base: u128,
+		pub nonce_fee_step: u128,
+	}
 
 	/// `RaceParams` as version 0 stored it.
 	#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
@@ -34,233 +64,221 @@ pub mod v1 {
 		pub max_nonces: u32,
 	}
 
-	impl RaceParamsV0 {
-		/// The version-1 parameters: these, with `defaults`' phases and fees.
-		pub fn upgraded(self, defaults: &RaceParams) -> RaceParams {
-			RaceParams {
-				model: self.model,
-				distance_threshold: self.distance_threshold,
-				window: self.window,
-				sample_size: self.sample_size,
-				max_mismatches: self.max_mismatches,
-				max_nonces: self.max_nonces,
-				..*defaults
-			}
+	/// The version-2 parameters from what a version-1 chain stored.
+	pub fn from_v1(old: RaceParamsV1, defaults: &RaceParams) -> RaceParams {
+		RaceParams {
+			model: old.model,
+			window: old.window,
+			sample_size: old.sample_size,
+			commit: old.commit,
+			reveal: old.reveal,
+			validation: old.validation,
+			..*defaults
 		}
 	}
 
-	/// `Race` as version 0 stored it.
-	#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
-	pub struct RaceV0<BlockNumber> {
-		pub index: RaceIndex,
-		pub params: RaceParamsV0,
-		pub started: BlockNumber,
-		pub reveal_from: BlockNumber,
-		pub window_from: BlockNumber,
-		pub validation_from: BlockNumber,
-		pub ends: BlockNumber,
-		pub seed: Option<Hash>,
-		pub sample_seed: Option<Hash>,
-	}
-
-	/// What `pre_upgrade` hands `post_upgrade`: the version-0 values, to compare.
-	#[derive(Encode, Decode)]
-	pub struct Snapshot<BlockNumber> {
-		pub params: Option<RaceParamsV0>,
-		pub race: Option<RaceV0<BlockNumber>>,
-	}
-
-	/// Rewrites `Params` and `CurrentRace` in the version-1 layout. Use `MigrateToV1`, which
-	/// runs this only on a chain at version 0.
-	pub struct InnerMigrateToV1<T>(PhantomData<T>);
-
-	impl<T: Config> InnerMigrateToV1<T> {
-		/// The version-0 values as they are stored now.
-		pub fn snapshot() -> Snapshot<BlockNumberFor<T>> {
-			Snapshot {
-				params: frame_support::storage::unhashed::get(&Params::<T>::hashed_key()),
-				race: frame_support::storage::unhashed::get(&CurrentRace::<T>::hashed_key()),
-			}
-		}
-
-		/// Whether storage now holds `before` in the version-1 layout, and valid parameters.
-		pub fn check(before: Snapshot<BlockNumberFor<T>>) -> Result<(), &'static str> {
-			let defaults = T::DefaultParams::get();
-			if let Some(old) = before.params {
-				if Params::<T>::get() != old.upgraded(&defaults) {
-					return Err("Params lost a value");
-				}
-			}
-			Pallet::<T>::check_params(&Params::<T>::get()).map_err(|_| "invalid Params")?;
-			match (before.race, CurrentRace::<T>::get()) {
-				(None, None) => Ok(()),
-				(Some(old), Some(new)) if new == upgraded_race(old.clone(), &defaults) => Ok(()),
-				_ => Err("CurrentRace changed"),
-			}
+	/// The version-2 parameters from what a version-0 chain stored.
+	pub fn from_v0(old: RaceParamsV0, defaults: &RaceParams) -> RaceParams {
+		RaceParams {
+			model: old.model,
+			window: old.window,
+			sample_size: old.sample_size,
+			..*defaults
 		}
 	}
 
-	fn upgraded_race<B>(old: RaceV0<B>, defaults: &RaceParams) -> Race<B> {
-		Race {
-			index: old.index,
-			params: old.params.upgraded(defaults),
-			started: old.started,
-			reveal_from: old.reveal_from,
-			window_from: old.window_from,
-			validation_from: old.validation_from,
-			ends: old.ends,
-			seed: old.seed,
-			sample_seed: old.sample_seed,
-		}
+	/// The storage prefixes of the version-1 items this version removes.
+	pub fn removed_prefixes(pallet: &[u8]) -> [[u8; 32]; 4] {
+		["Participants", "Entries", "Submissions", "Assignments"]
+			.map(|item| frame_support::storage::storage_prefix(pallet, item.as_bytes()))
 	}
 
-	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV1<T> {
+	/// Migrates a chain below storage version 2 to 2; a no-op (one read) on any other.
+	pub struct MigrateToV2<T>(PhantomData<T>);
+
+	impl<T: Config> OnRuntimeUpgrade for MigrateToV2<T> {
 		fn on_runtime_upgrade() -> Weight {
+			let db = T::DbWeight::get();
+			let on_chain = Pallet::<T>::on_chain_storage_version();
+			if on_chain >= 2 {
+				return db.reads(1);
+			}
 			let defaults = T::DefaultParams::get();
-			let mut writes: u64 = 0;
-			// A value that does not decode in the old layout is left alone: `Params` then
-			// reads as the defaults, and `post_upgrade` reports it.
-			if let Ok(Some(old)) = Params::<T>::translate(|old: Option<RaceParamsV0>| {
-				old.map(|old| old.upgraded(&defaults))
-			}) {
-				log::info!(target: "runtime::race", "migrated Params: {old:?}");
-				writes = writes.saturating_add(1);
+			let key = Params::<T>::hashed_key();
+			let migrated = if on_chain == 1 {
+				unhashed::get::<RaceParamsV1>(&key).map(|old| from_v1(old, &defaults))
+			} else {
+				unhashed::get::<RaceParamsV0>(&key).map(|old| from_v0(old, &defaults))
+			};
+			match migrated {
+				// Parameters that a v1 runtime accepted may break a v2 bound (a window shorter
+				// than the defaults' commit interval): the defaults then.
+				Some(params) if Pallet::<T>::check_params(&params).is_ok() => {
+					Params::<T>::put(params)
+				},
+				_ => Params::<T>::kill(),
 			}
-			if let Ok(Some(race)) = CurrentRace::<T>::translate(|old: Option<RaceV0<_>>| {
-				old.map(|old| upgraded_race(old, &defaults))
-			}) {
-				log::info!(target: "runtime::race", "migrated CurrentRace {}", race.index);
-				writes = writes.saturating_add(1);
+			let mut cleared = 0u32;
+			if let Some(abandoned) = unhashed::get_raw(&CurrentRace::<T>::hashed_key()) {
+				log::info!(
+					target: "runtime::race",
+					"abandoning the race running at the upgrade ({} bytes)",
+					abandoned.len()
+				);
 			}
-			T::DbWeight::get().reads_writes(2, writes)
+			CurrentRace::<T>::kill();
+			for prefix in removed_prefixes(pallet_name::<T>()) {
+				cleared = cleared.saturating_add(
+					unhashed::clear_prefix(&prefix, Some(CLEAR_LIMIT), None).backend,
+				);
+			}
+			cleared = cleared.saturating_add(Votes::<T>::clear(CLEAR_LIMIT, None).backend);
+			cleared = cleared.saturating_add(Commitments::<T>::clear(CLEAR_LIMIT, None).backend);
+			Committers::<T>::kill();
+			StorageVersion::new(2).put::<Pallet<T>>();
+			db.reads_writes(3, u64::from(cleared).saturating_add(5))
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok(Self::snapshot().encode())
+			Ok(Pallet::<T>::on_chain_storage_version().encode())
 		}
 
 		#[cfg(feature = "try-runtime")]
-		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			let before = Snapshot::decode(&mut &state[..])
-				.map_err(|_| sp_runtime::TryRuntimeError::Other("undecodable snapshot"))?;
-			Self::check(before).map_err(sp_runtime::TryRuntimeError::Other)
+		fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			check::<T>().map_err(sp_runtime::TryRuntimeError::Other)
 		}
 	}
 
-	/// Migrates a chain at storage version 0 to 1; a no-op (one read) on any other.
-	pub type MigrateToV1<T> = frame_support::migrations::VersionedMigration<
-		0,
-		1,
-		InnerMigrateToV1<T>,
-		Pallet<T>,
-		<T as frame_system::Config>::DbWeight,
-	>;
+	/// This pallet's name in the runtime, its storage prefix.
+	pub fn pallet_name<T: Config>() -> &'static [u8] {
+		<Pallet<T> as frame_support::traits::PalletInfoAccess>::name().as_bytes()
+	}
+
+	/// Whether the chain is at version 2 with valid parameters, no running race and nothing
+	/// of the removed items left.
+	pub fn check<T: Config>() -> Result<(), &'static str> {
+		if Pallet::<T>::on_chain_storage_version() != 2 {
+			return Err("not at storage version 2");
+		}
+		Pallet::<T>::check_params(&Params::<T>::get()).map_err(|_| "invalid Params")?;
+		if CurrentRace::<T>::exists() {
+			return Err("the abandoned race is still stored");
+		}
+		for prefix in removed_prefixes(pallet_name::<T>()) {
+			if unhashed::exists(&prefix) || unhashed::contains_prefixed_key(&prefix) {
+				return Err("a removed item is still stored");
+			}
+		}
+		Ok(())
+	}
 
 	#[cfg(test)]
 	mod tests {
 		use super::*;
-		use crate::mock::*;
-		use frame_support::traits::{OnRuntimeUpgrade, StorageVersion};
+		use crate::{mock::*, ParticipantCount};
+		use frame_support::traits::OnRuntimeUpgrade;
 
-		fn v0(params: RaceParams) -> RaceParamsV0 {
-			RaceParamsV0 {
-				model: params.model,
-				distance_threshold: params.distance_threshold,
-				window: params.window,
-				sample_size: params.sample_size,
-				max_mismatches: params.max_mismatches,
-				max_nonces: params.max_nonces,
+		fn v1(sample_size: u32) -> RaceParamsV1 {
+			let p = params();
+			RaceParamsV1 {
+				model: p.model,
+				distance_threshold: FixedU64::from_inner(8_844_000_000),
+				window: p.window,
+				sample_size,
+				max_mismatches: 2,
+				max_nonces: 32,
+				commit: p.commit,
+				reveal: p.reveal,
+				validation: p.validation,
+				nonce_fee_base: 10,
+				nonce_fee_step: 2,
 			}
 		}
 
-		/// Storage as a version-0 runtime left it: governance's parameters (sample size 5)
-		/// and a running race with the defaults'.
-		fn write_v0() -> (RaceParamsV0, RaceV0<u64>) {
-			let governed = RaceParamsV0 { sample_size: 5, ..v0(params()) };
-			let race = RaceV0 {
-				index: 3,
-				params: v0(params()),
-				started: 120,
-				reveal_from: 123,
-				window_from: 126,
-				validation_from: 136,
-				ends: 141,
-				seed: Some([7; 32]),
-				sample_seed: None,
-			};
-			frame_support::storage::unhashed::put(&Params::<Test>::hashed_key(), &governed);
-			frame_support::storage::unhashed::put(&CurrentRace::<Test>::hashed_key(), &race);
-			StorageVersion::new(0).put::<Pallet<Test>>();
-			(governed, race)
+		/// Storage as a version-1 runtime left it mid-race: governance's parameters (sample
+		/// size 5), a running race, a participant's hits and entry, an assignment and a vote.
+		fn write_v1() {
+			unhashed::put(&Params::<Test>::hashed_key(), &v1(5));
+			unhashed::put_raw(&CurrentRace::<Test>::hashed_key(), &[1, 2, 3]);
+			let [participants, entries, submissions, assignments] =
+				removed_prefixes(pallet_name::<Test>());
+			unhashed::put(&participants, &alloc::vec![W1]);
+			for (prefix, value) in [(entries, 1u8), (submissions, 2), (assignments, 3)] {
+				let mut key = prefix.to_vec();
+				key.extend_from_slice(&W1.encode());
+				unhashed::put(&key, &value);
+			}
+			Votes::<Test>::insert(W1, W2, 0);
+			StorageVersion::new(1).put::<Pallet<Test>>();
 		}
 
 		#[test]
-		fn version_0_params_and_race_gain_the_default_phases_and_fees() {
+		fn a_version_1_chain_keeps_governed_values_and_abandons_the_running_race() {
 			new_test_ext().execute_with(|| {
-				let (governed, race) = write_v0();
-				let before = InnerMigrateToV1::<Test>::snapshot();
+				write_v1();
 
-				MigrateToV1::<Test>::on_runtime_upgrade();
+				MigrateToV2::<Test>::on_runtime_upgrade();
 
-				assert_eq!(StorageVersion::get::<Pallet<Test>>(), 1);
+				assert_eq!(Pallet::<Test>::on_chain_storage_version(), 2);
 				let migrated = Params::<Test>::get();
 				assert_eq!(migrated.sample_size, 5, "governance's value is kept");
-				assert_eq!(migrated, governed.upgraded(&params_default()));
-				assert_eq!(
-					(migrated.commit, migrated.reveal, migrated.validation),
-					(COMMIT as u32, REVEAL as u32, VALIDATION as u32)
-				);
-				assert_eq!(
-					(migrated.nonce_fee_base, migrated.nonce_fee_step),
-					(FEE_BASE, FEE_STEP)
-				);
-				let running = CurrentRace::<Test>::get().expect("the race survives");
-				assert_eq!((running.index, running.ends, running.seed), (3, 141, race.seed));
-				assert_eq!(running.params, params());
-				assert_eq!(InnerMigrateToV1::<Test>::check(before), Ok(()));
+				assert_eq!(migrated, RaceParams { sample_size: 5, ..params() });
+				assert_eq!(CurrentRace::<Test>::get(), None);
+				assert_eq!(Votes::<Test>::get(W1, W2), None);
+				assert_eq!(ParticipantCount::<Test>::get(), 0);
+				assert_eq!(check::<Test>(), Ok(()));
 			});
 		}
 
 		#[test]
-		fn the_migration_runs_once() {
+		fn a_version_0_chain_keeps_its_model_window_and_sample_size() {
 			new_test_ext().execute_with(|| {
-				write_v0();
-				MigrateToV1::<Test>::on_runtime_upgrade();
-				let migrated = (Params::<Test>::get(), CurrentRace::<Test>::get());
-				let weight = MigrateToV1::<Test>::on_runtime_upgrade();
+				let old = v1(7);
+				let v0 = RaceParamsV0 {
+					model: old.model,
+					distance_threshold: old.distance_threshold,
+					window: old.window,
+					sample_size: 7,
+					max_mismatches: 2,
+					max_nonces: 32,
+				};
+				unhashed::put(&Params::<Test>::hashed_key(), &v0);
+				StorageVersion::new(0).put::<Pallet<Test>>();
+				MigrateToV2::<Test>::on_runtime_upgrade();
+				assert_eq!(Params::<Test>::get(), RaceParams { sample_size: 7, ..params() });
+				assert_eq!(check::<Test>(), Ok(()));
+			});
+		}
+
+		#[test]
+		fn parameters_the_new_bounds_refuse_fall_back_to_the_defaults() {
+			new_test_ext().execute_with(|| {
+				// A sample size above `MaxSampleSize`.
+				unhashed::put(&Params::<Test>::hashed_key(), &v1(100_000));
+				StorageVersion::new(1).put::<Pallet<Test>>();
+				MigrateToV2::<Test>::on_runtime_upgrade();
+				assert_eq!(Params::<Test>::get(), params());
+			});
+		}
+
+		#[test]
+		fn the_migration_runs_once_and_the_check_catches_leftovers() {
+			new_test_ext().execute_with(|| {
+				write_v1();
+				MigrateToV2::<Test>::on_runtime_upgrade();
+				let mut changed = params();
+				changed.commit_fee = 99;
+				Params::<Test>::put(changed);
+				let weight = MigrateToV2::<Test>::on_runtime_upgrade();
 				let db: frame_support::weights::RuntimeDbWeight =
 					<Test as frame_system::Config>::DbWeight::get();
 				assert_eq!(weight, db.reads(1));
-				assert_eq!((Params::<Test>::get(), CurrentRace::<Test>::get()), migrated);
+				assert_eq!(Params::<Test>::get(), changed, "a chain at version 2 keeps its storage");
+				let [participants, ..] = removed_prefixes(pallet_name::<Test>());
+				unhashed::put(&participants, &alloc::vec![W1]);
+				assert_eq!(check::<Test>(), Err("a removed item is still stored"));
 			});
-		}
-
-		#[test]
-		fn a_chain_at_version_1_keeps_its_storage() {
-			new_test_ext().execute_with(|| {
-				StorageVersion::new(1).put::<Pallet<Test>>();
-				let mut changed = params();
-				changed.nonce_fee_base = 99;
-				Params::<Test>::put(changed);
-				MigrateToV1::<Test>::on_runtime_upgrade();
-				assert_eq!(Params::<Test>::get(), changed);
-			});
-		}
-
-		#[test]
-		fn the_check_catches_a_lost_value() {
-			new_test_ext().execute_with(|| {
-				write_v0();
-				let before = InnerMigrateToV1::<Test>::snapshot();
-				MigrateToV1::<Test>::on_runtime_upgrade();
-				Params::<Test>::mutate(|p| p.sample_size = 6);
-				assert_eq!(InnerMigrateToV1::<Test>::check(before), Err("Params lost a value"));
-			});
-		}
-
-		fn params_default() -> RaceParams {
-			<Test as Config>::DefaultParams::get()
 		}
 	}
 }

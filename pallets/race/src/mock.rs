@@ -18,7 +18,7 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use pallet_slashing::{ReportViolation, SlashOutcome, Violation};
 use pallet_workers::{PublicKey, WorkerInspect, WorkerPenalty};
-use sp_runtime::{BuildStorage, DispatchError, FixedU64, Perbill};
+use sp_runtime::{BuildStorage, DispatchError, Perbill};
 use std::collections::BTreeMap;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -261,8 +261,8 @@ pub const COMMIT: u64 = 3;
 pub const REVEAL: u64 = 3;
 pub const WINDOW: u32 = 10;
 pub const VALIDATION: u64 = 5;
-pub const FEE_BASE: Balance = 10;
-pub const FEE_STEP: Balance = 2;
+pub const COMMIT_FEE: Balance = 10;
+pub const COMMIT_INTERVAL: u32 = 3;
 
 impl crate::Config for Test {
 	type Currency = Balances;
@@ -274,8 +274,9 @@ impl crate::Config for Test {
 	type RacePeriod = ConstU64<PERIOD>;
 	type MaxCommitters = ConstU32<2>;
 	type MaxParticipants = ConstU32<4>;
-	type MaxNonces = ConstU32<32>;
-	type MaxNoncesPerCall = ConstU32<8>;
+	type JudgedPerBlock = ConstU32<2>;
+	type MaxSampleSize = ConstU32<64>;
+	type MaxArtifactLen = ConstU32<8>;
 	type ValidatorsPerParticipant = ConstU32<2>;
 	type HistoryDepth = ConstU32<3>;
 	type NonVoterPenalty = NonVoterPenalty;
@@ -319,16 +320,16 @@ frame_support::parameter_types! {
 pub fn params() -> RaceParams {
 	RaceParams {
 		model: RaceModel { layers: 2, heads: 2, d_model: 8, d_ff: 16, vocab: 64, seq_len: 4 },
-		distance_threshold: FixedU64::from_rational(3, 2),
 		window: WINDOW,
+		artifact_len: 4,
+		tolerance: 30_000,
 		sample_size: 4,
 		max_mismatches: 1,
-		max_nonces: 16,
+		commit_interval: COMMIT_INTERVAL,
+		commit_fee: COMMIT_FEE,
 		commit: COMMIT as u32,
 		reveal: REVEAL as u32,
 		validation: VALIDATION as u32,
-		nonce_fee_base: FEE_BASE,
-		nonce_fee_step: FEE_STEP,
 	}
 }
 

@@ -13,7 +13,7 @@ use frame_support::{
 	BoundedVec,
 };
 use pallet_slashing::Violation;
-use sp_runtime::{DispatchError, FixedU64};
+use sp_runtime::DispatchError;
 
 /// Race 0's blocks: commit [40, 43), reveal [43, 46), window [46, 56), validation [56, 61).
 const START: u64 = PERIOD;
@@ -21,9 +21,23 @@ const REVEAL_FROM: u64 = START + COMMIT;
 const WINDOW_FROM: u64 = REVEAL_FROM + REVEAL;
 const VALIDATION_FROM: u64 = WINDOW_FROM + WINDOW as u64;
 const ENDS: u64 = VALIDATION_FROM + VALIDATION;
+/// The block by which a race of up to `MaxParticipants` (4) is judged, `JudgedPerBlock` (2)
+/// a block from `ENDS`.
+const CONCLUDED: u64 = ENDS + 1;
 
-fn nonces(list: &[u64]) -> BoundedVec<u64, <Test as Config>::MaxNoncesPerCall> {
-	BoundedVec::truncate_from(list.to_vec())
+fn url(text: &str) -> OpeningsUrl {
+	BoundedVec::truncate_from(text.as_bytes().to_vec())
+}
+
+/// `who`'s commitment to `count` nonces (the root is a stand-in: the pallet never opens it).
+fn commit_work(who: AccountId, race: u32, count: u64) -> frame_support::dispatch::DispatchResult {
+	Race::commit_work(
+		RuntimeOrigin::signed(who),
+		race,
+		keccak256(&(who, count).encode()),
+		count,
+		url("http://127.0.0.1:9620"),
+	)
 }
 
 fn events() -> Vec<Event<Test>> {
@@ -56,11 +70,11 @@ fn open_window() {
 	run_to(WINDOW_FROM);
 }
 
-/// Race 0 with submissions `(worker, nonces)` up to its validation phase.
-fn race_with(submissions: &[(AccountId, &[u64])]) {
+/// Race 0 with commitments `(worker, count)` up to its validation phase.
+fn race_with(commitments: &[(AccountId, u64)]) {
 	open_window();
-	for (who, list) in submissions {
-		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(*who), 0, nonces(list)));
+	for (who, count) in commitments {
+		assert_ok!(commit_work(*who, 0, *count));
 	}
 	run_to(VALIDATION_FROM);
 }
@@ -71,20 +85,8 @@ fn reported(offender: AccountId, violation: Violation) -> Report {
 }
 
 fn validators(participant: AccountId) -> Vec<(AccountId, u64)> {
-	Assignments::<Test>::get(participant).expect("assigned").into_inner()
-}
-
-#[test]
-fn the_fee_grows_with_the_count() {
-	// Hits 0..3 at base 10, step 2: 10 + 12 + 14 = 36.
-	assert_eq!(submission_fee(10, 2, 0, 3), 36);
-	// Hits 3 and 4: 16 + 18 = 34; together the five cost what one call of five costs.
-	assert_eq!(submission_fee(10, 2, 3, 2), 34);
-	assert_eq!(submission_fee(10, 2, 0, 5), 70);
-	assert_eq!(submission_fee(10, 2, 7, 0), 0);
-	// 1,000 hits at base 1, step 1: 1000 + 999·1000/2 = 500,500.
-	assert_eq!(submission_fee(1, 1, 0, 1_000), 500_500);
-	assert_eq!(submission_fee(u128::MAX, 1, 0, 2), u128::MAX, "saturates");
+	let sample_seed = CurrentRace::<Test>::get().and_then(|r| r.sample_seed).expect("closed");
+	Race::assignment(&sample_seed, &participant, &ValidatorPool::<Test>::get())
 }
 
 #[test]
@@ -143,7 +145,7 @@ fn a_race_runs_its_phases_on_schedule_and_the_next_starts_a_period_later() {
 		run_to(ENDS - 1);
 		assert!(CurrentRace::<Test>::get().is_some());
 		run_to(ENDS);
-		assert!(CurrentRace::<Test>::get().is_none());
+		assert!(CurrentRace::<Test>::get().is_none(), "nobody to judge: concluded at once");
 		assert_eq!(LastFinalized::<Test>::get(), Some(0));
 		assert!(events().contains(&Event::RaceFinalized { race: 0, weighted: 0, total_weight: 0 }));
 		run_to(2 * PERIOD);
@@ -244,83 +246,63 @@ fn a_withheld_reveal_is_left_out_reported_and_barred_from_the_race() {
 		// WithheldReveal's range.
 		assert_eq!(reported_violations(), vec![reported(W2, Violation::WithheldReveal)]);
 		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W2), 0, nonces(&[1])),
+			commit_work(W2, 0, 1),
 			Error::<Test>::Excluded
 		);
 		// The committer who revealed races.
-		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(W1), 0, nonces(&[1])));
+		assert_ok!(commit_work(W1, 0, 1));
 	});
 }
 
 #[test]
-fn hits_are_stored_in_order_and_paid_for_with_a_growing_fee() {
+fn the_last_commitment_counts_and_each_pays_a_flat_fee() {
 	run(|| {
 		open_window();
 		let treasury = Balances::balance(&TREASURY);
-		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[5, 9, 20])));
-		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[21, 40])));
-		// 10 + 12 + 14, then 16 + 18.
-		assert_eq!(Balances::balance(&TREASURY) - treasury, 70);
-		assert_eq!(Balances::balance(&W3), HOT_BALANCE - 70);
-		assert_eq!(Submissions::<Test>::get(W3).into_inner(), vec![5, 9, 20, 21, 40]);
-		assert_eq!(Entries::<Test>::get(W3), Some(Entry { count: 5, last: 40, fees: 70 }));
-		assert_eq!(Participants::<Test>::get().into_inner(), vec![W3]);
-		assert!(events().contains(&Event::NoncesSubmitted {
+		assert_ok!(commit_work(W3, 0, 5));
+		let first = Work::<Test>::get(W3).unwrap();
+		assert_eq!((first.index, first.count, first.committed_at), (0, 5, WINDOW_FROM));
+		assert_eq!(first.url.as_slice(), b"http://127.0.0.1:9620");
+		run_to(WINDOW_FROM + u64::from(COMMIT_INTERVAL));
+		assert_ok!(commit_work(W3, 0, 9));
+		let latest = Work::<Test>::get(W3).unwrap();
+		assert_eq!((latest.index, latest.count, latest.root), (0, 9, keccak256(&(W3, 9u64).encode())));
+		// Two commitments, a flat fee each.
+		assert_eq!(Balances::balance(&TREASURY) - treasury, 2 * COMMIT_FEE);
+		assert_eq!(Balances::balance(&W3), HOT_BALANCE - 2 * COMMIT_FEE);
+		assert!(events().contains(&Event::WorkCommitted {
 			race: 0,
 			who: W3,
-			count: 2,
-			total: 5,
-			fee: 34
+			root: latest.root,
+			count: 9,
+			fee: COMMIT_FEE
 		}));
-		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(W4), 0, nonces(&[0])));
-		assert_eq!(Participants::<Test>::get().into_inner(), vec![W3, W4]);
+		assert_ok!(commit_work(W4, 0, 1));
+		assert_eq!(ParticipantCount::<Test>::get(), 2);
+		assert_eq!(
+			(ParticipantAt::<Test>::get(0), ParticipantAt::<Test>::get(1)),
+			(Some(W3), Some(W4))
+		);
 	});
 }
 
 #[test]
-fn bad_submissions_are_refused_and_change_nothing() {
+fn bad_commitments_are_refused_and_change_nothing() {
 	run(|| {
 		run_to(START);
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[1])),
-			Error::<Test>::WindowClosed
-		);
+		assert_noop!(commit_work(W3, 0, 1), Error::<Test>::WindowClosed);
 		open_window();
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W3), 1, nonces(&[1])),
-			Error::<Test>::WrongRace
-		);
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(STRANGER), 0, nonces(&[1])),
-			Error::<Test>::NotActiveWorker
-		);
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[])),
-			Error::<Test>::EmptySubmission
-		);
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[3, 3])),
-			Error::<Test>::NoncesNotAscending
-		);
-		assert_ok!(Race::submit_nonces(
-			RuntimeOrigin::signed(W3),
-			0,
-			nonces(&[1, 2, 3, 4, 5, 6, 7, 8])
-		));
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[8])),
-			Error::<Test>::NoncesNotAscending
-		);
-		assert_ok!(Race::submit_nonces(
-			RuntimeOrigin::signed(W3),
-			0,
-			nonces(&[9, 10, 11, 12, 13, 14, 15, 16])
-		));
-		// max_nonces is 16.
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[17])),
-			Error::<Test>::TooManyNonces
-		);
+		assert_noop!(commit_work(W3, 1, 1), Error::<Test>::WrongRace);
+		assert_noop!(commit_work(STRANGER, 0, 1), Error::<Test>::NotActiveWorker);
+		assert_noop!(commit_work(W3, 0, 0), Error::<Test>::EmptyCommitment);
+		assert_ok!(commit_work(W3, 0, 8));
+		// Within the interval, even with more work.
+		assert_noop!(commit_work(W3, 0, 9), Error::<Test>::CommitTooSoon);
+		run_to(WINDOW_FROM + u64::from(COMMIT_INTERVAL) - 1);
+		assert_noop!(commit_work(W3, 0, 9), Error::<Test>::CommitTooSoon);
+		run_to(WINDOW_FROM + u64::from(COMMIT_INTERVAL));
+		assert_noop!(commit_work(W3, 0, 8), Error::<Test>::CountNotIncreasing);
+		assert_noop!(commit_work(W3, 0, 7), Error::<Test>::CountNotIncreasing);
 		// A hot key that cannot pay the fee.
 		let poor = W4;
 		let spare = Balances::balance(&poor) - 5;
@@ -330,16 +312,12 @@ fn bad_submissions_are_refused_and_change_nothing() {
 			spare,
 			frame_support::traits::tokens::Preservation::Expendable
 		));
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(poor), 0, nonces(&[1])),
-			sp_runtime::TokenError::FundsUnavailable
-		);
-		assert_eq!(Participants::<Test>::get().into_inner(), vec![W3]);
+		assert_noop!(commit_work(poor, 0, 1), sp_runtime::TokenError::FundsUnavailable);
+		assert_eq!(ParticipantCount::<Test>::get(), 1);
 		run_to(VALIDATION_FROM);
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W1), 0, nonces(&[100])),
-			Error::<Test>::WindowClosed
-		);
+		assert_noop!(commit_work(W1, 0, 100), Error::<Test>::WindowClosed);
+		assert_noop!(commit_work(W3, 0, 100), Error::<Test>::WindowClosed);
+		assert_eq!(Work::<Test>::get(W3).map(|w| w.count), Some(8));
 	});
 }
 
@@ -348,21 +326,26 @@ fn a_race_takes_at_most_max_participants() {
 	run(|| {
 		open_window();
 		for who in [W1, W2, W3, W4] {
-			assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(who), 0, nonces(&[1])));
+			assert_ok!(commit_work(who, 0, 1));
 		}
-		assert_noop!(
-			Race::submit_nonces(RuntimeOrigin::signed(W5), 0, nonces(&[1])),
-			Error::<Test>::TooManyParticipants
-		);
+		assert_noop!(commit_work(W5, 0, 1), Error::<Test>::TooManyParticipants);
+		// Those in may still commit more.
+		run_to(WINDOW_FROM + u64::from(COMMIT_INTERVAL));
+		assert_ok!(commit_work(W4, 0, 2));
 	});
 }
 
 #[test]
 fn in_the_first_race_participants_validate_each_other() {
 	run(|| {
-		race_with(&[(W1, &[1, 2]), (W2, &[3]), (W3, &[4, 5, 6])]);
+		race_with(&[(W1, 2), (W2, 1), (W3, 3)]);
 		let sample_seed = CurrentRace::<Test>::get().unwrap().sample_seed.unwrap();
-		assert!(events().contains(&Event::WindowClosed { race: 0, sample_seed, participants: 3 }));
+		assert!(events().contains(&Event::WindowClosed {
+			race: 0,
+			sample_seed,
+			participants: 3,
+			validators: 3
+		}));
 		for who in [W1, W2, W3] {
 			let assigned = validators(who);
 			assert_eq!(assigned.len(), 2, "two validators each");
@@ -372,16 +355,16 @@ fn in_the_first_race_participants_validate_each_other() {
 }
 
 #[test]
-fn honest_participants_are_accepted_with_their_hit_count_as_weight() {
+fn honest_participants_are_accepted_with_their_committed_count_as_weight() {
 	run(|| {
-		race_with(&[(W1, &[1, 2]), (W2, &[3]), (W3, &[4, 5, 6])]);
+		race_with(&[(W1, 2), (W2, 1), (W3, 3)]);
 		for participant in [W1, W2, W3] {
 			for (validator, _) in validators(participant) {
-				// One mismatch is within the tolerance m = 1.
+				// One failed leaf is within the tolerance m = 1.
 				assert_ok!(Race::vote(RuntimeOrigin::signed(validator), 0, participant, 1));
 			}
 		}
-		run_to(ENDS);
+		run_to(CONCLUDED);
 		assert_eq!(
 			RaceWeights::<Test>::get(0).unwrap().into_inner(),
 			vec![(W3, 3), (W1, 2), (W2, 1)]
@@ -398,9 +381,10 @@ fn honest_participants_are_accepted_with_their_hit_count_as_weight() {
 		assert_eq!(<Race as ComputeWeights<_>>::total_weight(), 6);
 		assert_eq!(<Race as ComputeWeights<_>>::weights(), vec![(W3, 3), (W1, 2), (W2, 1)]);
 		// The race's state is cleared.
-		assert!(Participants::<Test>::get().is_empty());
-		assert_eq!(Submissions::<Test>::iter().count(), 0);
-		assert_eq!(Assignments::<Test>::iter().count(), 0);
+		assert_eq!(ParticipantCount::<Test>::get(), 0);
+		assert_eq!(ParticipantAt::<Test>::iter().count(), 0);
+		assert_eq!(Work::<Test>::iter().count(), 0);
+		assert!(ValidatorPool::<Test>::get().is_empty());
 		assert_eq!(Votes::<Test>::iter().count(), 0);
 		assert_eq!(Commitments::<Test>::iter().count(), 0);
 		// The top two commit to the next race's seed.
@@ -412,11 +396,11 @@ fn honest_participants_are_accepted_with_their_hit_count_as_weight() {
 #[test]
 fn a_participant_rejected_by_its_validators_gets_no_weight_and_is_slashed() {
 	run(|| {
-		race_with(&[(W1, &[1, 2]), (W2, &[3]), (W3, &[4, 5, 6])]);
+		race_with(&[(W1, 2), (W2, 1), (W3, 3)]);
 		for (validator, _) in validators(W3) {
 			assert_ok!(Race::vote(RuntimeOrigin::signed(validator), 0, W3, 2));
 		}
-		run_to(ENDS);
+		run_to(CONCLUDED);
 		assert!(events().contains(&Event::Judged {
 			race: 0,
 			participant: W3,
@@ -432,14 +416,14 @@ fn a_participant_rejected_by_its_validators_gets_no_weight_and_is_slashed() {
 #[test]
 fn split_or_missing_votes_leave_a_participant_undecided_and_non_voters_lose_reputation() {
 	run(|| {
-		race_with(&[(W1, &[1, 2]), (W2, &[3]), (W3, &[4, 5, 6])]);
+		race_with(&[(W1, 2), (W2, 1), (W3, 3)]);
 		let assigned = validators(W1);
 		// One accepts, one rejects: neither side has more than 2/3.
 		assert_ok!(Race::vote(RuntimeOrigin::signed(assigned[0].0), 0, W1, 0));
 		assert_ok!(Race::vote(RuntimeOrigin::signed(assigned[1].0), 0, W1, 2));
 		// Nobody votes on W2.
 		let silent: Vec<AccountId> = validators(W2).into_iter().map(|(v, _)| v).collect();
-		run_to(ENDS);
+		run_to(CONCLUDED);
 		assert!(events().contains(&Event::Judged {
 			race: 0,
 			participant: W1,
@@ -473,7 +457,7 @@ fn split_or_missing_votes_leave_a_participant_undecided_and_non_voters_lose_repu
 #[test]
 fn votes_come_only_from_assigned_validators_once_in_the_validation_phase() {
 	run(|| {
-		race_with(&[(W1, &[1, 2]), (W2, &[3]), (W3, &[4, 5, 6])]);
+		race_with(&[(W1, 2), (W2, 1), (W3, 3)]);
 		let outsider = [W1, W2, W3, W4, W5]
 			.into_iter()
 			.find(|w| !validators(W1).iter().any(|(v, _)| v == w))
@@ -488,7 +472,7 @@ fn votes_come_only_from_assigned_validators_once_in_the_validation_phase() {
 			Race::vote(RuntimeOrigin::signed(validator), 1, W1, 0),
 			Error::<Test>::WrongRace
 		);
-		// W1 submitted 2: at most 2 mismatches are possible.
+		// W1 committed 2 leaves: at most 2 can fail.
 		assert_noop!(
 			Race::vote(RuntimeOrigin::signed(validator), 0, W1, 3),
 			Error::<Test>::ImpossibleVote
@@ -498,7 +482,7 @@ fn votes_come_only_from_assigned_validators_once_in_the_validation_phase() {
 			Race::vote(RuntimeOrigin::signed(validator), 0, W1, 0),
 			Error::<Test>::AlreadyVoted
 		);
-		run_to(ENDS);
+		run_to(CONCLUDED);
 		assert_noop!(Race::vote(RuntimeOrigin::signed(validator), 0, W2, 0), Error::<Test>::NoRace);
 	});
 }
@@ -507,7 +491,7 @@ fn votes_come_only_from_assigned_validators_once_in_the_validation_phase() {
 fn votes_before_the_window_closes_are_refused() {
 	run(|| {
 		open_window();
-		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(W1), 0, nonces(&[1])));
+		assert_ok!(commit_work(W1, 0, 1));
 		assert_noop!(
 			Race::vote(RuntimeOrigin::signed(W2), 0, W1, 0),
 			Error::<Test>::NotValidationPhase
@@ -518,13 +502,13 @@ fn votes_before_the_window_closes_are_refused() {
 #[test]
 fn later_races_are_validated_by_previous_weight_and_never_by_the_participant() {
 	run(|| {
-		race_with(&[(W1, &[1, 2]), (W2, &[3]), (W3, &[4, 5, 6])]);
+		race_with(&[(W1, 2), (W2, 1), (W3, 3)]);
 		for participant in [W1, W2, W3] {
 			for (validator, _) in validators(participant) {
 				assert_ok!(Race::vote(RuntimeOrigin::signed(validator), 0, participant, 0));
 			}
 		}
-		run_to(ENDS);
+		run_to(CONCLUDED);
 		// Race 1: W3 and W1 commit; W4 and W5 are newcomers.
 		let start = 2 * PERIOD;
 		run_to(start);
@@ -537,7 +521,7 @@ fn later_races_are_validated_by_previous_weight_and_never_by_the_participant() {
 		}
 		run_to(start + COMMIT + REVEAL);
 		for who in [W1, W3, W4, W5] {
-			assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(who), 1, nonces(&[7])));
+			assert_ok!(commit_work(who, 1, 7));
 		}
 		run_to(start + COMMIT + REVEAL + WINDOW as u64);
 		let previous = [(W3, 3u64), (W1, 2), (W2, 1)];
@@ -575,8 +559,9 @@ fn governance_sets_the_params_of_the_next_race() {
 	run(|| {
 		run_to(START);
 		let mut harder = params();
-		harder.distance_threshold = FixedU64::from_rational(1, 2);
-		harder.max_nonces = 32;
+		harder.artifact_len = 8;
+		harder.tolerance = 10_000;
+		harder.sample_size = 64;
 		assert_noop!(
 			Race::set_params(RuntimeOrigin::signed(OWNER), harder),
 			DispatchError::BadOrigin
@@ -596,14 +581,17 @@ fn invalid_params_are_refused_with_the_bound_they_break() {
 	run(|| {
 		let base = params();
 		let full = (PERIOD - COMMIT - REVEAL - VALIDATION) as u32;
-		let cases: [(fn(&mut RaceParams), Error<Test>); 11] = [
+		let cases: [(fn(&mut RaceParams), Error<Test>); 14] = [
 			(|p| p.model.layers = 0, Error::InvalidRaceModel),
 			(|p| p.model.heads = 3, Error::InvalidRaceModel), // d_model 8 is not a multiple of 3
 			(|p| p.sample_size = 0, Error::InvalidSampling),
-			(|p| p.distance_threshold = FixedU64::from_inner(0), Error::InvalidSampling),
+			(|p| p.sample_size = 65, Error::InvalidSampling), // MaxSampleSize is 64
+			(|p| p.tolerance = 0, Error::InvalidSampling),
 			(|p| p.max_mismatches = p.sample_size, Error::InvalidSampling),
-			(|p| p.max_nonces = 0, Error::NonceCapOutOfBounds),
-			(|p| p.max_nonces = 33, Error::NonceCapOutOfBounds), // MaxNonces is 32
+			(|p| p.artifact_len = 0, Error::InvalidArtifact),
+			(|p| p.artifact_len = 9, Error::InvalidArtifact), // above d_model 8 and the bound 8
+			(|p| p.commit_interval = 0, Error::InvalidCommitInterval),
+			(|p| p.commit_interval = p.window + 1, Error::InvalidCommitInterval),
 			(|p| p.window = 0, Error::ZeroPhase),
 			(|p| p.commit = 0, Error::ZeroPhase),
 			(|p| p.validation = 0, Error::ZeroPhase),
@@ -614,14 +602,15 @@ fn invalid_params_are_refused_with_the_bound_they_break() {
 			break_bound(&mut p);
 			assert_noop!(Race::set_params(RuntimeOrigin::root(), p), error);
 		}
-		// The four phases filling the whole period leave the next race no start.
+		// The four phases and the judging blocks (4 participants, 2 a block: the race's last
+		// block and one more) filling the whole period leave the next race no start.
 		let mut p = base;
-		p.window = full;
+		p.window = full - 1;
 		assert_noop!(
 			Race::set_params(RuntimeOrigin::root(), p),
 			Error::<Test>::RaceLongerThanPeriod
 		);
-		p.window = full - 1;
+		p.window = full - 2;
 		assert_ok!(Race::set_params(RuntimeOrigin::root(), p));
 	});
 }
@@ -633,14 +622,14 @@ fn new_phases_and_fees_apply_from_the_next_race() {
 		let mut changed = params();
 		changed.commit = 5;
 		changed.validation = 7;
-		changed.nonce_fee_base = 100;
-		changed.nonce_fee_step = 0;
+		changed.commit_fee = 100;
 		assert_ok!(Race::set_params(RuntimeOrigin::root(), changed));
-		// The running race keeps its schedule and its fees: 3 hits cost 10 + 12 + 14.
+		// The running race keeps its schedule and its fee.
 		let running = CurrentRace::<Test>::get().unwrap();
 		assert_eq!((running.reveal_from, running.ends), (REVEAL_FROM, ENDS));
-		assert_ok!(Race::submit_nonces(RuntimeOrigin::signed(W3), 0, nonces(&[1, 2, 3])));
-		assert_eq!(Entries::<Test>::get(W3).map(|e| e.fees), Some(36));
+		let before = Balances::balance(&W3);
+		assert_ok!(commit_work(W3, 0, 3));
+		assert_eq!(before - Balances::balance(&W3), COMMIT_FEE);
 		// The next race is scheduled with the new phases and charges the new fee.
 		run_to(2 * PERIOD);
 		let next = CurrentRace::<Test>::get().unwrap();
@@ -648,5 +637,60 @@ fn new_phases_and_fees_apply_from_the_next_race() {
 		assert_eq!(next.reveal_from, 2 * PERIOD + 5);
 		assert_eq!(next.ends, 2 * PERIOD + 5 + REVEAL + u64::from(WINDOW) + 7);
 		assert_eq!(next.params, changed);
+	});
+}
+
+#[test]
+fn judging_a_full_race_takes_judged_per_block_participants_a_block() {
+	run(|| {
+		race_with(&[(W1, 2), (W2, 1), (W3, 3), (W4, 4)]);
+		for participant in [W1, W2, W3, W4] {
+			for (validator, _) in validators(participant) {
+				assert_ok!(Race::vote(RuntimeOrigin::signed(validator), 0, participant, 0));
+			}
+		}
+		run_to(ENDS);
+		// Two of four judged in the race's last block; the race is still running.
+		assert_eq!(Judged::<Test>::get(), Some(2));
+		assert_eq!(PendingWeights::<Test>::get().into_inner(), vec![(W1, 2), (W2, 1)]);
+		assert!(CurrentRace::<Test>::get().is_some());
+		assert_eq!(LastFinalized::<Test>::get(), None);
+		run_to(ENDS + 1);
+		assert!(CurrentRace::<Test>::get().is_none());
+		assert_eq!(
+			RaceWeights::<Test>::get(0).unwrap().into_inner(),
+			vec![(W4, 4), (W3, 3), (W1, 2), (W2, 1)]
+		);
+		assert!(events().contains(&Event::RaceFinalized { race: 0, weighted: 4, total_weight: 10 }));
+		assert_eq!(Judged::<Test>::get(), None);
+		assert!(PendingWeights::<Test>::get().is_empty());
+	});
+}
+
+#[test]
+fn assignments_are_weighted_distinct_and_exclude_the_participant() {
+	run(|| {
+		// Own weights 2, 0, 5, 5 as running totals.
+		let pool: Vec<(AccountId, u64)> = vec![(W1, 2), (W2, 2), (W3, 7), (W4, 12)];
+		let mut drawn_w3 = 0;
+		for seed in 0u8..200 {
+			let assigned = Race::assignment(&[seed; 32], &W1, &pool);
+			assert_eq!(assigned.len(), 2);
+			assert!(assigned.iter().all(|(v, _)| *v != W1), "never the participant");
+			assert!(assigned.iter().all(|(v, _)| *v != W2), "W2 has no weight of its own");
+			assert_ne!(assigned[0].0, assigned[1].0);
+			// Each votes with its own weight, not the running total.
+			for (validator, weight) in &assigned {
+				let expected = match validator {
+					v if *v == W3 => 5,
+					v if *v == W4 => 5,
+					_ => 0,
+				};
+				assert_eq!(*weight, expected);
+			}
+			drawn_w3 += assigned.iter().filter(|(v, _)| *v == W3).count();
+		}
+		// Only W3 and W4 can be drawn besides W1, so both always are.
+		assert_eq!(drawn_w3, 200);
 	});
 }

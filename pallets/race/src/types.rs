@@ -2,14 +2,16 @@
 
 use ail2_primitives::{race::RaceModel, Hash};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
-use sp_runtime::{traits::Saturating, FixedU64};
+use sp_runtime::traits::Saturating;
 
 /// Races are numbered from 0.
 pub type RaceIndex = u32;
 
-/// A race's difficulty and validation rules (seed `pow2` Appendix A), set by governance.
-/// A race runs with the parameters in force when it starts.
+/// A race's model, commitment and validation rules (seed `pow2` Appendix A, with every nonce
+/// counting instead of a distance threshold: `docs/race.md`), set by governance. A race runs
+/// with the parameters in force when it starts.
 #[derive(
 	Clone,
 	Copy,
@@ -27,53 +29,52 @@ pub type RaceIndex = u32;
 pub struct RaceParams {
 	/// The random transformer every participant runs.
 	pub model: RaceModel,
-	/// A nonce hits when the Euclidean distance between its permuted output and the target
-	/// vector is below this (a fixed-point number with 9 decimals). Chosen so that about one
-	/// nonce in 900 hits; `ail2-worker race-calibrate` measures it for a model.
-	pub distance_threshold: FixedU64,
-	/// Blocks of the race window, in which hits are submitted.
+	/// Blocks of the race window, in which participants compute and commit.
 	pub window: u32,
-	/// `k`: nonces of each participant a validator recomputes.
+	/// `k`: coordinates of a nonce's permuted output in its artifact, as binary16 values.
+	pub artifact_len: u32,
+	/// `τ` in millionths: a recomputed leaf fails when the RMS difference between its
+	/// artifact and the opened one exceeds `tolerance / 10⁶` (outputs are RMS-normalised, so
+	/// their coordinates are of order 1).
+	pub tolerance: u32,
+	/// `s`: leaves of each participant one validator opens and recomputes.
 	pub sample_size: u32,
-	/// `m`: mismatches in a sample a validator still accepts (float non-determinism across
-	/// machines is tolerated statistically, never by exact equality).
+	/// `m`: failed leaves in a sample a validator still accepts. Honest recomputation stays
+	/// within `τ` with a wide margin, so 0 by default: two of three validators failing an
+	/// honest participant would need two machines broken at once.
 	pub max_mismatches: u32,
-	/// Most hits one participant may submit in a race.
-	pub max_nonces: u32,
+	/// Least blocks between two commitments of one participant.
+	pub commit_interval: u32,
+	/// What each commitment costs, to the treasury, in the native token's smallest unit: it
+	/// prices spam, not work.
+	pub commit_fee: u128,
 	/// Blocks of the commit phase, in which committers post seed commitments.
 	pub commit: u32,
 	/// Blocks of the reveal phase, in which committers reveal their secrets.
 	pub reveal: u32,
-	/// Blocks of the validation phase, in which validators recompute samples and vote.
+	/// Blocks of the validation phase, in which validators open samples and vote.
 	pub validation: u32,
-	/// The fee for a participant's first hit, in the native token's smallest unit; it goes
-	/// to the treasury and prices spam, not work.
-	pub nonce_fee_base: u128,
-	/// How much more each further hit of the same participant costs (see `submission_fee`).
-	pub nonce_fee_step: u128,
 }
 
 impl RaceParams {
 	/// The whitepaper's race: 64 layers, 128 heads, d_model 512, FFN 8192, vocabulary 8192,
-	/// sequences of 4; threshold 29.81, about one nonce in 900 (`ail2-worker race-calibrate
-	/// --preset whitepaper`: distance² over 1,536 nonces has mean 1022.0 and standard deviation
-	/// 43.6, and the normal approximation of the 1/900 quantile is 29.81; the analytic
-	/// `sqrt(2·512 − 2·3.06·√512)` is 29.76); a 100-block (10-minute) window; samples of 200
-	/// with up to 2 mismatches; ten blocks each to commit and reveal the seed and a hundred to
-	/// validate. It charges no hit fees: fees are in the native token's smallest unit, which
-	/// only the runtime knows, so the runtime sets them.
+	/// sequences of 4; artifacts of 16 coordinates within τ = 0.03; a 100-block (10-minute)
+	/// window with a commitment at most every 10 blocks; samples of 200 leaves per validator
+	/// with no failure allowed; ten blocks each to commit and reveal the seed and a hundred to
+	/// validate. It charges no commitment fee: fees are in the native token's smallest unit,
+	/// which only the runtime knows, so the runtime sets it.
 	pub const WHITEPAPER: Self = Self {
 		model: RaceModel::WHITEPAPER,
-		distance_threshold: FixedU64::from_inner(29_811_000_000),
 		window: 100,
+		artifact_len: 16,
+		tolerance: 30_000,
 		sample_size: 200,
-		max_mismatches: 2,
-		max_nonces: 4_096,
+		max_mismatches: 0,
+		commit_interval: 10,
+		commit_fee: 0,
 		commit: 10,
 		reveal: 10,
 		validation: 100,
-		nonce_fee_base: 0,
-		nonce_fee_step: 0,
 	};
 
 	/// Blocks from a race's start to its end: the four phases.
@@ -92,9 +93,9 @@ pub enum Phase {
 	Commit,
 	/// Committers reveal their secrets.
 	Reveal,
-	/// The seed is fixed; participants search and submit hits.
+	/// The seed is fixed; participants compute and commit.
 	Window,
-	/// Validators recompute samples and vote.
+	/// Validators open samples, recompute them and vote; then the race is judged.
 	Validation,
 }
 
@@ -161,16 +162,27 @@ pub struct SeedCommitment {
 	pub revealed: Option<Hash>,
 }
 
-/// A participant's submission so far.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
-pub struct Entry<Balance> {
-	/// Nonces submitted (they are in `Submissions`, ascending).
-	pub count: u32,
-	/// The highest nonce submitted; the next must be above it.
-	pub last: u64,
-	/// Fees paid for them.
-	pub fees: Balance,
+/// A participant's latest work commitment in the current race.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct WorkEntry<BlockNumber> {
+	/// Its position among the race's participants (`ParticipantAt`).
+	pub index: u32,
+	/// The root hash of the Merkle-sum tree over leaves `0..count`
+	/// (`ail2_primitives::race::work_leaf`).
+	pub root: Hash,
+	/// Nonces committed: the root's sum, and the participant's weight if accepted.
+	pub count: u64,
+	/// The block of the latest commitment.
+	pub committed_at: BlockNumber,
+	/// Where validators fetch openings (`POST {url}/v1/race/openings`).
+	pub url: OpeningsUrl,
 }
+
+/// Longest openings URL a participant may name.
+pub const MAX_URL_LEN: u32 = 256;
+
+/// Where a participant serves its openings.
+pub type OpeningsUrl = BoundedVec<u8, ConstU32<MAX_URL_LEN>>;
 
 /// What the validators decided about one participant.
 #[derive(
@@ -186,8 +198,8 @@ pub struct Entry<Balance> {
 	TypeInfo,
 )]
 pub enum Verdict {
-	/// Validators holding more than 2/3 of the assigned weight found at most `m`
-	/// mismatches: the participant's weight is its number of submitted hits.
+	/// Validators holding more than 2/3 of the assigned weight found at most `m` failed
+	/// leaves: the participant's weight is its committed count.
 	Accepted,
 	/// Validators holding more than 2/3 of the assigned weight found more than `m`: no
 	/// weight, and a spot-check failure reported to pallet-slashing.
@@ -212,15 +224,4 @@ pub fn verdict(accepting: u128, rejecting: u128, assigned: u128) -> Verdict {
 	} else {
 		Verdict::Undecided
 	}
-}
-
-/// The fee for a participant's submission of `count` more hits after `before`: hit number
-/// `i` (from 0) costs `base + step × i`, so the fee grows with the count, and
-/// `Σ_{i=before}^{before+count−1} (base + step·i) = count·base + step·(S(before+count) −
-/// S(before))` with `S(n) = n(n−1)/2`.
-pub fn submission_fee(base: u128, step: u128, before: u32, count: u32) -> u128 {
-	let triangle = |n: u32| u128::from(n).saturating_mul(u128::from(n.saturating_sub(1))) / 2;
-	let after = before.saturating_add(count);
-	base.saturating_mul(u128::from(count))
-		.saturating_add(step.saturating_mul(triangle(after).saturating_sub(triangle(before))))
 }

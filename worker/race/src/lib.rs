@@ -1,35 +1,40 @@
-//! The PoW 2.0 race model (seed `pow2-decentralized-ai.txt`, Appendix A) in burn.
+//! The PoW 2.0 race model (seed `pow2-decentralized-ai.txt`, Appendix A) in burn, and the
+//! artifacts a participant commits to.
 //!
-//! The weights, target, inputs and permutations come from `ail2_primitives::race`, which
-//! every miner and validator derives identically; this crate runs the forward pass:
+//! The weights, inputs and permutations come from `ail2_primitives::race`, which every miner
+//! and validator derives identically; this crate runs the forward pass:
 //!
 //! ```text
 //! x = E[tokens] + P                                 [batch, seq, d]
 //! for each layer:
 //!     h = rmsnorm(x)                                 (ε = 1e-5, no gain)
-//!     x = concat_h(softmax(q·kᵀ/√d_h + causal)·v)·W_o    with q, k, v = h·W_q, h·W_k, h·W_v
-//!     x = relu(rmsnorm(x)·W_1)·W_2
+//!     x = x + concat_h(softmax(q·kᵀ/√d_h)·v)·W_o     with q, k, v = h·W_q, h·W_k, h·W_v
+//!     x = x + relu(rmsnorm(x)·W_1)·W_2
 //! y = rmsnorm(x[last position])                      [batch, d]
-//! distance² = Σ_i (y[perm[i]] − target[i])²;  a hit when distance² < threshold²
+//! artifact = binary16(y[perm[0]], …, y[perm[k − 1]])
 //! ```
 //!
-//! Unlike an LLM, the blocks have **no residual connections**: each replaces the stream.
-//! With them, the output of a model missing its last layers stays correlated with the full
-//! model's, so a "lazy" miner running fewer layers keeps most of its hits (measured at 64
-//! layers, d_model 64: a model one layer short kept 90% of its hits; at 4 layers, 77%).
-//! Without them a truncated model's hits are hits of the full model only by chance (5% at a
-//! 1-in-20 threshold), and honest recomputation still agreed on every hit at 64 layers. The
-//! matmuls, and so the hardware the race rewards, are the same.
+//! Pre-norm residual blocks keep nonces' outputs apart: without them a deep random network
+//! collapses onto one direction and its output becomes a function of the first token alone,
+//! which a table reproduces without the compute (`docs/race.md`, "Why this model"). Attention
+//! is bidirectional: with a causal mask, position 0 would depend on token 0 only and a miner
+//! could cache a quarter of the work across nonces.
 //!
 //! A batch of many nonces runs as one forward pass: at sequence length 4 each nonce's
 //! matrices are thin, and batching makes them matmuls the CPU and GPU run near peak.
 
+pub mod work;
+
+/// Coordinates of a nonce's permuted output in its artifact when a race does not say
+/// otherwise (`RaceParams::artifact_len` on chain).
+pub const ARTIFACT_LEN: u32 = 16;
+
 use ail2_model::Device;
 use ail2_primitives::race::{
-	fill_tensor, input_seed, input_tokens, permutation, target_vector, NodeSeed, Nonce, RaceModel,
-	RaceSeed, TensorSpec,
+	artifact, f16_value, fill_tensor, input_seed, input_tokens, permutation, NodeSeed, Nonce,
+	RaceModel, RaceSeed, TensorSpec,
 };
-use burn::tensor::{activation::relu, activation::softmax, Bool, Int, Tensor, TensorData};
+use burn::tensor::{activation::relu, activation::softmax, Int, Tensor, TensorData};
 
 const EPS: f64 = 1e-5;
 
@@ -60,7 +65,7 @@ struct Layer {
 	w2: Tensor<2>,
 }
 
-/// A race's transformer and target, rebuilt from the race seed.
+/// A race's transformer, rebuilt from the race seed.
 pub struct RaceNet {
 	pub model: RaceModel,
 	race: RaceSeed,
@@ -68,7 +73,6 @@ pub struct RaceNet {
 	/// `[1, seq, d]`
 	positions: Tensor<3>,
 	layers: Vec<Layer>,
-	target: Vec<f32>,
 	device: Device,
 }
 
@@ -161,13 +165,8 @@ impl RaceNet {
 			embedding,
 			positions,
 			layers,
-			target: target_vector(race, model.d_model),
 			device: device.clone(),
 		})
-	}
-
-	pub fn target(&self) -> &[f32] {
-		&self.target
 	}
 
 	/// Floating-point operations of one nonce's forward pass (multiply-adds count two).
@@ -192,7 +191,6 @@ impl RaceNet {
 		let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [batch * s]), &self.device);
 		let x = self.embedding.clone().select(0, ids).reshape([batch, s, d]);
 		let mut x = x.add(self.positions.clone()).reshape([batch * s, d]);
-		let mask = causal_mask(s, &self.device).expand([batch, heads, s, s]);
 		let scale = 1.0 / (dh as f64).sqrt();
 		for layer in &self.layers {
 			let h = rms_norm(x.clone());
@@ -201,12 +199,11 @@ impl RaceNet {
 			let k = split(h.clone().matmul(layer.wk.clone()));
 			let v = split(h.matmul(layer.wv.clone()));
 			let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale);
-			let attended = softmax(scores.mask_fill(mask.clone(), f32::NEG_INFINITY), 3).matmul(v);
+			let attended = softmax(scores, 3).matmul(v);
 			let attended = attended.swap_dims(1, 2).reshape([batch * s, d]);
-			// No residual connections: each block replaces the stream (see the crate docs).
-			x = attended.matmul(layer.wo.clone());
-			let h = rms_norm(x);
-			x = relu(h.matmul(layer.w1.clone())).matmul(layer.w2.clone());
+			x = x.add(attended.matmul(layer.wo.clone()));
+			let h = rms_norm(x.clone());
+			x = x.add(relu(h.matmul(layer.w1.clone())).matmul(layer.w2.clone()));
 		}
 		let last = x.reshape([batch, s, d]).narrow(1, s - 1, 1).reshape([batch, d]);
 		rms_norm(last)
@@ -215,8 +212,14 @@ impl RaceNet {
 			.map_err(|e| RaceError::Readback(format!("{e:?}")))
 	}
 
-	/// Squared distances to the target of `nonces` of the worker with `node` seed.
-	pub fn distances(&self, node: &NodeSeed, nonces: &[Nonce]) -> Result<Vec<f64>, RaceError> {
+	/// The artifacts (`k` binary16 coordinates of each permuted output) of `nonces` of the
+	/// worker with `node` seed, in order.
+	pub fn artifacts(
+		&self,
+		node: &NodeSeed,
+		nonces: &[Nonce],
+		k: u32,
+	) -> Result<Vec<Vec<u16>>, RaceError> {
 		let seeds: Vec<_> = nonces.iter().map(|&n| input_seed(&self.race, node, n)).collect();
 		let tokens: Vec<u32> =
 			seeds.iter().flat_map(|seed| input_tokens(seed, &self.model)).collect();
@@ -225,73 +228,55 @@ impl RaceNet {
 		Ok(seeds
 			.iter()
 			.zip(outputs.chunks_exact(d))
-			.map(|(seed, output)| {
-				distance_squared(output, &self.target, &permutation(seed, self.model.d_model))
-			})
+			.map(|(seed, output)| artifact(output, &permutation(seed, self.model.d_model), k))
 			.collect())
 	}
 
-	/// The nonces among `nonces` that hit (distance² < `threshold_sq`).
-	pub fn search(
-		&self,
-		node: &NodeSeed,
-		nonces: &[Nonce],
-		threshold_sq: f64,
-	) -> Result<Vec<Nonce>, RaceError> {
-		let distances = self.distances(node, nonces)?;
-		Ok(nonces
-			.iter()
-			.zip(distances)
-			.filter(|(_, distance)| *distance < threshold_sq)
-			.map(|(nonce, _)| *nonce)
-			.collect())
-	}
-
-	/// How many of a participant's claimed hits are not hits when recomputed here.
+	/// How many of `openings` (nonce, claimed artifact) differ from this model's artifacts by
+	/// more than `tolerance` ([`rms_difference`]), recomputed for the worker with `node` seed.
 	pub fn mismatches(
 		&self,
 		node: &NodeSeed,
-		claimed: &[Nonce],
-		threshold_sq: f64,
+		openings: &[(Nonce, Vec<u16>)],
+		k: u32,
+		tolerance: f64,
 	) -> Result<usize, RaceError> {
-		Ok(self.distances(node, claimed)?.iter().filter(|d| **d >= threshold_sq).count())
+		if openings.is_empty() {
+			return Ok(0);
+		}
+		let nonces: Vec<Nonce> = openings.iter().map(|(nonce, _)| *nonce).collect();
+		let recomputed = self.artifacts(node, &nonces, k)?;
+		Ok(openings
+			.iter()
+			.zip(recomputed)
+			.filter(|((_, claimed), mine)| {
+				claimed.len() != mine.len() || !(rms_difference(claimed, mine) <= tolerance)
+			})
+			.count())
 	}
 }
 
-/// `Σ_i (output[perm[i]] − target[i])²`, accumulated in f64.
-pub fn distance_squared(output: &[f32], target: &[f32], perm: &[u32]) -> f64 {
-	perm.iter()
-		.zip(target)
-		.map(|(&p, &t)| {
-			let y = output.get(p as usize).copied().unwrap_or(f32::NAN);
-			let diff = f64::from(y) - f64::from(t);
+/// `sqrt(mean((a_i − b_i)²))` of two artifacts' values, in f64; infinite when their lengths
+/// differ or either is empty, NaN when a value is NaN (which no tolerance accepts).
+pub fn rms_difference(a: &[u16], b: &[u16]) -> f64 {
+	if a.len() != b.len() || a.is_empty() {
+		return f64::INFINITY;
+	}
+	let sum: f64 = a
+		.iter()
+		.zip(b)
+		.map(|(&x, &y)| {
+			let diff = f64::from(f16_value(x)) - f64::from(f16_value(y));
 			diff * diff
 		})
-		.sum()
-}
-
-/// The squared threshold at which a fraction `hit_rate` of `distances` hit (the empirical
-/// quantile), for calibrating a race's difficulty.
-pub fn threshold_for(mut distances: Vec<f64>, hit_rate: f64) -> Option<f64> {
-	distances.retain(|d| d.is_finite());
-	if distances.is_empty() {
-		return None;
-	}
-	distances.sort_by(f64::total_cmp);
-	let position = ((distances.len() as f64) * hit_rate).floor() as usize;
-	distances.get(position.min(distances.len() - 1)).copied()
+		.sum();
+	(sum / a.len() as f64).sqrt()
 }
 
 /// `x / sqrt(mean(x²) + ε)` over the last dimension.
 fn rms_norm(x: Tensor<2>) -> Tensor<2> {
 	let inv_rms = x.clone().powf_scalar(2.0).mean_dim(1).add_scalar(EPS).sqrt().recip();
 	x.mul(inv_rms)
-}
-
-/// `[1, 1, s, s]`, true above the diagonal (a position never sees later ones).
-fn causal_mask(s: usize, device: &Device) -> Tensor<4, Bool> {
-	let masked: Vec<bool> = (0..s).flat_map(|i| (0..s).map(move |j| j > i)).collect();
-	Tensor::from_data(TensorData::new(masked, [1, 1, s, s]), device)
 }
 
 /// Throughput of a race model on this machine, against a large matmul in the same run.
@@ -353,12 +338,12 @@ fn search_for(net: &RaceNet, batch: usize, seconds: f64) -> Result<(u64, f64), R
 	let node = ail2_primitives::race::node_seed(&[0x02; 33]);
 	let batch = batch.max(1) as u64;
 	let warm: Vec<u64> = (0..batch).collect();
-	net.distances(&node, &warm)?;
+	net.artifacts(&node, &warm, ARTIFACT_LEN)?;
 	let started = std::time::Instant::now();
 	let mut next = batch;
 	while started.elapsed().as_secs_f64() < seconds {
 		let nonces: Vec<u64> = (next..next + batch).collect();
-		net.distances(&node, &nonces)?;
+		net.artifacts(&node, &nonces, ARTIFACT_LEN)?;
 		next += batch;
 	}
 	Ok((next - batch, started.elapsed().as_secs_f64()))
@@ -374,97 +359,6 @@ pub fn bench_search(
 	let net = RaceNet::build(&[0x42; 32], model, device)?;
 	let (nonces, elapsed) = search_for(&net, batch, seconds)?;
 	Ok(nonces as f64 / elapsed)
-}
-
-/// What `calibrate` measured: the distribution of squared distances and two thresholds
-/// (distances, not squared) for the requested hit rate.
-#[derive(Clone, Debug)]
-pub struct Calibration {
-	pub mean_sq: f64,
-	pub std_sq: f64,
-	/// The empirical quantile.
-	pub empirical: f64,
-	/// From the normal approximation of distance² (mean − z·σ), for runs too short to see
-	/// enough hits.
-	pub normal: f64,
-}
-
-/// Measures the distance threshold at which a fraction `hit_rate` of `nonces` attempts hit,
-/// over `seeds` race seeds (the target is scaled to the outputs' length, so the rate does
-/// not depend on the seed).
-pub fn calibrate(
-	model: RaceModel,
-	nonces: u64,
-	seeds: u64,
-	batch: usize,
-	hit_rate: f64,
-	device: &Device,
-) -> Result<Calibration, RaceError> {
-	let seeds = seeds.max(1);
-	let mut all = Vec::new();
-	for seed in 0..seeds {
-		let race = ail2_primitives::keccak256(&seed.to_le_bytes());
-		let net = RaceNet::build(&race, model, device)?;
-		let node = ail2_primitives::race::node_seed(&seed.to_be_bytes());
-		let per_seed = nonces / seeds;
-		let mut next = 0u64;
-		while next < per_seed {
-			let end = (next + batch as u64).min(per_seed);
-			let chunk: Vec<u64> = (next..end).collect();
-			all.extend(net.distances(&node, &chunk)?);
-			next = end;
-		}
-	}
-	let n = all.len().max(1) as f64;
-	let mean_sq = all.iter().sum::<f64>() / n;
-	let std_sq = (all.iter().map(|d| (d - mean_sq).powi(2)).sum::<f64>() / n).sqrt();
-	let empirical = threshold_for(all, hit_rate).unwrap_or(f64::NAN).sqrt();
-	let normal = (mean_sq - normal_quantile(1.0 - hit_rate) * std_sq).max(0.0).sqrt();
-	Ok(Calibration { mean_sq, std_sq, empirical, normal })
-}
-
-/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9
-/// in the central region; enough for a difficulty estimate).
-fn normal_quantile(p: f64) -> f64 {
-	const A: [f64; 6] = [
-		-3.969683028665376e1,
-		2.209460984245205e2,
-		-2.759285104469687e2,
-		1.38357751867269e2,
-		-3.066479806614716e1,
-		2.506628277459239,
-	];
-	const B: [f64; 5] = [
-		-5.447609879822406e1,
-		1.615858368580409e2,
-		-1.556989798598866e2,
-		6.680131188771972e1,
-		-1.328068155288572e1,
-	];
-	const C: [f64; 6] = [
-		-7.784894002430293e-3,
-		-3.223964580411365e-1,
-		-2.400758277161838,
-		-2.549732539343734,
-		4.374664141464968,
-		2.938163982698783,
-	];
-	const D: [f64; 4] =
-		[7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-	let tail = |q: f64| {
-		(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-			/ ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-	};
-	if p < 0.02425 {
-		tail((-2.0 * p.ln()).sqrt())
-	} else if p > 1.0 - 0.02425 {
-		-tail((-2.0 * (1.0 - p).ln()).sqrt())
-	} else {
-		let q = p - 0.5;
-		let r = q * q;
-		(((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-			/ (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-	}
 }
 
 /// What the readiness self-test found.
@@ -537,8 +431,22 @@ fn check_vectors(text: &str) -> Vec<String> {
 	check("input seed", seed_hex == expected_seed);
 	let perm: Vec<u64> = permutation(&seed, 16).into_iter().map(u64::from).collect();
 	check("permutation", perm == numbers(&v["permutation_16"]));
-	let target: Vec<u32> = target_vector(&race, 8).into_iter().map(f32::to_bits).collect();
-	check("target vector", target == bits("target_8_bits"));
+	let halves: Vec<u64> = v["f16_inputs_f32_bits"].as_array().map_or(Vec::new(), |inputs| {
+		inputs
+			.iter()
+			.filter_map(|b| u32::from_str_radix(b.as_str()?, 16).ok())
+			.map(|b| u64::from(ail2_primitives::race::f16_bits(f32::from_bits(b))))
+			.collect()
+	});
+	check("binary16 rounding", !halves.is_empty() && halves == numbers(&v["f16_bits"]));
+	let counting = |nonce: u64| -> Vec<u16> { (0..16).map(|i| (nonce * 16 + i) as u16).collect() };
+	let mut peaks = ail2_primitives::merkle::Peaks::default();
+	for nonce in 0..13 {
+		let _ = peaks.push(ail2_primitives::race::work_leaf(nonce, &counting(nonce)));
+	}
+	let root_hex: String =
+		peaks.root().map(|r| r.hash.iter().map(|b| format!("{b:02x}")).collect()).unwrap_or_default();
+	check("work commitment", root_hex == v["work_roots"]["13"].as_str().unwrap_or_default());
 	failures
 }
 
