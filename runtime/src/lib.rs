@@ -209,7 +209,7 @@ where
 /// current versions, skip them). A migration stays listed until every live chain has run it;
 /// `docs/governance.md` ("Runtime upgrades") has the discipline.
 type Migrations = (
-	pallet_race::migrations::v1::MigrateToV1<Runtime>,
+	pallet_race::migrations::v2::MigrateToV2<Runtime>,
 	pallet_receipts::migrations::v1::MigrateToV1<Runtime>,
 	pallet_models::migrations::v1::MigrateToV1<Runtime>,
 	pallet_slashing::migrations::v1::MigrateToV1<Runtime>,

@@ -41,7 +41,7 @@ describe('referenda without sudo', () => {
   test('a Parameter Committee motion puts a race-parameter change to referendum; the next race runs with it', async () => {
     const params = (await api.query.race.params()).toJSON();
     // A sample one larger and the hit fee doubled (the fee is a u128: JSON gives a number or hex).
-    const changed = { ...params, sampleSize: params.sampleSize + 1, nonceFeeBase: 2n * BigInt(params.nonceFeeBase) };
+    const changed = { ...params, sampleSize: params.sampleSize + 1, commitFee: 2n * BigInt(params.commitFee) };
     const call = api.tx.race.setParams(changed);
     // A signed account cannot submit on the parameter track.
     await ok(api, api.tx.preimage.notePreimage(call.method.toHex()), k.Alice);
@@ -65,7 +65,7 @@ describe('referenda without sudo', () => {
       return race && race.index.toNumber() > runningIndex && race.params.sampleSize.toNumber() === changed.sampleSize;
     }, 'a race with the new sample size', 180_000);
     const race = (await api.query.race.currentRace()).unwrap();
-    assert.equal(race.params.nonceFeeBase.toBigInt(), changed.nonceFeeBase);
+    assert.equal(race.params.commitFee.toBigInt(), changed.commitFee);
     const { commit, reveal, window, validation } = changed;
     assert.equal(race.ends.toNumber() - race.started.toNumber(), commit + reveal + window + validation, 'the schedule follows the params');
   });

@@ -41,7 +41,6 @@ async fn main() -> anyhow::Result<()> {
 		Command::BenchModel(command) => command.run().await,
 		Command::BenchRace(command) => command.run().await,
 		Command::RaceSelftest(command) => command.run().await,
-		Command::RaceCalibrate(command) => command.run().await,
 		Command::BenchReceipts(command) => command.run(&global).await,
 		Command::SupervisorCheck(command) => command.run().await,
 	}

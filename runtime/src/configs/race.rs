@@ -5,7 +5,7 @@ use frame_support::{
 	traits::{ConstU32, Randomness},
 };
 use pallet_race::RaceParams;
-use sp_runtime::{FixedU64, Perbill};
+use sp_runtime::Perbill;
 
 #[cfg(not(feature = "fast-runtime"))]
 mod schedule {
@@ -18,47 +18,48 @@ mod schedule {
 	pub const VALIDATION: u32 = 100;
 	/// Ten minutes, the whitepaper's window.
 	pub const WINDOW: u32 = 100;
+	/// A commitment a minute at most.
+	pub const COMMIT_INTERVAL: u32 = 10;
+	/// A fleet of thousands; judged 256 a block, 16 blocks after the race's phases.
+	pub const MAX_PARTICIPANTS: u32 = 4_096;
 }
 #[cfg(feature = "fast-runtime")]
 mod schedule {
 	use super::*;
 	/// 72 s of three-second blocks: 9 s to commit, 9 s to reveal, a 36 s window, 15 s to
 	/// validate. A transaction takes one or two blocks to be included, so no phase is shorter
-	/// than three; the window is long enough for a CPU worker to find hundreds of hits at the
-	/// end-to-end test's threshold even when other tests share the machine.
+	/// than three.
 	pub const RACE_PERIOD: BlockNumber = 24;
 	pub const COMMIT: u32 = 3;
 	pub const REVEAL: u32 = 3;
 	pub const VALIDATION: u32 = 5;
 	pub const WINDOW: u32 = 12;
+	/// A commitment every 6 s at most.
+	pub const COMMIT_INTERVAL: u32 = 2;
+	/// Judged in the race's last block: the period leaves no block more.
+	pub const MAX_PARTICIPANTS: u32 = 256;
 }
 pub use schedule::*;
 
 /// The race of development chains and tests: the tiny model (4 layers, d_model 64), which a
-/// CPU core runs thousands of times a second. Its threshold, 8.844, makes about one nonce in
-/// 900 hit (`ail2-worker race-calibrate --preset tiny`: 8.8443 over 400,000 nonces).
+/// CPU core runs thousands of times a second.
 pub fn dev_params() -> RaceParams {
-	RaceParams {
-		model: RaceModel::TINY,
-		distance_threshold: FixedU64::from_inner(8_844_000_000),
-		..DEFAULT_PARAMS
-	}
+	RaceParams { model: RaceModel::TINY, ..DEFAULT_PARAMS }
 }
 
-/// A thousandth of a unit for a participant's first hit, a millionth more for each next.
-pub const NONCE_FEE_BASE: Balance = UNITS / 1_000;
-pub const NONCE_FEE_STEP: Balance = UNITS / 1_000_000;
+/// A thousandth of a unit per commitment: a participant commits at most once per interval,
+/// so a race's commitments cost it at most `window / interval` thousandths.
+pub const COMMIT_FEE: Balance = UNITS / 1_000;
 
-/// The whitepaper's race with this runtime's phases and fees: the race of a chain whose
-/// genesis names none, and what `pallet_race::migrations::v1` gives a chain that ran the
-/// race when phases and fees were constants (these are those constants' values).
+/// The whitepaper's race with this runtime's phases and fee: the race of a chain whose
+/// genesis names none, and the values `pallet_race::migrations::v2` fills in.
 pub const DEFAULT_PARAMS: RaceParams = RaceParams {
 	window: WINDOW,
 	commit: COMMIT,
 	reveal: REVEAL,
 	validation: VALIDATION,
-	nonce_fee_base: NONCE_FEE_BASE,
-	nonce_fee_step: NONCE_FEE_STEP,
+	commit_interval: COMMIT_INTERVAL,
+	commit_fee: COMMIT_FEE,
 	..RaceParams::WHITEPAPER
 };
 
@@ -95,9 +96,10 @@ impl pallet_race::Config for Runtime {
 	type DefaultParams = DefaultRaceParams;
 	type RacePeriod = RacePeriod;
 	type MaxCommitters = ConstU32<16>;
-	type MaxParticipants = ConstU32<256>;
-	type MaxNonces = ConstU32<4_096>;
-	type MaxNoncesPerCall = ConstU32<512>;
+	type MaxParticipants = ConstU32<MAX_PARTICIPANTS>;
+	type JudgedPerBlock = ConstU32<256>;
+	type MaxSampleSize = ConstU32<1_024>;
+	type MaxArtifactLen = ConstU32<64>;
 	type ValidatorsPerParticipant = ConstU32<3>;
 	type HistoryDepth = ConstU32<8>;
 	type NonVoterPenalty = RaceNonVoterPenalty;

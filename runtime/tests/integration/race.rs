@@ -29,7 +29,7 @@ use frame_support::{
 	traits::{fungible::Inspect, Hooks},
 	BoundedVec,
 };
-use pallet_race::{Assignments, Committers, CurrentRace, RaceOf, RaceWeights, Verdict};
+use pallet_race::{Committers, CurrentRace, OpeningsUrl, RaceOf, RaceWeights, ValidatorPool, Verdict};
 use pallet_slashing::Violation;
 use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
 use sp_keyring::Sr25519Keyring;
@@ -139,8 +139,10 @@ fn initial_reputation() -> Perbill {
 	<Runtime as pallet_workers::Config>::InitialReputation::get()
 }
 
-fn nonces(list: &[u64]) -> BoundedVec<u64, <Runtime as pallet_race::Config>::MaxNoncesPerCall> {
-	BoundedVec::truncate_from(list.to_vec())
+/// `who`'s commitment to `count` nonces (a stand-in root: the chain never opens it).
+fn commit_work(who: &AccountId, race: u32, count: u64) -> frame_support::dispatch::DispatchResult {
+	let url: OpeningsUrl = BoundedVec::truncate_from(b"http://127.0.0.1:9620".to_vec());
+	Race::commit_work(signed(who), race, keccak256(&(who, count).encode()), count, url)
 }
 
 fn secret(who: &AccountId) -> Hash {
@@ -149,21 +151,21 @@ fn secret(who: &AccountId) -> Hash {
 
 /// The validators the race assigned to `participant`.
 fn validators(participant: &AccountId) -> Vec<AccountId> {
-	Assignments::<Runtime>::get(participant)
-		.expect("assigned")
+	let sample_seed = current().sample_seed.expect("the window closed");
+	Race::assignment(&sample_seed, participant, &ValidatorPool::<Runtime>::get())
 		.into_iter()
 		.map(|(v, _)| v)
 		.collect()
 }
 
-/// Hits worker `i` submits in the first race: fewer for each next worker, so that the
+/// Nonces worker `i` commits to in the first race: fewer for each next worker, so that the
 /// weights, if all are accepted, rank the workers in order; at least three, so that a vote
-/// of `max_mismatches + 1` mismatches is possible for every one.
+/// of `max_mismatches + 1` failed leaves is possible for every one.
 fn hits(i: usize) -> u64 {
-	(WORKERS.len() - i + 2) as u64
+	((WORKERS.len() - i + 2) * 1_000) as u64
 }
 
-/// The first race up to its validation phase, worker `i` submitting `hits(i)` hits. With
+/// The first race up to its validation phase, worker `i` committing to `hits(i)` nonces. With
 /// four participants and `ValidatorsPerParticipant` = 3 each is validated by the three
 /// others, weight 1 each.
 fn first_race_to_validation() -> RaceOf<Runtime> {
@@ -171,8 +173,7 @@ fn first_race_to_validation() -> RaceOf<Runtime> {
 	assert_eq!(race.index, 0);
 	run_to(race.window_from);
 	for i in 0..WORKERS.len() {
-		let list: Vec<u64> = (1..=hits(i)).map(|n| n * 1_000 + i as u64).collect();
-		assert_ok!(Race::submit_nonces(signed(&hot(i)), 0, nonces(&list)));
+		assert_ok!(commit_work(&hot(i), 0, hits(i)));
 	}
 	run_to(race.validation_from);
 	for i in 0..WORKERS.len() {
@@ -276,11 +277,8 @@ fn a_withheld_reveal_is_slashed_from_the_committers_stake() {
 
 		// Barred from the race it withheld from; the revealer races.
 		assert!(Workers::is_active(&withholder), "5% leaves it above the minimum stake");
-		assert_noop!(
-			Race::submit_nonces(signed(&withholder), 1, nonces(&[7])),
-			pallet_race::Error::<Runtime>::Excluded
-		);
-		assert_ok!(Race::submit_nonces(signed(&revealer), 1, nonces(&[7])));
+		assert_noop!(commit_work(&withholder, 1, 7), pallet_race::Error::<Runtime>::Excluded);
+		assert_ok!(commit_work(&revealer, 1, 7));
 		check_invariants();
 	});
 }

@@ -267,6 +267,11 @@ impl ChainClient {
 	}
 
 	/// The signing account.
+	/// This client's signature (sr25519, 64 bytes) over `message`.
+	pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+		self.signer.sign(message).0
+	}
+
 	pub fn account(&self) -> AccountBytes {
 		account_of(&self.signer)
 	}

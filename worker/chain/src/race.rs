@@ -1,11 +1,7 @@
 //! pallet-race from the worker's side: the race in progress read at the best block, and the
 //! calls of committers, participants and validators.
 
-use ail2_primitives::{
-	race::{Nonce, RaceModel},
-	receipt::AccountBytes,
-	Hash,
-};
+use ail2_primitives::{draw::weighted_cumulative, race::RaceModel, receipt::AccountBytes, Hash};
 use subxt::{
 	backend::BlockRef,
 	client::{ClientAtBlock, OfflineClientAtBlockT},
@@ -19,38 +15,67 @@ use crate::{ail2, rpc, runtime_types, ChainClient, ChainError};
 /// never copies them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RaceLimits {
-	/// Most hits in one `submit_nonces` call (pallet-race's `MaxNoncesPerCall`).
-	pub max_nonces_per_call: u32,
+	/// Validators drawn for each participant (pallet-race's `ValidatorsPerParticipant`).
+	pub validators_per_participant: u32,
 }
 
 /// The race limits in the metadata of the runtime at block `at`.
 fn race_limits<Client: OfflineClientAtBlockT<SubstrateConfig>>(
 	at: &ClientAtBlock<SubstrateConfig, Client>,
 ) -> Result<RaceLimits, ChainError> {
-	let max_nonces_per_call = at
+	let validators_per_participant = at
 		.constants()
-		.entry(ail2::constants().race().max_nonces_per_call())
+		.entry(ail2::constants().race().validators_per_participant())
 		.map_err(|e| ChainError::Decode(e.to_string()))?;
-	Ok(RaceLimits { max_nonces_per_call })
+	Ok(RaceLimits { validators_per_participant })
 }
 
 /// A race's parameters as the worker uses them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RaceParams {
 	pub model: RaceModel,
-	/// The distance below which a nonce hits.
-	pub distance_threshold: f64,
 	pub window: u32,
+	/// Coordinates per artifact.
+	pub artifact_len: u32,
+	/// The RMS difference above which a recomputed leaf fails.
+	pub tolerance: f64,
+	/// Leaves one validator opens per participant.
 	pub sample_size: u32,
 	pub max_mismatches: u32,
-	pub max_nonces: u32,
+	/// Least blocks between two commitments.
+	pub commit_interval: u32,
 }
 
-impl RaceParams {
-	/// The threshold on squared distances, which the search compares against.
-	pub fn threshold_squared(&self) -> f64 {
-		self.distance_threshold * self.distance_threshold
-	}
+/// A participant's latest work commitment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkCommitment {
+	pub root: Hash,
+	pub count: u64,
+	/// Where it serves openings.
+	pub url: String,
+	pub committed_at: u32,
+}
+
+/// `participant`'s validators and their weights in a race whose validator pool (running
+/// totals, as stored) is `pool`: pallet-race's `Pallet::assignment`, the same draw.
+pub fn assignment(
+	sample_seed: &Hash,
+	participant: &AccountBytes,
+	pool: &[(AccountBytes, u64)],
+	validators: u32,
+) -> Vec<(AccountBytes, u64)> {
+	let cumulative: Vec<u64> = pool.iter().map(|(_, running)| *running).collect();
+	let own = pool.iter().position(|(who, _)| who == participant);
+	let mut seed = sample_seed.to_vec();
+	seed.extend_from_slice(participant);
+	weighted_cumulative(&seed, &cumulative, validators, own)
+		.into_iter()
+		.filter_map(|position| {
+			let (who, running) = pool.get(position)?;
+			let below = position.checked_sub(1).and_then(|p| pool.get(p)).map_or(0, |(_, r)| *r);
+			Some((*who, running.saturating_sub(below)))
+		})
+		.collect()
 }
 
 /// Where a race is, at a given block.
@@ -98,7 +123,8 @@ pub struct RaceView {
 	pub block: u32,
 	pub race: Option<RaceState>,
 	pub committers: Vec<AccountBytes>,
-	pub participants: Vec<AccountBytes>,
+	/// How many participants committed work.
+	pub participants: u32,
 }
 
 /// A seed commitment and its reveal.
@@ -119,11 +145,12 @@ fn race_params(params: runtime_types::pallet_race::types::RaceParams) -> RacePar
 			vocab: model.vocab,
 			seq_len: model.seq_len,
 		},
-		distance_threshold: params.distance_threshold.0 as f64 / 1e9,
 		window: params.window,
+		artifact_len: params.artifact_len,
+		tolerance: f64::from(params.tolerance) / 1e6,
 		sample_size: params.sample_size,
 		max_mismatches: params.max_mismatches,
-		max_nonces: params.max_nonces,
+		commit_interval: params.commit_interval,
 	}
 }
 
@@ -195,12 +222,12 @@ impl ChainClient {
 				None => Vec::new(),
 			};
 		let participants = match storage
-			.try_fetch(ail2::storage().race().participants(), ())
+			.try_fetch(ail2::storage().race().participant_count(), ())
 			.await
 			.map_err(rpc)?
 		{
-			Some(value) => accounts(value.decode().map_err(rpc)?.0),
-			None => Vec::new(),
+			Some(value) => value.decode().map_err(rpc)?,
+			None => 0,
 		};
 		Ok(RaceView { block, race, committers, participants })
 	}
@@ -242,26 +269,51 @@ impl ChainClient {
 			.transpose()
 	}
 
-	/// The hits `who` submitted in the current race, ascending.
-	pub async fn race_submissions(&self, who: AccountBytes) -> Result<Vec<Nonce>, ChainError> {
+	/// The current race's participants, in order of their first commitment, at the best
+	/// block.
+	pub async fn race_participants(&self, count: u32) -> Result<Vec<AccountBytes>, ChainError> {
 		let at = self.at_best().await?;
-		let value = at
-			.storage()
-			.try_fetch(ail2::storage().race().submissions(), (AccountId32(who),))
-			.await
-			.map_err(rpc)?;
-		value.map_or(Ok(Vec::new()), |value| Ok(value.decode().map_err(rpc)?.0))
+		let storage = at.storage();
+		let mut participants = Vec::with_capacity(count as usize);
+		for index in 0..count {
+			if let Some(value) = storage
+				.try_fetch(ail2::storage().race().participant_at(), (index,))
+				.await
+				.map_err(rpc)?
+			{
+				participants.push(value.decode().map_err(rpc)?.0);
+			}
+		}
+		Ok(participants)
 	}
 
-	/// The validators assigned to `participant` and the weights they vote with.
-	pub async fn race_assignment(
-		&self,
-		participant: AccountBytes,
-	) -> Result<Vec<(AccountBytes, u64)>, ChainError> {
+	/// `who`'s latest work commitment in the current race, at the best block.
+	pub async fn race_work(&self, who: AccountBytes) -> Result<Option<WorkCommitment>, ChainError> {
 		let at = self.at_best().await?;
 		let value = at
 			.storage()
-			.try_fetch(ail2::storage().race().assignments(), (AccountId32(participant),))
+			.try_fetch(ail2::storage().race().work(), (AccountId32(who),))
+			.await
+			.map_err(rpc)?;
+		value
+			.map(|value| {
+				let entry = value.decode().map_err(rpc)?;
+				Ok(WorkCommitment {
+					root: entry.root,
+					count: entry.count,
+					url: String::from_utf8_lossy(&entry.url.0).into_owned(),
+					committed_at: entry.committed_at,
+				})
+			})
+			.transpose()
+	}
+
+	/// The current race's validator pool (running totals), fixed as its window closed.
+	pub async fn race_pool(&self) -> Result<Vec<(AccountBytes, u64)>, ChainError> {
+		let at = self.at_best().await?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().race().validator_pool(), ())
 			.await
 			.map_err(rpc)?;
 		value.map_or(Ok(Vec::new()), |value| {
@@ -319,20 +371,22 @@ impl ChainClient {
 		self.submit(&ail2::transactions().race().reveal_seed(race, secret)).await.map(|_| ())
 	}
 
-	/// Sends hits (ascending, above every earlier one of this worker in the race) and returns
-	/// a future that resolves when the call is finalized: chunks sent one after another keep
-	/// their order through the account nonce without waiting for each other's finality.
-	pub async fn send_nonces(
+	/// Sends a work commitment and returns a future that resolves when it is finalized.
+	pub async fn send_commit_work(
 		&self,
 		race: u32,
-		nonces: Vec<Nonce>,
+		root: Hash,
+		count: u64,
+		url: &str,
 	) -> Result<
 		impl std::future::Future<Output = Result<(), ChainError>> + Send + 'static,
 		ChainError,
 	> {
-		let call = ail2::transactions().race().submit_nonces(
+		let call = ail2::transactions().race().commit_work(
 			race,
-			runtime_types::bounded_collections::bounded_vec::BoundedVec(nonces),
+			root,
+			count,
+			runtime_types::bounded_collections::bounded_vec::BoundedVec(url.as_bytes().to_vec()),
 		);
 		let finalized = self.send(&call).await?;
 		Ok(async move { finalized.await.map(|_| ()) })
@@ -390,8 +444,8 @@ mod tests {
 		let at = checked_in_runtime().unwrap_or_else(|e| panic!("metadata/ail2.scale: {e}"));
 		let limits = race_limits(&at).unwrap_or_else(|e| panic!("{e}"));
 		assert_eq!(
-			Some(limits.max_nonces_per_call),
-			runtime_const_u32("MaxNoncesPerCall"),
+			Some(limits.validators_per_participant),
+			runtime_const_u32("ValidatorsPerParticipant"),
 			"metadata/ail2.scale is stale: run scripts/refresh-metadata.sh"
 		);
 	}

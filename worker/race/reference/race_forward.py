@@ -1,8 +1,11 @@
 """An independent NumPy (float64) forward pass of the race model, on weights, inputs and
-permutations from the pure-Python derivations of `primitives/reference/race.py`.
+permutations from the pure-Python derivations of `primitives/reference/race.py`: pre-norm
+residual blocks, bidirectional attention, the last position's RMS-normalised output, and the
+artifact (its first 16 permuted coordinates as binary16).
 
 usage: race_forward.py RACE_SEED_HEX PUBLIC_KEY_HEX LAYERS HEADS D_MODEL D_FF VOCAB SEQ NONCES
-prints {"outputs": [[...], ...], "distances": [...]} for nonces 0..NONCES-1
+prints {"outputs": [[...], ...], "artifacts": [[16 binary16 bit patterns], ...]} for nonces
+0..NONCES-1
 """
 
 import json
@@ -37,12 +40,10 @@ def main():
             tensor(base, d, d, d), tensor(base + 1, d, d, d), tensor(base + 2, d, d, d),
             tensor(base + 3, d, d, d), tensor(base + 4, d, ff, d), tensor(base + 5, ff, d, ff),
         ])
-    target = np.array(race.target_vector(race_seed, d), dtype=np.float64)
     node = race.node_seed(public_key)
     dh = d // heads
-    mask = np.triu(np.ones((seq, seq), dtype=bool), k=1)
 
-    outputs, distances = [], []
+    outputs, artifacts = [], []
     for nonce in range(count):
         seed = race.input_seed(race_seed, node, nonce)
         tokens = race.input_tokens(seed, vocab, seq)
@@ -53,18 +54,16 @@ def main():
             k = (h @ wk).reshape(seq, heads, dh).transpose(1, 0, 2)
             v = (h @ wv).reshape(seq, heads, dh).transpose(1, 0, 2)
             scores = q @ k.transpose(0, 2, 1) / np.sqrt(dh)
-            scores = np.where(mask, -np.inf, scores)
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             attention = scores / scores.sum(axis=-1, keepdims=True)
             attended = (attention @ v).transpose(1, 0, 2).reshape(seq, d)
-            # No residual connections: each block replaces the stream.
-            x = attended @ wo
-            x = np.maximum(rms_norm(x) @ w1, 0.0) @ w2
+            x = x + attended @ wo
+            x = x + np.maximum(rms_norm(x) @ w1, 0.0) @ w2
         y = rms_norm(x[-1])
         perm = race.permutation(seed, d)
-        distances.append(float(np.sum((y[perm] - target) ** 2)))
+        artifacts.append(race.artifact([float(v) for v in y], perm, 16))
         outputs.append(y.tolist())
-    print(json.dumps({"outputs": outputs, "distances": distances}))
+    print(json.dumps({"outputs": outputs, "artifacts": artifacts}))
 
 
 if __name__ == "__main__":

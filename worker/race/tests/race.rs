@@ -1,5 +1,7 @@
-//! The race model in burn against the independent NumPy forward pass, and validation: honest
-//! hits pass, forged nonces and a lazy miner's hits (a model with a layer fewer) do not.
+//! The race model in burn against the independent NumPy forward pass, and validation of
+//! artifacts: honest recomputation in another batch shape stays far inside the tolerance;
+//! forged artifacts, another worker's, and a lazy miner's (a model with a layer fewer, or half
+//! as deep) do not pass.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
@@ -7,7 +9,7 @@ use std::process::Command;
 
 use ail2_model::default_device;
 use ail2_primitives::race::{node_seed, RaceModel};
-use ail2_race::{distance_squared, threshold_for, RaceNet};
+use ail2_race::{rms_difference, RaceNet, ARTIFACT_LEN};
 
 const TINY: RaceModel =
 	RaceModel { layers: 2, heads: 4, d_model: 16, d_ff: 32, vocab: 64, seq_len: 4 };
@@ -37,6 +39,9 @@ fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// τ, the default tolerance (`RaceParams::tolerance` of 30,000 millionths).
+const TOLERANCE: f64 = 0.03;
+
 #[test]
 fn burn_forward_matches_numpy() {
 	let count = 24;
@@ -44,16 +49,6 @@ fn burn_forward_matches_numpy() {
 	let net = RaceNet::build(&RACE, TINY, &default_device()).unwrap();
 	let node = node_seed(&PUBLIC_KEY);
 	let nonces: Vec<u64> = (0..count as u64).collect();
-	let distances = net.distances(&node, &nonces).unwrap();
-	for (i, expected) in reference["distances"].as_array().unwrap().iter().enumerate() {
-		let expected = expected.as_f64().unwrap();
-		assert!(
-			(distances[i] - expected).abs() <= 1e-4 * expected.max(1.0),
-			"nonce {i}: burn {} vs NumPy {expected}",
-			distances[i]
-		);
-	}
-	// The raw outputs too, one nonce at a time (batch of one) and all at once.
 	let seeds: Vec<_> =
 		nonces.iter().map(|&n| ail2_primitives::race::input_seed(&RACE, &node, n)).collect();
 	let tokens: Vec<u32> =
@@ -71,65 +66,69 @@ fn burn_forward_matches_numpy() {
 	for j in 0..d {
 		assert!((single[j] - batched[j]).abs() < 1e-5);
 	}
+	// The artifacts: NumPy's float64 output rounded to binary16 against burn's f32 one.
+	let artifacts = net.artifacts(&node, &nonces, 16).unwrap();
+	for (i, expected) in reference["artifacts"].as_array().unwrap().iter().enumerate() {
+		let expected: Vec<u16> =
+			expected.as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u16).collect();
+		let difference = rms_difference(&artifacts[i], &expected);
+		assert!(difference <= TOLERANCE / 10.0, "nonce {i}: RMS difference {difference}");
+	}
 }
 
 #[test]
-fn honest_hits_validate_and_forged_or_lazy_ones_do_not() {
+fn honest_artifacts_validate_and_forged_stolen_or_lazy_ones_do_not() {
 	let device = default_device();
 	let model = RaceModel { layers: 8, heads: 4, d_model: 64, d_ff: 256, vocab: 1024, seq_len: 4 };
 	let net = RaceNet::build(&RACE, model, &device).unwrap();
 	let node = node_seed(&PUBLIC_KEY);
-	// Calibrate to one hit in 20 on nonces nobody submits.
-	let sample: Vec<u64> = (1_000_000..1_004_000).collect();
-	let threshold = threshold_for(net.distances(&node, &sample).unwrap(), 1.0 / 20.0).unwrap();
+	let nonces: Vec<u64> = (0..512).collect();
+	let computed = net.artifacts(&node, &nonces, ARTIFACT_LEN).unwrap();
+	let claimed: Vec<(u64, Vec<u16>)> = nonces.iter().copied().zip(computed.clone()).collect();
 
-	let nonces: Vec<u64> = (0..4_000).collect();
-	let hits = net.search(&node, &nonces, threshold).unwrap();
-	assert!((100..=300).contains(&hits.len()), "{} hits at 1 in 20", hits.len());
-	// A validator recomputes them in another batch composition: float differences may flip a
-	// hit right at the threshold, never more than a few.
-	let mut shuffled = hits.clone();
-	shuffled.reverse();
-	let honest = net.mismatches(&node, &shuffled, threshold).unwrap();
-	assert!(honest <= 2, "{honest} honest hits failed validation");
+	// A validator recomputes them one at a time (batch 1 against batch 512): far inside τ.
+	let mut worst = 0f64;
+	for (nonce, artifact) in claimed.iter().step_by(16) {
+		let again = net.artifacts(&node, &[*nonce], ARTIFACT_LEN).unwrap().remove(0);
+		worst = worst.max(rms_difference(artifact, &again));
+	}
+	assert!(worst <= TOLERANCE / 10.0, "batch 1 vs 512: RMS difference {worst}");
+	assert_eq!(net.mismatches(&node, &claimed, ARTIFACT_LEN, TOLERANCE).unwrap(), 0);
 
-	// Forged: nonces the miner never computed.
-	let forged: Vec<u64> = (2_000_000..2_000_000 + hits.len() as u64).collect();
-	let forged_mismatches = net.mismatches(&node, &forged, threshold).unwrap();
-	assert!(forged_mismatches * 10 >= forged.len() * 8, "{forged_mismatches} of {}", forged.len());
+	// Forged: another nonce's artifact under each nonce.
+	let shifted: Vec<(u64, Vec<u16>)> =
+		nonces.iter().map(|&n| (n, computed[((n + 1) % 512) as usize].clone())).collect();
+	assert_eq!(net.mismatches(&node, &shifted, ARTIFACT_LEN, TOLERANCE).unwrap(), 512);
+	// Wrong lengths never pass.
+	let short: Vec<(u64, Vec<u16>)> = vec![(0, computed[0][..8].to_vec())];
+	assert_eq!(net.mismatches(&node, &short, ARTIFACT_LEN, TOLERANCE).unwrap(), 1);
 
-	// Lazy: hits found with a model one layer short, or half as deep. Only chance (1 in 20)
-	// makes one of them a hit of the full model.
+	// Another worker's artifacts are not this worker's: the inputs depend on the node seed.
+	let other = node_seed(&[0x03; 33]);
+	let stolen = net.mismatches(&other, &claimed, ARTIFACT_LEN, TOLERANCE).unwrap();
+	assert_eq!(stolen, 512, "{stolen} of 512 stolen artifacts pass");
+
+	// Lazy: a model one layer short, or half as deep, fails every leaf.
 	for layers in [model.layers - 1, model.layers / 2] {
 		let lazy_net = RaceNet::build_truncated(&RACE, model, layers, &device).unwrap();
-		let lazy_hits = lazy_net.search(&node, &nonces, threshold).unwrap();
-		assert!(lazy_hits.len() >= 50, "{} lazy hits", lazy_hits.len());
-		let caught = net.mismatches(&node, &lazy_hits, threshold).unwrap();
-		assert!(
-			caught * 10 >= lazy_hits.len() * 8,
-			"{layers} layers: {caught} of {} lazy hits caught",
-			lazy_hits.len()
-		);
+		let lazy: Vec<(u64, Vec<u16>)> =
+			nonces.iter().copied().zip(lazy_net.artifacts(&node, &nonces, ARTIFACT_LEN).unwrap()).collect();
+		let caught = net.mismatches(&node, &lazy, ARTIFACT_LEN, TOLERANCE).unwrap();
+		assert_eq!(caught, 512, "{layers} layers: {caught} of 512 lazy artifacts caught");
 	}
-
-	// Another worker's hits are not this worker's: the inputs depend on the node seed.
-	let other = node_seed(&[0x03; 33]);
-	let stolen = net.mismatches(&other, &hits, threshold).unwrap();
-	assert!(stolen * 10 >= hits.len() * 8, "{stolen} of {}", hits.len());
 }
 
 #[test]
-fn distances_permutations_and_thresholds_by_hand() {
-	let output = [1.0f32, 2.0, 3.0];
-	let target = [3.0f32, 1.0, 2.0];
-	// perm [2, 0, 1]: (3−3)² + (1−1)² + (2−2)² = 0
-	assert_eq!(distance_squared(&output, &target, &[2, 0, 1]), 0.0);
-	// identity: (1−3)² + (2−1)² + (3−2)² = 6
-	assert_eq!(distance_squared(&output, &target, &[0, 1, 2]), 6.0);
-	// An index out of range makes the distance NaN: never a hit.
-	assert!(distance_squared(&output, &target, &[0, 1, 7]).is_nan());
-	assert_eq!(threshold_for(vec![4.0, 1.0, 3.0, 2.0], 0.5), Some(3.0));
-	assert_eq!(threshold_for(vec![f64::NAN], 0.5), None);
+fn rms_differences_by_hand() {
+	use ail2_primitives::race::f16_bits;
+	let a = [f16_bits(1.0), f16_bits(2.0)];
+	let b = [f16_bits(1.0), f16_bits(2.5)];
+	// sqrt((0 + 0.25) / 2)
+	assert!((rms_difference(&a, &b) - (0.125f64).sqrt()).abs() < 1e-12);
+	assert_eq!(rms_difference(&a, &a), 0.0);
+	assert_eq!(rms_difference(&a, &b[..1]), f64::INFINITY, "lengths differ");
+	assert_eq!(rms_difference(&[], &[]), f64::INFINITY, "empty");
+	assert!(rms_difference(&[0x7e00], &[0x7e00]).is_nan(), "NaN never passes a tolerance");
 	let bad = RaceModel { heads: 3, ..TINY };
 	assert!(RaceNet::build(&RACE, bad, &default_device()).is_err());
 	let net = RaceNet::build(&RACE, TINY, &default_device()).unwrap();

@@ -12,7 +12,6 @@ pub mod gateway_key;
 pub mod init_model;
 pub mod keys;
 pub mod race;
-pub mod race_calibrate;
 pub mod race_selftest;
 pub mod register;
 pub mod serve;
@@ -56,10 +55,10 @@ pub enum Command {
 	Register(register::RegisterCommand),
 	/// Serve a model over the OpenAI-compatible API, sign receipts, batch and settle them.
 	Serve(serve::ServeCommand),
-	/// Take part in PoW races: commit and reveal seed contributions when chosen, search each
-	/// race window for hits and submit them, and perform assigned validation duty.
+	/// Take part in PoW races: commit and reveal seed contributions when chosen, compute each
+	/// race window and commit to the work, serve openings, and perform assigned validation.
 	Race(race::RaceCommand),
-	/// Perform assigned race validation duty only (no searching).
+	/// Perform assigned race validation duty only (no computing).
 	Validate(validate::ValidateCommand),
 	/// Run a gateway: the OpenAI-compatible API for app developers, routing each request to
 	/// the best worker and signing the payer's authorisation.
@@ -76,10 +75,6 @@ pub enum Command {
 	/// The readiness self-test before a race: this build's race derivations against the
 	/// checked-in vectors, and the throughput to expect. Fails if a derivation differs.
 	RaceSelftest(race_selftest::RaceSelftestCommand),
-	/// Measure the distance threshold at which a fraction `1/rarity` of nonces hit, for a
-	/// race model's `RaceParams::distance_threshold`: the empirical quantile over `nonces`
-	/// attempts, and the normal approximation from their mean and spread.
-	RaceCalibrate(race_calibrate::RaceCalibrateCommand),
 	/// Measure receipts signed and persisted per second, and batch build time.
 	BenchReceipts(bench_receipts::BenchReceiptsCommand),
 	/// Test hook: run the supervisor with an HTTP task and a task that fails as asked.

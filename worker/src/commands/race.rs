@@ -1,18 +1,15 @@
-//! `ail2-worker race`: takes part in PoW races (commit and reveal seed contributions, search
-//! each window, submit hits) and performs assigned validation duty. Two critical tasks: the
-//! race follower and the HTTP server of `/health` and `/metrics`.
+//! `ail2-worker race`: takes part in PoW races (commit and reveal seed contributions, compute
+//! each window and commit to the work, serve openings to validators) and performs assigned
+//! validation duty. Two critical tasks: the race follower and the HTTP server of `/health`,
+//! `/metrics` and `/v1/race/openings`.
 
-use std::{
-	net::SocketAddr,
-	sync::{Arc, Mutex},
-	time::Duration,
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use ail2_chain::ChainClient;
 use ail2_model::default_device;
 use ail2_worker::{
 	keys::WorkerKeys,
-	race::{self, RaceMetrics, RaceOptions, RaceShared, RaceStatus},
+	race::{self, openings, RaceOptions, RaceShared},
 	supervisor::Supervisor,
 };
 use anyhow::{bail, Context};
@@ -22,21 +19,27 @@ use super::{spawn_http, GlobalArgs};
 
 #[derive(Args)]
 pub struct RaceCommand {
-	/// Serves `/health` (this worker's race status and last search) and `/metrics`.
+	/// Serves `/health` (this worker's race status, last window and validations), `/metrics`
+	/// and `/v1/race/openings` (to the validators the chain assigns).
 	#[arg(long, env = "AIL2_RACE_LISTEN", default_value = "127.0.0.1:9620")]
 	listen: SocketAddr,
+	/// The URL validators reach `--listen` at, committed on chain with the work (default:
+	/// `http://` and the listen address).
+	#[arg(long, env = "AIL2_RACE_PUBLIC_URL")]
+	public_url: Option<String>,
 	/// Nonces per forward pass (thin matrices at seq 4: batch many).
 	#[arg(long, env = "AIL2_RACE_BATCH", default_value_t = 256, help_heading = "Search")]
 	batch: usize,
 	/// CPU threads for the search (default: all cores).
 	#[arg(long, env = "AIL2_RACE_THREADS", help_heading = "Search")]
 	threads: Option<usize>,
+	/// Test hook: commit this many times the nonces computed, under the honest root (the
+	/// end-to-end adversary, whom validators must reject).
+	#[arg(long, hide = true, default_value_t = 1)]
+	overclaim: u64,
 	/// How often the chain is read, in milliseconds.
 	#[arg(long, env = "AIL2_RACE_POLL_MS", default_value_t = 1_000, help_heading = "Chain")]
 	poll_ms: u64,
-	/// How often found hits are submitted during a window, in seconds.
-	#[arg(long, env = "AIL2_RACE_SUBMIT_EVERY_SECS", default_value_t = 6, help_heading = "Chain")]
-	submit_every_secs: u64,
 }
 
 impl RaceCommand {
@@ -85,31 +88,35 @@ impl RaceCommand {
 			"race self-test passed"
 		);
 
-		let shared = Arc::new(RaceShared {
-			metrics: RaceMetrics::new(),
-			status: Mutex::new(RaceStatus {
-				account: format!("0x{}", hex::encode(keys.hot_account())),
-				..Default::default()
-			}),
-		});
+		let shared =
+			Arc::new(RaceShared::new(format!("0x{}", hex::encode(keys.hot_account()))));
+		let listener = tokio::net::TcpListener::bind(self.listen).await?;
+		let public_url = self
+			.public_url
+			.clone()
+			.unwrap_or_else(|| format!("http://{}", listener.local_addr().unwrap_or(self.listen)));
 		let options = RaceOptions {
 			mine,
 			validate: true,
 			batch: self.batch,
 			poll: Duration::from_millis(self.poll_ms.max(100)),
-			submit_every: Duration::from_secs(self.submit_every_secs.max(1)),
-			max_nonces_per_call: usize::try_from(limits.max_nonces_per_call)
-				.unwrap_or(usize::MAX),
+			validators_per_participant: limits.validators_per_participant,
 			secrets_dir: global.data_dir.join("race"),
+			public_url,
+			overclaim: self.overclaim,
 		};
-		let listener = tokio::net::TcpListener::bind(self.listen).await?;
+		let openings = openings::router(openings::OpeningsState {
+			shared: shared.clone(),
+			chain: chain.clone(),
+			validators_per_participant: limits.validators_per_participant,
+		});
 
 		let supervisor = Supervisor::new();
 		supervisor.stop_on_signals()?;
+		tracing::info!(listen = %listener.local_addr()?, url = %options.public_url, mine, "following races");
 		let follower = race::run(chain, device, options, shared.clone(), supervisor.token());
 		supervisor.spawn_critical("race-follower", follower);
-		tracing::info!(listen = %listener.local_addr()?, mine, "following races");
-		spawn_http(&supervisor, "http", listener, race::router(shared));
+		spawn_http(&supervisor, "http", listener, race::router(shared).merge(openings));
 		supervisor.wait().await?;
 		tracing::info!("stopped");
 		Ok(())

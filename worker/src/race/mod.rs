@@ -1,18 +1,21 @@
 //! `ail2-worker race` and `ail2-worker validate`: follow pallet-race on the chain, commit and
-//! reveal seed contributions when this worker is a committer, search the race window for
-//! hits on all the cores it is given and submit them, and recompute the samples of the
-//! participants this worker is assigned to validate.
+//! reveal seed contributions when this worker is a committer, compute the race window's
+//! nonces on all the cores it is given and commit to them, serve the openings its validators
+//! ask for, and open and recompute the samples of the participants it is assigned to
+//! validate.
 //!
 //! Everything is driven by the race state at the best block, polled every `poll`. A seed
 //! secret is written to disk before its commitment is submitted, so a restart between commit
 //! and reveal still reveals (a withheld reveal is slashed).
 //!
 //! - [`secrets`]: the seed secrets kept between commit and reveal;
-//! - [`search`]: the window's search and the submission of its hits;
+//! - [`mine`]: the window's work and its commitments;
+//! - [`openings`]: the openings served to validators, and fetched from participants;
 //! - [`validate`]: validation duty;
 //! - [`status`]: what `/health` and `/metrics` show.
 
-mod search;
+mod mine;
+pub mod openings;
 mod secrets;
 mod status;
 mod validate;
@@ -23,10 +26,12 @@ use ail2_chain::{race::Phase, ChainClient, ChainError};
 use ail2_model::Device;
 use ail2_primitives::{race::seed_commitment, receipt::AccountBytes};
 use ail2_race::RaceNet;
-use tokio::task::{JoinError, JoinSet};
+use tokio::task::JoinError;
 use tokio_util::sync::CancellationToken;
 
-pub use status::{router, RaceMetrics, RaceShared, RaceStatus, SearchReport};
+pub use status::{
+	router, ActiveWork, RaceMetrics, RaceShared, RaceStatus, ValidationReport, WorkReport,
+};
 
 use crate::supervisor::resume_panic;
 
@@ -37,6 +42,8 @@ pub enum RaceError {
 	Chain(#[from] ChainError),
 	#[error(transparent)]
 	Model(#[from] ail2_race::RaceError),
+	#[error(transparent)]
+	Work(#[from] ail2_race::work::WorkError),
 	#[error("{action} {}: {error}", path.display())]
 	Io { action: &'static str, path: PathBuf, error: std::io::Error },
 	#[error("{} does not hold a 32-byte hex secret", path.display())]
@@ -50,7 +57,7 @@ pub enum RaceError {
 /// What this worker does in races.
 #[derive(Clone, Debug)]
 pub struct RaceOptions {
-	/// Search windows and submit hits (`race`); `validate` only validates.
+	/// Compute windows and commit (`race`); `validate` only validates.
 	pub mine: bool,
 	/// Perform assigned validation duty.
 	pub validate: bool,
@@ -58,13 +65,17 @@ pub struct RaceOptions {
 	pub batch: usize,
 	/// How often the chain is read.
 	pub poll: Duration,
-	/// How often found hits are submitted during the window.
-	pub submit_every: Duration,
-	/// Most hits in one `submit_nonces` call: the runtime's `MaxNoncesPerCall`, read from its
+	/// Validators per participant: the runtime's `ValidatorsPerParticipant`, read from its
 	/// metadata when the command starts (`ChainClient::race_limits`).
-	pub max_nonces_per_call: usize,
-	/// Where seed secrets are kept between commit and reveal.
+	pub validators_per_participant: u32,
+	/// Where seed secrets are kept between commit and reveal, and leaf logs until the race
+	/// is finalized.
 	pub secrets_dir: PathBuf,
+	/// The URL validators fetch openings from (this worker's `--listen`, as reachable).
+	pub public_url: String,
+	/// Claim this many times the nonces computed (1 for honest work): a test hook for the
+	/// adversary test, whose overclaimed leaves cannot be opened.
+	pub overclaim: u64,
 }
 
 /// What this worker did in the race in progress.
@@ -73,7 +84,7 @@ struct Progress {
 	race: Option<u32>,
 	committed: bool,
 	revealed: bool,
-	searched: bool,
+	worked: bool,
 	voted: HashSet<AccountBytes>,
 	/// The phase last seen (logged when it changes).
 	phase: Option<Phase>,
@@ -91,8 +102,10 @@ struct Follower {
 	/// This worker's account.
 	me: AccountBytes,
 	progress: Progress,
-	/// The submissions of past searches, counting the hits the chain accepts.
-	submissions: JoinSet<()>,
+	/// Validators per participant (the runtime's constant).
+	validators: u32,
+	/// For fetching openings.
+	http: reqwest::Client,
 }
 
 /// Follows the chain until `shutdown` is cancelled. A failed step is logged and retried at the
@@ -113,11 +126,12 @@ pub async fn run(
 		me: chain.account(),
 		chain,
 		device,
+		validators: options.validators_per_participant,
 		options,
 		shared,
 		shutdown: shutdown.clone(),
 		progress: Progress::default(),
-		submissions: JoinSet::new(),
+		http: reqwest::Client::new(),
 	};
 	loop {
 		tokio::select! {
@@ -128,18 +142,9 @@ pub async fn run(
 			},
 			() = shutdown.cancelled() => return Ok(()),
 		}
-		let next_poll = tokio::time::sleep(follower.options.poll);
-		tokio::pin!(next_poll);
-		loop {
-			tokio::select! {
-				() = &mut next_poll => break,
-				() = shutdown.cancelled() => return Ok(()),
-				Some(done) = follower.submissions.join_next() => {
-					if let Err(error) = done.map_err(resume_panic) {
-						tracing::warn!(%error, "a submission task stopped");
-					}
-				},
-			}
+		tokio::select! {
+			() = tokio::time::sleep(follower.options.poll) => {},
+			() = shutdown.cancelled() => return Ok(()),
 		}
 	}
 }
@@ -190,16 +195,16 @@ impl Follower {
 				}
 				self.progress.revealed = true;
 			},
-			Phase::Window if self.options.mine && !self.progress.searched => {
+			Phase::Window if self.options.mine && !self.progress.worked => {
 				if let Some(seed) = race.seed {
-					self.progress.searched = true;
-					let report = self.search(&race, seed).await?;
-					self.shared.status().last_search = Some(report);
+					self.progress.worked = true;
+					let report = self.mine(&race, seed).await?;
+					self.shared.status().last_work = Some(report);
 				}
 			},
 			Phase::Validation if self.options.validate => {
 				if let Some(sample_seed) = race.sample_seed {
-					self.validate(&race, sample_seed, &view.participants).await?;
+					self.validate(&race, sample_seed, view.participants).await?;
 				}
 			},
 			_ => {},

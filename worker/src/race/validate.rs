@@ -1,37 +1,44 @@
-//! Validation duty: for every participant this worker is assigned to, the participant's
-//! sample of submitted nonces is recomputed and the nonces that do not hit are voted.
+//! Validation duty: for every participant the chain assigns this worker to, the leaves
+//! `leaf_sample(sample seed, participant, this worker, count, s)` of its commitment are
+//! fetched from the participant with a signed request, each checked against the committed
+//! root and recomputed, and the leaves that fail are voted.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-use ail2_chain::race::{RaceParams, RaceState};
+use ail2_chain::race::{assignment, RaceState};
 use ail2_primitives::{
-	race::{node_seed, sample, Nonce},
+	merkle::SumNode,
+	race::{leaf_sample, node_seed},
 	receipt::AccountBytes,
 	Hash,
 };
 use ail2_race::RaceNet;
 use tokio::task::JoinSet;
 
-use super::{Follower, RaceError};
+use super::{openings::fetch_openings, Follower, RaceError, ValidationReport};
 use crate::supervisor::resume_panic;
 
+/// How long a participant has to serve its openings: the validation phase is short, and a
+/// leaf not served in time fails.
+pub const OPENINGS_DEADLINE: Duration = Duration::from_secs(8);
+
 impl Follower {
-	/// Votes on every participant this worker is assigned to and has not voted on: recomputes
-	/// the participant's sample and counts the nonces that do not hit.
+	/// Votes on every participant this worker is assigned to and has not voted on.
 	pub(super) async fn validate(
 		&mut self,
 		race: &RaceState,
 		sample_seed: Hash,
-		participants: &[AccountBytes],
+		participants: u32,
 	) -> Result<(), RaceError> {
 		let Some(seed) = race.seed else { return Ok(()) };
 		let me = self.me;
+		let pool = self.chain.race_pool().await?;
 		let mut votes = JoinSet::new();
-		for &participant in participants {
+		for participant in self.chain.race_participants(participants).await? {
 			if participant == me || self.progress.voted.contains(&participant) {
 				continue;
 			}
-			let assigned = self.chain.race_assignment(participant).await?;
+			let assigned = assignment(&sample_seed, &participant, &pool, self.validators);
 			if !assigned.iter().any(|(validator, _)| *validator == me)
 				|| self.chain.race_vote(participant, me).await?.is_some()
 			{
@@ -51,13 +58,20 @@ impl Follower {
 					net
 				},
 			};
-			let mismatches = self.recheck(net, race.params, sample_seed, participant).await?;
+			let report = self.recheck(net, race, sample_seed, participant).await?;
+			let failed = report.failed;
+			self.shared.metrics.leaves_checked.inc_by(u64::from(report.opened));
+			self.shared.metrics.leaves_failed.inc_by(u64::from(failed));
+			if let Some(error) = &report.error {
+				tracing::warn!(%error, participant = %hex::encode(participant), "openings not served");
+			}
+			self.shared.record_validation(report);
 			// Sent now, finalized together: the validation phase is short.
-			let finalized = self.chain.send_race_vote(race.index, participant, mismatches).await?;
-			votes.spawn(async move { (participant, mismatches, finalized.await) });
+			let finalized = self.chain.send_race_vote(race.index, participant, failed).await?;
+			votes.spawn(async move { (participant, failed, finalized.await) });
 		}
 		while let Some(done) = votes.join_next().await {
-			let (participant, mismatches, result) = match done.map_err(resume_panic) {
+			let (participant, failed, result) = match done.map_err(resume_panic) {
 				Ok(vote) => vote,
 				Err(error) => {
 					tracing::warn!(%error, race = race.index, "validation vote task stopped");
@@ -72,7 +86,7 @@ impl Follower {
 					tracing::info!(
 						race = race.index,
 						participant = %hex::encode(participant),
-						mismatches,
+						failed,
 						"validation vote cast"
 					);
 				},
@@ -82,26 +96,61 @@ impl Follower {
 		Ok(())
 	}
 
-	/// Mismatches in `participant`'s sample: `sample(sample_seed, participant, n, k)` of its
-	/// submitted nonces, recomputed with `net`.
+	/// Opens and checks `participant`'s sample: a leaf fails when it is not served, is not
+	/// the requested nonce, does not lead to the committed root, or differs from this
+	/// worker's recomputation by more than the race's tolerance.
 	async fn recheck(
 		&self,
 		net: Arc<RaceNet>,
-		params: RaceParams,
+		race: &RaceState,
 		sample_seed: Hash,
 		participant: AccountBytes,
-	) -> Result<u32, RaceError> {
-		let submitted = self.chain.race_submissions(participant).await?;
-		let positions =
-			sample(&sample_seed, &participant, submitted.len() as u32, params.sample_size);
-		let sampled: Vec<Nonce> =
-			positions.iter().filter_map(|&p| submitted.get(p as usize).copied()).collect();
+	) -> Result<ValidationReport, RaceError> {
+		let mut report = ValidationReport {
+			race: race.index,
+			participant: format!("0x{}", hex::encode(participant)),
+			..ValidationReport::default()
+		};
+		let Some(work) = self.chain.race_work(participant).await? else {
+			return Ok(report);
+		};
+		let params = race.params;
+		let indices = leaf_sample(&sample_seed, &participant, &self.me, work.count, params.sample_size);
+		report.opened = indices.len() as u32;
+		let root = SumNode { hash: work.root, sum: u128::from(work.count) };
+		let fetched = tokio::time::timeout(
+			OPENINGS_DEADLINE,
+			fetch_openings(&self.http, &self.chain, &work.url, race.index, &participant, &indices),
+		)
+		.await
+		.unwrap_or_else(|_| Err("the participant did not answer in time".into()));
+		let served = match fetched {
+			Ok(served) => served,
+			Err(error) => {
+				report.failed = report.opened;
+				report.error = Some(error);
+				return Ok(report);
+			},
+		};
+		// The served openings that are the requested leaves of the committed tree.
+		let mut valid: BTreeMap<u64, Vec<u16>> = BTreeMap::new();
+		for opening in served.iter().filter_map(|o| o.to_opening()) {
+			let requested = indices.binary_search(&opening.nonce).is_ok();
+			if requested && opening.verify(&root, work.count).is_ok() {
+				valid.insert(opening.nonce, opening.artifact);
+			}
+		}
 		let node = node_seed(&participant);
-		let threshold = params.threshold_squared();
-		let mismatches =
-			tokio::task::spawn_blocking(move || net.mismatches(&node, &sampled, threshold))
-				.await
-				.map_err(|error| RaceError::Blocking(resume_panic(error)))??;
-		Ok(u32::try_from(mismatches).unwrap_or(u32::MAX))
+		let (k, tolerance) = (params.artifact_len, params.tolerance);
+		let openings: Vec<(u64, Vec<u16>)> = valid.into_iter().collect();
+		let checked = openings.len();
+		let mismatches = tokio::task::spawn_blocking(move || {
+			net.mismatches(&node, &openings, k, tolerance)
+		})
+		.await
+		.map_err(|error| RaceError::Blocking(resume_panic(error)))??;
+		let missing_or_unproven = indices.len().saturating_sub(checked);
+		report.failed = u32::try_from(missing_or_unproven.saturating_add(mismatches)).unwrap_or(u32::MAX);
+		Ok(report)
 	}
 }
