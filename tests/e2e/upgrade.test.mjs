@@ -86,7 +86,19 @@ describe('runtime upgrade by referendum', () => {
     assert.equal(dispatchErrorName(api, dispatchError), null);
     // The block's events, read at that block: the submission's status stream reports none for
     // the block that changes the runtime.
-    const events = await (await api.at(blockHash)).query.system.events();
+    // polkadot.js swaps its type registry when it sees the new runtime version; a read that
+    // races the swap can fail to decode (seen once in a clean CI run with other suites in
+    // parallel), so the read is retried with a fresh view of the block.
+    let events;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        events = await (await api.at(blockHash)).query.system.events();
+        break;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
     const names = events.map(({ event }) => `${event.section}.${event.method}`);
     assert.ok(events.some(({ event }) => event.section === 'system' && event.method === 'CodeUpdated'), `CodeUpdated not among ${names}`);
     assert.equal(await freeBalance(api, k.Eve.address), eve, 'applying an authorised upgrade is free');
