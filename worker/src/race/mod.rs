@@ -33,7 +33,6 @@ pub use status::{
 	router, ActiveWork, RaceMetrics, RaceShared, RaceStatus, ValidationReport, WorkReport,
 };
 
-use crate::supervisor::resume_panic;
 
 /// Why a race step failed (the next poll tries again), or why following could not start.
 #[derive(Debug, thiserror::Error)]

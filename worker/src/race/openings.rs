@@ -212,13 +212,20 @@ pub async fn fetch_openings(
 		signature: hex::encode(signature),
 	};
 	let endpoint = format!("{}/v1/race/openings", url.trim_end_matches('/'));
-	let response = http.post(&endpoint).json(&request).send().await.map_err(|e| e.to_string())?;
-	if !response.status().is_success() {
-		let status = response.status();
-		let body = response.text().await.unwrap_or_default();
-		return Err(format!("{endpoint} answered {status}: {body}"));
+	let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+	let response = http
+		.post(&endpoint)
+		.header(reqwest::header::CONTENT_TYPE, "application/json")
+		.body(body)
+		.send()
+		.await
+		.map_err(|e| e.to_string())?;
+	let status = response.status();
+	let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+	if !status.is_success() {
+		return Err(format!("{endpoint} answered {status}: {}", String::from_utf8_lossy(&bytes)));
 	}
-	let body: OpeningsResponse = response.json().await.map_err(|e| e.to_string())?;
+	let body: OpeningsResponse = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
 	Ok(body.openings)
 }
 
