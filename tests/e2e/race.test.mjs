@@ -97,6 +97,7 @@ describe('PoW races on ail2-node --dev', () => {
     }
     const weightRatio = single.weight / all.weight;
     const speedRatio = single.health.last_work.nonces_per_second / all.health.last_work.nonces_per_second;
+    console.log(`race ${race}: weights ${single.weight} and ${all.weight} (ratio ${weightRatio.toFixed(3)}), speeds ${single.health.last_work.nonces_per_second.toFixed(0)} and ${all.health.last_work.nonces_per_second.toFixed(0)} nonces/s (ratio ${speedRatio.toFixed(3)})`);
     assert.ok(Math.abs(weightRatio / speedRatio - 1) <= 0.1, `weight ratio ${weightRatio} vs speed ratio ${speedRatio}: ${report}`);
 
     // The overclaimer: committed twice what it computed, rejected, no weight, slashed.

@@ -161,7 +161,7 @@ mod benches {
 		let origin =
 			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let mut params = Params::<T>::get();
-		params.window = 1;
+		params.tolerance = 1;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, params);
@@ -224,7 +224,7 @@ mod benches {
 		Ok(())
 	}
 
-	/// Judging `n` participants in one block (not the last block: the race goes on), each
+	/// Judging `n` participants (the hook judges up to `JudgedPerBlock` a block), each
 	/// rejected by all its validators (every one reported to pallet-slashing), over a full
 	/// pool.
 	#[benchmark]
@@ -233,8 +233,6 @@ mod benches {
 		let validators = workers::<T>(n, T::MaxParticipants::get().saturating_sub(n));
 		let mut race = in_window::<T>()?;
 		committed::<T>(&participants);
-		// One more participant than judged here, so that the race is not concluded.
-		ParticipantCount::<T>::put(n.saturating_add(1));
 		full_pool::<T>(&validators);
 		race.sample_seed = Some([2; 32]);
 		let pool = ValidatorPool::<T>::get();
@@ -247,10 +245,10 @@ mod benches {
 
 		#[block]
 		{
-			Pallet::<T>::judge(race);
+			Pallet::<T>::judge_range(&race, 0, n);
 		}
 
-		assert_eq!(Judged::<T>::get(), Some(n));
+		assert_eq!(Work::<T>::iter().count(), 0, "every judged entry is cleared");
 		Ok(())
 	}
 

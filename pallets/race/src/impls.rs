@@ -193,6 +193,20 @@ impl<T: Config> Pallet<T> {
 		let total = ParticipantCount::<T>::get();
 		let from = Judged::<T>::get().unwrap_or(0);
 		let to = from.saturating_add(T::JudgedPerBlock::get()).min(total);
+		let weights = Self::judge_range(&race, from, to);
+		let judged = to.saturating_sub(from);
+		if to < total {
+			Judged::<T>::put(to);
+			PendingWeights::<T>::put(weights);
+			return T::WeightInfo::judge(judged);
+		}
+		Self::conclude(race, weights);
+		T::WeightInfo::judge(judged).saturating_add(T::WeightInfo::conclude(total))
+	}
+
+	/// Judges the participants at positions `from..to`, returning the race's pending weights
+	/// with theirs added.
+	pub(crate) fn judge_range(race: &RaceOf<T>, from: u32, to: u32) -> WeightsOf<T> {
 		let sample_seed = race.sample_seed.unwrap_or_default();
 		let pool = ValidatorPool::<T>::get();
 		let mut weights = PendingWeights::<T>::get();
@@ -240,14 +254,7 @@ impl<T: Config> Pallet<T> {
 				weight,
 			});
 		}
-		let judged = to.saturating_sub(from);
-		if to < total {
-			Judged::<T>::put(to);
-			PendingWeights::<T>::put(weights);
-			return T::WeightInfo::judge(judged);
-		}
-		Self::conclude(race, weights);
-		T::WeightInfo::judge(judged).saturating_add(T::WeightInfo::conclude(total))
+		weights
 	}
 
 	/// Records a judged race's weights, heaviest first (equal weights in the order of first
