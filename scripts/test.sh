@@ -55,6 +55,8 @@ phase "race derivations: the Python reference against the vectors" \
   python3 "$ROOT/primitives/reference/race.py" --check "$ROOT/primitives/tests/race_vectors.json"
 phase "receipt encodings: the Python reference against the vectors" \
   python3 "$ROOT/primitives/reference/receipts.py" --check "$ROOT/primitives/tests/receipt_vectors.json"
+phase "race adversary suite: shortcuts, tolerance, collapse and economics (tiny preset)" \
+  python3 "$ROOT/worker/race/reference/adversary.py" --preset tiny --quiet
 phase "cargo test: chain workspace" \
   bash -c "cd '$ROOT' && cargo test --locked --timings --profile '$PROFILE' --workspace --features '$NODE_FEATURES'"
 phase "cargo test: worker workspace" \
