@@ -70,14 +70,19 @@ impl WorkLog {
 	/// Starts a new log at `path` (truncating what was there) for artifacts of `k` values.
 	pub fn create(path: &Path, k: u32) -> Result<Self, WorkError> {
 		let file = File::create(path).map_err(|error| io("creating", path, error))?;
-		Ok(Self {
+		Ok(Self::empty(path, file, k))
+	}
+
+	/// A log with no leaves yet, appending to `file`.
+	fn empty(path: &Path, file: File, k: u32) -> Self {
+		Self {
 			path: path.to_owned(),
 			file: BufWriter::new(file),
 			k: k as usize,
 			peaks: Peaks::default(),
 			chunk: Peaks::default(),
 			chunk_roots: Vec::new(),
-		})
+		}
 	}
 
 	/// Reopens the log at `path` after a restart, recomputing its roots from the file (a
@@ -95,14 +100,7 @@ impl WorkLog {
 		}
 		let mut data = Vec::new();
 		file.read_to_end(&mut data).map_err(|error| io("reading", path, error))?;
-		let mut log = Self {
-			path: path.to_owned(),
-			file: BufWriter::new(file),
-			k: k as usize,
-			peaks: Peaks::default(),
-			chunk: Peaks::default(),
-			chunk_roots: Vec::new(),
-		};
+		let mut log = Self::empty(path, file, k);
 		for (nonce, bytes) in data.chunks_exact(record as usize).enumerate() {
 			log.add_leaf(work_leaf(nonce as u64, &decode(bytes)))?;
 		}

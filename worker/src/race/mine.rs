@@ -7,7 +7,7 @@
 use std::{
 	path::PathBuf,
 	sync::{
-		atomic::{AtomicU32, AtomicU64, Ordering},
+		atomic::{AtomicU32, Ordering},
 		Arc,
 	},
 	time::{Duration, Instant},
@@ -54,7 +54,6 @@ impl Follower {
 		*crate::sync::lock(&self.shared.work) = Some(ActiveWork { race: race.index, log });
 
 		let best = Arc::new(AtomicU32::new(self.chain.best_number().await.unwrap_or(0)));
-		let computed = Arc::new(AtomicU64::new(0));
 		let stop_at = race.validation_from.saturating_sub(STOP_BEFORE_CLOSE);
 		let window = Window {
 			seed,
@@ -65,7 +64,6 @@ impl Follower {
 			batch: self.options.batch.max(1) as u64,
 			stop_at,
 			best: best.clone(),
-			computed: computed.clone(),
 			shutdown: self.shutdown.clone(),
 			shared: self.shared.clone(),
 		};
@@ -135,16 +133,19 @@ impl Follower {
 		last_sent: &mut Option<(u32, u64)>,
 		commits: &mut JoinSet<(u64, Result<(), ail2_chain::ChainError>)>,
 	) {
-		let root = {
-			let mut work = crate::sync::lock(&self.shared.work);
-			let Some(active) = work.as_mut().filter(|w| w.race == race) else { return };
+		// Syncing the file is blocking I/O: on the blocking pool, not the async runtime.
+		let shared = self.shared.clone();
+		let synced = tokio::task::spawn_blocking(move || {
+			let mut work = crate::sync::lock(&shared.work);
+			let active = work.as_mut().filter(|w| w.race == race)?;
 			if let Err(error) = active.log.flush() {
 				tracing::warn!(%error, "the work log could not be synced; not committing");
-				return;
+				return None;
 			}
 			active.log.root().map(|root| (root.hash, active.log.count()))
-		};
-		let Some((hash, logged)) = root else { return };
+		})
+		.await;
+		let Ok(Some((hash, logged))) = synced else { return };
 		// `--overclaim` (tests only) claims more than was computed under the honest root.
 		let count = logged.saturating_mul(self.options.overclaim.max(1));
 		if last_sent.is_some_and(|(_, sent)| sent >= count) {
@@ -191,7 +192,6 @@ struct Window {
 	stop_at: u32,
 	/// The best block, followed by the async side while the work runs; 0 until known.
 	best: Arc<AtomicU32>,
-	computed: Arc<AtomicU64>,
 	shutdown: CancellationToken,
 	shared: Arc<RaceShared>,
 }
@@ -221,7 +221,6 @@ impl Window {
 				}
 			}
 			next = next.saturating_add(self.batch);
-			self.computed.store(next, Ordering::Relaxed);
 			self.shared.metrics.nonces.inc_by(self.batch);
 		}
 		let seconds = working.elapsed().as_secs_f64();
