@@ -39,6 +39,7 @@ fn receipt(counter: u64, worker: &Keypair) -> Receipt {
 		policy_hash: [4; 32],
 		max_price: 10_000,
 		expires_at_ms: u64::MAX,
+		transcript: ail2_primitives::transcript::no_transcript(),
 	}
 }
 

@@ -94,7 +94,7 @@ RECEIPT = [
     ("tokens_in", 4), ("tokens_out", 4), ("gpu_ms", 8), ("bytes_in", 8), ("bytes_out", 8),
     ("price", 16), ("chain_id", 4), ("route_id", "b32"), ("counter", 8),
     ("node_pubkey", "b33"), ("payer", "b32"), ("policy_hash", "b32"), ("max_price", 16),
-    ("expires_at_ms", 8),
+    ("expires_at_ms", 8), ("transcript", "b32"),
 ]
 AUTHORISATION = [
     ("payer", "b32"), ("node_pubkey", "b33"), ("project_id", 4), ("model_id", 4),
@@ -149,6 +149,39 @@ def receipt_id(receipt):
 def within_authorised_terms(receipt):
     return (int(receipt["price"]) <= int(receipt["max_price"])
             and receipt["timestamp_ms"] <= receipt["expires_at_ms"])
+
+
+FINISH = ["Stop", "Length"]
+
+
+def encode_transcript(t):
+    """SCALE of a proof-of-inference transcript (docs/verification.md)."""
+    v = t["version"]
+    out = uint(t["model_id"], 4) + uint(v["major"], 2) + uint(v["minor"], 2) + uint(v["patch"], 2)
+    out += compact(len(t["prompt"])) + b"".join(uint(x, 4) for x in t["prompt"])
+    out += uint(t["max_tokens"], 4)
+    s = t["sampling"]
+    out += uint(s["temperature_bits"], 4) + uint(s["top_p_bits"], 4) + uint(s["seed"], 8)
+    out += compact(len(t["output"])) + b"".join(uint(x, 4) for x in t["output"])
+    out += compact(len(t["logprobs"])) + b"".join(uint(x & 0xFFFFFFFF, 4) for x in t["logprobs"])
+    return out + bytes([FINISH.index(t["finish"])])
+
+
+def transcript_hash(t):
+    return keccak256(b"ail2:poi:transcript" + encode_transcript(t))
+
+
+def well_formed(t):
+    return (len(t["output"]) == len(t["logprobs"]) and all(lp <= 0 for lp in t["logprobs"])
+            and len(t["output"]) <= t["max_tokens"])
+
+
+def divergence(signed, replayed):
+    """Largest and mean (rounded down) absolute gap, in micro-nats; None if lengths differ."""
+    if len(signed) != len(replayed):
+        return None
+    gaps = [abs(a - b) for a, b in zip(signed, replayed)]
+    return {"max": max(gaps, default=0), "mean": sum(gaps) // len(gaps) if gaps else 0}
 
 
 def decode_signed_receipt(reader):
@@ -596,6 +629,21 @@ def check(vectors):
             c.equal(f"{what} proof {index} decodes", (index, siblings), decode_proof(hexb(p["scale"])))
             c.equal(f"{what} proof {index} verifies", None,
                     verify_inclusion(root, n, index, leaves[index], siblings))
+
+    committed = {item["receipt"]["transcript"] for item in vectors["receipts"]}
+    section = vectors["transcripts"]
+    c.equal("hash of no transcript", section["no_transcript"],
+            keccak256(b"ail2:poi:transcript").hex())
+    for item in section["transcripts"]:
+        t, what = item["transcript"], f"transcript {item['name']!r}"
+        c.equal(f"{what} scale", item["scale"], encode_transcript(t).hex())
+        c.equal(f"{what} hash", item["hash"], transcript_hash(t).hex())
+        c.equal(f"{what} well formed", item["well_formed"], well_formed(t))
+        if item["name"] == "tree transcript":
+            c.equal(f"{what} is a tree receipt's commitment", True, item["hash"] in committed)
+    for case in section["divergences"]:
+        c.equal(f"divergence of {case['signed']} and {case['replayed']}", case["divergence"],
+                divergence(case["signed"], case["replayed"]))
 
     for case in vectors["inclusion_checks"]:
         got = verify_inclusion(unnode(case["root"]), case["leaves"], case["index"],

@@ -45,6 +45,16 @@ pub const RACE_SAMPLE_SEED: &[u8] = b"ail2:race:sample-seed";
 pub const RECEIPT_KEY_PROOF: &[u8] = b"ail2:receipt:key-proof";
 /// The randomness subject of a dispute's arbitration committee draw.
 pub const CHALLENGES_ARBITRATION: &[u8] = b"ail2:challenges:arbitration";
+/// A receipt's commitment to its inference transcript.
+pub const POI_TRANSCRIPT: &[u8] = b"ail2:poi:transcript";
+/// What a payer's gateway key signs to fetch a transcript from the worker that served it.
+pub const POI_TRANSCRIPT_REQUEST: &[u8] = b"ail2:poi:transcript-request";
+/// The digest that decides whether a receipt is spot-checked under a batch's duty seed.
+pub const POI_SPOT_CHECK: &[u8] = b"ail2:poi:spot-check";
+/// The randomness subject of a batch's duty seed.
+pub const POI_DUTY: &[u8] = b"ail2:poi:duty";
+/// The randomness subject of a round's inference-node election.
+pub const POI_ELECTION: &[u8] = b"ail2:poi:election";
 
 /// Every tag above, for the test that they follow the convention and are distinct.
 pub const ALL: &[&[u8]] = &[
@@ -63,6 +73,11 @@ pub const ALL: &[&[u8]] = &[
 	RACE_SAMPLE_SEED,
 	RECEIPT_KEY_PROOF,
 	CHALLENGES_ARBITRATION,
+	POI_TRANSCRIPT,
+	POI_TRANSCRIPT_REQUEST,
+	POI_SPOT_CHECK,
+	POI_DUTY,
+	POI_ELECTION,
 ];
 
 /// `keccak256(tag ‖ parts…)`.

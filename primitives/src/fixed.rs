@@ -1,4 +1,5 @@
-//! Fixed-point helpers shared by the runtime and the worker.
+//! Fixed-point helpers shared by the runtime and the worker: `e^-x` for the decay of
+//! violations (§8.3) and `ln(1 + x)` for the spot-check probability (§8.6.1).
 //!
 //! Only integer operations on `FixedU128`'s 10^18-scaled inner value: the results are the
 //! same on every machine, which floats could not promise.
@@ -12,6 +13,42 @@ const E_INV: u128 = 367_879_441_171_442_322;
 const MAX_EXPONENT: u128 = 42;
 /// Terms of the Taylor series for the fractional part; 1/20! < 10^-18.
 const TAYLOR_TERMS: u128 = 20;
+
+/// ln 2 × 10^18, rounded to nearest.
+const LN_2: u128 = 693_147_180_559_945_309;
+/// Fractional bits of the binary logarithm [`ln_1p`] computes; the tail it drops is below
+/// 2^-48 ≈ 3.6·10^-15.
+const LOG_BITS: u32 = 48;
+
+/// `ln(1 + x)` for `x ≥ 0`.
+///
+/// `log₂(1 + x)` bit by bit, then times `ln 2`: halve `y = 1 + x` until it is in `[1, 2)`
+/// (the integer part), then square it `LOG_BITS` times, each square ≥ 2 giving a 1 bit and
+/// being halved. Every truncation of a square is one unit of 10^-18 on a value ≥ 1, which
+/// perturbs the input by at most that much relative, so the result is within 10^-14 of
+/// `ln(1 + x)` (the dropped tail of bits dominates). At most 128 + 48 steps.
+pub fn ln_1p(x: FixedU128) -> FixedU128 {
+	let mut y = x.into_inner().saturating_add(ONE);
+	let two = ONE.saturating_mul(2);
+	// The integer part of log₂: y < 2^128 / 10^18 < 2^69, so at most 69 halvings. Halving
+	// with the remainder kept as a fraction is exact up to one unit.
+	let mut log2 = 0u128;
+	while y >= two {
+		y /= 2;
+		log2 = log2.saturating_add(ONE);
+	}
+	// y ∈ [1, 2) × 10^18: y² < 4 × 10^36 fits a u128.
+	let mut bit = ONE;
+	for _ in 0..LOG_BITS {
+		y = y.saturating_mul(y) / ONE;
+		bit /= 2;
+		if y >= two {
+			y /= 2;
+			log2 = log2.saturating_add(bit);
+		}
+	}
+	FixedU128::from_inner(log2.saturating_mul(LN_2) / ONE)
+}
 
 /// `e^-x` for `x ≥ 0`.
 ///
@@ -84,6 +121,42 @@ mod tests {
 		}
 		assert_eq!(exp_neg(fixed("42")), FixedU128::zero());
 		assert_eq!(exp_neg(FixedU128::from_inner(u128::MAX)), FixedU128::zero());
+	}
+
+	#[test]
+	fn ln_1p_by_hand() {
+		// Reference values to 18 decimals (Python `decimal`, 50 digits).
+		let cases = [
+			("0", "0"),
+			("0.001", "0.000999500333083533"),
+			("0.5", "0.405465108108164382"),
+			("1", "0.693147180559945309"),
+			("10", "2.397895272798370544"),
+			("123.456", "4.823952239784820364"),
+			("1000000", "13.815511557963774104"),
+		];
+		for (x, expected) in cases {
+			let got = ln_1p(fixed(x));
+			assert!(close(got, fixed(expected), 10_000), "ln(1 + {x}) = {got:?}, want {expected}");
+		}
+		// The largest input: ln(1 + 3.4·10^20) ≈ 47.27, no overflow.
+		let widest = ln_1p(FixedU128::from_inner(u128::MAX));
+		assert!(close(widest, fixed("47.276307437780177293"), 10_000), "{widest:?}");
+	}
+
+	proptest! {
+		/// ln(1+x) is monotone, below x, and (1+a)(1+b) multiplies to the sum of the logs.
+		#[test]
+		fn ln_1p_is_a_logarithm(a in 0u128..1_000 * ONE, b in 0u128..1_000 * ONE) {
+			let (fa, fb) = (FixedU128::from_inner(a), FixedU128::from_inner(b));
+			if a <= b {
+				prop_assert!(ln_1p(fa) <= ln_1p(fb));
+			}
+			prop_assert!(ln_1p(fa) <= fa);
+			// (1+a)(1+b) − 1 = a + b + ab.
+			let product = fa.saturating_add(fb).saturating_add(fa.saturating_mul(fb));
+			prop_assert!(close(ln_1p(product), ln_1p(fa) + ln_1p(fb), 100_000));
+		}
 	}
 
 	proptest! {

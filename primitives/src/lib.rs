@@ -14,9 +14,13 @@
 //! - [`draw`]: stake- or weight-proportional draws without replacement (committees,
 //!   race validators);
 //! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3);
+//! - [`poi`]: proof of inference's spot checks: `P_verify(fee)` (§8.6.1), its scaling by
+//!   reputation, and which receipts a batch's duty seed selects;
 //! - [`race`]: the Proof-of-Work 2.0 race's frozen derivations (seed `pow2` Appendix A):
 //!   the race and sample seeds, ChaCha20 streams, the race model's presets, weights and
 //!   target, node and input seeds, input tokens and output permutations;
+//! - [`transcript`]: the inference transcript a receipt commits to (proof of inference) and
+//!   the log-probability divergence a verifier's replay is judged by;
 //! - [`window`]: the challenge window of a batch (§8.5).
 //!
 //! `no_std` with `alloc`; with `std` it also signs (libsecp256k1) and builds trees.
@@ -30,8 +34,10 @@ pub mod domain;
 pub mod draw;
 pub mod fixed;
 pub mod merkle;
+pub mod poi;
 pub mod race;
 pub mod receipt;
+pub mod transcript;
 pub mod window;
 
 /// Amounts in the smallest unit of the token a payer pays in (10^-12 AIL2).

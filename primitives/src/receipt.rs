@@ -170,6 +170,10 @@ pub struct Receipt {
 	pub max_price: Balance,
 	/// From the authorisation: its expiry (Unix ms).
 	pub expires_at_ms: u64,
+	/// The commitment to the request's inference transcript
+	/// ([`Transcript::hash`](crate::transcript::Transcript::hash)), which the worker keeps
+	/// for the verifiers and the payer.
+	pub transcript: Hash,
 }
 
 impl Receipt {
@@ -342,6 +346,7 @@ pub(crate) mod tests {
 			policy_hash: [8u8; 32],
 			max_price: price.saturating_mul(2),
 			expires_at_ms: 1_764_000_060_000 + counter,
+			transcript: keccak256(&counter.to_be_bytes()),
 		}
 	}
 
@@ -367,8 +372,8 @@ pub(crate) mod tests {
 	fn receipt_encoding_is_fixed_size() {
 		let r = receipt(1, 1);
 		assert_eq!(r.encoded_size(), Receipt::max_encoded_len());
-		// 4+4+6+8+4+4+8+8+8+16+4+32+8+33+32+32+16+8
-		assert_eq!(r.encoded_size(), 235);
+		// 4+4+6+8+4+4+8+8+8+16+4+32+8+33+32+32+16+8+32
+		assert_eq!(r.encoded_size(), 267);
 	}
 
 	#[test]

@@ -26,6 +26,7 @@ use ail2_primitives::{
 		proof_of_possession_message, recover, signing::Keypair, Authorisation, Receipt, SemVer,
 		Signature, SignedReceipt,
 	},
+	transcript::{divergence, no_transcript, Finish, Sampling, Transcript},
 	window::WindowParameters,
 	Balance, Counter,
 };
@@ -148,7 +149,112 @@ fn tree_receipt(i: usize) -> Receipt {
 		policy_hash: policy.hash(),
 		max_price: 2 * price,
 		expires_at_ms: timestamp_ms + 60_000,
+		transcript: tree_transcript(i).hash(),
 	}
+}
+
+/// The transcript behind tree receipt `i`: its token counts, greedy for even `i`, seeded
+/// nucleus sampling for odd ones.
+fn tree_transcript(i: usize) -> Transcript {
+	let n = i as u32 + 1;
+	let tokens_out = 30 * n;
+	let sampling = if i % 2 == 0 {
+		Sampling { temperature_bits: 0f32.to_bits(), top_p_bits: 1f32.to_bits(), seed: n.into() }
+	} else {
+		Sampling {
+			temperature_bits: 0.7f32.to_bits(),
+			top_p_bits: 0.9f32.to_bits(),
+			seed: 0x9e37_79b9_7f4a_7c15 ^ u64::from(n),
+		}
+	};
+	Transcript {
+		model_id: 11,
+		version: SemVer::new(1, 2, 3),
+		prompt: (0..100 * n + 7).map(|t| (t * 7 + n) % 32_000).collect(),
+		max_tokens: tokens_out + 2,
+		sampling,
+		output: (0..tokens_out).map(|t| (t * 13 + 5 * n) % 32_000).collect(),
+		logprobs: (0..tokens_out).map(|t| -(((t * 104_729 + n) % 9_000_000) as i32)).collect(),
+		finish: if i % 3 == 0 { Finish::Length } else { Finish::Stop },
+	}
+}
+
+/// A short transcript written out field by field, and one with every width at its maximum.
+fn transcripts_json() -> Value {
+	let short = Transcript {
+		model_id: 11,
+		version: SemVer::new(1, 2, 3),
+		prompt: vec![1, 2, 300],
+		max_tokens: 3,
+		sampling: Sampling {
+			temperature_bits: 0.7f32.to_bits(),
+			top_p_bits: 0.95f32.to_bits(),
+			seed: 42,
+		},
+		output: vec![17, 18],
+		logprobs: vec![-1_234_567, 0],
+		finish: Finish::Stop,
+	};
+	let widest = Transcript {
+		model_id: u32::MAX,
+		version: SemVer::new(u16::MAX, u16::MAX, u16::MAX),
+		prompt: vec![u32::MAX; 70],
+		max_tokens: u32::MAX,
+		sampling: Sampling { temperature_bits: u32::MAX, top_p_bits: u32::MAX, seed: u64::MAX },
+		output: vec![u32::MAX; 1],
+		logprobs: vec![i32::MIN],
+		finish: Finish::Length,
+	};
+	let mut listed = vec![("short", short), ("every width at its maximum", widest)];
+	listed.extend((0..2).map(|i| ("tree transcript", tree_transcript(i))));
+	let listed: Vec<Value> = listed
+		.iter()
+		.map(|(name, t)| {
+			json!({
+				"name": name,
+				"transcript": {
+					"model_id": t.model_id,
+					"version": version_json(&t.version),
+					"prompt": t.prompt,
+					"max_tokens": t.max_tokens,
+					"sampling": {
+						"temperature_bits": t.sampling.temperature_bits,
+						"top_p_bits": t.sampling.top_p_bits,
+						"seed": t.sampling.seed,
+					},
+					"output": t.output,
+					"logprobs": t.logprobs,
+					"finish": match t.finish { Finish::Stop => "Stop", Finish::Length => "Length" },
+				},
+				"scale": hex(&t.encode()),
+				"hash": hex(&t.hash()),
+				"well_formed": t.well_formed(),
+			})
+		})
+		.collect();
+	let cases: Vec<(Vec<i32>, Vec<i32>)> = vec![
+		(vec![], vec![]),
+		(vec![-100, -2_000, 0], vec![-90, -2_000, -35]),
+		(vec![-5_000_000; 4], vec![-5_000_001, -4_999_999, -5_000_000, -4_000_000]),
+		(vec![i32::MIN, 0], vec![0, i32::MIN]),
+		(vec![-1], vec![]),
+	];
+	let cases: Vec<Value> = cases
+		.iter()
+		.map(|(signed, replayed)| {
+			let d = divergence(signed, replayed);
+			json!({
+				"signed": signed,
+				"replayed": replayed,
+				"divergence": d.map(|d| json!({ "max": d.max, "mean": d.mean })),
+			})
+		})
+		.collect();
+	json!({
+		"transcripts": listed,
+		"no_transcript": hex(&no_transcript()),
+		"divergences": cases,
+	})
 }
 
 /// A receipt with every integer at its maximum: the widths and byte orders show.
@@ -172,6 +278,7 @@ fn widest_receipt() -> Receipt {
 		policy_hash: [0xdd; 32],
 		max_price: Balance::MAX - 1,
 		expires_at_ms: u64::MAX - 4,
+		transcript: [0xcc; 32],
 	}
 }
 
@@ -209,6 +316,7 @@ fn receipt_json(r: &Receipt) -> Value {
 		"policy_hash": hex(&r.policy_hash),
 		"max_price": r.max_price.to_string(),
 		"expires_at_ms": r.expires_at_ms,
+		"transcript": hex(&r.transcript),
 	})
 }
 
@@ -747,6 +855,7 @@ fn vectors() -> Value {
 		"inclusion_checks": bad_proofs_json(&receipts),
 		"inconsistent_nodes": inconsistent_nodes_json(&receipts),
 		"challenge_windows": windows_json(),
+		"transcripts": transcripts_json(),
 	})
 }
 
@@ -778,16 +887,16 @@ fn the_code_reproduces_the_checked_in_vectors() {
 }
 
 #[test]
-fn a_signed_receipt_is_235_bytes_of_receipt_and_two_65_byte_signatures() {
+fn a_signed_receipt_is_267_bytes_of_receipt_and_two_65_byte_signatures() {
 	let signed = sign(tree_receipt(0));
-	assert_eq!(signed.receipt.encode().len(), 235);
+	assert_eq!(signed.receipt.encode().len(), 267);
 	assert_eq!(signed.receipt.authorisation().encode().len(), 147);
-	assert_eq!(signed.encode().len(), 365);
+	assert_eq!(signed.encode().len(), 397);
 	assert_eq!(tree_policy().encode().len(), 113);
 	// The leaf file is a SCALE vector: its compact length, then the receipts back to back.
 	let file = tree_receipts().encode();
 	assert_eq!(file[0], 7 << 2);
-	assert_eq!(file.len(), 1 + 7 * 365);
+	assert_eq!(file.len(), 1 + 7 * 397);
 }
 
 #[test]

@@ -291,6 +291,8 @@ mod runtime {
 	pub type Slashing = pallet_slashing;
 	#[runtime::pallet_index(55)]
 	pub type Race = pallet_race;
+	#[runtime::pallet_index(56)]
+	pub type Poi = pallet_poi;
 
 	// Governance (whitepaper §9; `crate::governance`).
 	#[runtime::pallet_index(70)]
@@ -338,6 +340,7 @@ mod benches {
 		[pallet_challenges, Challenges]
 		[pallet_slashing, Slashing]
 		[pallet_race, Race]
+		[pallet_poi, Poi]
 		[pallet_preimage, Preimage]
 		[pallet_scheduler, Scheduler]
 		[pallet_referenda, Referenda]

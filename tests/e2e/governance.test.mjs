@@ -40,7 +40,7 @@ describe('referenda without sudo', () => {
 
   test('a Parameter Committee motion puts a race-parameter change to referendum; the next race runs with it', async () => {
     const params = (await api.query.race.params()).toJSON();
-    // A sample one larger and the hit fee doubled (the fee is a u128: JSON gives a number or hex).
+    // A sample one larger and the commitment fee doubled (the fee is a u128: JSON gives a number or hex).
     const changed = { ...params, sampleSize: params.sampleSize + 1, commitFee: 2n * BigInt(params.commitFee) };
     const call = api.tx.race.setParams(changed);
     // A signed account cannot submit on the parameter track.

@@ -92,6 +92,7 @@ describe('settlement on ail2-node --dev', () => {
         chainId: CHAIN_ID, routeId: keccakAsU8a(`route-${counter}`), counter,
         nodePubkey: receiptKey.publicKey, payer: payer.publicKey, policyHash,
         maxPrice: honest + CENTS, expiresAtMs: 1_790_000_060_000,
+        transcript: keccakAsU8a(`transcript-${counter}`),
       };
       const receiptBytes = api.createType(typeAt(api, 'ail2_primitives::receipt::Receipt'), receipt).toU8a();
       const authorisation = api.createType(authorisationType, [

@@ -1,5 +1,5 @@
-//! The AIL2 miner's worker: serving with signed receipts, batching and settlement, races, and
-//! the gateway. The binary (`main.rs` and its `commands/`) parses the command line and runs
+//! The AIL2 miner's worker: serving with signed receipts, batching and settlement, races,
+//! proof-of-inference verification, and the gateway. The binary (`main.rs` and its `commands/`) parses the command line and runs
 //! these under the [`supervisor`]; this library holds what its tests exercise.
 
 pub mod batcher;
@@ -7,6 +7,7 @@ pub mod clock;
 pub mod gateway;
 pub mod keys;
 pub mod openai;
+pub mod poi;
 pub mod race;
 pub mod serve;
 pub mod store;

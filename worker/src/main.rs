@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
 		Command::Serve(command) => command.run(&global).await,
 		Command::Race(command) => command.run(&global).await,
 		Command::Validate(command) => command.run(&global).await,
+		Command::Verify(command) => command.run().await,
 		Command::Gateway(command) => command.run(&global).await,
 		Command::GatewayKey(command) => command.run(),
 		Command::ApiKey(command) => command.run(),

@@ -1,5 +1,6 @@
-//! The worker's embedded store (redb): every acknowledged receipt, which are still waiting
-//! for a batch, and the batches with their settlement state.
+//! The worker's embedded store (redb): every acknowledged receipt with the inference
+//! transcript it commits to, which are still waiting for a batch, and the batches with their
+//! settlement state.
 //!
 //! A receipt is committed (fsync) before the HTTP response that carries it is sent. Writers
 //! hand receipts to [`ReceiptLog`], which commits them in groups: one fsync acknowledges
@@ -16,6 +17,7 @@ use ail2_primitives::{
 	keccak256,
 	merkle::MerkleSumTree,
 	receipt::{AccountBytes, SemVer, SignedReceipt},
+	transcript::Transcript,
 	Balance, Counter, Hash, ModelId,
 };
 use codec::{Decode, Encode};
@@ -24,6 +26,9 @@ use tokio::sync::{mpsc, oneshot};
 
 /// `payer ‖ counter (big-endian)` → SCALE(SignedReceipt). Sorted by payer, then counter.
 const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
+/// Same keys as `RECEIPTS` → SCALE(Transcript), for the receipts a transcript backs; written
+/// in the receipt's transaction and removed with it.
+const TRANSCRIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transcripts");
 /// Keys of `RECEIPTS` not yet in a batch.
 const PENDING: TableDefinition<&[u8], ()> = TableDefinition::new("pending");
 /// Per payer: the last counter already in a batch; lower counters are refused.
@@ -138,6 +143,7 @@ impl Store {
 		let db = Database::create(path).map_err(db_error)?;
 		let txn = db.begin_write().map_err(db_error)?;
 		txn.open_table(RECEIPTS).map_err(db_error)?;
+		txn.open_table(TRANSCRIPTS).map_err(db_error)?;
 		txn.open_table(PENDING).map_err(db_error)?;
 		txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
 		txn.open_table(BATCHES).map_err(db_error)?;
@@ -178,19 +184,30 @@ impl Store {
 		Ok(())
 	}
 
-	/// Appends receipts in one durable transaction. Each gets its own verdict: a used or
-	/// already-batched counter refuses that receipt only.
+	/// Appends receipts that no transcript backs (benchmarks, tests); see [`Self::append_entries`].
 	pub fn append(
 		&self,
 		receipts: &[SignedReceipt],
 	) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+		let entries: Vec<Entry> = receipts.iter().map(|r| (r.clone(), None)).collect();
+		self.append_entries(&entries)
+	}
+
+	/// Appends receipts, each with the transcript it commits to, in one durable transaction.
+	/// Each gets its own verdict: a used or already-batched counter refuses that receipt (and
+	/// its transcript) only.
+	pub fn append_entries(
+		&self,
+		entries: &[Entry],
+	) -> Result<Vec<Result<(), StoreError>>, StoreError> {
 		let txn = self.db.begin_write().map_err(db_error)?;
-		let mut verdicts = Vec::with_capacity(receipts.len());
+		let mut verdicts = Vec::with_capacity(entries.len());
 		{
 			let mut table = txn.open_table(RECEIPTS).map_err(db_error)?;
+			let mut transcripts = txn.open_table(TRANSCRIPTS).map_err(db_error)?;
 			let mut pending = txn.open_table(PENDING).map_err(db_error)?;
 			let batched = txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
-			for signed in receipts {
+			for (signed, transcript) in entries {
 				let payer = signed.receipt.payer;
 				let counter = signed.receipt.counter;
 				let key = receipt_key(&payer, counter);
@@ -205,6 +222,11 @@ impl Store {
 					continue;
 				}
 				table.insert(key.as_slice(), signed.encode().as_slice()).map_err(db_error)?;
+				if let Some(transcript) = transcript {
+					transcripts
+						.insert(key.as_slice(), transcript.encode().as_slice())
+						.map_err(db_error)?;
+				}
 				pending.insert(key.as_slice(), ()).map_err(db_error)?;
 				verdicts.push(Ok(()));
 			}
@@ -368,6 +390,7 @@ impl Store {
 		{
 			let mut batches = txn.open_table(BATCHES).map_err(db_error)?;
 			let mut receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
+			let mut transcripts = txn.open_table(TRANSCRIPTS).map_err(db_error)?;
 			let newest = batches.last().map_err(db_error)?.map(|(id, _)| id.value());
 			let mut done = Vec::new();
 			for entry in batches.iter().map_err(db_error)? {
@@ -390,6 +413,7 @@ impl Store {
 				}
 				for key in &keys {
 					receipts.remove(key.as_slice()).map_err(db_error)?;
+					transcripts.remove(key.as_slice()).map_err(db_error)?;
 				}
 				batches.remove(id).map_err(db_error)?;
 				pruned.batches += 1;
@@ -398,6 +422,31 @@ impl Store {
 		}
 		txn.commit().map_err(db_error)?;
 		Ok(pruned)
+	}
+
+	/// The receipt of `payer` with `counter` and the transcript behind it, if the store
+	/// holds them (a receipt no transcript backs comes with `None`).
+	pub fn served(
+		&self,
+		payer: &AccountBytes,
+		counter: Counter,
+	) -> Result<Option<Entry>, StoreError> {
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let key = receipt_key(payer, counter);
+		let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
+		let Some(receipt) = receipts.get(key.as_slice()).map_err(db_error)? else {
+			return Ok(None);
+		};
+		let receipt = decode_receipt(receipt.value())?;
+		let transcripts = txn.open_table(TRANSCRIPTS).map_err(db_error)?;
+		let transcript = match transcripts.get(key.as_slice()).map_err(db_error)? {
+			Some(bytes) => Some(
+				Transcript::decode(&mut bytes.value())
+					.map_err(|e| StoreError::Corrupt(e.to_string()))?,
+			),
+			None => None,
+		};
+		Ok(Some((receipt, transcript)))
 	}
 
 	/// The receipts of a batch in leaf order.
@@ -419,13 +468,16 @@ fn decode_receipt(mut bytes: &[u8]) -> Result<SignedReceipt, StoreError> {
 	SignedReceipt::decode(&mut bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A receipt with the transcript it commits to, as they are stored together.
+pub type Entry = (SignedReceipt, Option<Transcript>);
+
 type Ack = oneshot::Sender<Result<(), StoreError>>;
 
 /// Group commit in front of [`Store::append`]: callers await their receipt's durable
 /// commit; a dedicated thread commits everything queued since the last commit at once.
 #[derive(Clone)]
 pub struct ReceiptLog {
-	queue: mpsc::Sender<(SignedReceipt, Ack)>,
+	queue: mpsc::Sender<(Entry, Ack)>,
 }
 
 impl ReceiptLog {
@@ -433,7 +485,7 @@ impl ReceiptLog {
 	/// committing what is queued.
 	pub fn start(store: Arc<Store>, max_group: usize) -> Result<Self, StoreError> {
 		let (queue, mut incoming) =
-			mpsc::channel::<(SignedReceipt, Ack)>(max_group.saturating_mul(4));
+			mpsc::channel::<(Entry, Ack)>(max_group.saturating_mul(4));
 		std::thread::Builder::new()
 			.name("receipt-log".into())
 			.spawn(move || {
@@ -445,8 +497,8 @@ impl ReceiptLog {
 							Err(_) => break,
 						}
 					}
-					let (receipts, acks): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-					match store.append(&receipts) {
+					let (entries, acks): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+					match store.append_entries(&entries) {
 						Ok(verdicts) => {
 							for (ack, verdict) in acks.into_iter().zip(verdicts) {
 								let _ = ack.send(verdict);
@@ -465,10 +517,15 @@ impl ReceiptLog {
 		Ok(Self { queue })
 	}
 
-	/// Returns once `receipt` is durably stored, or why it was refused.
-	pub async fn persist(&self, receipt: SignedReceipt) -> Result<(), StoreError> {
+	/// Returns once `receipt`, with the `transcript` it commits to, is durably stored, or
+	/// why it was refused.
+	pub async fn persist(
+		&self,
+		receipt: SignedReceipt,
+		transcript: Option<Transcript>,
+	) -> Result<(), StoreError> {
 		let (ack, done) = oneshot::channel();
-		self.queue.send((receipt, ack)).await.map_err(|_| StoreError::Closed)?;
+		self.queue.send(((receipt, transcript), ack)).await.map_err(|_| StoreError::Closed)?;
 		done.await.map_err(|_| StoreError::Closed)?
 	}
 }
@@ -499,6 +556,7 @@ mod tests {
 			policy_hash: [0u8; 32],
 			max_price: price,
 			expires_at_ms: u64::MAX,
+			transcript: ail2_primitives::transcript::no_transcript(),
 		};
 		SignedReceipt {
 			node_signature: key.sign(&receipt.message()),
@@ -628,6 +686,51 @@ mod tests {
 		assert!(next > recent);
 	}
 
+	fn transcript(counter: Counter) -> Transcript {
+		use ail2_primitives::transcript::{Finish, Sampling};
+		Transcript {
+			model_id: 1,
+			version: SemVer::new(1, 0, 0),
+			prompt: vec![1, 2, 3],
+			max_tokens: 8,
+			sampling: Sampling { temperature_bits: 0, top_p_bits: 1f32.to_bits(), seed: counter },
+			output: vec![4, 5],
+			logprobs: vec![-1, -2],
+			finish: Finish::Length,
+		}
+	}
+
+	#[test]
+	fn transcripts_are_kept_with_their_receipts_and_pruned_with_them() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(&dir.path().join("r.redb")).unwrap();
+		let a = [1u8; 32];
+		let entries = vec![
+			(signed(a, 1, 10), Some(transcript(1))),
+			(signed(a, 2, 10), None),
+			// A reused counter: refused, and its transcript is not stored either.
+			(signed(a, 1, 99), Some(transcript(99))),
+		];
+		let verdicts = store.append_entries(&entries).unwrap();
+		assert!(verdicts[0].is_ok() && verdicts[1].is_ok());
+		assert!(matches!(verdicts[2], Err(StoreError::CounterUsed { counter: 1 })));
+		assert_eq!(store.served(&a, 1).unwrap(), Some((signed(a, 1, 10), Some(transcript(1)))));
+		assert_eq!(store.served(&a, 2).unwrap(), Some((signed(a, 2, 10), None)));
+		assert_eq!(store.served(&a, 3).unwrap(), None);
+
+		let (id, _) = store.close_batch(&a, 100, 1_000).unwrap().unwrap();
+		// Batched but not yet paid: still served.
+		assert!(store.served(&a, 1).unwrap().is_some());
+		store.set_batch_state(id, BatchState::Settled { chain_batch: 1 }).unwrap();
+		store.append(&[signed(a, 3, 10)]).unwrap();
+		store.close_batch(&a, 100, 2_000).unwrap().unwrap();
+		assert_eq!(store.prune(1_500).unwrap(), Pruned { batches: 1, receipts: 2 });
+		assert_eq!(store.served(&a, 1).unwrap(), None);
+		use redb::ReadableTableMetadata;
+		let txn = store.db.begin_read().unwrap();
+		assert_eq!(txn.open_table(TRANSCRIPTS).unwrap().len().unwrap(), 0);
+	}
+
 	#[tokio::test]
 	async fn the_log_acknowledges_only_after_commit() {
 		let dir = tempfile::tempdir().unwrap();
@@ -637,7 +740,7 @@ mod tests {
 		for counter in 1..=100 {
 			let log = log.clone();
 			tasks.push(tokio::spawn(
-				async move { log.persist(signed([3u8; 32], counter, 1)).await },
+				async move { log.persist(signed([3u8; 32], counter, 1), None).await },
 			));
 		}
 		for task in tasks {
@@ -645,7 +748,7 @@ mod tests {
 		}
 		assert_eq!(store.pending().unwrap()[0].count, 100);
 		assert!(matches!(
-			log.persist(signed([3u8; 32], 50, 1)).await,
+			log.persist(signed([3u8; 32], 50, 1), None).await,
 			Err(StoreError::CounterUsed { .. })
 		));
 	}

@@ -457,6 +457,7 @@ fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
 			policy_hash,
 			max_price: 1_000_000,
 			expires_at_ms: u64::MAX,
+			transcript: ail2_primitives::transcript::no_transcript(),
 		};
 		let signed = SignedReceipt {
 			node_signature: signer.sign(&receipt.message()),

@@ -4,24 +4,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
+mod common;
 mod openai_cases;
 
-use std::{collections::HashSet, convert::Infallible, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
-use ail2_model::{
-	default_device,
-	random::{write_random_model, RandomModelSpec},
-	TextModel,
-};
+use ail2_model::{default_device, TextModel};
+
 use ail2_primitives::{
-	billing::{receipt_price, BillingMode, PricingPolicy, Usage},
+	billing::{receipt_price, Usage},
 	keccak256,
-	receipt::{signing::Keypair, AccountBytes, Authorisation, PublicKey, SemVer, SignedReceipt},
+	receipt::{signing::Keypair, Authorisation, SignedReceipt},
 };
 use ail2_worker::{
-	serve::{auth::GatewayKeys, metrics::Metrics, router, AppState, Limits, ServedModel},
-	store::{ReceiptLog, Store},
+	serve::{router, Limits},
+	store::Store,
 };
+use common::{policy, worker_state, WorkerState, MODEL_ID, PAYER, VERSION};
 use axum::{
 	body::Body,
 	http::{Request, StatusCode},
@@ -31,33 +30,6 @@ use codec::{Decode, Encode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-
-struct KnownKeys(HashSet<(AccountBytes, PublicKey)>);
-
-impl GatewayKeys for KnownKeys {
-	type Error = Infallible;
-
-	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, Infallible> {
-		Ok(self.0.contains(&(payer, key)))
-	}
-}
-
-const PAYER: AccountBytes = [0xd0; 32];
-const MODEL_ID: u32 = 7;
-const VERSION: SemVer = SemVer { major: 1, minor: 0, patch: 0 };
-
-fn policy() -> PricingPolicy {
-	PricingPolicy {
-		mode: BillingMode::Token,
-		token_base: 1_000,
-		per_1k_input_tokens: 100_000,
-		per_1k_output_tokens: 300_000,
-		time_base: 0,
-		per_gpu_second: 0,
-		min_fee: 0,
-		max_fee: 1_000_000_000,
-	}
-}
 
 struct Harness {
 	_dir: tempfile::TempDir,
@@ -69,32 +41,7 @@ struct Harness {
 
 fn harness(limits: Limits) -> Harness {
 	let dir = tempfile::tempdir().unwrap();
-	write_random_model(&dir.path().join("model"), &RandomModelSpec::tiny(), 3).unwrap();
-	let model = TextModel::load(&dir.path().join("model"), &default_device()).unwrap();
-	let worker = Keypair::from_secret(&[0x11; 32]).unwrap();
-	let gateway = Keypair::from_secret(&[0x22; 32]).unwrap();
-	let store = Arc::new(Store::open(&dir.path().join("receipts.redb")).unwrap());
-	let log = ReceiptLog::start(store.clone(), 64).unwrap();
-	let served = Arc::new(ServedModel {
-		model,
-		name: "tiny".into(),
-		model_id: MODEL_ID,
-		version: VERSION,
-		project_id: 1,
-		policy: policy(),
-		policy_hash: keccak256(&policy().encode()),
-		chain_id: 42,
-	});
-	let keys = KnownKeys(HashSet::from([(PAYER, gateway.public())]));
-	let state = AppState::new(
-		served,
-		worker.clone(),
-		keys,
-		store.clone(),
-		log,
-		Arc::new(Metrics::new()),
-		limits,
-	);
+	let WorkerState { state, store, worker, gateway } = worker_state(dir.path(), limits);
 	Harness { _dir: dir, app: router(Arc::new(state)), store, worker, gateway }
 }
 

@@ -83,6 +83,7 @@ impl<T: Config> Setup<T> {
 			policy_hash,
 			max_price: price.saturating_mul(2),
 			expires_at_ms: u64::MAX,
+			transcript: ail2_primitives::transcript::no_transcript(),
 		}
 	}
 

@@ -68,6 +68,7 @@ fn honest(counter: u64) -> Receipt {
 		policy_hash,
 		max_price: price * 2,
 		expires_at_ms: 10_000_000,
+		transcript: ail2_primitives::transcript::no_transcript(),
 	}
 }
 

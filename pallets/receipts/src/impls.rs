@@ -202,24 +202,23 @@ impl<T: Config> Pallet<T> {
 		Escrows::<T>::insert(&payer, escrow);
 		LastCounter::<T>::insert(&worker, &payer, last_counter);
 		let root = SumNode { hash: root_hash, sum: total.unique_saturated_into() };
-		Batches::<T>::insert(
-			batch,
-			Batch {
-				worker: worker.clone(),
-				payer: payer.clone(),
-				model,
-				version,
-				first_counter,
-				last_counter,
-				root,
-				count,
-				content_hash,
-				url,
-				proposed_at: now,
-				challenge_until,
-				status: BatchStatus::Challenge,
-			},
-		);
+		let record = Batch {
+			worker: worker.clone(),
+			payer: payer.clone(),
+			model,
+			version,
+			first_counter,
+			last_counter,
+			root,
+			count,
+			content_hash,
+			url,
+			proposed_at: now,
+			challenge_until,
+			status: BatchStatus::Challenge,
+		};
+		T::Audit::proposed(batch, &record)?;
+		Batches::<T>::insert(batch, record);
 		NextBatchId::<T>::put(next);
 		Self::deposit_event(Event::BatchProposed {
 			batch,
@@ -257,6 +256,7 @@ impl<T: Config> Pallet<T> {
 			frame_system::Pallet::<T>::block_number() > batch.challenge_until,
 			Error::<T>::ChallengeWindowOpen
 		);
+		ensure!(!T::Audit::holds_settlement(id), Error::<T>::SettlementHeld);
 		let total = BalanceOf::<T>::unique_saturated_from(batch.root.sum);
 		let split = T::Models::revenue_split(batch.model).ok_or(Error::<T>::ModelNotBillable)?;
 		let worker_owner = T::Workers::owner(&batch.worker).ok_or(Error::<T>::NotActiveWorker)?;
@@ -288,6 +288,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::BatchFinalized { batch: id });
 		batch.status = BatchStatus::Paid;
 		Batches::<T>::insert(id, batch);
+		T::Audit::closed(id);
 		Self::deposit_event(Event::BatchPaid {
 			batch: id,
 			worker_share,
@@ -391,6 +392,10 @@ impl<T: Config> BatchControl for Pallet<T> {
 	fn void(id: BatchId) -> Result<(), DispatchError> {
 		let mut batch = <Self as BatchInspect<_, _>>::open_batch(id)
 			.or_else(|| Batches::<T>::get(id).filter(|b| b.status == BatchStatus::Disputed))
+			.or_else(|| {
+				Batches::<T>::get(id)
+					.filter(|b| b.status == BatchStatus::Challenge && T::Audit::holds_settlement(id))
+			})
 			.ok_or(Error::<T>::NotInChallenge)?;
 		let total = BalanceOf::<T>::unique_saturated_from(batch.root.sum);
 		Escrows::<T>::mutate(&batch.payer, |e| {
@@ -400,6 +405,7 @@ impl<T: Config> BatchControl for Pallet<T> {
 		});
 		batch.status = BatchStatus::Voided;
 		Batches::<T>::insert(id, batch);
+		T::Audit::closed(id);
 		Self::deposit_event(Event::BatchVoided { batch: id });
 		Ok(())
 	}

@@ -19,7 +19,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use traits::{BatchControl, BatchInspect};
+pub use traits::{BatchAudit, BatchControl, BatchInspect};
 
 /// Benchmark setup the runtime provides: the registries this pallet reads belong to other
 /// pallets.
@@ -83,6 +83,10 @@ pub mod pallet {
 
 		/// The model registry.
 		type Models: ModelInspect<Self::AccountId, BalanceOf<Self>>;
+
+		/// Proof of inference: audits each proposed batch and may hold its settlement while
+		/// spot checks run. `()` for none.
+		type Audit: BatchAudit<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Receives the treasury's share of every batch.
 		#[pallet::constant]
@@ -377,6 +381,8 @@ pub mod pallet {
 		ZeroRevocationDelay,
 		/// `GatewayRevocationDelay` is above `MaxWithdrawalDelay`.
 		RevocationDelayTooLong,
+		/// Spot checks on the batch are still open: it is paid once they conclude.
+		SettlementHeld,
 	}
 
 	#[pallet::hooks]
@@ -463,7 +469,7 @@ pub mod pallet {
 		/// `InvalidCounterRange`, `CounterReused`, `NoEscrow`, `InsufficientEscrow`,
 		/// `NoBatchIdLeft`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::propose_batch())]
+		#[pallet::weight(T::WeightInfo::propose_batch().saturating_add(T::Audit::proposal_weight()))]
 		pub fn propose_batch(
 			origin: OriginFor<T>,
 			payer: T::AccountId,
@@ -496,9 +502,10 @@ pub mod pallet {
 		/// split.
 		///
 		/// Origin: any signed account. Emits `BatchFinalized` and `BatchPaid`. Errors:
-		/// `UnknownBatch`, `NotInChallenge`, `ChallengeWindowOpen`, or a balance error.
+		/// `UnknownBatch`, `NotInChallenge`, `ChallengeWindowOpen`, `SettlementHeld` (spot
+		/// checks still open), or a balance error.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::settle_batch())]
+		#[pallet::weight(T::WeightInfo::settle_batch().saturating_add(T::Audit::closing_weight()))]
 		pub fn settle_batch(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_settle_batch(batch)

@@ -89,6 +89,34 @@ parameter_types! {
 	pub static StubWorkers: BTreeMap<AccountId, AccountId> = BTreeMap::new();
 	/// The models the stub knows, by id.
 	pub static StubModels: BTreeMap<ModelId, StubModel> = BTreeMap::new();
+	/// The audit stub's state: batches whose settlement it holds, whether it refuses new
+	/// proposals, and the batches it was told were proposed and closed.
+	pub static HeldBatches: Vec<crate::BatchId> = Vec::new();
+	pub static RefuseProposals: bool = false;
+	pub static Audited: Vec<crate::BatchId> = Vec::new();
+	pub static ClosedBatches: Vec<crate::BatchId> = Vec::new();
+}
+
+/// Proof of inference as this pallet sees it: records what it is told, holds the batches in
+/// `HeldBatches`, refuses proposals while `RefuseProposals` is set.
+pub struct AuditMock;
+
+impl crate::BatchAudit<AccountId, u64> for AuditMock {
+	fn proposed(batch: crate::BatchId, _: &crate::Batch<AccountId, u64>) -> Result<(), sp_runtime::DispatchError> {
+		if RefuseProposals::get() {
+			return Err(sp_runtime::DispatchError::Other("audit refuses"));
+		}
+		Audited::mutate(|a| a.push(batch));
+		Ok(())
+	}
+
+	fn holds_settlement(batch: crate::BatchId) -> bool {
+		HeldBatches::get().contains(&batch)
+	}
+
+	fn closed(batch: crate::BatchId) {
+		ClosedBatches::mutate(|c| c.push(batch));
+	}
 }
 
 /// The worker registry, as far as this pallet uses it: who is active and who owns it.
@@ -218,6 +246,7 @@ impl crate::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Workers = WorkersMock;
 	type Models = ModelsMock;
+	type Audit = AuditMock;
 	type TreasuryAccount = Treasury;
 	type EcosystemAccount = Ecosystem;
 	type ParamsOrigin = EnsureRoot<AccountId>;
@@ -283,6 +312,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		StubWorkers::reset();
 		StubModels::reset();
+		HeldBatches::reset();
+		RefuseProposals::reset();
+		Audited::reset();
+		ClosedBatches::reset();
 		WorkersMock::add_worker(WORKER_OWNER, HOT);
 		ModelsMock::add_model(MODEL, DEV, V1, fixtures::metadata());
 	});

@@ -64,6 +64,7 @@ fn receipts(first: u64, n: u64) -> Vec<SignedReceipt> {
 				policy_hash,
 				max_price: price * 2,
 				expires_at_ms: 10_000_000,
+				transcript: ail2_primitives::transcript::no_transcript(),
 			};
 			let node_signature = worker.sign(&receipt.message());
 			let gateway_signature = gateway.sign(&receipt.authorisation().message());
@@ -478,6 +479,56 @@ mod batches {
 				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), 5),
 				Error::<Test>::UnknownBatch
 			);
+		});
+	}
+}
+
+mod audit {
+	use super::*;
+
+	#[test]
+	fn the_audit_sees_every_proposal_and_can_refuse_one() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
+			let id = propose(&receipts(1, 4)).unwrap();
+			assert_eq!(Audited::get(), vec![id]);
+			RefuseProposals::set(true);
+			assert_noop!(propose(&receipts(5, 4)), DispatchError::Other("audit refuses"));
+		});
+	}
+
+	#[test]
+	fn a_held_batch_is_not_paid_after_its_window_and_can_still_be_voided() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
+			let id = propose(&receipts(1, 4)).unwrap();
+			let until = Batches::<Test>::get(id).unwrap().challenge_until;
+			HeldBatches::set(vec![id]);
+			System::set_block_number(until + 1);
+			assert_noop!(
+				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id),
+				Error::<Test>::SettlementHeld
+			);
+			// Past its window but held: the audit's verdict can still void it.
+			assert_ok!(<Receipts as BatchControl>::void(id));
+			assert_eq!(Batches::<Test>::get(id).unwrap().status, BatchStatus::Voided);
+			assert_eq!(Escrows::<Test>::get(PAYER).unwrap().reserved, 0);
+			assert_eq!(ClosedBatches::get(), vec![id]);
+		});
+	}
+
+	#[test]
+	fn a_released_batch_is_paid_and_an_unheld_one_past_its_window_cannot_be_voided() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
+			let id = propose(&receipts(1, 4)).unwrap();
+			let until = Batches::<Test>::get(id).unwrap().challenge_until;
+			HeldBatches::set(vec![id]);
+			System::set_block_number(until + 1);
+			HeldBatches::set(vec![]);
+			assert_noop!(<Receipts as BatchControl>::void(id), Error::<Test>::NotInChallenge);
+			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id));
+			assert_eq!(ClosedBatches::get(), vec![id]);
 		});
 	}
 }

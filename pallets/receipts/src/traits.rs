@@ -2,6 +2,7 @@
 
 use crate::{Batch, BatchId};
 use ail2_primitives::receipt::PublicKey;
+use frame_support::weights::Weight;
 use sp_runtime::DispatchError;
 
 /// Read access to batches, for pallet-challenges and workers.
@@ -14,10 +15,44 @@ pub trait BatchInspect<AccountId, BlockNumber> {
 	fn gateway_key_valid_at(payer: &AccountId, key: &PublicKey, at: BlockNumber) -> bool;
 }
 
+/// What proof of inference (pallet-poi) does as batches come and go: it opens an audit when a
+/// batch is proposed, holds the batch's settlement while spot checks on it are open, and
+/// forgets the audit once the batch is paid or voided. `()` audits nothing.
+pub trait BatchAudit<AccountId, BlockNumber> {
+	/// Called by `propose_batch` once the batch is stored; an error refuses the proposal.
+	fn proposed(batch: BatchId, record: &Batch<AccountId, BlockNumber>) -> Result<(), DispatchError>;
+	/// Whether the batch may not be paid yet, though its window has passed.
+	fn holds_settlement(batch: BatchId) -> bool;
+	/// The batch was paid or voided.
+	fn closed(batch: BatchId);
+	/// The most [`Self::proposed`] costs, added to `propose_batch`'s weight.
+	fn proposal_weight() -> Weight {
+		Weight::zero()
+	}
+	/// The most [`Self::holds_settlement`] and [`Self::closed`] cost together, added to
+	/// `settle_batch`'s weight.
+	fn closing_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+impl<AccountId, BlockNumber> BatchAudit<AccountId, BlockNumber> for () {
+	fn proposed(_: BatchId, _: &Batch<AccountId, BlockNumber>) -> Result<(), DispatchError> {
+		Ok(())
+	}
+
+	fn holds_settlement(_: BatchId) -> bool {
+		false
+	}
+
+	fn closed(_: BatchId) {}
+}
+
 /// What pallet-challenges does to batches.
 pub trait BatchControl {
-	/// Voids a batch that is open or disputed: its reserve goes back to the payer's escrow
-	/// and its counter range stays consumed.
+	/// Voids a batch that is open or disputed, or whose window has passed while an audit
+	/// holds its settlement: its reserve goes back to the payer's escrow and its counter
+	/// range stays consumed.
 	fn void(batch: BatchId) -> Result<(), DispatchError>;
 	/// Freezes an open batch while an arbitration dispute runs.
 	fn freeze(batch: BatchId) -> Result<(), DispatchError>;

@@ -310,6 +310,10 @@ impl<T: Config> WorkerInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			.map(|(id, w)| (id, w.stake))
 			.collect()
 	}
+
+	fn reputation(worker: &T::AccountId) -> Perbill {
+		Workers::<T>::get(worker).map_or(Perbill::zero(), |w| w.reputation)
+	}
 }
 
 impl<T: Config> WorkerPenalty<T::AccountId, BalanceOf<T>> for Pallet<T> {

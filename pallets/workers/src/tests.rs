@@ -577,6 +577,11 @@ mod penalties {
 			Workers::raise_reputation(&HOT_A, Perbill::from_percent(30));
 			assert_eq!(info(HOT_A).reputation, Perbill::from_percent(30));
 			assert_eq!(
+				<Workers as WorkerInspect<_, _>>::reputation(&HOT_A),
+				Perbill::from_percent(30)
+			);
+			assert_eq!(<Workers as WorkerInspect<_, _>>::reputation(&POOR), Perbill::zero());
+			assert_eq!(
 				last_event(),
 				Event::ReputationChanged { worker: HOT_A, reputation: Perbill::from_percent(30) }
 					.into()

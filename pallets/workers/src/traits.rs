@@ -23,6 +23,11 @@ pub trait WorkerInspect<AccountId, Balance> {
 	fn active_stake(worker: &AccountId) -> Balance;
 	/// Active workers with their active stake, for stake-weighted draws.
 	fn active_workers() -> Vec<(AccountId, Balance)>;
+	/// The worker's reputation (zero for an unknown worker). Registries that keep none
+	/// report zero, which the spot checks of proof of inference treat as the most scrutiny.
+	fn reputation(_worker: &AccountId) -> Perbill {
+		Perbill::zero()
+	}
 }
 
 /// Punishments other pallets (slashing, challenges) apply.

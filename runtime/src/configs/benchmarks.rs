@@ -145,3 +145,56 @@ impl pallet_challenges::BenchmarkHelper<AccountId> for Setup {
 		id
 	}
 }
+
+impl pallet_poi::BenchmarkHelper<AccountId> for Setup {
+	fn worker(index: u32) -> AccountId {
+		let (hot, _) = worker(index);
+		// The hot key bids and pays fees.
+		Balances::set_balance(&hot, 1_000 * UNITS);
+		hot
+	}
+
+	fn model(index: u32) -> ModelId {
+		let (first, _) = model();
+		// Models after the billable one: registered, which is all a bid needs.
+		let developer: AccountId = account("model-developer", 0, 0);
+		while pallet_models::NextModelId::<Runtime>::get() <= first.saturating_add(index) {
+			let next = pallet_models::NextModelId::<Runtime>::get();
+			let mut name = b"bench-model-".to_vec();
+			name.extend_from_slice(&next.to_le_bytes());
+			let origin = RuntimeOrigin::signed(developer.clone());
+			if Models::register_model(origin, BoundedVec::truncate_from(name), VERSION, metadata())
+				.is_err()
+			{
+				break;
+			}
+		}
+		first.saturating_add(index)
+	}
+
+	fn propose(
+		worker: &AccountId,
+		payer: &AccountId,
+		model: ModelId,
+		root: SumNode,
+		count: u64,
+	) -> pallet_receipts::BatchId {
+		Balances::set_balance(payer, 10_000_000 * UNITS);
+		let _ = Receipts::deposit(RuntimeOrigin::signed(payer.clone()), 1_000_000 * UNITS);
+		let id = pallet_receipts::NextBatchId::<Runtime>::get();
+		let _ = Receipts::propose_batch(
+			RuntimeOrigin::signed(worker.clone()),
+			payer.clone(),
+			model,
+			VERSION,
+			1,
+			count.max(1),
+			root.hash,
+			root.sum,
+			count,
+			[0; 32],
+			BoundedVec::truncate_from(b"https://worker.example/batches/0".to_vec()),
+		);
+		id
+	}
+}

@@ -15,6 +15,7 @@ mod models;
 mod multisig;
 mod offences;
 mod origins;
+mod poi;
 mod preimage;
 mod proxy;
 mod race;

@@ -67,6 +67,8 @@ impl pallet_receipts::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Workers = Workers;
 	type Models = Models;
+	/// Proof of inference audits every batch and holds its settlement while spot checks run.
+	type Audit = crate::Poi;
 	type TreasuryAccount = TreasuryAccount;
 	type EcosystemAccount = EcosystemAccount;
 	/// A parameter-admin referendum (only the Parameter Committee submits; token holders

@@ -4,6 +4,7 @@
 
 pub mod pallet_challenges;
 pub mod pallet_models;
+pub mod pallet_poi;
 pub mod pallet_race;
 pub mod pallet_receipts;
 pub mod pallet_slashing;

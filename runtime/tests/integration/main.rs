@@ -7,5 +7,6 @@ mod common;
 mod disputes;
 mod genesis_and_blocks;
 mod governance;
+mod poi;
 mod race;
 mod settlement;

@@ -24,6 +24,8 @@ pub use config::LlamaConfig;
 pub use device::{backend_name, default_device, Device};
 pub use error::ModelError;
 pub use llama::{KvCache, Llama, Logits};
-pub use sampling::{Sampler, SamplingParams};
-pub use text::{to_vec, ChatMessage, FinishReason, Generation, GenerationRequest, TextModel};
+pub use sampling::{logprob_micro_nats, Sampler, SamplingParams};
+pub use text::{
+	to_vec, ChatMessage, FinishReason, Generation, GenerationRequest, Replay, TextModel,
+};
 pub use weights::Weights;

@@ -17,6 +17,9 @@ pub enum Logits {
 	All,
 	/// Only the last one: `[1, vocab]` (generation; skips the output projection elsewhere).
 	Last,
+	/// The last `n` positions (at most every input position): `[n, vocab]` (a verifier's
+	/// replay needs the output positions only).
+	Tail(usize),
 }
 
 /// Root-mean-square layer norm: `x / sqrt(mean(x²) + ε) · g`.
@@ -239,6 +242,10 @@ impl Llama {
 		let x = match logits {
 			Logits::All => x,
 			Logits::Last => x.narrow(0, seq - 1, 1),
+			Logits::Tail(n) => {
+				let n = n.clamp(1, seq);
+				x.narrow(0, seq - n, n)
+			},
 		};
 		Ok(self.norm.forward(x).matmul(self.output.val()))
 	}

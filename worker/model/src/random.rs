@@ -147,6 +147,81 @@ pub fn write_random_model(
 	Ok(config)
 }
 
+/// A change to a model's weights that keeps its shapes, tokenizer and configuration: what a
+/// worker that serves a cheaper or broken copy under the real model's version runs. Tests
+/// and the proof-of-inference adversary use it; nothing honest does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Perturbation {
+	/// Every linear weight (attention, MLP, output head) multiplied by a factor.
+	ScaleLinear(f32),
+	/// One decoder layer removed: its attention and MLP output projections zeroed, so the
+	/// residual stream passes through it unchanged.
+	DropLayer(usize),
+	/// Every weight rounded to bfloat16 (8 bits of mantissa): not a cheat but the precision
+	/// of most published checkpoints and of GPU arithmetic, the honest deviation a tolerance
+	/// must admit.
+	RoundBf16,
+}
+
+/// Writes into `to` a copy of the model folder `from` with `perturbation` applied to its
+/// weights (`model.safetensors`, f32); the other files are copied as they are.
+pub fn perturb_model(from: &Path, to: &Path, perturbation: Perturbation) -> Result<(), ModelError> {
+	let io = |path: &Path| {
+		let path = path.to_owned();
+		move |source| ModelError::Io { path, source }
+	};
+	std::fs::create_dir_all(to).map_err(io(to))?;
+	for file in ["config.json", "tokenizer.json", "tokenizer_config.json"] {
+		let source = from.join(file);
+		if source.exists() {
+			std::fs::copy(&source, to.join(file)).map_err(io(&source))?;
+		}
+	}
+	let weights_path = from.join("model.safetensors");
+	let bytes = std::fs::read(&weights_path).map_err(io(&weights_path))?;
+	let corrupt = |reason: String| ModelError::Safetensors { path: weights_path.clone(), reason };
+	let tensors =
+		safetensors::SafeTensors::deserialize(&bytes).map_err(|e| corrupt(e.to_string()))?;
+	let mut changed: Vec<NamedTensor> = Vec::new();
+	for (name, view) in tensors.tensors() {
+		if view.dtype() != Dtype::F32 {
+			return Err(corrupt(format!("{name} is {:?}, not f32", view.dtype())));
+		}
+		let factor = match perturbation {
+			Perturbation::ScaleLinear(factor) if name.ends_with("proj.weight") || name == "lm_head.weight" => factor,
+			Perturbation::DropLayer(layer)
+				if name == format!("model.layers.{layer}.self_attn.o_proj.weight")
+					|| name == format!("model.layers.{layer}.mlp.down_proj.weight") =>
+			{
+				0.0
+			},
+			_ => 1.0,
+		};
+		let round = perturbation == Perturbation::RoundBf16;
+		let data: Vec<u8> = view
+			.data()
+			.chunks_exact(4)
+			.flat_map(|b| {
+				let value = f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * factor;
+				let value = if round { half::bf16::from_f32(value).to_f32() } else { value };
+				value.to_le_bytes()
+			})
+			.collect();
+		changed.push((name, (view.shape().to_vec(), data)));
+	}
+	let views = changed
+		.iter()
+		.map(|(name, (shape, bytes))| {
+			TensorView::new(Dtype::F32, shape.clone(), bytes).map(|view| (name.clone(), view))
+		})
+		.collect::<Result<Vec<_>, _>>()
+		.map_err(|e| corrupt(e.to_string()))?;
+	let out = to.join("model.safetensors");
+	let metadata = HashMap::from([("format".to_owned(), "pt".to_owned())]);
+	safetensors::serialize_to_file(views, Some(metadata), &out)
+		.map_err(|e| ModelError::Safetensors { path: out.clone(), reason: e.to_string() })
+}
+
 /// A tensor name with its shape and little-endian f32 bytes.
 type NamedTensor = (String, (Vec<usize>, Vec<u8>));
 

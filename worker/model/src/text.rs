@@ -7,7 +7,8 @@ use serde::Serialize;
 use tokenizers::Tokenizer;
 
 use crate::{
-	sampling::Sampler, Device, KvCache, Llama, LlamaConfig, Logits, ModelError, SamplingParams,
+	sampling::{logprob_micro_nats, Sampler},
+	Device, KvCache, Llama, LlamaConfig, Logits, ModelError, SamplingParams,
 	Weights,
 };
 
@@ -44,6 +45,21 @@ pub struct Generation {
 	pub text: String,
 	pub finish_reason: FinishReason,
 	pub prompt_tokens: usize,
+	/// For each token, its log-probability under the model (before temperature and
+	/// nucleus), in micro-nats: what the transcript signs for the verifiers.
+	pub logprobs: Vec<i32>,
+	/// The seed of the sampler's stream (the request's, or the one drawn for it).
+	pub seed: u64,
+}
+
+/// What a verifier's replay of a transcript found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replay {
+	/// The model's log-probability of each output token, in micro-nats.
+	pub logprobs: Vec<i32>,
+	/// Output positions whose token the seeded sampler could not have drawn from the
+	/// replayed logits.
+	pub unsampled: Vec<usize>,
 }
 
 pub struct TextModel {
@@ -109,6 +125,7 @@ impl TextModel {
 		let mut cache = KvCache::new();
 		let mut sampler = Sampler::new(&request.sampling);
 		let mut tokens: Vec<u32> = Vec::new();
+		let mut logprobs: Vec<i32> = Vec::new();
 		let mut text = String::new();
 		let mut finish_reason = FinishReason::Length;
 		let room = self.model.context_length().saturating_sub(request.prompt.len());
@@ -124,6 +141,7 @@ impl TextModel {
 				break;
 			}
 			tokens.push(next);
+			logprobs.push(logprob_micro_nats(&logits, next));
 			input = vec![next];
 
 			let decoded = self.decode(&tokens)?;
@@ -150,7 +168,47 @@ impl TextModel {
 		if finish_reason == FinishReason::Length {
 			text = self.decode(&tokens)?;
 		}
-		Ok(Generation { tokens, text, finish_reason, prompt_tokens: request.prompt.len() })
+		Ok(Generation {
+			tokens,
+			text,
+			finish_reason,
+			prompt_tokens: request.prompt.len(),
+			logprobs,
+			seed: sampler.seed(),
+		})
+	}
+
+	/// Replays `output` after `prompt` in one prefill (teacher forcing): the model's
+	/// log-probability of each output token, and the positions where a sampler with
+	/// `sampling` (its seed set) could not have drawn the token, within `slack` of
+	/// probability mass.
+	pub fn replay(
+		&self,
+		prompt: &[u32],
+		output: &[u32],
+		sampling: &SamplingParams,
+		slack: f64,
+	) -> Result<Replay, ModelError> {
+		if prompt.is_empty() {
+			return Err(ModelError::EmptyPrompt);
+		}
+		let Some((_, fed_output)) = output.split_last() else {
+			return Ok(Replay { logprobs: Vec::new(), unsampled: Vec::new() });
+		};
+		// Position `prompt.len() − 1 + i` predicts output token `i`.
+		let input: Vec<u32> = prompt.iter().chain(fed_output).copied().collect();
+		let logits = self.model.forward(&input, &mut KvCache::new(), Logits::Tail(output.len()))?;
+		let logits = to_vec(logits)?;
+		let vocab = self.model.vocab_size();
+		let mut sampler = Sampler::new(sampling);
+		let mut replay = Replay { logprobs: Vec::with_capacity(output.len()), unsampled: Vec::new() };
+		for (position, (row, &token)) in logits.chunks(vocab).zip(output).enumerate() {
+			replay.logprobs.push(logprob_micro_nats(row, token));
+			if !sampler.could_draw(row, token, slack) {
+				replay.unsampled.push(position);
+			}
+		}
+		Ok(replay)
 	}
 }
 

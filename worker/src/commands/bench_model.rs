@@ -1,4 +1,5 @@
-//! `ail2-worker bench-model`: generation speed of a random model.
+//! `ail2-worker bench-model`: generation speed of a random model, and what a verifier's
+//! replay of the same request costs against serving it (proof of inference).
 
 use std::time::Instant;
 
@@ -48,21 +49,32 @@ impl BenchModelCommand {
 		let logits = ail2_model::to_vec(model.model.forward(&prompt, &mut cache, Logits::Last)?)?;
 		let prefill = started.elapsed();
 		let mut next = sampler.sample(&logits);
+		let mut output = Vec::with_capacity(tokens);
 		let started = Instant::now();
 		for _ in 0..tokens {
+			output.push(next);
 			let logits =
 				ail2_model::to_vec(model.model.forward(&[next], &mut cache, Logits::Last)?)?;
 			next = sampler.sample(&logits);
 		}
 		let decode = started.elapsed();
+		// The verifier's side: the prompt and the output in one prefill, with the sampler's
+		// check at every output position.
+		let started = Instant::now();
+		let replay = model.replay(&prompt, &output, &SamplingParams::greedy(), 1e-3)?;
+		let replayed = started.elapsed();
+		anyhow::ensure!(replay.unsampled.is_empty(), "the replay rejects an honest generation");
 		println!(
-			"{preset}: {} parameters on {} ({} threads); load {:.2} s; prefill {prompt_len} tokens {:.1} tokens/s; decode {tokens} tokens {:.2} tokens/s",
+			"{preset}: {} parameters on {} ({} threads); load {:.2} s; prefill {prompt_len} tokens {:.1} tokens/s; decode {tokens} tokens {:.2} tokens/s; replay {:.1} ms = {:.1}% of serving ({:.1} ms)",
 			config.parameter_count(),
 			ail2_model::backend_name(),
 			std::thread::available_parallelism().map_or(1, |n| n.get()),
 			load.as_secs_f64(),
 			prompt_len as f64 / prefill.as_secs_f64(),
 			tokens as f64 / decode.as_secs_f64(),
+			replayed.as_secs_f64() * 1e3,
+			100.0 * replayed.as_secs_f64() / (prefill + decode).as_secs_f64(),
+			(prefill + decode).as_secs_f64() * 1e3,
 		);
 		Ok(())
 	}

@@ -60,13 +60,14 @@ impl BenchReceiptsCommand {
 					policy_hash: [0u8; 32],
 					max_price: 2_000,
 					expires_at_ms: 1_790_000_060_000,
+					transcript: ail2_primitives::transcript::no_transcript(),
 				};
 				let signed = SignedReceipt {
 					node_signature: worker.sign(&receipt.message()),
 					gateway_signature: [0u8; 65],
 					receipt,
 				};
-				log.persist(signed).await
+				log.persist(signed, None).await
 			});
 			if tasks.len() >= IN_FLIGHT {
 				while let Some(done) = tasks.join_next().await {

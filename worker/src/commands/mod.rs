@@ -17,6 +17,7 @@ pub mod register;
 pub mod serve;
 pub mod supervisor_check;
 pub mod validate;
+pub mod verify;
 
 use std::path::PathBuf;
 
@@ -60,6 +61,9 @@ pub enum Command {
 	Race(race::RaceCommand),
 	/// Perform assigned race validation duty only (no computing).
 	Validate(validate::ValidateCommand),
+	/// Re-execute a request from its receipt (proof of inference): fetch the transcript from
+	/// the worker as the payer, check it against the receipt and replay it through the model.
+	Verify(verify::VerifyCommand),
 	/// Run a gateway: the OpenAI-compatible API for app developers, routing each request to
 	/// the best worker and signing the payer's authorisation.
 	Gateway(gateway::GatewayCommand),

@@ -78,6 +78,8 @@ pub struct ReceiptOut {
 	pub counter: u64,
 	/// Price in the smallest unit, as a decimal string (u128).
 	pub price: String,
+	/// `0x` + the receipt's commitment to its inference transcript.
+	pub transcript: String,
 }
 
 impl From<&SignedReceipt> for ReceiptOut {
@@ -87,6 +89,7 @@ impl From<&SignedReceipt> for ReceiptOut {
 			id: format!("0x{}", hex::encode(signed.receipt.id())),
 			counter: signed.receipt.counter,
 			price: signed.receipt.price.to_string(),
+			transcript: format!("0x{}", hex::encode(signed.receipt.transcript)),
 		}
 	}
 }

@@ -1,10 +1,11 @@
 //! Billing: the payer's counter is held while its request is served, the completion is cut
 //! to what the authorised `max_price` pays for, and the receipt is priced by the model's
-//! policy, signed with the receipt key and persisted before any response carries it.
+//! policy, committed to the request's inference transcript, signed with the receipt key and
+//! persisted with the transcript before any response carries it.
 
 use std::sync::Arc;
 
-use ail2_model::Generation;
+use ail2_model::{Generation, SamplingParams};
 use ail2_primitives::{
 	billing::{receipt_price, PricingPolicy, Usage},
 	receipt::{Authorisation, Receipt, Signature, SignedReceipt},
@@ -72,6 +73,11 @@ pub(super) struct Billing<G> {
 	pub(super) bytes_in: u64,
 	/// Keeps batches from closing past this request's counter until it is persisted.
 	pub(super) reservation: Reservation,
+	/// The prompt's tokens, the completion limit after the price cap and the sampling
+	/// parameters: the request as the transcript records it.
+	pub(super) prompt: Vec<u32>,
+	pub(super) max_tokens: u32,
+	pub(super) sampling: SamplingParams,
 }
 
 impl<G: GatewayKeys> Billing<G> {
@@ -90,6 +96,14 @@ impl<G: GatewayKeys> Billing<G> {
 			tokens_out: counted.completion_tokens,
 			gpu_ms,
 		};
+		let transcript = crate::poi::transcript_of(
+			served.model_id,
+			a.version,
+			self.prompt,
+			self.max_tokens,
+			&self.sampling,
+			generation,
+		);
 		let receipt = Receipt {
 			project_id: a.project_id,
 			model_id: a.model_id,
@@ -109,6 +123,7 @@ impl<G: GatewayKeys> Billing<G> {
 			policy_hash: served.policy_hash,
 			max_price: a.max_price,
 			expires_at_ms: a.expires_at_ms,
+			transcript: transcript.hash(),
 		};
 		if !receipt.within_authorised_terms() {
 			// Time-priced work that overran the cap, or finished after expiry: the payer did
@@ -124,10 +139,11 @@ impl<G: GatewayKeys> Billing<G> {
 			gateway_signature: self.gateway_signature,
 			receipt,
 		};
-		self.state.log.persist(signed.clone()).await.map_err(counter_error)?;
+		self.state.log.persist(signed.clone(), Some(transcript)).await.map_err(counter_error)?;
 		drop(self.reservation);
 		self.state.metrics.receipts.inc();
 		self.state.metrics.tokens_generated.inc_by(u64::from(usage.tokens_out));
 		Ok(ReceiptOut::from(&signed))
 	}
 }
+

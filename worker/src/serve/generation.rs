@@ -124,6 +124,9 @@ pub(super) async fn serve<G: GatewayKeys>(
 		gateway_signature,
 		bytes_in: job.bytes_in,
 		reservation,
+		prompt: job.prompt.clone(),
+		max_tokens,
+		sampling: job.sampling,
 	};
 	let request = GenerationRequest {
 		prompt: job.prompt,

@@ -16,12 +16,12 @@ use super::{
 	auth::GatewayKeys,
 	batches,
 	generation::{self, Job},
-	AppState, Health,
+	transcripts, AppState, Health,
 };
 use crate::openai::{ApiError, Endpoint, Input, ModelCard, ModelList};
 
-/// The worker's API: health and metrics, the OpenAI endpoints, and the challengers' batch
-/// endpoints.
+/// The worker's API: health and metrics, the OpenAI endpoints, the challengers' batch
+/// endpoints and the payers' transcript endpoint.
 pub fn router<G: GatewayKeys>(state: Arc<AppState<G>>) -> Router {
 	let max_body = state.limits.max_body_bytes;
 	let mut router = Router::new()
@@ -44,6 +44,7 @@ pub fn router<G: GatewayKeys>(state: Arc<AppState<G>>) -> Router {
 		.route("/v1/batches/{id}", get(batches::info::<G>))
 		.route("/v1/batches/{id}/leaves", get(batches::leaves::<G>))
 		.route("/v1/batches/{id}/proof/{index}", get(batches::proof::<G>))
+		.route("/v1/transcripts", post(transcripts::serve::<G>))
 		.layer(DefaultBodyLimit::max(max_body))
 		.with_state(state)
 }

@@ -39,6 +39,7 @@ pub struct Metrics {
 	pub running: Gauge,
 	pub batches_proposed: Counter,
 	pub batches_settled: Counter,
+	pub transcripts_served: Counter,
 }
 
 impl Metrics {
@@ -58,6 +59,10 @@ impl Metrics {
 			running: metrics.add("running_requests", "Requests being generated"),
 			batches_proposed: metrics.add("batches_proposed", "Batches proposed on chain"),
 			batches_settled: metrics.add("batches_settled", "Batches paid out"),
+			transcripts_served: metrics.add(
+				"transcripts_served",
+				"Inference transcripts served to payers and verifiers",
+			),
 			registry: metrics.finish(),
 		}
 	}

@@ -18,11 +18,13 @@
 //! 7. [`billing`]: the receipt is priced by the model's policy, signed with the receipt key
 //!    and persisted; only then does the response (or the stream's last event) carry it.
 //!
-//! [`batches`] serves the challengers: a closed batch's leaves and inclusion proofs.
+//! [`batches`] serves the challengers: a closed batch's leaves and inclusion proofs;
+//! [`transcripts`] serves a payer the inference transcript behind each of its receipts, which
+//! its receipt commits to (proof of inference, [`crate::poi`]).
 //!
 //! Invariants:
-//! - A response carries a receipt only once the receipt is durably stored, so whatever a
-//!   client was shown can be batched and billed after a crash.
+//! - A response carries a receipt only once the receipt and its transcript are durably
+//!   stored, so whatever a client was shown can be batched, billed and verified after a crash.
 //! - A request refused before generation (any 4xx) leaves no receipt.
 //! - A counter is reserved from its check until its receipt is persisted or the request
 //!   fails, so no batch closes past a counter in flight; the store refuses a counter used
@@ -41,6 +43,7 @@ mod handlers;
 pub mod health;
 pub mod metrics;
 mod state;
+pub mod transcripts;
 
 pub use handlers::router;
 pub use health::Health;

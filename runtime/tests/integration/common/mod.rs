@@ -209,6 +209,7 @@ pub fn honest(counter: u64) -> Receipt {
 		policy_hash,
 		max_price: price + CENTS,
 		expires_at_ms: 1_790_000_000_000 + counter * 37 + 60_000,
+		transcript: ail2_primitives::transcript::no_transcript(),
 	}
 }
 
