@@ -52,6 +52,22 @@ mod registration {
 	use super::*;
 
 	#[test]
+	fn a_versions_declared_spot_check_rate_is_what_proof_of_inference_reads() {
+		run(|| {
+			let mut declared = metadata();
+			declared.security.spot_check_rate = sp_runtime::Perbill::from_percent(5);
+			let id = NextModelId::<Test>::get();
+			assert_ok!(Models::register_model(RuntimeOrigin::signed(DEV), name(), V1, declared));
+			assert_eq!(
+				<Models as ModelInspect<_, _>>::spot_check_rate(id, &V1),
+				sp_runtime::Perbill::from_percent(5)
+			);
+			assert_eq!(<Models as ModelInspect<_, _>>::spot_check_rate(id, &V2), sp_runtime::Perbill::zero());
+			assert_eq!(<Models as ModelInspect<_, _>>::spot_check_rate(id + 1, &V1), sp_runtime::Perbill::zero());
+		});
+	}
+
+	#[test]
 	fn registers_a_proposed_model_with_its_deposit_and_policy_hash() {
 		run(|| {
 			let id = register();

@@ -16,4 +16,10 @@ pub trait ModelInspect<AccountId, Balance> {
 	fn owner(model: ModelId) -> Option<AccountId>;
 	/// The price of one unit of compute this epoch.
 	fn unit_price() -> Balance;
+	/// The share of a version's requests its developer asks verifiers to re-execute
+	/// (`security.spot_check_rate`): proof of inference checks at least this often. Zero
+	/// for an unknown version, and for registries that keep none.
+	fn spot_check_rate(_model: ModelId, _version: &SemVer) -> sp_runtime::Perbill {
+		sp_runtime::Perbill::zero()
+	}
 }

@@ -310,6 +310,7 @@ mod benches {
 					round: 0,
 					seed: None,
 					reputation: Perbill::zero(),
+					declared_rate: Perbill::zero(),
 					group: BoundedVec::truncate_from(group.clone()),
 					opened: 0,
 					open: 0,

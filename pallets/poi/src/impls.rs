@@ -285,7 +285,7 @@ impl<T: Config> Pallet<T> {
 		let price = receipt.receipt.price;
 		if reporter.is_none() {
 			let seed = audit.seed.ok_or(Error::<T>::SeedNotFixed)?;
-			let p = Self::check_probability(price, audit.reputation);
+			let p = Self::check_probability(price, audit.reputation).max(audit.declared_rate);
 			ensure!(selected(&seed, &receipt_id, p), Error::<T>::NotSelected);
 		}
 		ensure!(audit.opened < T::MaxChecksPerBatch::get(), Error::<T>::TooManyChecks);
@@ -504,6 +504,7 @@ impl<T: Config> BatchAudit<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			round: CurrentRound::<T>::get().index,
 			seed: None,
 			reputation: T::Workers::reputation(&record.worker),
+			declared_rate: T::Models::spot_check_rate(record.model, &record.version),
 			group,
 			opened: 0,
 			open: 0,

@@ -105,6 +105,8 @@ parameter_types! {
 	pub storage Reports: Vec<Report> = Vec::new();
 	pub storage StubBatches: BTreeMap<BatchId, Batch<AccountId, u64>> = BTreeMap::new();
 	pub storage Voided: Vec<BatchId> = Vec::new();
+	/// `MODEL`'s declared spot-check rate.
+	pub storage DeclaredRate: Perbill = Perbill::zero();
 }
 
 /// Registers `hot` as an active worker staked `stake` with reputation `reputation`.
@@ -227,6 +229,13 @@ impl ModelInspect<AccountId, Balance> for ModelsStub {
 	}
 	fn unit_price() -> Balance {
 		1
+	}
+	fn spot_check_rate(model: ModelId, _: &SemVer) -> Perbill {
+		if model == MODEL {
+			DeclaredRate::get()
+		} else {
+			Perbill::zero()
+		}
 	}
 }
 
@@ -450,7 +459,7 @@ pub fn selected_leaves(batch: BatchId, receipts: &[SignedReceipt]) -> Vec<u64> {
 		.iter()
 		.enumerate()
 		.filter(|(_, r)| {
-			let p = Poi::check_probability(r.receipt.price, audit.reputation);
+			let p = Poi::check_probability(r.receipt.price, audit.reputation).max(audit.declared_rate);
 			ail2_primitives::poi::selected(&audit.seed.unwrap(), &r.receipt.id(), p)
 		})
 		.map(|(i, _)| i as u64)

@@ -398,6 +398,24 @@ mod checks {
 	}
 
 	#[test]
+	fn the_model_versions_declared_rate_is_a_floor() {
+		run(|| {
+			bid_all();
+			check_everything_with(Perbill::zero());
+			DeclaredRate::set(&Perbill::one());
+			let batch = receipts(1, 4, 1_000);
+			let (id, tree) = propose(W1, &batch);
+			assert_eq!(Audits::<Test>::get(id).unwrap().declared_rate, Perbill::one());
+			assert_ok!(open(id, &batch, &tree, 3));
+			// A batch audited before the rate fell keeps the rate it was proposed under.
+			DeclaredRate::set(&Perbill::zero());
+			assert_ok!(open(id, &batch, &tree, 1));
+			let (later, later_tree) = propose(W1, &receipts(10, 4, 1_000));
+			assert_noop!(open(later, &receipts(10, 4, 1_000), &later_tree, 0), Error::<Test>::NotSelected);
+		});
+	}
+
+	#[test]
 	fn the_selection_follows_the_seed_and_the_probability() {
 		run(|| {
 			bid_all();

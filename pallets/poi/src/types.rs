@@ -124,6 +124,9 @@ pub struct Audit<
 	pub seed: Option<Hash>,
 	/// The worker's reputation at the proposal, which scales `P_verify`.
 	pub reputation: Perbill,
+	/// The model version's declared spot-check rate (pallet-models' `security.spot_check_rate`):
+	/// no receipt of the batch is checked less often.
+	pub declared_rate: Perbill,
 	/// The verifier group, with the stake each votes with; never the batch's worker.
 	pub group: BoundedVec<(AccountId, Balance), MaxGroup>,
 	/// Checks opened on the batch, concluded ones included.
