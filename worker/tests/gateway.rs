@@ -83,6 +83,7 @@ fn registered_model() -> RegisteredModel {
 		min_cuda: (11, 0),
 		allowed_regions: vec![],
 		max_latency_ms: 0,
+		inference_nodes: vec![],
 	}
 }
 
@@ -206,6 +207,11 @@ struct Harness {
 /// A gateway over `count` real workers and, if `failing`, one more that fails everything and
 /// has the fastest GPU (so the router tries it first).
 async fn harness(count: u8, failing: bool) -> Harness {
+	harness_electing(count, failing, vec![]).await
+}
+
+/// As [`harness`], with the model's elected inference nodes (hot keys) set to `elected`.
+async fn harness_electing(count: u8, failing: bool, elected: Vec<[u8; 32]>) -> Harness {
 	let dir = tempfile::tempdir().unwrap();
 	write_random_model(&dir.path().join("model"), &RandomModelSpec::tiny(), 3).unwrap();
 	let gateway_key = Keypair::from_secret(&[0x22; 32]).unwrap();
@@ -221,7 +227,8 @@ async fn harness(count: u8, failing: bool) -> Harness {
 		let url = start_failing_worker(&key).await;
 		registered_workers.push(registered(0x4f, key.public(), &url, "h200"));
 	}
-	let source = StaticSource { workers: registered_workers, models: vec![registered_model()] };
+	let model = RegisteredModel { inference_nodes: elected, ..registered_model() };
+	let source = StaticSource { workers: registered_workers, models: vec![model] };
 	let registry = Arc::new(Registry::new(CHAIN_ID, greedy_router()));
 	let http = reqwest::Client::new();
 	registry.refresh(&source, &http, Duration::ZERO, Duration::from_secs(5)).await.unwrap();
@@ -359,6 +366,27 @@ async fn answers_carry_a_verified_receipt_and_spending_adds_up() {
 	let metrics = h.state.metrics.render();
 	assert!(metrics.contains("ail2_gateway_worker_latency_seconds"), "{metrics}");
 	assert!(metrics.contains("outcome=\"success\""), "{metrics}");
+}
+
+#[tokio::test]
+async fn with_inference_nodes_elected_only_they_are_routed_to() {
+	// Two healthy workers (hot keys 0x40, 0x41); the chain elected one of them for this
+	// round. Each way round, every request goes to the elected one, whatever the router
+	// would prefer.
+	for elected in 0..2u8 {
+		let h = harness_electing(2, false, vec![[0x40 + elected; 32]]).await;
+		let key = h.workers[usize::from(elected)].public();
+		for _ in 0..6 {
+			let (status, body, _) =
+				send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+			assert_eq!(status, StatusCode::OK, "{body}");
+			let scale =
+				hex::decode(body["receipt"]["scale"].as_str().unwrap().trim_start_matches("0x"))
+					.unwrap();
+			let signed = SignedReceipt::decode(&mut scale.as_slice()).unwrap();
+			assert_eq!(signed.receipt.node_pubkey, key, "only the elected worker serves");
+		}
+	}
 }
 
 #[tokio::test]

@@ -206,6 +206,9 @@ pub struct RegisteredModel {
 	pub min_cuda: (u8, u8),
 	pub allowed_regions: Vec<AllowedRegion>,
 	pub max_latency_ms: u32,
+	/// This round's inference nodes (pallet-poi's election), by hot key. Empty when nobody
+	/// was elected for the model, and then every worker serving it may be routed to.
+	pub inference_nodes: Vec<AccountBytes>,
 }
 
 pub struct ChainClient {
@@ -454,6 +457,15 @@ impl ChainClient {
 				continue;
 			}
 			let metadata = version_info.metadata;
+			let inference_nodes = match at
+				.storage()
+				.try_fetch(ail2::storage().poi().elected(), (id,))
+				.await
+				.map_err(rpc)?
+			{
+				Some(value) => value.decode().map_err(rpc)?.0.into_iter().map(|(w, _)| w.0).collect(),
+				None => Vec::new(),
+			};
 			models.push(RegisteredModel {
 				id,
 				name: String::from_utf8_lossy(&info.name.0).into_owned(),
@@ -477,6 +489,7 @@ impl ChainClient {
 					})
 					.collect(),
 				max_latency_ms: metadata.constraints.max_latency_ms,
+				inference_nodes,
 			});
 		}
 		Ok(models)

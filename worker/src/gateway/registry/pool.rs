@@ -71,6 +71,10 @@ impl Pool {
 			if !probe::serves(health, registered, model, chain_id) {
 				continue;
 			}
+			// Once the model has elected inference nodes, only they serve it this round.
+			if !model.inference_nodes.is_empty() && !model.inference_nodes.contains(&registered.hot_key) {
+				continue;
+			}
 			present.insert(id);
 			self.router.upsert(probe::router_worker(registered, health, model));
 			let concurrency = f64::from(health.concurrency.max(1));
