@@ -79,8 +79,7 @@ pub fn weighted_cumulative(
 		low.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
 		let point = u128::from_le_bytes(low).checked_rem(total).unwrap_or(0);
 		let position = cumulative.partition_point(|&running| u128::from(running) <= point);
-		if position < cumulative.len() && Some(position) != excluded && !drawn.contains(&position)
-		{
+		if position < cumulative.len() && Some(position) != excluded && !drawn.contains(&position) {
 			drawn.push(position);
 		}
 	}
@@ -112,7 +111,10 @@ mod tests {
 		assert_eq!(weighted_cumulative(b"seed", &[], 3, None), Vec::<usize>::new());
 		assert_eq!(weighted_cumulative(b"seed", &[0, 0], 3, None), Vec::<usize>::new());
 		// All the weight on the excluded member: nobody, after bounded attempts.
-		assert_eq!(weighted_cumulative(b"seed", &[1_000_000_000, 1_000_000_000], 3, Some(0)), Vec::<usize>::new());
+		assert_eq!(
+			weighted_cumulative(b"seed", &[1_000_000_000, 1_000_000_000], 3, Some(0)),
+			Vec::<usize>::new()
+		);
 		// The same seed gives the same draw.
 		assert_eq!(
 			weighted_cumulative(b"seed", &cumulative, 3, None),

@@ -15,11 +15,18 @@ const BILLION: u128 = 1_000_000_000;
 /// that a receipt charging `fee` is re-executed. `k` is probability per nat; a zero
 /// `fee_unit` counts every fee as infinitely large (`p_max`). Integer maths; the logarithm
 /// is within 10^-14 of exact ([`ln_1p`]), far below Perbill's 10^-9.
-pub fn p_verify(fee: Balance, p0: Perbill, k: Perbill, fee_unit: Balance, p_max: Perbill) -> Perbill {
+pub fn p_verify(
+	fee: Balance,
+	p0: Perbill,
+	k: Perbill,
+	fee_unit: Balance,
+	p_max: Perbill,
+) -> Perbill {
 	if fee_unit == 0 {
 		return p_max;
 	}
-	let ratio = FixedU128::checked_from_rational(fee, fee_unit).unwrap_or(FixedU128::from_inner(u128::MAX));
+	let ratio =
+		FixedU128::checked_from_rational(fee, fee_unit).unwrap_or(FixedU128::from_inner(u128::MAX));
 	let ln = ln_1p(ratio).into_inner();
 	// k (parts per billion) × ln (10^18-scaled) / 10^18, in parts per billion.
 	let slope = u128::from(k.deconstruct()).saturating_mul(ln) / FixedU128::DIV;
@@ -33,9 +40,9 @@ pub fn p_verify(fee: Balance, p0: Perbill, k: Perbill, fee_unit: Balance, p_max:
 pub fn reputation_scaled(p: Perbill, reputation: Perbill, factor: u32) -> Perbill {
 	let factor = u128::from(factor.max(1));
 	// M·10^9 − (M − 1)·r, in parts per billion of the multiplier.
-	let multiplier = factor
-		.saturating_mul(BILLION)
-		.saturating_sub(factor.saturating_sub(1).saturating_mul(u128::from(reputation.deconstruct())));
+	let multiplier = factor.saturating_mul(BILLION).saturating_sub(
+		factor.saturating_sub(1).saturating_mul(u128::from(reputation.deconstruct())),
+	);
 	let scaled = u128::from(p.deconstruct()).saturating_mul(multiplier) / BILLION;
 	Perbill::from_parts(u32::try_from(scaled.min(BILLION)).unwrap_or(u32::MAX))
 }
@@ -67,7 +74,8 @@ mod tests {
 
 	#[test]
 	fn p_verify_by_hand() {
-		let (p0, k, p_max) = (Perbill::from_percent(1), Perbill::from_percent(2), Perbill::from_percent(20));
+		let (p0, k, p_max) =
+			(Perbill::from_percent(1), Perbill::from_percent(2), Perbill::from_percent(20));
 		// fee 0: p0 exactly.
 		assert_eq!(p_verify(0, p0, k, UNIT, p_max), p0);
 		// fee = fee_unit: 1% + 2% · ln 2 = 1% + 1.386294361% = 2.386294361%.
@@ -81,7 +89,10 @@ mod tests {
 		// The cap applies to p0 too.
 		assert_eq!(p_verify(0, Perbill::from_percent(50), k, UNIT, p_max), p_max);
 		// Extremes do not overflow.
-		assert_eq!(p_verify(Balance::MAX, Perbill::one(), Perbill::one(), 1, Perbill::one()), Perbill::one());
+		assert_eq!(
+			p_verify(Balance::MAX, Perbill::one(), Perbill::one(), 1, Perbill::one()),
+			Perbill::one()
+		);
 	}
 
 	#[test]
@@ -90,11 +101,17 @@ mod tests {
 		assert_eq!(reputation_scaled(p, Perbill::zero(), 4), Perbill::from_percent(20));
 		assert_eq!(reputation_scaled(p, Perbill::one(), 4), p);
 		// Half reputation: 4 − 3 · 0.5 = 2.5 → 12.5%.
-		assert_eq!(reputation_scaled(p, Perbill::from_percent(50), 4), Perbill::from_parts(125_000_000));
+		assert_eq!(
+			reputation_scaled(p, Perbill::from_percent(50), 4),
+			Perbill::from_parts(125_000_000)
+		);
 		// A factor of 1 (or 0) leaves p alone; the product is capped at 100%.
 		assert_eq!(reputation_scaled(p, Perbill::zero(), 1), p);
 		assert_eq!(reputation_scaled(p, Perbill::zero(), 0), p);
-		assert_eq!(reputation_scaled(Perbill::from_percent(40), Perbill::zero(), 4), Perbill::one());
+		assert_eq!(
+			reputation_scaled(Perbill::from_percent(40), Perbill::zero(), 4),
+			Perbill::one()
+		);
 	}
 
 	#[test]
@@ -120,7 +137,8 @@ mod tests {
 		// 20,000 receipt ids at 5%: 1,000 expected, σ ≈ 31; within 4σ.
 		let seed = [9u8; 32];
 		let p = Perbill::from_percent(5);
-		let hits = (0u32..20_000).filter(|i| selected(&seed, &keccak256(&i.to_le_bytes()), p)).count();
+		let hits =
+			(0u32..20_000).filter(|i| selected(&seed, &keccak256(&i.to_le_bytes()), p)).count();
 		assert!((876..=1_124).contains(&hits), "{hits} selected");
 	}
 

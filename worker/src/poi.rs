@@ -128,7 +128,12 @@ pub fn judge(
 		});
 	}
 	let replay = model
-		.replay(&transcript.prompt, &transcript.output, &sampling_params(&transcript.sampling), slack)
+		.replay(
+			&transcript.prompt,
+			&transcript.output,
+			&sampling_params(&transcript.sampling),
+			slack,
+		)
 		.map_err(|e: ModelError| Failure::Unreplayable { reason: e.to_string() })?;
 	let Divergence { max, mean } = divergence(&transcript.logprobs, &replay.logprobs)
 		.ok_or_else(|| Failure::Unreplayable { reason: "replay length differs".into() })?;
@@ -199,7 +204,8 @@ pub async fn fetch_transcript(
 	let answer: TranscriptResponse =
 		serde_json::from_slice(&bytes).map_err(|e| FetchError::Undecodable(e.to_string()))?;
 	let decode_hex = |text: &str| {
-		hex::decode(text.trim_start_matches("0x")).map_err(|e| FetchError::Undecodable(e.to_string()))
+		hex::decode(text.trim_start_matches("0x"))
+			.map_err(|e| FetchError::Undecodable(e.to_string()))
 	};
 	let receipt = SignedReceipt::decode(&mut decode_hex(&answer.receipt)?.as_slice())
 		.map_err(|e| FetchError::Undecodable(format!("receipt: {e}")))?;

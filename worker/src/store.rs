@@ -484,8 +484,7 @@ impl ReceiptLog {
 	/// Starts the committing thread. It ends when every `ReceiptLog` clone is dropped, after
 	/// committing what is queued.
 	pub fn start(store: Arc<Store>, max_group: usize) -> Result<Self, StoreError> {
-		let (queue, mut incoming) =
-			mpsc::channel::<(Entry, Ack)>(max_group.saturating_mul(4));
+		let (queue, mut incoming) = mpsc::channel::<(Entry, Ack)>(max_group.saturating_mul(4));
 		std::thread::Builder::new()
 			.name("receipt-log".into())
 			.spawn(move || {
@@ -739,9 +738,9 @@ mod tests {
 		let mut tasks = Vec::new();
 		for counter in 1..=100 {
 			let log = log.clone();
-			tasks.push(tokio::spawn(
-				async move { log.persist(signed([3u8; 32], counter, 1), None).await },
-			));
+			tasks.push(tokio::spawn(async move {
+				log.persist(signed([3u8; 32], counter, 1), None).await
+			}));
 		}
 		for task in tasks {
 			task.await.unwrap().unwrap();

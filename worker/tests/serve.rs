@@ -20,13 +20,13 @@ use ail2_worker::{
 	serve::{router, Limits},
 	store::Store,
 };
-use common::{policy, worker_state, WorkerState, MODEL_ID, PAYER, VERSION};
 use axum::{
 	body::Body,
 	http::{Request, StatusCode},
 	Router,
 };
 use codec::{Decode, Encode};
+use common::{policy, worker_state, WorkerState, MODEL_ID, PAYER, VERSION};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;

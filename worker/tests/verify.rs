@@ -19,11 +19,11 @@ use ail2_primitives::{
 	transcript::{Transcript, DEFAULT_TOLERANCE},
 };
 use ail2_worker::{
-	poi::{fetch_transcript, judge, transcript_of, FetchError, Failure, DEFAULT_SLACK},
+	poi::{fetch_transcript, judge, transcript_of, Failure, FetchError, DEFAULT_SLACK},
 	serve::{router, Limits},
 };
-use common::{worker_state, WorkerState, MODEL_ID, PAYER, VERSION};
 use codec::{Decode, Encode};
+use common::{worker_state, WorkerState, MODEL_ID, PAYER, VERSION};
 use serde_json::Value;
 
 struct Worker {
@@ -111,14 +111,9 @@ async fn the_payer_fetches_each_transcript_and_the_honest_replay_passes() {
 		let transcript = fetched.transcript.unwrap();
 		assert_eq!(transcript.hash(), signed.receipt.transcript);
 		assert_eq!(transcript.output.len(), signed.receipt.tokens_out as usize);
-		let passed = judge(
-			&signed.receipt,
-			Some(&transcript),
-			&model,
-			&DEFAULT_TOLERANCE,
-			DEFAULT_SLACK,
-		)
-		.unwrap();
+		let passed =
+			judge(&signed.receipt, Some(&transcript), &model, &DEFAULT_TOLERANCE, DEFAULT_SLACK)
+				.unwrap();
 		assert_eq!(passed.tokens, transcript.output.len());
 		assert!(passed.max * 10 <= DEFAULT_TOLERANCE.max, "{passed:?}");
 	}
@@ -130,7 +125,9 @@ async fn nobody_but_the_payers_gateway_keys_reads_a_transcript() {
 	let signed = serve(&w, 1, GREEDY).await;
 	let stranger = Keypair::from_secret(&[0x33; 32]).unwrap();
 	match fetch_transcript(&w.http, &w.url, &signed.receipt, &stranger, 10_000).await {
-		Err(FetchError::Refused { status: 403, body }) => assert!(body.contains("unknown_gateway_key")),
+		Err(FetchError::Refused { status: 403, body }) => {
+			assert!(body.contains("unknown_gateway_key"))
+		},
 		other => panic!("a stranger read the transcript: {other:?}"),
 	}
 	// A request that has already expired.
@@ -143,12 +140,21 @@ async fn nobody_but_the_payers_gateway_keys_reads_a_transcript() {
 	unknown.counter = 99;
 	let fetched = fetch_transcript(&w.http, &w.url, &unknown, &w.gateway, 10_000).await.unwrap();
 	assert_eq!(fetched.receipt, None);
-	let verdict = judge(&unknown, fetched.transcript.as_ref(), &verifier_model(&w), &DEFAULT_TOLERANCE, DEFAULT_SLACK);
+	let verdict = judge(
+		&unknown,
+		fetched.transcript.as_ref(),
+		&verifier_model(&w),
+		&DEFAULT_TOLERANCE,
+		DEFAULT_SLACK,
+	);
 	assert_eq!(verdict, Err(Failure::Missing));
 }
 
 /// `receipt` re-committed to `transcript`, as a cheating worker would sign it.
-fn committed(receipt: &ail2_primitives::receipt::Receipt, transcript: &Transcript) -> ail2_primitives::receipt::Receipt {
+fn committed(
+	receipt: &ail2_primitives::receipt::Receipt,
+	transcript: &Transcript,
+) -> ail2_primitives::receipt::Receipt {
 	let mut receipt = receipt.clone();
 	receipt.transcript = transcript.hash();
 	receipt
@@ -221,7 +227,8 @@ async fn a_worker_serving_a_perturbed_copy_fails() {
 	let cheap = TextModel::load(cheap_dir.path(), &default_device()).unwrap();
 	let prompt = model.encode("Once upon a time").unwrap();
 	let sampling = SamplingParams { temperature: 0.8, top_p: 0.95, seed: Some(11) };
-	let request = GenerationRequest { prompt: prompt.clone(), max_tokens: 24, sampling, stop: vec![] };
+	let request =
+		GenerationRequest { prompt: prompt.clone(), max_tokens: 24, sampling, stop: vec![] };
 	let generation = cheap.generate(&request, |_| true).unwrap();
 	let transcript = transcript_of(MODEL_ID, VERSION, prompt, 24, &sampling, &generation);
 	// The cheater's receipt bills what it served and commits to what it served.

@@ -311,6 +311,7 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn spot_check_rate(model: ModelId, version: &SemVer) -> Perbill {
-		Versions::<T>::get(model, version).map_or(Perbill::zero(), |v| v.metadata.security.spot_check_rate)
+		Versions::<T>::get(model, version)
+			.map_or(Perbill::zero(), |v| v.metadata.security.spot_check_rate)
 	}
 }

@@ -62,8 +62,14 @@ mod registration {
 				<Models as ModelInspect<_, _>>::spot_check_rate(id, &V1),
 				sp_runtime::Perbill::from_percent(5)
 			);
-			assert_eq!(<Models as ModelInspect<_, _>>::spot_check_rate(id, &V2), sp_runtime::Perbill::zero());
-			assert_eq!(<Models as ModelInspect<_, _>>::spot_check_rate(id + 1, &V1), sp_runtime::Perbill::zero());
+			assert_eq!(
+				<Models as ModelInspect<_, _>>::spot_check_rate(id, &V2),
+				sp_runtime::Perbill::zero()
+			);
+			assert_eq!(
+				<Models as ModelInspect<_, _>>::spot_check_rate(id + 1, &V1),
+				sp_runtime::Perbill::zero()
+			);
 		});
 	}
 

@@ -61,7 +61,11 @@ fn receipt(model: ModelId, counter: u64) -> SignedReceipt {
 }
 
 /// Leaf `index` with its proof.
-fn leaf_of(receipts: &[SignedReceipt], tree: &MerkleSumTree, index: u64) -> Result<LeafProof, BenchmarkError> {
+fn leaf_of(
+	receipts: &[SignedReceipt],
+	tree: &MerkleSumTree,
+	index: u64,
+) -> Result<LeafProof, BenchmarkError> {
 	let proof = tree.proof(index).ok_or(BenchmarkError::Stop("proof"))?;
 	Ok(LeafProof {
 		index,
@@ -76,8 +80,10 @@ fn leaf_of(receipts: &[SignedReceipt], tree: &MerkleSumTree, index: u64) -> Resu
 fn audited<T: Config>(
 	depth: u32,
 	group: u32,
-) -> Result<(BatchId, Vec<SignedReceipt>, MerkleSumTree, T::AccountId, Vec<T::AccountId>), BenchmarkError>
-{
+) -> Result<
+	(BatchId, Vec<SignedReceipt>, MerkleSumTree, T::AccountId, Vec<T::AccountId>),
+	BenchmarkError,
+> {
 	check_everything::<T>(group);
 	let model = T::BenchmarkHelper::model(0);
 	let members = workers::<T>(1, group);
@@ -87,10 +93,10 @@ fn audited<T: Config>(
 	}
 	let worker = T::BenchmarkHelper::worker(0);
 	let receipts: Vec<SignedReceipt> = (1..=1u64 << depth).map(|c| receipt(model, c)).collect();
-	let tree = MerkleSumTree::from_receipts(&receipts)
-		.map_err(|_| BenchmarkError::Stop("tree"))?;
+	let tree = MerkleSumTree::from_receipts(&receipts).map_err(|_| BenchmarkError::Stop("tree"))?;
 	let payer: T::AccountId = account("payer", 0, 0);
-	let batch = T::BenchmarkHelper::propose(&worker, &payer, model, tree.root(), receipts.len() as u64);
+	let batch =
+		T::BenchmarkHelper::propose(&worker, &payer, model, tree.root(), receipts.len() as u64);
 	// The next block fixes its seed.
 	Pallet::<T>::fix_seeds();
 	Ok((batch, receipts, tree, worker, members))
@@ -180,7 +186,8 @@ mod benches {
 				last = member;
 				break;
 			}
-			Pallet::<T>::do_vote(member, batch, 0, false).map_err(|_| BenchmarkError::Stop("vote"))?;
+			Pallet::<T>::do_vote(member, batch, 0, false)
+				.map_err(|_| BenchmarkError::Stop("vote"))?;
 			against = against.saturating_add(stake);
 		}
 
@@ -221,7 +228,10 @@ mod benches {
 	/// A round boundary with `m` models, each with a full set of inference nodes to pay and
 	/// `b` bidders to draw from.
 	#[benchmark]
-	fn end_round(m: Linear<1, { T::MaxModels::get() }>, b: Linear<1, { T::MaxBidders::get() }>) -> Result<(), BenchmarkError> {
+	fn end_round(
+		m: Linear<1, { T::MaxModels::get() }>,
+		b: Linear<1, { T::MaxBidders::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let mut params = Params::<T>::get();
 		params.inference_nodes = T::MaxInferenceNodes::get();
 		params.verifier_count = T::MaxVerifiers::get();
@@ -283,8 +293,12 @@ mod benches {
 		let (batch, receipts, tree, _, _) = audited::<T>(depth, 1)?;
 		let payer: T::AccountId = account("payer", 0, 0);
 		for index in 0..u64::from(c) {
-			Pallet::<T>::do_open_check(batch, leaf_of(&receipts, &tree, index)?, Some(payer.clone()))
-				.map_err(|_| BenchmarkError::Stop("report"))?;
+			Pallet::<T>::do_open_check(
+				batch,
+				leaf_of(&receipts, &tree, index)?,
+				Some(payer.clone()),
+			)
+			.map_err(|_| BenchmarkError::Stop("report"))?;
 		}
 
 		#[block]
@@ -299,10 +313,8 @@ mod benches {
 	/// Fixing the seeds of `n` batches proposed in the previous block.
 	#[benchmark]
 	fn fix_seeds(n: Linear<1, { T::MaxProposalsPerBlock::get() }>) -> Result<(), BenchmarkError> {
-		let group: Vec<(T::AccountId, u128)> = workers::<T>(0, T::MaxVerifiers::get())
-			.into_iter()
-			.map(|w| (w, 1u128))
-			.collect();
+		let group: Vec<(T::AccountId, u128)> =
+			workers::<T>(0, T::MaxVerifiers::get()).into_iter().map(|w| (w, 1u128)).collect();
 		for batch in 0..u64::from(n) {
 			Audits::<T>::insert(
 				batch,

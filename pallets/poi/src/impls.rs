@@ -4,8 +4,7 @@
 
 use crate::*;
 use ail2_primitives::{
-	domain, keccak256,
-	merkle,
+	domain, keccak256, merkle,
 	poi::{p_verify, reputation_scaled, selected},
 	Hash, ModelId,
 };
@@ -84,7 +83,12 @@ impl<T: Config> Pallet<T> {
 		let reason = HoldReason::Bid.into();
 		match Bids::<T>::get(model, &worker) {
 			Some(old) if old >= amount => {
-				T::Currency::release(&reason, &worker, old.saturating_sub(amount), Precision::Exact)?;
+				T::Currency::release(
+					&reason,
+					&worker,
+					old.saturating_sub(amount),
+					Precision::Exact,
+				)?;
 			},
 			Some(old) => {
 				T::Currency::hold(&reason, &worker, amount.saturating_sub(old))?;
@@ -144,16 +148,19 @@ impl<T: Config> Pallet<T> {
 			}
 			Self::deposit_event(Event::BidsPaid { round: ending, model, total });
 		}
-		let _ = Forfeited::<T>::clear_prefix(ending, T::MaxModels::get().saturating_mul(T::MaxInferenceNodes::get()), None);
+		let _ = Forfeited::<T>::clear_prefix(
+			ending,
+			T::MaxModels::get().saturating_mul(T::MaxInferenceNodes::get()),
+			None,
+		);
 
 		let next = ending.saturating_add(1);
 		let seed = Self::random_seed(domain::POI_ELECTION, u64::from(next));
 		let mut elected_models: BoundedVec<ModelId, T::MaxModels> = BoundedVec::new();
 		for model in BidModels::<T>::take() {
 			BidCount::<T>::remove(model);
-			let bids: Vec<(T::AccountId, u128)> = Bids::<T>::drain_prefix(model)
-				.take(T::MaxBidders::get() as usize)
-				.collect();
+			let bids: Vec<(T::AccountId, u128)> =
+				Bids::<T>::drain_prefix(model).take(T::MaxBidders::get() as usize).collect();
 			let candidates: Vec<(T::AccountId, u128)> =
 				bids.iter().filter(|(w, _)| T::Workers::is_active(w)).cloned().collect();
 			let drawn = ail2_primitives::draw::weighted(
@@ -166,7 +173,12 @@ impl<T: Config> Pallet<T> {
 				if drawn.contains(&worker) && elected.try_push((worker.clone(), bid)).is_ok() {
 					continue;
 				}
-				let _ = T::Currency::release(&HoldReason::Bid.into(), &worker, bid, Precision::BestEffort);
+				let _ = T::Currency::release(
+					&HoldReason::Bid.into(),
+					&worker,
+					bid,
+					Precision::BestEffort,
+				);
 			}
 			if !elected.is_empty() {
 				let workers = elected.iter().map(|(w, _)| w.clone()).collect();
@@ -222,9 +234,7 @@ impl<T: Config> Pallet<T> {
 	) -> BoundedVec<(T::AccountId, u128), T::MaxVerifiers> {
 		let mut candidates: Vec<T::AccountId> =
 			Elected::<T>::get(model).into_iter().map(|(w, _)| w).collect();
-		candidates.extend(
-			Bids::<T>::iter_key_prefix(model).take(T::MaxBidders::get() as usize),
-		);
+		candidates.extend(Bids::<T>::iter_key_prefix(model).take(T::MaxBidders::get() as usize));
 		candidates.sort();
 		candidates.dedup();
 		let mut staked: Vec<(T::AccountId, u128)> = candidates
@@ -278,8 +288,14 @@ impl<T: Config> Pallet<T> {
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= record.challenge_until, Error::<T>::OpeningClosed);
-		merkle::verify_inclusion(&record.root, record.count, index, &merkle::leaf(&receipt), &siblings)
-			.map_err(|_| Error::<T>::BadProof)?;
+		merkle::verify_inclusion(
+			&record.root,
+			record.count,
+			index,
+			&merkle::leaf(&receipt),
+			&siblings,
+		)
+		.map_err(|_| Error::<T>::BadProof)?;
 		ensure!(!Checks::<T>::contains_key(batch, index), Error::<T>::CheckExists);
 		let receipt_id = receipt.receipt.id();
 		let price = receipt.receipt.price;
@@ -423,12 +439,8 @@ impl<T: Config> Pallet<T> {
 			},
 			Outcome::Passed => {
 				if let Some(payer) = &check.reporter {
-					let right: Vec<&T::AccountId> = check
-						.votes
-						.iter()
-						.filter(|(_, valid)| *valid)
-						.map(|(v, _)| v)
-						.collect();
+					let right: Vec<&T::AccountId> =
+						check.votes.iter().filter(|(_, valid)| *valid).map(|(v, _)| v).collect();
 					Self::pay_report_fee(payer, params.report_fee, &right)?;
 				}
 				Audits::<T>::insert(batch, audit);
@@ -446,7 +458,11 @@ impl<T: Config> Pallet<T> {
 
 	/// A rejected report's fee, in equal shares to the verifiers who found the answer right
 	/// (the rounding remainder to the first).
-	fn pay_report_fee(payer: &T::AccountId, fee: u128, verifiers: &[&T::AccountId]) -> DispatchResult {
+	fn pay_report_fee(
+		payer: &T::AccountId,
+		fee: u128,
+		verifiers: &[&T::AccountId],
+	) -> DispatchResult {
 		let count = verifiers.len() as u128;
 		let Some(share) = fee.checked_div(count) else { return Ok(()) };
 		let remainder = fee.saturating_sub(share.saturating_mul(count));
@@ -496,7 +512,10 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> BatchAudit<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
-	fn proposed(batch: BatchId, record: &Batch<T::AccountId, BlockNumberFor<T>>) -> Result<(), DispatchError> {
+	fn proposed(
+		batch: BatchId,
+		record: &Batch<T::AccountId, BlockNumberFor<T>>,
+	) -> Result<(), DispatchError> {
 		Unseeded::<T>::try_mutate(|list| list.try_push(batch))
 			.map_err(|_| Error::<T>::TooManyProposals)?;
 		let group = Self::verifier_group(record.model, Some(&record.worker));
@@ -525,7 +544,9 @@ impl<T: Config> BatchAudit<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		let params = Params::<T>::get();
 		// Reports still open when the batch goes (a fraud proof voided it): their payers
 		// lose nothing.
-		for (_, check) in Checks::<T>::drain_prefix(batch).take(T::MaxChecksPerBatch::get() as usize) {
+		for (_, check) in
+			Checks::<T>::drain_prefix(batch).take(T::MaxChecksPerBatch::get() as usize)
+		{
 			if let Some(payer) = check.reporter {
 				let _ = T::Currency::release(
 					&HoldReason::Report.into(),

@@ -166,14 +166,8 @@ pub mod pallet {
 
 	/// Bids for the next round's election, per model and worker (held).
 	#[pallet::storage]
-	pub type Bids<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		ModelId,
-		Blake2_128Concat,
-		T::AccountId,
-		BalanceOf<T>,
-	>;
+	pub type Bids<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Blake2_128Concat, T::AccountId, BalanceOf<T>>;
 
 	/// Bidders per model for the next round.
 	#[pallet::storage]
@@ -312,7 +306,10 @@ pub mod pallet {
 			let seeds = T::WeightInfo::fix_seeds(seeded);
 			if Self::round_ends(now) {
 				Self::end_round(now);
-				seeds.saturating_add(T::WeightInfo::end_round(T::MaxModels::get(), T::MaxBidders::get()))
+				seeds.saturating_add(T::WeightInfo::end_round(
+					T::MaxModels::get(),
+					T::MaxBidders::get(),
+				))
 			} else {
 				seeds.saturating_add(T::DbWeight::get().reads(2))
 			}

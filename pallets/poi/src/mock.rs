@@ -169,7 +169,11 @@ impl WorkerInspect<AccountId, Balance> for WorkersStub {
 		Self::slashable_stake(w)
 	}
 	fn active_workers() -> Vec<(AccountId, Balance)> {
-		StubWorkers::get().into_iter().filter(|(_, w)| w.active).map(|(a, w)| (a, w.stake)).collect()
+		StubWorkers::get()
+			.into_iter()
+			.filter(|(_, w)| w.active)
+			.map(|(a, w)| (a, w.stake))
+			.collect()
 	}
 	fn reputation(w: &AccountId) -> Perbill {
 		reputation(*w)
@@ -289,7 +293,12 @@ impl ReportViolation<AccountId, Balance> for ViolationsStub {
 		bounty_cap: Balance,
 	) -> Result<SlashOutcome<Balance>, DispatchError> {
 		let mut all = Reports::get();
-		all.push(Report { offender: *offender, violation, reporter: reporter.copied(), bounty_cap });
+		all.push(Report {
+			offender: *offender,
+			violation,
+			reporter: reporter.copied(),
+			bounty_cap,
+		});
 		Reports::set(&all);
 		Ok(SlashOutcome { rate: Perbill::zero(), slashed: 0, bounty: 0 })
 	}
@@ -459,7 +468,8 @@ pub fn selected_leaves(batch: BatchId, receipts: &[SignedReceipt]) -> Vec<u64> {
 		.iter()
 		.enumerate()
 		.filter(|(_, r)| {
-			let p = Poi::check_probability(r.receipt.price, audit.reputation).max(audit.declared_rate);
+			let p =
+				Poi::check_probability(r.receipt.price, audit.reputation).max(audit.declared_rate);
 			ail2_primitives::poi::selected(&audit.seed.unwrap(), &r.receipt.id(), p)
 		})
 		.map(|(i, _)| i as u64)

@@ -75,7 +75,10 @@ mod params {
 			for edit in bad {
 				let mut p = params();
 				edit(&mut p);
-				assert_noop!(Poi::set_params(RuntimeOrigin::root(), p), Error::<Test>::InvalidParams);
+				assert_noop!(
+					Poi::set_params(RuntimeOrigin::root(), p),
+					Error::<Test>::InvalidParams
+				);
 			}
 		});
 	}
@@ -84,11 +87,20 @@ mod params {
 	fn the_check_probability_by_hand() {
 		run(|| {
 			// fee = fee_unit: (1% + 2%·ln 2) × 4 without reputation = 9.545177444%.
-			assert_eq!(Poi::check_probability(1_000, Perbill::zero()), Perbill::from_parts(95_451_772));
+			assert_eq!(
+				Poi::check_probability(1_000, Perbill::zero()),
+				Perbill::from_parts(95_451_772)
+			);
 			// Full reputation: the formula alone.
-			assert_eq!(Poi::check_probability(1_000, Perbill::one()), Perbill::from_parts(23_862_943));
+			assert_eq!(
+				Poi::check_probability(1_000, Perbill::one()),
+				Perbill::from_parts(23_862_943)
+			);
 			// A huge fee is capped at 50% before the reputation factor, then at 100%.
-			assert_eq!(Poi::check_probability(u128::MAX, Perbill::one()), Perbill::from_percent(50));
+			assert_eq!(
+				Poi::check_probability(u128::MAX, Perbill::one()),
+				Perbill::from_percent(50)
+			);
 			assert_eq!(Poi::check_probability(u128::MAX, Perbill::zero()), Perbill::one());
 		});
 	}
@@ -140,7 +152,10 @@ mod elections {
 			assert_noop!(Poi::bid(signed(STRANGER), MODEL, 300), Error::<Test>::NotActiveWorker);
 			assert_noop!(Poi::bid(signed(W1), 99, 300), Error::<Test>::UnknownModel);
 			assert_noop!(Poi::bid(signed(W1), MODEL, MIN_BID - 1), Error::<Test>::BidTooLow);
-			assert_noop!(Poi::bid(signed(W1), MODEL, BALANCE * 2), sp_runtime::TokenError::FundsUnavailable);
+			assert_noop!(
+				Poi::bid(signed(W1), MODEL, BALANCE * 2),
+				sp_runtime::TokenError::FundsUnavailable
+			);
 			assert_noop!(Poi::withdraw_bid(signed(W1), MODEL), Error::<Test>::NoBid);
 			// Six bidders at most per model (MaxBidders), two models at most (MaxModels).
 			for w in 200..206 {
@@ -175,7 +190,11 @@ mod elections {
 				assert_eq!(held(HoldReason::Bid, w), expected, "{w}");
 			}
 			assert!(Bids::<Test>::iter().next().is_none());
-			assert!(events().contains(&Event::Elected { round: 1, model: MODEL, workers: elected.clone() }));
+			assert!(events().contains(&Event::Elected {
+				round: 1,
+				model: MODEL,
+				workers: elected.clone()
+			}));
 		});
 	}
 
@@ -269,7 +288,9 @@ mod groups {
 	fn the_group_is_the_top_stakers_serving_the_model_never_the_worker() {
 		run(|| {
 			bid_all();
-			let group = |w| Poi::verifier_group(MODEL, Some(&w)).into_iter().map(|(v, _)| v).collect::<Vec<_>>();
+			let group = |w| {
+				Poi::verifier_group(MODEL, Some(&w)).into_iter().map(|(v, _)| v).collect::<Vec<_>>()
+			};
 			assert_eq!(group(W1), vec![W2, W3, W4]);
 			assert_eq!(group(W3), vec![W1, W2, W4]);
 			// Stake changes reorder it; an inactive worker leaves it.
@@ -291,12 +312,21 @@ mod groups {
 			let (first, _) = propose(W1, &receipts(1, 4, 1_000));
 			set_stake(W5, 9_000);
 			let (second, _) = propose(W1, &receipts(5, 4, 1_000));
-			let members = |b| Audits::<Test>::get(b).unwrap().group.into_iter().map(|(v, _)| v).collect::<Vec<_>>();
+			let members = |b| {
+				Audits::<Test>::get(b)
+					.unwrap()
+					.group
+					.into_iter()
+					.map(|(v, _)| v)
+					.collect::<Vec<_>>()
+			};
 			assert_eq!(members(first), vec![W2, W3, W4]);
 			assert_eq!(members(second), vec![W5, W2, W3]);
 			let audit = Audits::<Test>::get(first).unwrap();
 			assert_ne!(audit.seed, Audits::<Test>::get(second).unwrap().seed);
-			assert!(events().iter().any(|e| matches!(e, Event::AuditOpened { batch, .. } if *batch == first)));
+			assert!(events()
+				.iter()
+				.any(|e| matches!(e, Event::AuditOpened { batch, .. } if *batch == first)));
 		});
 	}
 }
@@ -305,7 +335,11 @@ mod checks {
 	use super::*;
 
 	/// W1's batch of eight receipts with every receipt due for a check; the group W2, W3, W4.
-	fn audited_batch() -> (pallet_receipts::BatchId, Vec<ail2_primitives::receipt::SignedReceipt>, ail2_primitives::merkle::MerkleSumTree) {
+	fn audited_batch() -> (
+		pallet_receipts::BatchId,
+		Vec<ail2_primitives::receipt::SignedReceipt>,
+		ail2_primitives::merkle::MerkleSumTree,
+	) {
 		bid_all();
 		check_everything_with(Perbill::one());
 		let batch = receipts(1, 8, 1_000);
@@ -313,7 +347,12 @@ mod checks {
 		(id, batch, tree)
 	}
 
-	fn open(id: u64, batch: &[ail2_primitives::receipt::SignedReceipt], tree: &ail2_primitives::merkle::MerkleSumTree, index: u64) -> sp_runtime::DispatchResult {
+	fn open(
+		id: u64,
+		batch: &[ail2_primitives::receipt::SignedReceipt],
+		tree: &ail2_primitives::merkle::MerkleSumTree,
+		index: u64,
+	) -> sp_runtime::DispatchResult {
 		Poi::open_check(signed(STRANGER), id, leaf(batch, tree, index))
 	}
 
@@ -330,7 +369,12 @@ mod checks {
 			assert_eq!(check.deadline, System::block_number() + u64::from(VERDICT_PERIOD));
 			assert_eq!(
 				events().last(),
-				Some(&Event::CheckOpened { batch: id, index: 3, receipt_id: batch[3].receipt.id(), reporter: None })
+				Some(&Event::CheckOpened {
+					batch: id,
+					index: 3,
+					receipt_id: batch[3].receipt.id(),
+					reporter: None
+				})
 			);
 		});
 	}
@@ -388,7 +432,10 @@ mod checks {
 			}
 			let record =
 				<BatchesStub as pallet_receipts::BatchInspect<_, _>>::unsettled_batch(id).unwrap();
-			assert_noop!(<Poi as BatchAudit<_, _>>::proposed(99, &record), Error::<Test>::TooManyProposals);
+			assert_noop!(
+				<Poi as BatchAudit<_, _>>::proposed(99, &record),
+				Error::<Test>::TooManyProposals
+			);
 			run_to(System::block_number() + 1);
 			let seed = Audits::<Test>::get(id).unwrap().seed.unwrap();
 			assert!(events().contains(&Event::SeedFixed { batch: id, seed }));
@@ -411,7 +458,10 @@ mod checks {
 			DeclaredRate::set(&Perbill::zero());
 			assert_ok!(open(id, &batch, &tree, 1));
 			let (later, later_tree) = propose(W1, &receipts(10, 4, 1_000));
-			assert_noop!(open(later, &receipts(10, 4, 1_000), &later_tree, 0), Error::<Test>::NotSelected);
+			assert_noop!(
+				open(later, &receipts(10, 4, 1_000), &later_tree, 0),
+				Error::<Test>::NotSelected
+			);
 		});
 	}
 
@@ -451,9 +501,16 @@ mod checks {
 			assert_ok!(Poi::vote(signed(W3), id, 0, true));
 			assert!(!<Poi as BatchAudit<_, _>>::holds_settlement(id));
 			assert!(Checks::<Test>::get(id, 0).is_none());
-			assert!(events().contains(&Event::CheckConcluded { batch: id, index: 0, outcome: Outcome::Passed }));
+			assert!(events().contains(&Event::CheckConcluded {
+				batch: id,
+				index: 0,
+				outcome: Outcome::Passed
+			}));
 			assert!(events().contains(&Event::DutyMissed { batch: id, index: 0, verifier: W4 }));
-			assert_eq!(penalties(), vec![(W4, Penalty::ReputationReduced(Perbill::from_percent(5)))]);
+			assert_eq!(
+				penalties(),
+				vec![(W4, Penalty::ReputationReduced(Perbill::from_percent(5)))]
+			);
 			assert!(reported_violations().is_empty() && voided().is_empty());
 		});
 	}
@@ -472,14 +529,23 @@ mod checks {
 			assert_eq!(voided(), vec![id]);
 			assert_eq!(
 				reported_violations(),
-				vec![Report { offender: W1, violation: Violation::SpotCheckFailure, reporter: None, bounty_cap: 700 }]
+				vec![Report {
+					offender: W1,
+					violation: Violation::SpotCheckFailure,
+					reporter: None,
+					bounty_cap: 700
+				}]
 			);
 			// Reputation reset, the round forfeited, the audit and its other check gone.
 			assert_eq!(reputation(W1), Perbill::zero());
 			assert!(Forfeited::<Test>::contains_key(0, W1));
 			assert!(Audits::<Test>::get(id).is_none());
 			assert!(Checks::<Test>::get(id, 5).is_none());
-			assert!(events().contains(&Event::CheckConcluded { batch: id, index: 0, outcome: Outcome::Failed }));
+			assert!(events().contains(&Event::CheckConcluded {
+				batch: id,
+				index: 0,
+				outcome: Outcome::Failed
+			}));
 			assert_noop!(Poi::vote(signed(W2), id, 5, true), Error::<Test>::NoCheck);
 		});
 	}
@@ -518,10 +584,17 @@ mod checks {
 			assert_noop!(Poi::vote(signed(W2), id, 0, false), Error::<Test>::AlreadyVoted);
 			assert_ok!(Poi::close_check(signed(STRANGER), id, 0));
 			let extended = Checks::<Test>::get(id, 0).unwrap();
-			assert_eq!((extended.extensions, extended.deadline), (1, deadline + 1 + u64::from(VERDICT_PERIOD)));
+			assert_eq!(
+				(extended.extensions, extended.deadline),
+				(1, deadline + 1 + u64::from(VERDICT_PERIOD))
+			);
 			System::set_block_number(extended.deadline + 1);
 			assert_ok!(Poi::close_check(signed(STRANGER), id, 0));
-			assert!(events().contains(&Event::CheckConcluded { batch: id, index: 0, outcome: Outcome::Inconclusive }));
+			assert!(events().contains(&Event::CheckConcluded {
+				batch: id,
+				index: 0,
+				outcome: Outcome::Inconclusive
+			}));
 			assert!(reported_violations().is_empty() && voided().is_empty());
 			assert!(!<Poi as BatchAudit<_, _>>::holds_settlement(id));
 			assert_noop!(Poi::close_check(signed(STRANGER), id, 0), Error::<Test>::NoCheck);
@@ -542,8 +615,14 @@ mod checks {
 			assert_ok!(Poi::close_check(signed(STRANGER), id, 1));
 			System::set_block_number(20);
 			assert_ok!(Poi::close_check(signed(STRANGER), id, 1));
-			assert!(events().contains(&Event::CheckConcluded { batch: id, index: 1, outcome: Outcome::Inconclusive }));
-			assert!(reported_violations().is_empty() && voided().is_empty() && penalties().is_empty());
+			assert!(events().contains(&Event::CheckConcluded {
+				batch: id,
+				index: 1,
+				outcome: Outcome::Inconclusive
+			}));
+			assert!(
+				reported_violations().is_empty() && voided().is_empty() && penalties().is_empty()
+			);
 		});
 	}
 
@@ -564,7 +643,11 @@ mod checks {
 mod reports {
 	use super::*;
 
-	fn reported_batch() -> (pallet_receipts::BatchId, Vec<ail2_primitives::receipt::SignedReceipt>, ail2_primitives::merkle::MerkleSumTree) {
+	fn reported_batch() -> (
+		pallet_receipts::BatchId,
+		Vec<ail2_primitives::receipt::SignedReceipt>,
+		ail2_primitives::merkle::MerkleSumTree,
+	) {
 		bid_all();
 		// Nothing is due for a spot check: reports need no selection.
 		check_everything_with(Perbill::zero());
@@ -603,7 +686,12 @@ mod reports {
 			assert_eq!(voided(), vec![id]);
 			assert_eq!(
 				reported_violations(),
-				vec![Report { offender: W1, violation: Violation::SpotCheckFailure, reporter: Some(PAYER), bounty_cap: 700 }]
+				vec![Report {
+					offender: W1,
+					violation: Violation::SpotCheckFailure,
+					reporter: Some(PAYER),
+					bounty_cap: 700
+				}]
 			);
 		});
 	}

@@ -24,10 +24,12 @@ pub trait WeightInfo {
 
 impl WeightInfo for () {
 	fn bid() -> Weight {
-		Weight::from_parts(40_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(6, 4))
+		Weight::from_parts(40_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(6, 4))
 	}
 	fn withdraw_bid() -> Weight {
-		Weight::from_parts(35_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(4, 4))
+		Weight::from_parts(35_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 4))
 	}
 	fn open_check(s: u32) -> Weight {
 		Weight::from_parts(60_000_000, 8_000)
@@ -56,7 +58,10 @@ impl WeightInfo for () {
 	fn end_round(m: u32, b: u32) -> Weight {
 		let per_model = Weight::from_parts(5_000_000, 3_000)
 			.saturating_add(Weight::from_parts(2_000_000, 200).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads_writes(b.saturating_mul(3).into(), b.saturating_mul(3).into()));
+			.saturating_add(
+				RocksDbWeight::get()
+					.reads_writes(b.saturating_mul(3).into(), b.saturating_mul(3).into()),
+			);
 		Weight::from_parts(20_000_000, 4_000)
 			.saturating_add(per_model.saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads_writes(6, 6))
@@ -70,7 +75,10 @@ impl WeightInfo for () {
 	fn close_audit(c: u32) -> Weight {
 		Weight::from_parts(10_000_000, 2_000)
 			.saturating_add(Weight::from_parts(1_000_000, 200).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads_writes(c.saturating_mul(2).into(), c.saturating_mul(2).into()))
+			.saturating_add(
+				RocksDbWeight::get()
+					.reads_writes(c.saturating_mul(2).into(), c.saturating_mul(2).into()),
+			)
 			.saturating_add(RocksDbWeight::get().reads_writes(2, 1))
 	}
 	fn fix_seeds(n: u32) -> Weight {

@@ -393,8 +393,9 @@ impl<T: Config> BatchControl for Pallet<T> {
 		let mut batch = <Self as BatchInspect<_, _>>::open_batch(id)
 			.or_else(|| Batches::<T>::get(id).filter(|b| b.status == BatchStatus::Disputed))
 			.or_else(|| {
-				Batches::<T>::get(id)
-					.filter(|b| b.status == BatchStatus::Challenge && T::Audit::holds_settlement(id))
+				Batches::<T>::get(id).filter(|b| {
+					b.status == BatchStatus::Challenge && T::Audit::holds_settlement(id)
+				})
 			})
 			.ok_or(Error::<T>::NotInChallenge)?;
 		let total = BalanceOf::<T>::unique_saturated_from(batch.root.sum);

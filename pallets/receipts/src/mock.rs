@@ -102,7 +102,10 @@ parameter_types! {
 pub struct AuditMock;
 
 impl crate::BatchAudit<AccountId, u64> for AuditMock {
-	fn proposed(batch: crate::BatchId, _: &crate::Batch<AccountId, u64>) -> Result<(), sp_runtime::DispatchError> {
+	fn proposed(
+		batch: crate::BatchId,
+		_: &crate::Batch<AccountId, u64>,
+	) -> Result<(), sp_runtime::DispatchError> {
 		if RefuseProposals::get() {
 			return Err(sp_runtime::DispatchError::Other("audit refuses"));
 		}

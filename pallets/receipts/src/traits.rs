@@ -20,7 +20,10 @@ pub trait BatchInspect<AccountId, BlockNumber> {
 /// forgets the audit once the batch is paid or voided. `()` audits nothing.
 pub trait BatchAudit<AccountId, BlockNumber> {
 	/// Called by `propose_batch` once the batch is stored; an error refuses the proposal.
-	fn proposed(batch: BatchId, record: &Batch<AccountId, BlockNumber>) -> Result<(), DispatchError>;
+	fn proposed(
+		batch: BatchId,
+		record: &Batch<AccountId, BlockNumber>,
+	) -> Result<(), DispatchError>;
 	/// Whether the batch may not be paid yet, though its window has passed.
 	fn holds_settlement(batch: BatchId) -> bool;
 	/// The batch was paid or voided.

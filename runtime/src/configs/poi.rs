@@ -85,7 +85,11 @@ mod tests {
 
 	fn rate(fee: u128, reputation: Perbill) -> Perbill {
 		let p = DEFAULT_PARAMS;
-		reputation_scaled(p_verify(fee, p.p0, p.k, p.fee_unit, p.p_max), reputation, p.low_reputation_factor)
+		reputation_scaled(
+			p_verify(fee, p.p0, p.k, p.fee_unit, p.p_max),
+			reputation,
+			p.low_reputation_factor,
+		)
 	}
 
 	#[test]

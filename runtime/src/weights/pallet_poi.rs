@@ -47,7 +47,8 @@ impl<T: frame_system::Config> pallet_poi::WeightInfo for WeightInfo<T> {
 		let per_model = Weight::from_parts(5_000_000, 3_000)
 			.saturating_add(Weight::from_parts(2_000_000, 200).saturating_mul(b.into()))
 			.saturating_add(
-				T::DbWeight::get().reads_writes(b.saturating_mul(3).into(), b.saturating_mul(3).into()),
+				T::DbWeight::get()
+					.reads_writes(b.saturating_mul(3).into(), b.saturating_mul(3).into()),
 			);
 		Weight::from_parts(20_000_000, 4_000)
 			.saturating_add(per_model.saturating_mul(m.into()))
@@ -63,7 +64,8 @@ impl<T: frame_system::Config> pallet_poi::WeightInfo for WeightInfo<T> {
 		Weight::from_parts(10_000_000, 2_000)
 			.saturating_add(Weight::from_parts(1_000_000, 200).saturating_mul(c.into()))
 			.saturating_add(
-				T::DbWeight::get().reads_writes(c.saturating_mul(2).into(), c.saturating_mul(2).into()),
+				T::DbWeight::get()
+					.reads_writes(c.saturating_mul(2).into(), c.saturating_mul(2).into()),
 			)
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}

@@ -120,7 +120,10 @@ fn a_proposed_batch_is_audited_by_the_top_stakers_serving_its_model() {
 		let group: Vec<AccountId> = audit.group.iter().map(|(v, _)| v.clone()).collect();
 		assert_eq!(group, vec![verifier(0).0, verifier(1).0, verifier(2).0]);
 		assert!(!group.contains(&hot()));
-		assert_eq!(audit.reputation, <ail2_runtime::Workers as WorkerInspect<_, _>>::reputation(&hot()));
+		assert_eq!(
+			audit.reputation,
+			<ail2_runtime::Workers as WorkerInspect<_, _>>::reputation(&hot())
+		);
 		check_all_invariants();
 	});
 }
@@ -145,7 +148,10 @@ fn a_failed_spot_check_voids_the_batch_and_slashes_the_worker() {
 		assert_eq!(Batches::<Runtime>::get(batch.id).unwrap().status, BatchStatus::Voided);
 		assert_eq!(pallet_receipts::Escrows::<Runtime>::get(payer()).unwrap().reserved, 0);
 		assert!(<ail2_runtime::Workers as WorkerInspect<_, _>>::slashable_stake(&hot()) < stake);
-		assert_eq!(<ail2_runtime::Workers as WorkerInspect<_, _>>::reputation(&hot()), Perbill::zero());
+		assert_eq!(
+			<ail2_runtime::Workers as WorkerInspect<_, _>>::reputation(&hot()),
+			Perbill::zero()
+		);
 		assert!(System::events().iter().any(|r| matches!(
 			&r.event,
 			ail2_runtime::RuntimeEvent::Slashing(pallet_slashing::Event::Punished {

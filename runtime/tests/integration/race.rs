@@ -29,7 +29,9 @@ use frame_support::{
 	traits::{fungible::Inspect, Hooks},
 	BoundedVec,
 };
-use pallet_race::{Committers, CurrentRace, OpeningsUrl, RaceOf, RaceWeights, ValidatorPool, Verdict};
+use pallet_race::{
+	Committers, CurrentRace, OpeningsUrl, RaceOf, RaceWeights, ValidatorPool, Verdict,
+};
 use pallet_slashing::Violation;
 use pallet_workers::{Capabilities, CudaVersion, GeoPoint, WorkerInspect};
 use sp_keyring::Sr25519Keyring;

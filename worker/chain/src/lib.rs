@@ -463,7 +463,9 @@ impl ChainClient {
 				.await
 				.map_err(rpc)?
 			{
-				Some(value) => value.decode().map_err(rpc)?.0.into_iter().map(|(w, _)| w.0).collect(),
+				Some(value) => {
+					value.decode().map_err(rpc)?.0.into_iter().map(|(w, _)| w.0).collect()
+				},
 				None => Vec::new(),
 			};
 			models.push(RegisteredModel {

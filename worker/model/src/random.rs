@@ -188,7 +188,11 @@ pub fn perturb_model(from: &Path, to: &Path, perturbation: Perturbation) -> Resu
 			return Err(corrupt(format!("{name} is {:?}, not f32", view.dtype())));
 		}
 		let factor = match perturbation {
-			Perturbation::ScaleLinear(factor) if name.ends_with("proj.weight") || name == "lm_head.weight" => factor,
+			Perturbation::ScaleLinear(factor)
+				if name.ends_with("proj.weight") || name == "lm_head.weight" =>
+			{
+				factor
+			},
 			Perturbation::DropLayer(layer)
 				if name == format!("model.layers.{layer}.self_attn.o_proj.weight")
 					|| name == format!("model.layers.{layer}.mlp.down_proj.weight") =>

@@ -74,10 +74,13 @@ impl Sampler {
 	/// probabilities moves every share a little, never reorders them); a greedy token's
 	/// probability must be within `slack` (relative) of the most likely one's.
 	pub fn could_draw(&mut self, logits: &[f32], token: u32, slack: f64) -> bool {
-		let probs = softmax(logits, match &self.kind {
-			Kind::Greedy => 1.0,
-			Kind::Nucleus { temperature, .. } => *temperature,
-		});
+		let probs = softmax(
+			logits,
+			match &self.kind {
+				Kind::Greedy => 1.0,
+				Kind::Nucleus { temperature, .. } => *temperature,
+			},
+		);
 		let Some(&chosen) = probs.get(token as usize) else { return false };
 		match &mut self.kind {
 			Kind::Greedy => {
@@ -111,10 +114,8 @@ fn nucleus_params(params: &SamplingParams) -> (f64, f64) {
 /// `softmax(logits / temperature)` in f64.
 fn softmax(logits: &[f32], temperature: f64) -> Vec<f64> {
 	let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-	let mut probs: Vec<f64> = logits
-		.iter()
-		.map(|&l| ((f64::from(l) - f64::from(max)) / temperature).exp())
-		.collect();
+	let mut probs: Vec<f64> =
+		logits.iter().map(|&l| ((f64::from(l) - f64::from(max)) / temperature).exp()).collect();
 	let total: f64 = probs.iter().sum();
 	probs.iter_mut().for_each(|p| *p /= total);
 	probs

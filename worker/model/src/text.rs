@@ -8,8 +8,7 @@ use tokenizers::Tokenizer;
 
 use crate::{
 	sampling::{logprob_micro_nats, Sampler},
-	Device, KvCache, Llama, LlamaConfig, Logits, ModelError, SamplingParams,
-	Weights,
+	Device, KvCache, Llama, LlamaConfig, Logits, ModelError, SamplingParams, Weights,
 };
 
 /// Used when the folder has no `tokenizer_config.json` chat template.
@@ -201,7 +200,8 @@ impl TextModel {
 		let logits = to_vec(logits)?;
 		let vocab = self.model.vocab_size();
 		let mut sampler = Sampler::new(sampling);
-		let mut replay = Replay { logprobs: Vec::with_capacity(output.len()), unsampled: Vec::new() };
+		let mut replay =
+			Replay { logprobs: Vec::with_capacity(output.len()), unsampled: Vec::new() };
 		for (position, (row, &token)) in logits.chunks(vocab).zip(output).enumerate() {
 			replay.logprobs.push(logprob_micro_nats(row, token));
 			if !sampler.could_draw(row, token, slack) {

@@ -100,8 +100,7 @@ fn honest_generations_replay_within_a_tenth_of_the_tolerance() {
 			assert_eq!(generation.logprobs.len(), generation.tokens.len());
 			assert!(generation.logprobs.iter().all(|&lp| lp <= 0));
 			let sampling = SamplingParams { seed: Some(generation.seed), ..sampling };
-			let found =
-				check(&model, &prompt, &generation.tokens, &generation.logprobs, sampling);
+			let found = check(&model, &prompt, &generation.tokens, &generation.logprobs, sampling);
 			assert!(found.1.is_empty(), "honest tokens not drawable at {:?}", found.1);
 			worst.max = worst.max.max(found.0.max);
 			worst.mean = worst.mean.max(found.0.mean);
@@ -137,9 +136,8 @@ fn one_and_two_threads_replay_each_other_within_the_tolerance() {
 		let prompt = model.encode(text).unwrap();
 		for sampling in samplings() {
 			let served = one.install(|| generate(&model, &prompt, sampling));
-			let found = two.install(|| {
-				check(&model, &prompt, &served.tokens, &served.logprobs, sampling)
-			});
+			let found =
+				two.install(|| check(&model, &prompt, &served.tokens, &served.logprobs, sampling));
 			assert!(passes(&found), "{found:?}");
 			let again = two.install(|| generate(&model, &prompt, sampling));
 			assert_eq!(again.tokens, served.tokens, "the same tokens on two threads");
@@ -171,7 +169,10 @@ fn a_worker_on_bf16_weights_stays_within_the_tolerance() {
 		}
 	}
 	eprintln!("bf16 weights vs f32 replay: worst {worst:?} µnat");
-	assert!(worst.max * 2 <= DEFAULT_TOLERANCE.max && worst.mean * 2 <= DEFAULT_TOLERANCE.mean, "{worst:?}");
+	assert!(
+		worst.max * 2 <= DEFAULT_TOLERANCE.max && worst.mean * 2 <= DEFAULT_TOLERANCE.mean,
+		"{worst:?}"
+	);
 }
 
 #[test]

@@ -88,8 +88,7 @@ impl RaceCommand {
 			"race self-test passed"
 		);
 
-		let shared =
-			Arc::new(RaceShared::new(format!("0x{}", hex::encode(keys.hot_account()))));
+		let shared = Arc::new(RaceShared::new(format!("0x{}", hex::encode(keys.hot_account()))));
 		let listener = tokio::net::TcpListener::bind(self.listen).await?;
 		let public_url = self
 			.public_url

@@ -68,7 +68,10 @@ impl VerifyCommand {
 		.await??;
 		match verdict {
 			Ok(passed) => {
-				println!("{}", json!({ "verdict": "pass", "max": passed.max, "mean": passed.mean, "tokens": passed.tokens }));
+				println!(
+					"{}",
+					json!({ "verdict": "pass", "max": passed.max, "mean": passed.mean, "tokens": passed.tokens })
+				);
 				Ok(())
 			},
 			Err(failure) => {

@@ -41,7 +41,11 @@ impl Follower {
 	/// Computes `race`'s window with `seed` until it is about to close, or shutdown, and
 	/// commits as it goes. Leaf logs of other races are removed first: races never overlap,
 	/// so only this one's can still be opened.
-	pub(super) async fn mine(&mut self, race: &RaceState, seed: Hash) -> Result<WorkReport, RaceError> {
+	pub(super) async fn mine(
+		&mut self,
+		race: &RaceState,
+		seed: Hash,
+	) -> Result<WorkReport, RaceError> {
 		let params = race.params;
 		let dir = self.options.secrets_dir.clone();
 		prune_logs(&dir, race.index);

@@ -33,7 +33,6 @@ pub use status::{
 	router, ActiveWork, RaceMetrics, RaceShared, RaceStatus, ValidationReport, WorkReport,
 };
 
-
 /// Why a race step failed (the next poll tries again), or why following could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RaceError {

@@ -36,7 +36,13 @@ pub fn request_message(
 	let list: Vec<u8> = indices.iter().flat_map(|i| i.to_le_bytes()).collect();
 	tagged_hash(
 		domain::RACE_OPENINGS,
-		&[&race.to_le_bytes(), participant, validator, &(indices.len() as u32).to_le_bytes(), &list],
+		&[
+			&race.to_le_bytes(),
+			participant,
+			validator,
+			&(indices.len() as u32).to_le_bytes(),
+			&list,
+		],
 	)
 }
 

@@ -89,16 +89,28 @@ impl RaceMetrics {
 			"Count of the latest commitment the chain accepted",
 			committed.clone(),
 		);
-		registry.register("commitments", "Work commitments the chain accepted", commitments.clone());
+		registry.register(
+			"commitments",
+			"Work commitments the chain accepted",
+			commitments.clone(),
+		);
 		registry.register(
 			"commitment_failures",
 			"commit_work calls that failed",
 			commitment_failures.clone(),
 		);
 		registry.register("votes", "Validation votes cast", votes.clone());
-		registry.register("leaves_checked", "Leaves of others opened and checked", leaves_checked.clone());
+		registry.register(
+			"leaves_checked",
+			"Leaves of others opened and checked",
+			leaves_checked.clone(),
+		);
 		registry.register("leaves_failed", "Leaves of others that failed", leaves_failed.clone());
-		registry.register("openings_served", "Leaves opened for validators", openings_served.clone());
+		registry.register(
+			"openings_served",
+			"Leaves opened for validators",
+			openings_served.clone(),
+		);
 		registry.register(
 			"nonces_per_second",
 			"Speed in the latest race window",

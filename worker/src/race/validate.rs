@@ -115,7 +115,8 @@ impl Follower {
 			return Ok(report);
 		};
 		let params = race.params;
-		let indices = leaf_sample(&sample_seed, &participant, &self.me, work.count, params.sample_size);
+		let indices =
+			leaf_sample(&sample_seed, &participant, &self.me, work.count, params.sample_size);
 		report.opened = indices.len() as u32;
 		let root = SumNode { hash: work.root, sum: u128::from(work.count) };
 		let fetched = tokio::time::timeout(
@@ -144,13 +145,13 @@ impl Follower {
 		let (k, tolerance) = (params.artifact_len, params.tolerance);
 		let openings: Vec<(u64, Vec<u16>)> = valid.into_iter().collect();
 		let checked = openings.len();
-		let mismatches = tokio::task::spawn_blocking(move || {
-			net.mismatches(&node, &openings, k, tolerance)
-		})
-		.await
-		.map_err(|error| RaceError::Blocking(resume_panic(error)))??;
+		let mismatches =
+			tokio::task::spawn_blocking(move || net.mismatches(&node, &openings, k, tolerance))
+				.await
+				.map_err(|error| RaceError::Blocking(resume_panic(error)))??;
 		let missing_or_unproven = indices.len().saturating_sub(checked);
-		report.failed = u32::try_from(missing_or_unproven.saturating_add(mismatches)).unwrap_or(u32::MAX);
+		report.failed =
+			u32::try_from(missing_or_unproven.saturating_add(mismatches)).unwrap_or(u32::MAX);
 		Ok(report)
 	}
 }

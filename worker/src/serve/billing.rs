@@ -146,4 +146,3 @@ impl<G: GatewayKeys> Billing<G> {
 		Ok(ReceiptOut::from(&signed))
 	}
 }
-

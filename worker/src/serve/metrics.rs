@@ -59,10 +59,8 @@ impl Metrics {
 			running: metrics.add("running_requests", "Requests being generated"),
 			batches_proposed: metrics.add("batches_proposed", "Batches proposed on chain"),
 			batches_settled: metrics.add("batches_settled", "Batches paid out"),
-			transcripts_served: metrics.add(
-				"transcripts_served",
-				"Inference transcripts served to payers and verifiers",
-			),
+			transcripts_served: metrics
+				.add("transcripts_served", "Inference transcripts served to payers and verifiers"),
 			registry: metrics.finish(),
 		}
 	}

@@ -64,10 +64,18 @@ pub(super) async fn serve<G: GatewayKeys>(
 		request.expires_at_ms,
 	);
 	let signer = recover(&message, &signature).ok_or_else(|| {
-		ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", "the signature does not recover a key")
+		ApiError::new(
+			StatusCode::UNAUTHORIZED,
+			"invalid_signature",
+			"the signature does not recover a key",
+		)
 	})?;
 	if request.expires_at_ms <= clock::unix_ms() {
-		return Err(ApiError::new(StatusCode::FORBIDDEN, "request_expired", "the request has expired"));
+		return Err(ApiError::new(
+			StatusCode::FORBIDDEN,
+			"request_expired",
+			"the request has expired",
+		));
 	}
 	let active = state.gateway_keys.is_active(payer, signer).await.map_err(|e| {
 		ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", e.to_string())

@@ -72,7 +72,9 @@ impl Pool {
 				continue;
 			}
 			// Once the model has elected inference nodes, only they serve it this round.
-			if !model.inference_nodes.is_empty() && !model.inference_nodes.contains(&registered.hot_key) {
+			if !model.inference_nodes.is_empty()
+				&& !model.inference_nodes.contains(&registered.hot_key)
+			{
 				continue;
 			}
 			present.insert(id);
