@@ -92,6 +92,21 @@ impl RevenueSplit {
 			.try_fold(0u32, |acc, p| acc.checked_add(p.deconstruct()));
 		parts == Some(Perbill::one().deconstruct())
 	}
+
+	/// `total` split into the worker's, the model owner's, the treasury's and the ecosystem's
+	/// shares: each but the worker's rounded down, the worker taking the rest (rounding
+	/// remainders included).
+	pub fn shares<B: sp_runtime::traits::AtLeast32BitUnsigned + Copy>(
+		&self,
+		total: B,
+	) -> (B, B, B, B) {
+		let share = |p: Perbill| p.mul_floor(total);
+		let owner = share(self.model_owner);
+		let treasury = share(self.treasury);
+		let ecosystem = share(self.ecosystem);
+		let worker = total.saturating_sub(owner).saturating_sub(treasury).saturating_sub(ecosystem);
+		(worker, owner, treasury, ecosystem)
+	}
 }
 
 /// Governance's bounds on every revenue split set from now on (whitepaper §9.1 "fee rate and

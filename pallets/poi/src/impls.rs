@@ -49,7 +49,10 @@ impl<T: Config> Pallet<T> {
 	/// The probability that a receipt charging `price` of a worker with `reputation` is
 	/// checked: `P_verify(price)` of the current parameters, scaled by reputation.
 	pub fn check_probability(price: u128, reputation: Perbill) -> Perbill {
-		let p = Params::<T>::get();
+		Self::probability(&Params::<T>::get(), price, reputation)
+	}
+
+	fn probability(p: &PoiParams, price: u128, reputation: Perbill) -> Perbill {
 		reputation_scaled(
 			p_verify(price, p.p0, p.k, p.fee_unit, p.p_max),
 			reputation,
@@ -61,12 +64,7 @@ impl<T: Config> Pallet<T> {
 	/// price less the model owner's, treasury's and ecosystem's shares. A report's bounty
 	/// never exceeds it (seed `pow2` §6).
 	pub fn honest_earnings(model: ModelId, price: u128) -> u128 {
-		let Some(split) = T::Models::revenue_split(model) else { return 0 };
-		let share = |p: Perbill| p.mul_floor(price);
-		price
-			.saturating_sub(share(split.model_owner))
-			.saturating_sub(share(split.treasury))
-			.saturating_sub(share(split.ecosystem))
+		T::Models::revenue_split(model).map_or(0, |split| split.shares(price).0)
 	}
 
 	fn random_seed(tag: &[u8], index: u64) -> Hash {
@@ -138,10 +136,11 @@ impl<T: Config> Pallet<T> {
 		let ending = CurrentRound::<T>::get().index;
 		for model in ElectedModels::<T>::take() {
 			let elected = Elected::<T>::take(model);
+			let servers = Self::ranked_servers(model);
 			let mut total = 0u128;
 			for (worker, bid) in &elected {
 				total = total.saturating_add(*bid);
-				Self::pay_bid(model, worker, *bid);
+				Self::pay_bid(&servers, worker, *bid);
 				if !Forfeited::<T>::contains_key(ending, worker) {
 					T::Workers::raise_reputation(worker, params.reputation_step);
 				}
@@ -192,37 +191,93 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::RoundStarted { round: next });
 	}
 
-	/// Splits an inference node's bid among its model's verifier group by stake (FUN AI
-	/// §5: the tokens go to the verification nodes); with no group, the bid is released.
-	fn pay_bid(model: ModelId, worker: &T::AccountId, bid: u128) {
-		let reason = HoldReason::Bid.into();
-		let group = Self::verifier_group(model, Some(worker));
-		let stake: u128 = group.iter().fold(0u128, |sum, (_, s)| sum.saturating_add(*s));
-		if group.is_empty() || stake.is_zero() {
-			let _ = T::Currency::release(&reason, worker, bid, Precision::BestEffort);
+	/// Splits an inference node's bid among its model's verifier group (from `servers`, the
+	/// model's [`Self::ranked_servers`]) by stake (FUN AI §5: the tokens go to the
+	/// verification nodes); with no group, the bid is released.
+	fn pay_bid(servers: &[(T::AccountId, u128)], worker: &T::AccountId, bid: u128) {
+		let group = Self::group_of(servers, Some(worker));
+		if group.is_empty() {
+			let _ =
+				T::Currency::release(&HoldReason::Bid.into(), worker, bid, Precision::BestEffort);
 			return;
 		}
+		let _ = Self::pay_shares(HoldReason::Bid, worker, bid, &group);
+	}
+
+	/// Pays `amount` held from `from` under `reason` to the owners of `recipients` in
+	/// proportion to their weights (rounded down, the last taking the remainder). Pays nothing
+	/// to a list without weight.
+	fn pay_shares(
+		reason: HoldReason,
+		from: &T::AccountId,
+		amount: u128,
+		recipients: &[(T::AccountId, u128)],
+	) -> DispatchResult {
+		let total = recipients.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+		if total.is_zero() {
+			return Ok(());
+		}
+		let reason: T::RuntimeHoldReason = reason.into();
 		let mut paid = 0u128;
-		for (position, (verifier, weight)) in group.iter().enumerate() {
-			let share = if position.saturating_add(1) == group.len() {
-				bid.saturating_sub(paid)
+		for (position, (recipient, weight)) in recipients.iter().enumerate() {
+			let share = if position.saturating_add(1) == recipients.len() {
+				amount.saturating_sub(paid)
 			} else {
-				Perbill::from_rational(*weight, stake).mul_floor(bid)
+				sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+					amount,
+					*weight,
+					total,
+					sp_runtime::Rounding::Down,
+				)
+				.unwrap_or(0)
 			};
 			paid = paid.saturating_add(share);
-			let to = T::Workers::owner(verifier).unwrap_or_else(|| verifier.clone());
+			let to = T::Workers::owner(recipient).unwrap_or_else(|| recipient.clone());
 			if !share.is_zero() {
-				let _ = T::Currency::transfer_on_hold(
+				T::Currency::transfer_on_hold(
 					&reason,
-					worker,
+					from,
 					&to,
 					share,
 					Precision::BestEffort,
 					Restriction::Free,
 					Fortitude::Force,
-				);
+				)?;
 			}
 		}
+		Ok(())
+	}
+
+	/// The active, staked workers serving `model` (elected this round or bidding for the
+	/// next), most stake first (ties by account), with their stakes.
+	fn ranked_servers(model: ModelId) -> Vec<(T::AccountId, u128)> {
+		let mut candidates: Vec<T::AccountId> =
+			Elected::<T>::get(model).into_iter().map(|(w, _)| w).collect();
+		candidates.extend(Bids::<T>::iter_key_prefix(model).take(T::MaxBidders::get() as usize));
+		candidates.sort();
+		candidates.dedup();
+		let mut staked: Vec<(T::AccountId, u128)> = candidates
+			.into_iter()
+			.filter(|w| T::Workers::is_active(w))
+			.map(|w| {
+				let stake = T::Workers::active_stake(&w);
+				(w, stake)
+			})
+			.filter(|(_, stake)| !stake.is_zero())
+			.collect();
+		staked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+		staked
+	}
+
+	/// The first `verifier_count` of `servers` that are not `excluded`.
+	fn group_of(
+		servers: &[(T::AccountId, u128)],
+		excluded: Option<&T::AccountId>,
+	) -> BoundedVec<(T::AccountId, u128), T::MaxVerifiers> {
+		let size = Params::<T>::get().verifier_count.min(T::MaxVerifiers::get()) as usize;
+		BoundedVec::truncate_from(
+			servers.iter().filter(|(w, _)| Some(w) != excluded).take(size).cloned().collect(),
+		)
 	}
 
 	/// The verifier group of `model`: the `verifier_count` active workers with the most
@@ -232,24 +287,7 @@ impl<T: Config> Pallet<T> {
 		model: ModelId,
 		excluded: Option<&T::AccountId>,
 	) -> BoundedVec<(T::AccountId, u128), T::MaxVerifiers> {
-		let mut candidates: Vec<T::AccountId> =
-			Elected::<T>::get(model).into_iter().map(|(w, _)| w).collect();
-		candidates.extend(Bids::<T>::iter_key_prefix(model).take(T::MaxBidders::get() as usize));
-		candidates.sort();
-		candidates.dedup();
-		let mut staked: Vec<(T::AccountId, u128)> = candidates
-			.into_iter()
-			.filter(|w| Some(w) != excluded && T::Workers::is_active(w))
-			.map(|w| {
-				let stake = T::Workers::active_stake(&w);
-				(w, stake)
-			})
-			.filter(|(_, stake)| !stake.is_zero())
-			.collect();
-		staked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-		let size = Params::<T>::get().verifier_count.min(T::MaxVerifiers::get()) as usize;
-		staked.truncate(size);
-		BoundedVec::truncate_from(staked)
+		Self::group_of(&Self::ranked_servers(model), excluded)
 	}
 
 	/// The inference nodes of `model` this round, for routing.
@@ -299,13 +337,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Checks::<T>::contains_key(batch, index), Error::<T>::CheckExists);
 		let receipt_id = receipt.receipt.id();
 		let price = receipt.receipt.price;
+		let params = Params::<T>::get();
 		if reporter.is_none() {
 			let seed = audit.seed.ok_or(Error::<T>::SeedNotFixed)?;
-			let p = Self::check_probability(price, audit.reputation).max(audit.declared_rate);
+			let p = Self::probability(&params, price, audit.reputation).max(audit.declared_rate);
 			ensure!(selected(&seed, &receipt_id, p), Error::<T>::NotSelected);
 		}
 		ensure!(audit.opened < T::MaxChecksPerBatch::get(), Error::<T>::TooManyChecks);
-		let params = Params::<T>::get();
 		if let Some(payer) = &reporter {
 			T::Currency::hold(&HoldReason::Report.into(), payer, params.report_fee)?;
 		}
@@ -439,9 +477,15 @@ impl<T: Config> Pallet<T> {
 			},
 			Outcome::Passed => {
 				if let Some(payer) = &check.reporter {
-					let right: Vec<&T::AccountId> =
-						check.votes.iter().filter(|(_, valid)| *valid).map(|(v, _)| v).collect();
-					Self::pay_report_fee(payer, params.report_fee, &right)?;
+					// A rejected report's fee, in equal shares to the verifiers who found the
+					// answer right.
+					let right: Vec<(T::AccountId, u128)> = check
+						.votes
+						.iter()
+						.filter(|(_, valid)| *valid)
+						.map(|(v, _)| (v.clone(), 1))
+						.collect();
+					Self::pay_shares(HoldReason::Report, payer, params.report_fee, &right)?;
 				}
 				Audits::<T>::insert(batch, audit);
 				Ok(())
@@ -454,34 +498,6 @@ impl<T: Config> Pallet<T> {
 				Ok(())
 			},
 		}
-	}
-
-	/// A rejected report's fee, in equal shares to the verifiers who found the answer right
-	/// (the rounding remainder to the first).
-	fn pay_report_fee(
-		payer: &T::AccountId,
-		fee: u128,
-		verifiers: &[&T::AccountId],
-	) -> DispatchResult {
-		let count = verifiers.len() as u128;
-		let Some(share) = fee.checked_div(count) else { return Ok(()) };
-		let remainder = fee.saturating_sub(share.saturating_mul(count));
-		for (position, verifier) in verifiers.iter().enumerate() {
-			let amount = if position == 0 { share.saturating_add(remainder) } else { share };
-			let to = T::Workers::owner(verifier).unwrap_or_else(|| (*verifier).clone());
-			if !amount.is_zero() {
-				T::Currency::transfer_on_hold(
-					&HoldReason::Report.into(),
-					payer,
-					&to,
-					amount,
-					Precision::BestEffort,
-					Restriction::Free,
-					Fortitude::Force,
-				)?;
-			}
-		}
-		Ok(())
 	}
 
 	/// Invariants: the parameters are within bounds; every audit's open count equals its

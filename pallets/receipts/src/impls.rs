@@ -26,7 +26,7 @@ use pallet_models::ModelInspect;
 use pallet_workers::WorkerInspect;
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
-	DispatchError, Perbill,
+	DispatchError,
 };
 
 impl<T: Config> Pallet<T> {
@@ -241,12 +241,7 @@ impl<T: Config> Pallet<T> {
 		total: BalanceOf<T>,
 		split: &pallet_models::RevenueSplit,
 	) -> (BalanceOf<T>, BalanceOf<T>, BalanceOf<T>, BalanceOf<T>) {
-		let share = |p: Perbill| p.mul_floor(total);
-		let owner = share(split.model_owner);
-		let treasury = share(split.treasury);
-		let ecosystem = share(split.ecosystem);
-		let worker = total.saturating_sub(owner).saturating_sub(treasury).saturating_sub(ecosystem);
-		(worker, owner, treasury, ecosystem)
+		split.shares(total)
 	}
 
 	pub(crate) fn do_settle_batch(id: BatchId) -> DispatchResult {
