@@ -641,6 +641,15 @@ def check(vectors):
         c.equal(f"{what} well formed", item["well_formed"], well_formed(t))
         if item["name"] == "tree transcript":
             c.equal(f"{what} is a tree receipt's commitment", True, item["hash"] in committed)
+    r = section["payer_request"]
+    c.equal("a payer's transcript request message", r["message"], keccak256(
+        b"ail2:poi:transcript-request" + hexb(r["node_pubkey"]) + hexb(r["payer"])
+        + r["counter"].to_bytes(8, "little") + r["expires_at_ms"].to_bytes(8, "little")).hex())
+    r = section["verifier_request"]
+    c.equal("a verifier's transcript request message", r["message"], keccak256(
+        b"ail2:poi:verifier-request" + hexb(r["node_pubkey"]) + hexb(r["verifier"])
+        + r["batch"].to_bytes(8, "little") + r["index"].to_bytes(8, "little")
+        + r["expires_at_ms"].to_bytes(8, "little")).hex())
     for case in section["divergences"]:
         c.equal(f"divergence of {case['signed']} and {case['replayed']}", case["divergence"],
                 divergence(case["signed"], case["replayed"]))

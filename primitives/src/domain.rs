@@ -49,6 +49,9 @@ pub const CHALLENGES_ARBITRATION: &[u8] = b"ail2:challenges:arbitration";
 pub const POI_TRANSCRIPT: &[u8] = b"ail2:poi:transcript";
 /// What a payer's gateway key signs to fetch a transcript from the worker that served it.
 pub const POI_TRANSCRIPT_REQUEST: &[u8] = b"ail2:poi:transcript-request";
+/// What a member of a batch's verifier group signs to fetch the transcript of a receipt
+/// under check from the worker that served it.
+pub const POI_VERIFIER_REQUEST: &[u8] = b"ail2:poi:verifier-request";
 /// The digest that decides whether a receipt is spot-checked under a batch's duty seed.
 pub const POI_SPOT_CHECK: &[u8] = b"ail2:poi:spot-check";
 /// The randomness subject of a batch's duty seed.
@@ -75,6 +78,7 @@ pub const ALL: &[&[u8]] = &[
 	CHALLENGES_ARBITRATION,
 	POI_TRANSCRIPT,
 	POI_TRANSCRIPT_REQUEST,
+	POI_VERIFIER_REQUEST,
 	POI_SPOT_CHECK,
 	POI_DUTY,
 	POI_ELECTION,

@@ -4,7 +4,10 @@
 //! from public data (the seed fixed after the batch was proposed and each receipt's id), so
 //! anyone can audit whether a check was due.
 
-use sp_arithmetic::{FixedPointNumber, FixedU128, Perbill};
+/// Probabilities and reputations, in parts per billion (re-exported for clients that do not
+/// depend on the Substrate crates).
+pub use sp_arithmetic::Perbill;
+use sp_arithmetic::{FixedPointNumber, FixedU128};
 
 use crate::{domain, fixed::ln_1p, Balance, Hash};
 

@@ -101,6 +101,31 @@ pub fn request_message(
 	)
 }
 
+/// What a member of a verifier group signs (sr25519, with its hot key) to fetch, before
+/// `expires_at_ms`, the transcript behind the check on leaf `index` of batch `batch` from the
+/// worker with receipt key `node_pubkey`: `keccak256("ail2:poi:verifier-request" ‖
+/// node_pubkey ‖ verifier ‖ batch (u64 LE) ‖ index (u64 LE) ‖ expires_at_ms (u64 LE))`. The
+/// worker serves it only while the chain holds that check and lists `verifier` in the batch's
+/// group.
+pub fn verifier_request_message(
+	node_pubkey: &PublicKey,
+	verifier: &AccountBytes,
+	batch: u64,
+	index: u64,
+	expires_at_ms: u64,
+) -> Hash {
+	domain::tagged_hash(
+		domain::POI_VERIFIER_REQUEST,
+		&[
+			node_pubkey,
+			verifier,
+			&batch.to_le_bytes(),
+			&index.to_le_bytes(),
+			&expires_at_ms.to_le_bytes(),
+		],
+	)
+}
+
 /// How far a replay's log-probabilities are from the signed ones, in micro-nats.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Divergence {
@@ -254,6 +279,29 @@ mod tests {
 		assert_eq!(request_message(&key, &payer, 9, 1_000), keccak256(&preimage));
 		assert_ne!(request_message(&key, &payer, 10, 1_000), keccak256(&preimage));
 		assert_ne!(request_message(&key, &payer, 9, 1_001), keccak256(&preimage));
+	}
+
+	#[test]
+	fn the_verifier_request_binds_worker_verifier_check_and_expiry() {
+		let (key, verifier) = ([2u8; 33], [6u8; 32]);
+		let mut preimage = b"ail2:poi:verifier-request".to_vec();
+		preimage.extend_from_slice(&key);
+		preimage.extend_from_slice(&verifier);
+		preimage.extend_from_slice(&4u64.to_le_bytes());
+		preimage.extend_from_slice(&1u64.to_le_bytes());
+		preimage.extend_from_slice(&1_000u64.to_le_bytes());
+		let message = verifier_request_message(&key, &verifier, 4, 1, 1_000);
+		assert_eq!(message, keccak256(&preimage));
+		for other in [
+			verifier_request_message(&key, &[7u8; 32], 4, 1, 1_000),
+			verifier_request_message(&key, &verifier, 5, 1, 1_000),
+			verifier_request_message(&key, &verifier, 4, 2, 1_000),
+			verifier_request_message(&key, &verifier, 4, 1, 1_001),
+			// Never the payer's message for the same numbers.
+			request_message(&key, &verifier, 4, 1_000),
+		] {
+			assert_ne!(other, message);
+		}
 	}
 
 	#[test]

@@ -26,7 +26,10 @@ use ail2_primitives::{
 		proof_of_possession_message, recover, signing::Keypair, Authorisation, Receipt, SemVer,
 		Signature, SignedReceipt,
 	},
-	transcript::{divergence, no_transcript, Finish, Sampling, Transcript},
+	transcript::{
+		divergence, no_transcript, request_message, verifier_request_message, Finish, Sampling,
+		Transcript,
+	},
 	window::WindowParameters,
 	Balance, Counter,
 };
@@ -250,10 +253,32 @@ fn transcripts_json() -> Value {
 			})
 		})
 		.collect();
+	let node_pubkey = {
+		let mut key = [0x5a; 33];
+		key[0] = 0x03;
+		key
+	};
+	let payer_request = json!({
+		"node_pubkey": hex(&node_pubkey),
+		"payer": hex(&[0xd0; 32]),
+		"counter": 0x0102_0304_0506_0708u64,
+		"expires_at_ms": 1_790_000_060_000u64,
+		"message": hex(&request_message(&node_pubkey, &[0xd0; 32], 0x0102_0304_0506_0708, 1_790_000_060_000)),
+	});
+	let verifier_request = json!({
+		"node_pubkey": hex(&node_pubkey),
+		"verifier": hex(&[0x44; 32]),
+		"batch": 12u64,
+		"index": u64::MAX,
+		"expires_at_ms": 1_790_000_060_000u64,
+		"message": hex(&verifier_request_message(&node_pubkey, &[0x44; 32], 12, u64::MAX, 1_790_000_060_000)),
+	});
 	json!({
 		"transcripts": listed,
 		"no_transcript": hex(&no_transcript()),
 		"divergences": cases,
+		"payer_request": payer_request,
+		"verifier_request": verifier_request,
 	})
 }
 

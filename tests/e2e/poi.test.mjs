@@ -4,8 +4,11 @@
 // each transcript from the worker with its gateway key and replays it with
 // `ail2-worker verify`: the honest worker's answers pass, the cheater's fail. The payer then
 // reports the cheater's receipt on chain with the leaf and proof the cheater's batch endpoint
-// serves; the verifier group (the other workers bidding for the model) votes it wrong, and
-// the chain voids the batch, slashes the cheater and resets its reputation.
+// serves; the verifier group (the other workers bidding for the model) votes it wrong — the
+// honest worker by its own duties, fetching the transcript as a group member and replaying
+// it, the verify-only member by hand — and the chain voids the batch, slashes the cheater
+// and resets its reputation. (`poi-gateway.test.mjs` runs the spot checks the chain draws,
+// through a gateway.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +19,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, secp256k1PairFromSeed } from '@polkadot/util-crypto';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { Node, freePort, sleep } from './lib/node.mjs';
-import { UNITS, dispatchErrorName, sendAndFinalize } from './lib/chain.mjs';
+import { FinalizedEvents, UNITS, dispatchErrorName, sendAndFinalize } from './lib/chain.mjs';
 import { CENTS, authorisationHeaders, fundPayer, registerActiveModel, typeAt } from './lib/ail2.mjs';
 import { WorkerProcess, workerBinary, workerCommand } from './lib/worker.mjs';
 
@@ -33,6 +36,7 @@ describe('proof of inference on ail2-node --dev', () => {
   let modelId;
   const gatewayKey = secp256k1PairFromSeed(new Uint8Array(32).fill(GATEWAY_SEED));
   const workers = {};
+  let events;
 
   async function ok(tx, signer) {
     const { events, dispatchError } = await sendAndFinalize(tx, signer);
@@ -86,8 +90,10 @@ describe('proof of inference on ail2-node --dev', () => {
     const env = { AIL2_DATA_DIR: data, AIL2_CHAIN_URL: node.wsUrl };
     workerCommand(['keys', 'generate', '--hot-uri', '//Verifier'], env);
     workerCommand(['register', '--owner-uri', '//Charlie', '--stake', String(STAKE), '--endpoint', 'http://127.0.0.1:1'], env);
-    // Everyone bids for the model: the bidders are the model's verifier group.
-    await Promise.all([k.Ferdie, k.Eve, k.verifier].map((w) => ok(api.tx.poi.bid(modelId, CENTS), w)));
+    // The serving workers bid for the model by themselves (their duties); the verify-only
+    // member bids by hand. The bidders are the model's verifier group.
+    await ok(api.tx.poi.bid(modelId, CENTS), k.verifier);
+    events = new FinalizedEvents(api, node);
   });
 
   after(async () => {
@@ -121,28 +127,10 @@ describe('proof of inference on ail2-node --dev', () => {
     return { status: result.status, verdict: JSON.parse(line) };
   }
 
-  /** The receipts event `name` matching `predicate` in finalized blocks. */
-  async function waitForEvent(section, name, predicate, timeoutMs = 120_000) {
-    const deadline = Date.now() + timeoutMs;
-    let seen = 0;
-    while (Date.now() < deadline) {
-      const head = await node.finalizedNumber();
-      for (let n = seen + 1; n <= head; n += 1) {
-        const events = await (await api.at(await api.rpc.chain.getBlockHash(n))).query.system.events();
-        for (const { event } of events) {
-          if (event.section === section && event.method === name && predicate(event.data)) return event;
-        }
-      }
-      seen = head;
-      await sleep(1_000);
-    }
-    throw new Error(`no ${section}.${name} within ${timeoutMs} ms`);
-  }
-
   test('the honest worker passes the replay, the cheater fails it, and a report slashes the cheater', async () => {
-    // Bids are drained at each round boundary: bid again so that all three still serve the
-    // model (and form its groups) whatever round the batches land in.
-    await Promise.all([k.Ferdie, k.Eve, k.verifier].map((w) => ok(api.tx.poi.bid(modelId, CENTS), w)));
+    // Bids are drained at each round boundary: the verify-only member bids again so that it
+    // is in the group whatever round the batches land in (the serving workers bid each round).
+    await ok(api.tx.poi.bid(modelId, CENTS), k.verifier);
     const honest = [await chat('honest', 1, 'Tell me about the sea.'), await chat('honest', 2, 'And the moon?')];
     const cheated = [await chat('cheater', 1, 'Tell me about the sea.'), await chat('cheater', 2, 'And the moon?')];
     for (const answer of [...honest, ...cheated]) assert.match(answer.receipt.transcript, /^0x[0-9a-f]{64}$/);
@@ -161,24 +149,32 @@ describe('proof of inference on ail2-node --dev', () => {
 
     // The cheater's two receipts make its batch; the payer reports the first.
     const eve = u8aToHex(k.Eve.publicKey);
-    const proposed = await waitForEvent('receipts', 'BatchProposed', (d) => d.worker.toHex() === eve);
+    const proposed = await events.waitFor('receipts', 'BatchProposed', (d) => d.worker.toHex() === eve);
     const batch = proposed.data.batch.toNumber();
     const audit = (await api.query.poi.audits(batch)).unwrap();
     const group = audit.group.map(([who]) => who.toHex());
     assert.deepEqual(new Set(group), new Set([u8aToHex(k.Ferdie.publicKey), u8aToHex(k.verifier.publicKey)]));
 
-    const proofResponse = await fetch(`${workers.cheater.process.url}/v1/batches/0/proof/0`);
+    // The model declares a 1% spot-check rate, so the group may have opened a check on a
+    // leaf already: the payer reports one that has none.
+    const index = (await api.query.poi.checks(batch, 0)).isNone ? 0 : 1;
+    const proofResponse = await fetch(`${workers.cheater.process.url}/v1/batches/0/proof/${index}`);
     assert.equal(proofResponse.status, 200);
     const served = await proofResponse.json();
     const proof = api.createType('(u64, Vec<([u8;32], u128)>)', hexToU8a(served.proof));
     const receipt = api.createType(typeAt(api, 'ail2_primitives::receipt::SignedReceipt'), hexToU8a(served.receipt.scale));
     const leaf = { index: proof[0], receipt, siblings: proof[1].map(([hash, sum]) => ({ hash, sum })) };
+    const stakeBefore = (await api.query.workers.workers(k.Eve.address)).unwrap().stake.toBigInt();
     await ok(api.tx.poi.report(batch, leaf), k.Dave);
 
-    const stakeBefore = (await api.query.workers.workers(k.Eve.address)).unwrap().stake.toBigInt();
-    // Both members replayed it (as above) and found it wrong; they vote within the verdict
-    // period.
-    await Promise.all([k.Ferdie, k.verifier].map((member) => ok(api.tx.poi.vote(batch, 0, false), member)));
+    // The verify-only member replayed it (as above) and votes by hand; the honest worker's
+    // duties fetch the transcript as a member of the group, replay it and vote.
+    await ok(api.tx.poi.vote(batch, index, false), k.verifier);
+    const concluded = await events.waitFor('poi', 'CheckConcluded', (d) => d.batch.toNumber() === batch && d.index.toNumber() === index, 60_000);
+    assert.equal(concluded.data.outcome.toString(), 'Failed');
+    const votes = events.all('poi', 'Voted').filter((e) => e.data.batch.toNumber() === batch);
+    assert.ok(votes.some((e) => e.data.verifier.toHex() === u8aToHex(k.Ferdie.publicKey) && !e.data.valid.isTrue),
+      'the honest worker voted by its duties');
     const status = (await api.query.receipts.batches(batch)).unwrap().status.toString();
     assert.equal(status, 'Voided');
     const cheater = (await api.query.workers.workers(k.Eve.address)).unwrap();

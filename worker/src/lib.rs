@@ -4,6 +4,7 @@
 
 pub mod batcher;
 pub mod clock;
+pub mod duties;
 pub mod gateway;
 pub mod keys;
 pub mod openai;

@@ -15,15 +15,15 @@ use ail2_model::{FinishReason, Generation, ModelError, SamplingParams, TextModel
 use ail2_primitives::{
 	receipt::{signing::Keypair, Receipt, SemVer, SignedReceipt},
 	transcript::{
-		divergence, request_message, Divergence, Finish, Sampling, Tolerance, Transcript,
-		DEFAULT_SAMPLING_SLACK_PPM,
+		divergence, request_message, verifier_request_message, Divergence, Finish, Sampling,
+		Tolerance, Transcript, DEFAULT_SAMPLING_SLACK_PPM,
 	},
 	ModelId,
 };
 use codec::Decode;
 use serde::Serialize;
 
-use crate::serve::transcripts::{TranscriptRequest, TranscriptResponse};
+use crate::serve::transcripts::{TranscriptRequest, TranscriptResponse, VerifierTranscriptRequest};
 
 pub use ail2_primitives::transcript::DEFAULT_TOLERANCE;
 
@@ -99,15 +99,13 @@ pub struct Passed {
 	pub tokens: usize,
 }
 
-/// Judges `receipt` by its `transcript` (`None`: the worker did not produce it) with
-/// `model`, the verifier's copy of the receipt's model version.
-pub fn judge(
+/// The checks of a transcript that need no model: it exists, hashes to the receipt's
+/// commitment, is well formed, and names the receipt's model, version and token counts.
+/// What a gateway checks of a risky worker's answers; the first half of [`judge`].
+pub fn check_commitment<'t>(
 	receipt: &Receipt,
-	transcript: Option<&Transcript>,
-	model: &TextModel,
-	tolerance: &Tolerance,
-	slack: f64,
-) -> Result<Passed, Failure> {
+	transcript: Option<&'t Transcript>,
+) -> Result<&'t Transcript, Failure> {
 	let transcript = transcript.ok_or(Failure::Missing)?;
 	if transcript.hash() != receipt.transcript {
 		return Err(Failure::CommitmentMismatch);
@@ -127,6 +125,19 @@ pub fn judge(
 			tokens_out: receipt.tokens_out,
 		});
 	}
+	Ok(transcript)
+}
+
+/// Judges `receipt` by its `transcript` (`None`: the worker did not produce it) with
+/// `model`, the verifier's copy of the receipt's model version.
+pub fn judge(
+	receipt: &Receipt,
+	transcript: Option<&Transcript>,
+	model: &TextModel,
+	tolerance: &Tolerance,
+	slack: f64,
+) -> Result<Passed, Failure> {
+	let transcript = check_commitment(receipt, transcript)?;
 	let replay = model
 		.replay(
 			&transcript.prompt,
@@ -185,7 +196,55 @@ pub async fn fetch_transcript(
 		expires_at_ms,
 		signature: hex::encode(gateway_key.sign(&message)),
 	};
-	let body = serde_json::to_vec(&request).map_err(|e| FetchError::Undecodable(e.to_string()))?;
+	post_request(http, url, &request).await
+}
+
+/// Fetches, as a member of the batch's verifier group signing with its hot key `verifier`,
+/// the transcript of `receipt`, leaf `index` of batch `batch` under check, from the worker at
+/// `url`. Answers as [`fetch_transcript`].
+pub async fn fetch_transcript_as_verifier(
+	http: &reqwest::Client,
+	url: &str,
+	receipt: &Receipt,
+	(batch, index): (u64, u64),
+	verifier: &subxt_signer::sr25519::Keypair,
+	ttl_ms: u64,
+) -> Result<Fetched, FetchError> {
+	let expires_at_ms = crate::clock::unix_ms().saturating_add(ttl_ms);
+	let account = verifier.public_key().0;
+	let message =
+		verifier_request_message(&receipt.node_pubkey, &account, batch, index, expires_at_ms);
+	let request = VerifierTranscriptRequest {
+		verifier: hex::encode(account),
+		batch,
+		index,
+		counter: receipt.counter,
+		expires_at_ms,
+		signature: hex::encode(verifier.sign(&message).0),
+	};
+	post_request(http, url, &request).await
+}
+
+/// The `code` of an OpenAI-style error body.
+fn error_code(body: &[u8]) -> Option<&str> {
+	#[derive(serde::Deserialize)]
+	struct Body<'a> {
+		#[serde(borrow)]
+		error: Inner<'a>,
+	}
+	#[derive(serde::Deserialize)]
+	struct Inner<'a> {
+		code: Option<&'a str>,
+	}
+	serde_json::from_slice::<Body<'_>>(body).ok()?.error.code
+}
+
+async fn post_request(
+	http: &reqwest::Client,
+	url: &str,
+	request: &impl Serialize,
+) -> Result<Fetched, FetchError> {
+	let body = serde_json::to_vec(request).map_err(|e| FetchError::Undecodable(e.to_string()))?;
 	let response = http
 		.post(format!("{}/v1/transcripts", url.trim_end_matches('/')))
 		.header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -194,7 +253,9 @@ pub async fn fetch_transcript(
 		.await?;
 	let status = response.status();
 	let bytes = response.bytes().await?;
-	if status == reqwest::StatusCode::NOT_FOUND {
+	// The worker does not hold the receipt: an answer. Any other refusal (a check its view of
+	// the chain does not show yet, among them) is an error to retry.
+	if status == reqwest::StatusCode::NOT_FOUND && error_code(&bytes) == Some("no_such_receipt") {
 		return Ok(Fetched { receipt: None, transcript: None });
 	}
 	if !status.is_success() {

@@ -25,6 +25,7 @@ use ail2_worker::{
 		self,
 		config::{sha256, ApiKeys},
 		registry::{Registry, StaticSource},
+		risk::{Feature, RiskConfig},
 		verify_receipt, GatewayState, Settings,
 	},
 	serve::{auth::GatewayKeys, metrics::Metrics, AppState, Limits, ServedModel},
@@ -100,6 +101,7 @@ fn registered(hot: u8, receipt_key: PublicKey, url: &str, gpu: &str) -> Register
 		endpoint: url.into(),
 		active: true,
 		reputation_ppb: 1_000_000_000,
+		violations: 0,
 	}
 }
 
@@ -202,6 +204,7 @@ struct Harness {
 	app: Router,
 	state: Arc<GatewayState>,
 	workers: Vec<Keypair>,
+	source: StaticSource,
 }
 
 /// A gateway over `count` real workers and, if `failing`, one more that fails everything and
@@ -212,6 +215,18 @@ async fn harness(count: u8, failing: bool) -> Harness {
 
 /// As [`harness`], with the model's elected inference nodes (hot keys) set to `elected`.
 async fn harness_electing(count: u8, failing: bool, elected: Vec<[u8; 32]>) -> Harness {
+	harness_with(count, failing, elected, RiskConfig::default(), |_| {}).await
+}
+
+/// As [`harness_electing`], the gateway scoring risk by `risk`, and the registered workers
+/// as `adjust` leaves them.
+async fn harness_with(
+	count: u8,
+	failing: bool,
+	elected: Vec<[u8; 32]>,
+	risk: RiskConfig,
+	adjust: impl FnOnce(&mut [RegisteredWorker]),
+) -> Harness {
 	let dir = tempfile::tempdir().unwrap();
 	write_random_model(&dir.path().join("model"), &RandomModelSpec::tiny(), 3).unwrap();
 	let gateway_key = Keypair::from_secret(&[0x22; 32]).unwrap();
@@ -227,9 +242,10 @@ async fn harness_electing(count: u8, failing: bool, elected: Vec<[u8; 32]>) -> H
 		let url = start_failing_worker(&key).await;
 		registered_workers.push(registered(0x4f, key.public(), &url, "h200"));
 	}
+	adjust(&mut registered_workers);
 	let model = RegisteredModel { inference_nodes: elected, ..registered_model() };
 	let source = StaticSource { workers: registered_workers, models: vec![model] };
-	let registry = Arc::new(Registry::new(CHAIN_ID, greedy_router()));
+	let registry = Arc::new(Registry::with_risk(CHAIN_ID, greedy_router(), risk));
 	let http = reqwest::Client::new();
 	registry.refresh(&source, &http, Duration::ZERO, Duration::from_secs(5)).await.unwrap();
 	let state = Arc::new(GatewayState::new(
@@ -240,7 +256,7 @@ async fn harness_electing(count: u8, failing: bool, elected: Vec<[u8; 32]>) -> H
 		http,
 		Settings::default(),
 	));
-	Harness { _dir: dir, app: gateway::router(state.clone()), state, workers: worker_keys }
+	Harness { _dir: dir, app: gateway::router(state.clone()), state, workers: worker_keys, source }
 }
 
 fn post_json(path: &str, body: &str, key: Option<&str>) -> Request<Body> {
@@ -594,4 +610,178 @@ async fn a_body_too_large_gets_an_openai_error_object_from_the_gateway() {
 	assert_openai_error(&body, "request_too_large");
 	assert_eq!(body["error"]["type"], "invalid_request_error");
 	assert!(worker.is_none());
+}
+
+fn hot(byte: u8) -> String {
+	format!("0x{}", hex::encode([byte; 32]))
+}
+
+async fn get_public(app: &Router, path: &str) -> Value {
+	let (status, body, _) = send(app, Request::get(path).body(Body::empty()).unwrap()).await;
+	assert_eq!(status, StatusCode::OK, "{body}");
+	body
+}
+
+/// The `/workers` entry of `worker`.
+fn listed<'a>(workers: &'a Value, worker: &str) -> &'a Value {
+	workers["workers"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.find(|entry| entry["worker"] == worker)
+		.unwrap_or_else(|| panic!("{worker} is not listed: {workers}"))
+}
+
+#[tokio::test]
+async fn a_worker_with_a_violation_on_record_gets_no_traffic_and_is_listed_as_excluded() {
+	// Two workers; the second has the fastest GPU, so the router would pick it, but it has a
+	// violation on record (a failed spot check slashed it).
+	let h = harness_with(2, false, vec![], RiskConfig::default(), |workers| {
+		workers[1].gpu_model = "h200".into();
+		workers[1].violations = 1;
+	})
+	.await;
+	for _ in 0..6 {
+		let (status, body, worker) =
+			send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+		assert_eq!(status, StatusCode::OK, "{body}");
+		assert_eq!(worker.unwrap(), hot(0x40), "the excluded worker is never routed to");
+	}
+	let workers = get_public(&h.app, "/workers").await;
+	let excluded = listed(&workers, &hot(0x41));
+	assert_eq!(excluded["level"], "excluded", "{workers}");
+	assert_eq!(excluded["features"]["violations"], 1.0);
+	assert!(excluded["risk"].as_f64().unwrap() >= 0.8, "{workers}");
+	assert_eq!(excluded["url"], Value::Null, "an excluded worker is out of the pool");
+	let normal = listed(&workers, &hot(0x40));
+	assert_eq!(normal["level"], "normal", "{workers}");
+	assert!(normal["risk"].as_f64().unwrap() < 0.2, "{workers}");
+	// The same on /metrics: level 3 for the excluded worker, 0 for the other.
+	let metrics = get_metrics(&h.app).await;
+	let level = |worker: &str| {
+		metrics
+			.lines()
+			.find(|line| line.contains("worker_risk_level{") && line.contains(worker))
+			.and_then(|line| line.split_whitespace().last())
+			.unwrap_or_else(|| panic!("no risk level for {worker}: {metrics}"))
+			.to_owned()
+	};
+	assert_eq!(level(&hot(0x41)), "3");
+	assert_eq!(level(&hot(0x40)), "0");
+}
+
+async fn get_metrics(app: &Router) -> String {
+	let response =
+		app.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+	String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn failures_seen_by_the_gateway_raise_a_worker_s_risk_until_it_is_excluded() {
+	let h = harness(2, false).await;
+	let registry = &h.state.registry;
+	let id = ail2_router::WorkerId([0x41; 32]);
+	let level = |workers: &Value| listed(workers, &hot(0x41))["level"].as_str().unwrap().to_owned();
+	assert_eq!(level(&get_public(&h.app, "/workers").await), "normal");
+	// Three failures in three requests: the rate (3 + 0.2) / 13 is far above the reference.
+	for _ in 0..3 {
+		registry.observe(&id, |observed| observed.failure(false));
+	}
+	registry
+		.refresh(&h.source, &reqwest::Client::new(), Duration::ZERO, Duration::from_secs(5))
+		.await
+		.unwrap();
+	assert_eq!(level(&get_public(&h.app, "/workers").await), "excluded");
+	for _ in 0..4 {
+		let (status, body, worker) =
+			send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+		assert_eq!(status, StatusCode::OK, "{body}");
+		assert_eq!(worker.unwrap(), hot(0x40));
+	}
+}
+
+#[tokio::test]
+async fn a_worker_of_limited_share_keeps_only_part_of_the_router_s_choices() {
+	// Reputation counts heavily in this gateway's score: the second worker (fastest GPU,
+	// no reputation earned) lands in the limited-share band, the first is normal.
+	let risk = RiskConfig {
+		intercept: -2.5,
+		reputation_deficit: Feature { mean: 0.5, scale: 0.5, weight: 3.0 },
+		..RiskConfig::default()
+	};
+	let h = harness_with(2, false, vec![], risk, |workers| {
+		workers[1].gpu_model = "h200".into();
+		workers[1].reputation_ppb = 0;
+	})
+	.await;
+	let workers = get_public(&h.app, "/workers").await;
+	assert_eq!(listed(&workers, &hot(0x41))["level"], "limited_share", "{workers}");
+	let mut limited = 0;
+	const REQUESTS: usize = 40;
+	for _ in 0..REQUESTS {
+		let (status, body, worker) =
+			send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+		assert_eq!(status, StatusCode::OK, "{body}");
+		if worker.unwrap() == hot(0x41) {
+			limited += 1;
+		}
+	}
+	// Each time the router chose it, the gateway kept the choice with probability
+	// limited_share (1/4) and otherwise sent the request to the router's next choice. The
+	// router, which prefers it, chose it at least once; all choices kept has probability
+	// 4^-choices.
+	let workers = get_public(&h.app, "/workers").await;
+	let share = &listed(&workers, &hot(0x41))["share"];
+	let (kept, diverted) = (share["kept"].as_u64().unwrap(), share["diverted"].as_u64().unwrap());
+	assert!(diverted >= 1, "{workers}");
+	assert_eq!(kept, limited, "it served exactly the choices kept: {workers}");
+	// The normal worker's choices are never diverted.
+	assert_eq!(listed(&workers, &hot(0x40))["share"], Value::Null, "{workers}");
+}
+
+#[tokio::test]
+async fn a_risky_worker_s_answers_are_audited_against_their_commitments() {
+	// A gateway that asks for more verification of every worker without a record.
+	let risk = RiskConfig { intercept: -0.5, ..RiskConfig::default() };
+	let h = harness_with(1, false, vec![], risk, |_| {}).await;
+	let workers = get_public(&h.app, "/workers").await;
+	assert_eq!(listed(&workers, &hot(0x40))["level"], "more_verification", "{workers}");
+	for _ in 0..2 {
+		let (status, body, _) =
+			send(&h.app, post_json("/v1/chat/completions", CHAT, Some("sk-good"))).await;
+		assert_eq!(status, StatusCode::OK, "{body}");
+	}
+	// The audits run in the background: the gateway fetches each transcript as the payer
+	// and checks it against the receipt's commitment.
+	let passed = |metrics: &str| {
+		metrics
+			.lines()
+			.find(|line| {
+				line.contains("transcript_audits")
+					&& line.contains("passed=\"true\"")
+					&& !line.starts_with('#')
+			})
+			.and_then(|line| line.split_whitespace().last())
+			.and_then(|value| value.parse::<u64>().ok())
+			.unwrap_or(0)
+	};
+	let deadline = std::time::Instant::now() + Duration::from_secs(10);
+	loop {
+		let metrics = get_metrics(&h.app).await;
+		if passed(&metrics) == 2 {
+			break;
+		}
+		assert!(std::time::Instant::now() < deadline, "the audits did not pass: {metrics}");
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+	assert_eq!(registry_audits(&h), (2, 0));
+}
+
+/// The audits the gateway recorded of the first worker: (done, failed).
+fn registry_audits(h: &Harness) -> (u64, u64) {
+	let mut seen = (0, 0);
+	h.state.registry.observe(&ail2_router::WorkerId([0x40; 32]), |observed| {
+		seen = (observed.audits, observed.audit_failures)
+	});
+	seen
 }

@@ -41,7 +41,7 @@ struct Harness {
 
 fn harness(limits: Limits) -> Harness {
 	let dir = tempfile::tempdir().unwrap();
-	let WorkerState { state, store, worker, gateway } = worker_state(dir.path(), limits);
+	let WorkerState { state, store, worker, gateway, .. } = worker_state(dir.path(), limits);
 	Harness { _dir: dir, app: router(Arc::new(state)), store, worker, gateway }
 }
 

@@ -6,7 +6,11 @@
 
 mod common;
 
-use std::{path::PathBuf, sync::Arc};
+use std::{
+	collections::HashMap,
+	path::PathBuf,
+	sync::{Arc, Mutex},
+};
 
 use ail2_model::{
 	default_device,
@@ -19,8 +23,11 @@ use ail2_primitives::{
 	transcript::{Transcript, DEFAULT_TOLERANCE},
 };
 use ail2_worker::{
-	poi::{fetch_transcript, judge, transcript_of, Failure, FetchError, DEFAULT_SLACK},
-	serve::{router, Limits},
+	poi::{
+		fetch_transcript, fetch_transcript_as_verifier, judge, transcript_of, Failure, FetchError,
+		DEFAULT_SLACK,
+	},
+	serve::{auth::AuditedCheck, router, transcripts::VerifierTranscriptRequest, Limits},
 };
 use codec::{Decode, Encode};
 use common::{worker_state, WorkerState, MODEL_ID, PAYER, VERSION};
@@ -32,6 +39,7 @@ struct Worker {
 	worker: Keypair,
 	gateway: Keypair,
 	http: reqwest::Client,
+	checks: Arc<Mutex<HashMap<(u64, u64), AuditedCheck>>>,
 }
 
 impl Worker {
@@ -43,12 +51,13 @@ impl Worker {
 /// A worker serving the tiny model on a free port; the payer's one gateway key is known.
 async fn start() -> Worker {
 	let dir = tempfile::tempdir().unwrap();
-	let WorkerState { state, worker, gateway, .. } = worker_state(dir.path(), Limits::default());
+	let WorkerState { state, worker, gateway, checks, .. } =
+		worker_state(dir.path(), Limits::default());
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 	let url = format!("http://{}", listener.local_addr().unwrap());
 	let app = router(Arc::new(state));
 	tokio::spawn(async move { axum::serve(listener, app).await });
-	Worker { dir, url, worker, gateway, http: reqwest::Client::new() }
+	Worker { dir, url, worker, gateway, http: reqwest::Client::new(), checks }
 }
 
 fn now_ms() -> u64 {
@@ -241,4 +250,97 @@ async fn a_worker_serving_a_perturbed_copy_fails() {
 		matches!(verdict, Err(Failure::Diverged { .. } | Failure::NotSampled { .. })),
 		"{verdict:?}"
 	);
+}
+
+fn verifier_key(seed: u8) -> subxt_signer::sr25519::Keypair {
+	subxt_signer::sr25519::Keypair::from_secret_key([seed; 32]).unwrap()
+}
+
+#[tokio::test]
+async fn a_verifier_of_the_group_reads_the_checked_transcript_and_nothing_else() {
+	let w = start().await;
+	let checked = serve(&w, 1, GREEDY).await;
+	let other = serve(&w, 2, SEEDED).await;
+	let (member, outsider) = (verifier_key(0x44), verifier_key(0x45));
+	let leaf = (5, 3);
+	w.checks.lock().unwrap().insert(
+		leaf,
+		AuditedCheck {
+			receipt_id: checked.receipt.id(),
+			worker: [0x55; 32],
+			payer: PAYER,
+			group: vec![member.public_key().0],
+		},
+	);
+
+	// A member of the group reads the checked receipt's transcript, and the replay passes.
+	let fetched =
+		fetch_transcript_as_verifier(&w.http, &w.url, &checked.receipt, leaf, &member, 10_000)
+			.await
+			.unwrap();
+	assert_eq!(fetched.receipt.as_ref(), Some(&checked));
+	let transcript = fetched.transcript.unwrap();
+	judge(
+		&checked.receipt,
+		Some(&transcript),
+		&verifier_model(&w),
+		&DEFAULT_TOLERANCE,
+		DEFAULT_SLACK,
+	)
+	.unwrap();
+
+	// Outside the group: refused.
+	match fetch_transcript_as_verifier(&w.http, &w.url, &checked.receipt, leaf, &outsider, 10_000)
+		.await
+	{
+		Err(FetchError::Refused { status: 403, body }) => assert!(body.contains("not_in_group")),
+		other => panic!("an outsider read the transcript: {other:?}"),
+	}
+	// The check does not let a member read the payer's other receipts: it is not held, as
+	// far as the member is concerned.
+	let fetched =
+		fetch_transcript_as_verifier(&w.http, &w.url, &other.receipt, leaf, &member, 10_000)
+			.await
+			.unwrap();
+	assert_eq!(fetched, ail2_worker::poi::Fetched { receipt: None, transcript: None });
+	// A leaf with no check on chain (or not in the worker's view yet) is an error to retry,
+	// never the worker's failure to produce the transcript.
+	match fetch_transcript_as_verifier(&w.http, &w.url, &checked.receipt, (5, 4), &member, 10_000)
+		.await
+	{
+		Err(FetchError::Refused { status: 404, body }) => assert!(body.contains("no_such_check")),
+		other => panic!("a leaf without a check was answered: {other:?}"),
+	}
+	// Expired.
+	match fetch_transcript_as_verifier(&w.http, &w.url, &checked.receipt, leaf, &member, 0).await {
+		Err(FetchError::Refused { status: 403, body }) => assert!(body.contains("request_expired")),
+		other => panic!("an expired request was served: {other:?}"),
+	}
+	// A signature over another leaf's request does not authorise this one.
+	let expires_at_ms = now_ms() + 10_000;
+	let message = ail2_primitives::transcript::verifier_request_message(
+		&w.worker.public(),
+		&member.public_key().0,
+		5,
+		4,
+		expires_at_ms,
+	);
+	let forged = VerifierTranscriptRequest {
+		verifier: hex::encode(member.public_key().0),
+		batch: leaf.0,
+		index: leaf.1,
+		counter: checked.receipt.counter,
+		expires_at_ms,
+		signature: hex::encode(member.sign(&message).0),
+	};
+	let response = w
+		.http
+		.post(format!("{}/v1/transcripts", w.url))
+		.header("content-type", "application/json")
+		.body(serde_json::to_vec(&forged).unwrap())
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(response.status(), 401);
+	assert!(response.text().await.unwrap().contains("invalid_signature"));
 }

@@ -62,3 +62,41 @@ export function dispatchErrorName(api, dispatchError) {
   if (dispatchError.isToken) return `Token.${dispatchError.asToken.type}`;
   return dispatchError.type;
 }
+
+/**
+ * The events of finalized blocks, read once each as the chain finalizes them: `waitFor`
+ * resolves with the first event `predicate` accepts, `all` lists those seen so far.
+ */
+export class FinalizedEvents {
+  constructor(api, node) {
+    this.api = api;
+    this.node = node;
+    this.seen = 0;
+    this.events = [];
+  }
+
+  /** Reads the blocks finalized since the last call. */
+  async poll() {
+    const head = await this.node.finalizedNumber();
+    for (let n = this.seen + 1; n <= head; n += 1) {
+      const at = await this.api.at(await this.api.rpc.chain.getBlockHash(n));
+      for (const { event } of await at.query.system.events()) this.events.push({ block: n, event });
+    }
+    this.seen = Math.max(this.seen, head);
+  }
+
+  all(section, method) {
+    return this.events.filter(({ event }) => event.section === section && event.method === method).map(({ event }) => event);
+  }
+
+  async waitFor(section, method, predicate = () => true, timeoutMs = 120_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.poll();
+      const found = this.all(section, method).find((event) => predicate(event.data));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${section}.${method} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}

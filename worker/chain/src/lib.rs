@@ -20,9 +20,17 @@ use subxt::{
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::Mutex;
 
-#[subxt::subxt(runtime_metadata_path = "metadata/ail2.scale")]
+/// Receipts travel as their own SCALE type (`ail2_primitives`'s, the one the runtime uses).
+#[subxt::subxt(
+	runtime_metadata_path = "metadata/ail2.scale",
+	substitute_type(
+		path = "ail2_primitives::receipt::SignedReceipt",
+		with = "::subxt::utils::Static<::ail2_primitives::receipt::SignedReceipt>"
+	)
+)]
 pub mod ail2 {}
 
+pub mod poi;
 pub mod race;
 
 use ail2::runtime_types;
@@ -185,6 +193,8 @@ pub struct RegisteredWorker {
 	pub active: bool,
 	/// Reputation in parts per billion.
 	pub reputation_ppb: u32,
+	/// Violations pallet-slashing has on record for it (proven frauds, failed spot checks).
+	pub violations: u32,
 }
 
 /// Where a model may run: a centre (micro-degrees) and a radius.
@@ -398,6 +408,15 @@ impl ChainClient {
 	pub async fn workers(&self) -> Result<Vec<RegisteredWorker>, ChainError> {
 		use runtime_types::pallet_workers::types::WorkerStatus;
 		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let mut violations = std::collections::HashMap::new();
+		let mut records =
+			at.storage().iter(ail2::storage().slashing().records(), ()).await.map_err(rpc)?;
+		while let Some(entry) = records.next().await {
+			let entry = entry.map_err(rpc)?;
+			let record = entry.value().decode().map_err(rpc)?;
+			let (hot,) = entry.key().map_err(rpc)?.decode().map_err(rpc)?;
+			violations.insert(hot.0, record.total);
+		}
 		let mut entries =
 			at.storage().iter(ail2::storage().workers().workers(), ()).await.map_err(rpc)?;
 		let mut workers = Vec::new();
@@ -418,6 +437,7 @@ impl ChainClient {
 				endpoint: String::from_utf8_lossy(&info.endpoint.0).into_owned(),
 				active: matches!(info.status, WorkerStatus::Active),
 				reputation_ppb: info.reputation.0,
+				violations: violations.get(&hot.0).copied().unwrap_or(0),
 			});
 		}
 		Ok(workers)

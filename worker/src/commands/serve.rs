@@ -1,5 +1,6 @@
 //! `ail2-worker serve`: serves a model over the OpenAI-compatible API, signs receipts, and
-//! batches and settles them. Two critical tasks: the HTTP server and the batcher.
+//! batches and settles them; bids for election and verifies as proof of inference asks.
+//! Three critical tasks: the HTTP server, the batcher and the proof-of-inference duties.
 
 use std::{
 	net::SocketAddr,
@@ -13,6 +14,7 @@ use ail2_model::{default_device, TextModel};
 use ail2_primitives::receipt::SemVer;
 use ail2_worker::{
 	batcher::{BatchPolicy, Batcher},
+	duties::{BidPolicy, Duties, DutyOptions},
 	keys::WorkerKeys,
 	serve::{self, auth::ChainGatewayKeys, metrics::Metrics, AppState, Limits, ServedModel},
 	store::{ReceiptLog, Store},
@@ -50,6 +52,42 @@ pub struct ServeCommand {
 	limits: LimitArgs,
 	#[command(flatten)]
 	batching: BatchArgs,
+	#[command(flatten)]
+	duties: DutyArgs,
+}
+
+/// Proof-of-inference duties: bidding for election and verifying other workers' receipts.
+#[derive(Args)]
+#[command(next_help_heading = "Proof of inference")]
+struct DutyArgs {
+	/// What to bid each round for election as an inference node, in the token's smallest
+	/// unit: `min` (the chain's minimum), an amount, or `off` (never elected; a network whose
+	/// workers all bid routes only to the elected ones). Bids of the elected go to the
+	/// model's verifier group; bidding is also what puts a worker in the group.
+	#[arg(long, env = "AIL2_BID", default_value = "min", value_parser = parse_bid)]
+	bid: BidPolicy,
+	/// The most the worker bids in a round (default: 1 AIL2); a chain minimum above it means
+	/// no bid.
+	#[arg(long, env = "AIL2_MAX_BID", default_value_t = 1_000_000_000_000)]
+	max_bid: u128,
+	/// Do not verify other workers' receipts as a verifier-group member (a member that does
+	/// not vote loses reputation).
+	#[arg(long, env = "AIL2_NO_VERIFY")]
+	no_verify: bool,
+	/// How often the duties read the chain, in milliseconds.
+	#[arg(long, env = "AIL2_DUTY_POLL_MS", default_value_t = 2_000)]
+	duty_poll_ms: u64,
+}
+
+fn parse_bid(text: &str) -> Result<BidPolicy, String> {
+	match text {
+		"min" => Ok(BidPolicy::Minimum),
+		"off" => Ok(BidPolicy::Off),
+		amount => amount
+			.parse()
+			.map(BidPolicy::Amount)
+			.map_err(|_| format!("`{amount}` is not `min`, `off` or an amount")),
+	}
 }
 
 /// How much work the worker takes on at once.
@@ -153,6 +191,20 @@ impl ServeCommand {
 			default_max_tokens: self.limits.default_max_tokens,
 			..Limits::default()
 		};
+		let duties = Duties::new(
+			chain.clone(),
+			keys.hot.clone(),
+			served.clone(),
+			DutyOptions {
+				bid: self.duties.bid,
+				max_bid: self.duties.max_bid,
+				verify: !self.duties.no_verify,
+				poll: Duration::from_millis(self.duties.duty_poll_ms),
+				tolerance: ail2_worker::poi::DEFAULT_TOLERANCE,
+				slack: ail2_worker::poi::DEFAULT_SLACK,
+			},
+			metrics.clone(),
+		);
 		let state = Arc::new(AppState::new(
 			served,
 			keys.receipt.clone(),
@@ -169,6 +221,7 @@ impl ServeCommand {
 		let supervisor = Supervisor::new();
 		supervisor.stop_on_signals()?;
 		supervisor.spawn_critical("batcher", batcher.run(supervisor.token()));
+		supervisor.spawn_critical("poi-duties", duties.run(supervisor.token()));
 		tracing::info!(listen = %listener.local_addr()?, "serving");
 		spawn_http(&supervisor, "http", listener, serve::router(state));
 		supervisor.wait().await?;

@@ -1,5 +1,6 @@
-//! The gateway's HTTP routes: health, metrics, the models and the caller's usage, and the
-//! generation endpoints, with the API key's authentication and rate limit in front.
+//! The gateway's HTTP routes: health, metrics, the workers' risk, the models and the
+//! caller's usage, and the generation endpoints, with the API key's authentication and rate
+//! limit in front.
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::{
 	config::ApiKey,
-	metrics::KeyLabels,
+	metrics::{worker_label, KeyLabels, WorkerLabels},
 	proxy::{self, Call},
 	state::KeyHash,
 	GatewayState,
@@ -32,6 +33,7 @@ pub fn router(state: Arc<GatewayState>) -> Router {
 	let mut router = Router::new()
 		.route("/health", get(health))
 		.route("/metrics", get(metrics))
+		.route("/workers", get(workers))
 		.route("/v1/models", get(models))
 		.route("/v1/ail2/usage", get(usage));
 	for endpoint in Endpoint::ALL {
@@ -65,7 +67,19 @@ async fn health(State(state): State<Arc<GatewayState>>) -> Json<Value> {
 }
 
 async fn metrics(State(state): State<Arc<GatewayState>>) -> impl IntoResponse {
+	for risk in state.registry.risks() {
+		let labels = WorkerLabels { model: risk.model, worker: worker_label(&risk.worker) };
+		state.metrics.risk.get_or_create(&labels).set(risk.assessment.risk);
+		state.metrics.risk_level.get_or_create(&labels).set(risk.assessment.level.index());
+	}
 	([(header::CONTENT_TYPE, CONTENT_TYPE)], state.metrics.render())
+}
+
+/// Every worker the gateway assessed, with its risk score, handling level and the features
+/// behind them (whitepaper §8.2): what an operator reads to see why a worker gets no
+/// traffic. Public, like `/health`: it holds nothing the chain and the probes do not show.
+async fn workers(State(state): State<Arc<GatewayState>>) -> Json<Value> {
+	Json(json!({ "workers": state.registry.risks() }))
 }
 
 /// The models at least one worker serves now.

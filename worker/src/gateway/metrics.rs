@@ -1,10 +1,12 @@
 //! Prometheus metrics of the gateway (`/metrics`): requests, and per worker its selections,
 //! outcomes and latency.
 
+use std::sync::atomic::AtomicU64;
+
 use ail2_router::WorkerId;
 use prometheus_client::{
 	encoding::EncodeLabelSet,
-	metrics::{counter::Counter, family::Family, histogram::Histogram},
+	metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
 	registry::Registry,
 };
 
@@ -26,6 +28,13 @@ pub struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AuditLabels {
+	pub worker: String,
+	/// `true` or `false`.
+	pub passed: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct KeyLabels {
 	pub key: String,
 }
@@ -44,6 +53,11 @@ pub struct GatewayMetrics {
 	pub retries: Counter,
 	pub rate_limited: Family<KeyLabels, Counter>,
 	pub spent: Family<KeyLabels, Counter>,
+	pub transcript_audits: Family<AuditLabels, Counter>,
+	/// §8.2's risk score of each worker in a model's pool, and its handling level (0 normal,
+	/// 1 more verification, 2 limited share, 3 excluded).
+	pub risk: Family<WorkerLabels, Gauge<f64, AtomicU64>>,
+	pub risk_level: Family<WorkerLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -65,6 +79,15 @@ impl GatewayMetrics {
 			retries: metrics.add("retries", "Requests sent to a second worker"),
 			rate_limited: metrics.add("rate_limited", "Requests refused by a key's rate limit"),
 			spent: metrics.add("spent", "Verified receipt prices by API key, in the smallest unit"),
+			transcript_audits: metrics.add(
+				"transcript_audits",
+				"Transcripts fetched and checked against their receipts' commitments",
+			),
+			risk: metrics.add("worker_risk", "Risk score of each worker (whitepaper 8.2)"),
+			risk_level: metrics.add(
+				"worker_risk_level",
+				"Handling level: 0 normal, 1 more verification, 2 limited share, 3 excluded",
+			),
 			registry: metrics.finish(),
 		}
 	}

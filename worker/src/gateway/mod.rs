@@ -14,7 +14,11 @@
 //!    answer is passed on; a streamed answer is passed on event by event by the [`relay`];
 //! 4. a worker that fails or times out before answering, or refuses the authorisation, is
 //!    replaced by the router's next choice, once; the outcome of every attempt teaches the
-//!    router.
+//!    router;
+//! 5. [`risk`]: each worker's risk score (§8.2) from the chain's violations and reputation
+//!    and the gateway's own observations sets its handling level: normal, more verification
+//!    (its transcripts are checked against its receipts' commitments), a limited share of
+//!    its requests, or excluded.
 //!
 //! Invariants:
 //! - An answer reaches the client as paid only with a receipt the payer's chain will pay;
@@ -30,6 +34,7 @@ pub mod ratelimit;
 mod receipt;
 pub mod registry;
 mod relay;
+pub mod risk;
 mod state;
 
 pub use handlers::router;

@@ -20,6 +20,7 @@ use super::{
 	metrics::{worker_label, OutcomeLabels, WorkerLabels},
 	receipt::{verify_receipt, ReceiptRejected},
 	registry::{Registry, Target},
+	risk::Level,
 	state::KeyHash,
 	GatewayState,
 };
@@ -192,6 +193,18 @@ impl Call {
 		started: Instant,
 		request: &ail2_router::Request,
 	) {
+		self.record_failure(target, outcome, false, started, request);
+	}
+
+	/// [`Self::record`], saying whether a failure was a timeout.
+	pub(super) fn record_failure(
+		&self,
+		target: &Target,
+		outcome: Dispatched,
+		timed_out: bool,
+		started: Instant,
+		request: &ail2_router::Request,
+	) {
 		let latency = started.elapsed();
 		let success = outcome != Dispatched::Failure;
 		let metrics = &self.state.metrics;
@@ -208,6 +221,13 @@ impl Call {
 		if success {
 			metrics.latency_seconds.get_or_create(&labels).observe(latency.as_secs_f64());
 		}
+		self.state.registry.observe(&target.id, |observed| match outcome {
+			Dispatched::Success => {
+				observed.success(latency.as_secs_f64() * 1_000.0, request.tokens_out)
+			},
+			Dispatched::Failure => observed.failure(timed_out),
+			Dispatched::ClientError => {},
+		});
 		self.state.registry.update(
 			&self.model.name,
 			&target.id,
@@ -223,9 +243,16 @@ impl Call {
 		);
 	}
 
-	/// Adds a verified receipt to the key's spending.
-	pub(super) fn charge(&self, receipt: &SignedReceipt) {
+	/// Adds a verified receipt to the key's spending; for a worker whose risk asks for more
+	/// verification, checks in the background that it produces the transcript its receipt
+	/// commits to.
+	pub(super) fn charge(&self, target: &Target, receipt: &SignedReceipt) {
 		self.state.charge(&self.key_hash, &self.key, receipt.receipt.price);
+		if self.state.registry.level(&self.model.name, &target.id) >= Level::MoreVerification {
+			let state = self.state.clone();
+			let (target, receipt) = (target.clone(), receipt.receipt.clone());
+			tokio::spawn(async move { audit_transcript(&state, &target, &receipt).await });
+		}
 	}
 
 	/// Sends the request to `target` and judges its answer.
@@ -253,6 +280,10 @@ impl Call {
 			Ok(response) => response,
 			Err(e) => {
 				self.state.registry.mark_offline(&self.model.name, &target.id);
+				if e.is_timeout() {
+					self.record_failure(target, Dispatched::Failure, true, started, request);
+					return Attempt::Failed { reason: Failure::Unreachable(e), refusal: None };
+				}
 				return failed(Failure::Unreachable(e), None);
 			},
 		};
@@ -290,7 +321,7 @@ impl Call {
 		match verify_receipt(answer.get("receipt"), &authorisation, &signature, &self.model, usage)
 		{
 			Ok(receipt) => {
-				self.charge(&receipt);
+				self.charge(target, &receipt);
 				self.record(target, Dispatched::Success, started, request);
 				Attempt::Answered(with_worker(json_response(StatusCode::OK, body), target))
 			},
@@ -310,4 +341,45 @@ pub(super) fn with_worker(mut response: Response, target: &Target) -> Response {
 		response.headers_mut().insert(WORKER_HEADER, value);
 	}
 	response
+}
+
+/// Fetches, as the payer, the transcript behind `receipt` from the worker that signed it and
+/// checks it against the receipt's commitment (everything a verifier checks before the
+/// replay); the result counts in the worker's risk.
+async fn audit_transcript(
+	state: &GatewayState,
+	target: &Target,
+	receipt: &ail2_primitives::receipt::Receipt,
+) {
+	let fetched = crate::poi::fetch_transcript(
+		&state.http,
+		&target.url,
+		receipt,
+		&state.signer,
+		state.settings.authorisation_ttl.as_millis() as u64,
+	)
+	.await;
+	let passed = match fetched {
+		Ok(fetched) => match crate::poi::check_commitment(receipt, fetched.transcript.as_ref()) {
+			Ok(_) => true,
+			Err(failure) => {
+				tracing::warn!(worker = %worker_label(&target.id), %failure, counter = receipt.counter, "transcript check failed");
+				false
+			},
+		},
+		// The worker refused or could not be reached: it did not produce the transcript.
+		Err(error) => {
+			tracing::warn!(worker = %worker_label(&target.id), %error, counter = receipt.counter, "transcript not produced");
+			false
+		},
+	};
+	state
+		.metrics
+		.transcript_audits
+		.get_or_create(&crate::gateway::metrics::AuditLabels {
+			worker: worker_label(&target.id),
+			passed: passed.to_string(),
+		})
+		.inc();
+	state.registry.observe(&target.id, |observed| observed.audit(passed));
 }

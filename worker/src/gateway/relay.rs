@@ -82,7 +82,7 @@ impl Relay {
 				let data = match self.receipt_in(&data) {
 					None => data,
 					Some(Ok(receipt)) => {
-						self.call.charge(&receipt);
+						self.call.charge(&self.target, &receipt);
 						verified = true;
 						data
 					},

@@ -12,7 +12,10 @@ use std::{
 };
 
 use ail2_chain::{ChainClient, ChainError};
-use ail2_primitives::receipt::{AccountBytes, Authorisation, PublicKey, Signature};
+use ail2_primitives::{
+	receipt::{AccountBytes, Authorisation, PublicKey, Signature},
+	Hash,
+};
 use axum::http::{HeaderMap, StatusCode};
 use codec::{Decode, Encode};
 use tokio::sync::Mutex;
@@ -29,7 +32,8 @@ const MAX_CACHED_KEYS: usize = 65_536;
 /// How long a key found inactive is not asked about again.
 const UNKNOWN_KEY_TTL: Duration = Duration::from_secs(2);
 
-/// Where gateway keys are looked up.
+/// What the worker reads from the chain to authorise a request: the payers' gateway keys,
+/// and the checks a verifier group may fetch transcripts for.
 pub trait GatewayKeys: Send + Sync + 'static {
 	/// Why a key's state could not be read.
 	type Error: std::error::Error + Send;
@@ -40,6 +44,30 @@ pub trait GatewayKeys: Send + Sync + 'static {
 		payer: AccountBytes,
 		key: PublicKey,
 	) -> impl std::future::Future<Output = Result<bool, Self::Error>> + Send;
+
+	/// The open check on leaf `index` of batch `batch`, with what a verifier's request is
+	/// judged by; `None` when the chain holds no such check. Without a chain, none.
+	fn audited_check(
+		&self,
+		batch: u64,
+		index: u64,
+	) -> impl std::future::Future<Output = Result<Option<AuditedCheck>, Self::Error>> + Send {
+		let _ = (batch, index);
+		async { Ok(None) }
+	}
+}
+
+/// An open check as pallet-poi holds it: which receipt, whose batch, and who may fetch its
+/// transcript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditedCheck {
+	/// The checked receipt's id.
+	pub receipt_id: Hash,
+	/// The batch's worker (hot key) and payer.
+	pub worker: AccountBytes,
+	pub payer: AccountBytes,
+	/// The batch's verifier group (hot keys).
+	pub group: Vec<AccountBytes>,
 }
 
 /// Gateway keys read from the chain (finalized state). An active key is remembered for
@@ -85,6 +113,27 @@ impl GatewayKeys for ChainGatewayKeys {
 		}
 		cache.insert((payer, key), (active, Instant::now()));
 		Ok(active)
+	}
+
+	/// Read afresh each time: verifiers ask once per check, and a check that concluded
+	/// must stop being served at once.
+	async fn audited_check(
+		&self,
+		batch: u64,
+		index: u64,
+	) -> Result<Option<AuditedCheck>, ChainError> {
+		let Some(check) = self.chain.check(batch, index).await? else { return Ok(None) };
+		let (Some(audit), Some(record)) =
+			(self.chain.audit(batch).await?, self.chain.batch_view(batch).await?)
+		else {
+			return Ok(None);
+		};
+		Ok(Some(AuditedCheck {
+			receipt_id: check.receipt_id,
+			worker: record.worker,
+			payer: record.payer,
+			group: audit.group.into_iter().map(|(member, _)| member).collect(),
+		}))
 	}
 }
 

@@ -40,6 +40,10 @@ pub struct Metrics {
 	pub batches_proposed: Counter,
 	pub batches_settled: Counter,
 	pub transcripts_served: Counter,
+	pub poi_bids: Counter,
+	pub poi_checks_opened: Counter,
+	pub poi_votes_valid: Counter,
+	pub poi_votes_invalid: Counter,
 }
 
 impl Metrics {
@@ -61,6 +65,15 @@ impl Metrics {
 			batches_settled: metrics.add("batches_settled", "Batches paid out"),
 			transcripts_served: metrics
 				.add("transcripts_served", "Inference transcripts served to payers and verifiers"),
+			poi_bids: metrics.add("poi_bids", "Bids placed for election as an inference node"),
+			poi_checks_opened: metrics
+				.add("poi_checks_opened", "Spot checks opened as a member of a verifier group"),
+			poi_votes_valid: metrics
+				.add("poi_votes_valid", "Checks voted valid after a matching replay"),
+			poi_votes_invalid: metrics.add(
+				"poi_votes_invalid",
+				"Checks voted invalid: a failed replay or a transcript not produced",
+			),
 			registry: metrics.finish(),
 		}
 	}

@@ -4,7 +4,12 @@
 // Each test file uses a part of this module.
 #![allow(dead_code)]
 
-use std::{collections::HashSet, convert::Infallible, path::Path, sync::Arc};
+use std::{
+	collections::{HashMap, HashSet},
+	convert::Infallible,
+	path::Path,
+	sync::{Arc, Mutex},
+};
 
 use ail2_model::{
 	default_device,
@@ -17,19 +22,35 @@ use ail2_primitives::{
 	receipt::{signing::Keypair, AccountBytes, PublicKey, SemVer},
 };
 use ail2_worker::{
-	serve::{auth::GatewayKeys, metrics::Metrics, AppState, Limits, ServedModel},
+	serve::{
+		auth::{AuditedCheck, GatewayKeys},
+		metrics::Metrics,
+		AppState, Limits, ServedModel,
+	},
 	store::{ReceiptLog, Store},
 };
 use codec::Encode;
 
-/// Gateway keys the payers registered, as (payer, key) pairs.
-pub struct KnownKeys(pub HashSet<(AccountBytes, PublicKey)>);
+/// Gateway keys the payers registered, as (payer, key) pairs, and the open checks the chain
+/// holds, by (batch, leaf index).
+pub struct KnownKeys(
+	pub HashSet<(AccountBytes, PublicKey)>,
+	pub Arc<Mutex<HashMap<(u64, u64), AuditedCheck>>>,
+);
 
 impl GatewayKeys for KnownKeys {
 	type Error = Infallible;
 
 	async fn is_active(&self, payer: AccountBytes, key: PublicKey) -> Result<bool, Infallible> {
 		Ok(self.0.contains(&(payer, key)))
+	}
+
+	async fn audited_check(
+		&self,
+		batch: u64,
+		index: u64,
+	) -> Result<Option<AuditedCheck>, Infallible> {
+		Ok(self.1.lock().unwrap().get(&(batch, index)).cloned())
 	}
 }
 
@@ -57,6 +78,8 @@ pub struct WorkerState {
 	pub store: Arc<Store>,
 	pub worker: Keypair,
 	pub gateway: Keypair,
+	/// The open checks the worker's chain view holds.
+	pub checks: Arc<Mutex<HashMap<(u64, u64), AuditedCheck>>>,
 }
 
 pub fn worker_state(dir: &Path, limits: Limits) -> WorkerState {
@@ -76,7 +99,8 @@ pub fn worker_state(dir: &Path, limits: Limits) -> WorkerState {
 		policy_hash: keccak256(&policy().encode()),
 		chain_id: 42,
 	});
-	let keys = KnownKeys(HashSet::from([(PAYER, gateway.public())]));
+	let checks = Arc::default();
+	let keys = KnownKeys(HashSet::from([(PAYER, gateway.public())]), Arc::clone(&checks));
 	let state = AppState::new(
 		served,
 		worker.clone(),
@@ -86,5 +110,5 @@ pub fn worker_state(dir: &Path, limits: Limits) -> WorkerState {
 		Arc::new(Metrics::new()),
 		limits,
 	);
-	WorkerState { state, store, worker, gateway }
+	WorkerState { state, store, worker, gateway, checks }
 }

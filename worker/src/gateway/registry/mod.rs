@@ -24,11 +24,14 @@ use ail2_router::{
 };
 
 use pool::Pool;
-pub use pool::{ModelView, Target};
+pub use pool::{ModelView, Share, Target};
 pub use probe::gpu_datasheet;
 pub use source::{RegistrySource, StaticSource};
 
-use super::state::lock;
+use super::{
+	risk::{Assessment, Book, Level, Observed, RiskConfig},
+	state::lock,
+};
 
 /// The registry as last read from the source.
 struct Snapshot {
@@ -40,18 +43,75 @@ struct Snapshot {
 pub struct Registry {
 	chain_id: u32,
 	router_config: RouterConfig,
+	risk_config: RiskConfig,
 	pools: Mutex<HashMap<String, Pool>>,
 	last_source: Mutex<Option<Snapshot>>,
+	/// What the gateway observed of each worker, across models.
+	book: Mutex<Book>,
+}
+
+/// One worker's risk on one model, as `GET /workers` lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WorkerRisk {
+	pub model: String,
+	#[serde(serialize_with = "hex_id")]
+	pub worker: WorkerId,
+	pub url: Option<String>,
+	#[serde(flatten)]
+	pub assessment: Assessment,
+	/// For a worker the router chose while its share was limited: how often the choice was
+	/// kept and diverted.
+	pub share: Option<Share>,
+}
+
+fn hex_id<S: serde::Serializer>(id: &WorkerId, serializer: S) -> Result<S::Ok, S::Error> {
+	serializer.serialize_str(&format!("0x{}", hex::encode(id.0)))
 }
 
 impl Registry {
 	pub fn new(chain_id: u32, router_config: RouterConfig) -> Self {
+		Self::with_risk(chain_id, router_config, RiskConfig::default())
+	}
+
+	pub fn with_risk(chain_id: u32, router_config: RouterConfig, risk_config: RiskConfig) -> Self {
 		Self {
 			chain_id,
 			router_config,
+			risk_config,
 			pools: Mutex::new(HashMap::new()),
 			last_source: Mutex::new(None),
+			book: Mutex::new(Book::default()),
 		}
+	}
+
+	/// Records what the gateway saw of a worker; it counts in its risk from the next
+	/// refresh.
+	pub fn observe(&self, id: &WorkerId, f: impl FnOnce(&mut Observed)) {
+		f(lock(&self.book).entry(*id));
+	}
+
+	/// The handling level of a worker on `model`.
+	pub fn level(&self, model: &str, id: &WorkerId) -> Level {
+		self.pools().get(model).map_or(Level::Normal, |pool| pool.level(id))
+	}
+
+	/// Every assessed worker's risk, by model then worker.
+	pub fn risks(&self) -> Vec<WorkerRisk> {
+		let pools = self.pools();
+		let mut risks: Vec<WorkerRisk> = pools
+			.values()
+			.flat_map(|pool| {
+				pool.assessments.iter().map(|(id, assessment)| WorkerRisk {
+					model: pool.model.name.clone(),
+					worker: *id,
+					url: pool.targets.get(id).map(|target| target.url.clone()),
+					assessment: *assessment,
+					share: pool.shares.get(id).copied(),
+				})
+			})
+			.collect();
+		risks.sort_by(|a, b| (&a.model, a.worker.0).cmp(&(&b.model, b.worker.0)));
+		risks
 	}
 
 	fn pools(&self) -> MutexGuard<'_, HashMap<String, Pool>> {
@@ -102,7 +162,8 @@ impl Registry {
 	}
 
 	/// Picks a worker for `request` on `model` (or, with `previous`, another one after it
-	/// failed).
+	/// failed). A worker of limited share keeps `limited_share` of the router's choices of
+	/// it; the rest go to the router's next choice where there is one.
 	pub fn select(
 		&self,
 		model: &str,
@@ -112,10 +173,24 @@ impl Registry {
 	) -> Option<(Selection, Target)> {
 		let mut pools = self.pools();
 		let pool = pools.get_mut(model)?;
-		let selection = match previous {
+		let mut selection = match previous {
 			None => pool.router.select(request, now_ms),
 			Some(previous) => pool.router.retry_select(request, previous, now_ms),
 		}?;
+		if pool.level(&selection.chosen) == Level::LimitedShare {
+			let limited = selection.chosen;
+			let keep = rand::random::<f64>() < self.risk_config.limited_share;
+			let other =
+				if keep { None } else { pool.router.retry_select(request, &selection, now_ms) };
+			let share = pool.shares.entry(limited).or_default();
+			match other {
+				Some(other) => {
+					share.diverted = share.diverted.saturating_add(1);
+					selection = other;
+				},
+				None => share.kept = share.kept.saturating_add(1),
+			}
+		}
 		let target = pool.targets.get(&selection.chosen)?.clone();
 		Some((selection, target))
 	}
@@ -167,6 +242,7 @@ impl Registry {
 
 	/// Rebuilds the pools from the registry and the probes' answers.
 	fn apply(&self, models: &[RegisteredModel], probes: &[probe::Probe<'_>]) {
+		let book = lock(&self.book);
 		let mut pools = self.pools();
 		let names: HashSet<&str> = models.iter().map(|m| m.name.as_str()).collect();
 		pools.retain(|name, _| names.contains(name.as_str()));
@@ -174,7 +250,7 @@ impl Registry {
 			pools
 				.entry(model.name.clone())
 				.or_insert_with(|| Pool::new(model.clone(), self.router_config.clone()))
-				.apply(model, probes, self.chain_id);
+				.apply(model, probes, self.chain_id, &book, &self.risk_config);
 		}
 	}
 }

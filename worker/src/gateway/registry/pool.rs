@@ -8,6 +8,7 @@ use ail2_primitives::receipt::PublicKey;
 use ail2_router::{latency::ComputeModel, Router, RouterConfig, WorkerId, WorkerStatus};
 
 use super::probe::{self, Probe};
+use crate::gateway::risk::{self, Assessment, Book, Features, Level, RiskConfig};
 
 /// Where to send a model's requests on one worker.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +30,18 @@ pub(super) struct Pool {
 	pub(super) model: RegisteredModel,
 	pub(super) router: Router,
 	pub(super) targets: HashMap<WorkerId, Target>,
+	/// The risk of every worker that serves the model, excluded ones included.
+	pub(super) assessments: HashMap<WorkerId, Assessment>,
+	/// How often the router chose a worker of limited share and the gateway kept or
+	/// diverted the choice.
+	pub(super) shares: HashMap<WorkerId, Share>,
+}
+
+/// A limited worker's share of its choices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Share {
+	pub kept: u64,
+	pub diverted: u64,
 }
 
 impl Pool {
@@ -37,6 +50,8 @@ impl Pool {
 			model,
 			router: Router::new(config, ComputeModel::default(), rand::random()),
 			targets: HashMap::new(),
+			assessments: HashMap::new(),
+			shares: HashMap::new(),
 		}
 	}
 
@@ -55,10 +70,20 @@ impl Pool {
 
 	/// Brings the pool up to date with the model's registration and the probes: a worker
 	/// that serves the model is (re)entered with its load, one of the pool that did not
-	/// answer is offline, and every other leaves.
-	pub(super) fn apply(&mut self, model: &RegisteredModel, probes: &[Probe<'_>], chain_id: u32) {
+	/// answer is offline, and every other leaves. Each serving worker's risk is assessed
+	/// from the chain's record and the gateway's `book`; an excluded one leaves too.
+	pub(super) fn apply(
+		&mut self,
+		model: &RegisteredModel,
+		probes: &[Probe<'_>],
+		chain_id: u32,
+		book: &Book,
+		risk_config: &RiskConfig,
+	) {
 		self.model = model.clone();
+		let median = book.median_ms_per_token(self.targets.keys());
 		let mut present = HashSet::new();
+		let mut assessments = HashMap::new();
 		for Probe { worker: registered, health, rtt } in probes {
 			let id = WorkerId(registered.hot_key);
 			let Some(health) = health else {
@@ -77,8 +102,16 @@ impl Pool {
 			{
 				continue;
 			}
+			let features = Features::of(risk_config, registered, &book.get(&id), median);
+			let assessment = risk::assess(risk_config, features);
+			assessments.insert(id, assessment);
+			if assessment.level == Level::Excluded {
+				continue;
+			}
 			present.insert(id);
-			self.router.upsert(probe::router_worker(registered, health, model));
+			let mut worker = probe::router_worker(registered, health, model);
+			worker.risk = features.router_signals(risk_config, registered.violations);
+			self.router.upsert(worker);
 			let concurrency = f64::from(health.concurrency.max(1));
 			self.router.report_load(
 				&id,
@@ -103,5 +136,11 @@ impl Pool {
 			self.targets.remove(&id);
 			self.router.remove(&id);
 		}
+		self.assessments = assessments;
+	}
+
+	/// The handling level of a worker of the pool; one not assessed yet is normal.
+	pub(super) fn level(&self, id: &WorkerId) -> Level {
+		self.assessments.get(id).map_or(Level::Normal, |assessment| assessment.level)
 	}
 }
