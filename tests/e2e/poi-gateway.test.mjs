@@ -159,7 +159,13 @@ describe('spot checks through a gateway on ail2-node --dev', () => {
         batchOf.set(proposed.data.batch.toNumber(), proposed.data.worker.toHex());
       }
       return d.outcome.toString() === 'Failed';
-    }, 180_000);
+    }, 180_000).catch((error) => {
+      // What the chain saw, for the failure's message.
+      const seen = events.events.filter(({ event }) => ['poi', 'receipts'].includes(event.section))
+        .map(({ block, event }) => `#${block} ${event.section}.${event.method} ${JSON.stringify(event.data.toHuman())}`);
+      const names = Object.fromEntries(Object.keys(workers).map((hot) => [api.createType('AccountId32', hot).toString(), nameOf(hot)]));
+      throw new Error(`${error.message}; workers ${JSON.stringify(names)}; events:\n${seen.join('\n')}`);
+    });
     assert.equal(batchOf.get(failed.data.batch.toNumber()), cheater, 'only the cheater fails a check');
     const voided = (await api.query.receipts.batches(failed.data.batch)).unwrap().status.toString();
     assert.equal(voided, 'Voided');

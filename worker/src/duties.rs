@@ -33,7 +33,7 @@ use ail2_chain::{
 };
 use ail2_primitives::{
 	keccak256,
-	merkle::MerkleSumTree,
+	merkle::{MerkleSumTree, SumNode},
 	poi::selected,
 	receipt::{AccountBytes, SignedReceipt},
 	transcript::Tolerance,
@@ -104,6 +104,14 @@ struct Leaves {
 	tree: MerkleSumTree,
 }
 
+/// A transaction a pass of the duties submits.
+#[derive(Clone)]
+enum Action {
+	Open { batch: u64, index: u64, receipt: SignedReceipt, siblings: Vec<SumNode> },
+	Vote { batch: u64, index: u64, valid: bool },
+	Close { batch: u64, index: u64 },
+}
+
 /// What the task remembers of one audited batch.
 #[derive(Default)]
 struct BatchDuty {
@@ -112,6 +120,8 @@ struct BatchDuty {
 	scanned: bool,
 	/// Checks voted on.
 	voted: HashSet<u64>,
+	/// Each judged check's verdict, kept until the vote is counted.
+	verdicts: HashMap<u64, bool>,
 	/// The block at which each check's transcript was first asked for.
 	asked: HashMap<u64, u32>,
 	/// The block at which the seed was first seen fixed.
@@ -242,6 +252,9 @@ impl Duties {
 		Ok(())
 	}
 
+	/// One pass over every audit that lists this worker: what is due is gathered over all of
+	/// them, then submitted at once, so that no batch waits for another's transactions to be
+	/// finalized.
 	async fn verify(&mut self, params: &PoiParams, block: u32) -> Result<(), DutyError> {
 		let audits: Vec<AuditView> = self
 			.chain
@@ -252,10 +265,78 @@ impl Duties {
 			.collect();
 		let live: HashSet<u64> = audits.iter().map(|a| a.batch).collect();
 		self.batches.retain(|batch, _| live.contains(batch));
+		let mut actions = Vec::new();
 		for audit in audits {
-			if let Err(error) = self.verify_batch(params, block, &audit).await {
+			if let Err(error) = self.verify_batch(params, block, &audit, &mut actions).await {
 				tracing::warn!(batch = audit.batch, %error, "verifier duty failed; retrying");
 			}
+		}
+		let chain = &self.chain;
+		let results = futures_util::future::join_all(actions.iter().map(|action| async move {
+			match action.clone() {
+				Action::Open { batch, index, receipt, siblings } => {
+					chain.open_check(batch, index, receipt, siblings).await
+				},
+				Action::Vote { batch, index, valid } => chain.vote(batch, index, valid).await,
+				Action::Close { batch, index } => chain.close_check(batch, index).await,
+			}
+		}))
+		.await;
+		let mut failed = None;
+		for (action, result) in actions.iter().zip(results) {
+			if let Err(error) = self.record(action, result) {
+				failed = Some(error);
+			}
+		}
+		failed.map_or(Ok(()), |error| Err(error.into()))
+	}
+
+	/// Counts and logs what a submitted action came to; a vote is remembered as cast unless
+	/// the chain may still take it (its check was past its deadline, and may be extended).
+	fn record(
+		&mut self,
+		action: &Action,
+		result: Result<(), ChainError>,
+	) -> Result<(), ChainError> {
+		match (action, result) {
+			(Action::Open { batch, index, .. }, Ok(())) => {
+				self.metrics.poi_checks_opened.inc();
+				tracing::info!(batch, index, "spot check opened");
+			},
+			// Another member opened it first, or the window closed meanwhile.
+			(Action::Open { batch, index, .. }, Err(ChainError::Dispatch(reason))) => {
+				tracing::debug!(batch, index, %reason, "spot check not opened");
+			},
+			(Action::Vote { batch, index, valid }, Ok(())) => {
+				let counter = if *valid {
+					&self.metrics.poi_votes_valid
+				} else {
+					&self.metrics.poi_votes_invalid
+				};
+				counter.inc();
+				tracing::info!(batch, index, valid, "voted on a check");
+				self.batches.entry(*batch).or_default().voted.insert(*index);
+			},
+			(Action::Vote { batch, index, .. }, Err(ChainError::Dispatch(reason))) => {
+				if reason.contains("VotingClosed") {
+					tracing::info!(
+						batch,
+						index,
+						"the vote came after the deadline; again if the check is extended"
+					);
+				} else {
+					// Already voted, concluded, or no longer a member: nothing to do again.
+					tracing::debug!(batch, index, %reason, "vote not counted");
+					self.batches.entry(*batch).or_default().voted.insert(*index);
+				}
+			},
+			(Action::Close { batch, index }, Ok(())) => {
+				tracing::info!(batch, index, "closed a check past its deadline");
+			},
+			(Action::Close { batch, index }, Err(ChainError::Dispatch(reason))) => {
+				tracing::debug!(batch, index, %reason, "check not closed");
+			},
+			(_, Err(error)) => return Err(error),
 		}
 		Ok(())
 	}
@@ -265,6 +346,7 @@ impl Duties {
 		params: &PoiParams,
 		block: u32,
 		audit: &AuditView,
+		actions: &mut Vec<Action>,
 	) -> Result<(), DutyError> {
 		let Some(record) = self.chain.batch_view(audit.batch).await? else { return Ok(()) };
 		if record.model != self.served.model_id || record.version != self.served.version {
@@ -289,10 +371,10 @@ impl Duties {
 			},
 		};
 		if let Some(seeded_at) = seeded_at {
-			self.open_due(params, block, seeded_at, audit, &record, &leaves).await?;
+			self.open_due(params, block, seeded_at, audit, &record, &leaves, actions).await?;
 		}
 		if audit.open > 0 {
-			self.judge_checks(params, block, audit, &record, &leaves).await?;
+			self.judge_checks(params, block, audit, &record, &leaves, actions).await?;
 		}
 		Ok(())
 	}
@@ -318,7 +400,8 @@ impl Duties {
 		Ok(Leaves { receipts, tree })
 	}
 
-	/// Opens the checks the seed makes due that are this member's to open (or overdue).
+	/// The checks the seed makes due that are this member's to open (or overdue).
+	#[allow(clippy::too_many_arguments)]
 	async fn open_due(
 		&mut self,
 		params: &PoiParams,
@@ -327,6 +410,7 @@ impl Duties {
 		audit: &AuditView,
 		record: &BatchView,
 		leaves: &Leaves,
+		actions: &mut Vec<Action>,
 	) -> Result<(), DutyError> {
 		if block > record.challenge_until {
 			self.mark_scanned(audit.batch);
@@ -334,7 +418,6 @@ impl Duties {
 		}
 		let overdue = block >= seeded_at.saturating_add(GRACE_BLOCKS);
 		let mut pending = false;
-		let mut opening = Vec::new();
 		for index in due_leaves(params, audit, &leaves.receipts) {
 			if self.chain.check(audit.batch, index).await?.is_some() {
 				continue;
@@ -345,29 +428,17 @@ impl Duties {
 				else {
 					continue;
 				};
-				opening.push(self.chain.open_check(
-					audit.batch,
+				actions.push(Action::Open {
+					batch: audit.batch,
 					index,
-					receipt.clone(),
-					proof.siblings,
-				));
+					receipt: receipt.clone(),
+					siblings: proof.siblings,
+				});
 			} else {
 				pending = true;
 			}
 		}
-		for result in futures_util::future::join_all(opening).await {
-			match result {
-				Ok(()) => {
-					self.metrics.poi_checks_opened.inc();
-					tracing::info!(batch = audit.batch, "spot check opened");
-				},
-				// Another member opened it first, or the window closed meanwhile.
-				Err(ChainError::Dispatch(reason)) => {
-					tracing::debug!(batch = audit.batch, %reason, "spot check not opened");
-				},
-				Err(error) => return Err(error.into()),
-			}
-		}
+		// Opened now, or by others: the next pass sees them as checks.
 		if !pending {
 			self.mark_scanned(audit.batch);
 		}
@@ -378,8 +449,9 @@ impl Duties {
 		self.batches.entry(batch).or_default().scanned = true;
 	}
 
-	/// Replays and votes on every open check of the batch this member has not voted on;
-	/// closes the ones past their deadline.
+	/// The votes on the batch's open checks this member has not voted on (each replayed
+	/// once, its verdict kept for a vote that must be cast again), and the closes of the
+	/// checks past their deadline.
 	async fn judge_checks(
 		&mut self,
 		params: &PoiParams,
@@ -387,72 +459,45 @@ impl Duties {
 		audit: &AuditView,
 		record: &BatchView,
 		leaves: &Arc<Leaves>,
+		actions: &mut Vec<Action>,
 	) -> Result<(), DutyError> {
 		let checks = self.chain.checks(audit.batch).await?;
 		let endpoint = self.chain.worker_endpoint(record.worker).await?;
-		let mut votes = Vec::new();
-		let mut closes = Vec::new();
+		let batch = audit.batch;
 		for check in checks {
 			if block > check.deadline {
 				if designated(&audit.group, check.index) == Some(self.me)
 					|| block > check.deadline.saturating_add(GRACE_BLOCKS)
 				{
-					closes.push(check.index);
+					actions.push(Action::Close { batch, index: check.index });
 				}
 				continue;
 			}
 			let voted = check.votes.iter().any(|(member, _)| *member == self.me);
-			let duty = self.batches.entry(audit.batch).or_default();
+			let duty = self.batches.entry(batch).or_default();
 			if voted || duty.voted.contains(&check.index) {
+				continue;
+			}
+			if let Some(valid) = duty.verdicts.get(&check.index) {
+				actions.push(Action::Vote { batch, index: check.index, valid: *valid });
 				continue;
 			}
 			let asked = *duty.asked.entry(check.index).or_insert(block);
 			let patience = asked.saturating_add(params.verdict_period / 2);
-			match self.judge_check(audit.batch, &check, endpoint.as_deref(), leaves).await {
-				Some(valid) => votes.push((check.index, valid)),
+			let valid = match self.judge_check(batch, &check, endpoint.as_deref(), leaves).await {
+				Some(valid) => valid,
 				None if block >= patience => {
 					tracing::warn!(
-						batch = audit.batch,
+						batch,
 						index = check.index,
 						"the worker did not produce the transcript in time: voting it invalid"
 					);
-					votes.push((check.index, false));
+					false
 				},
-				None => {},
-			}
-		}
-		let batch = audit.batch;
-		let chain = &self.chain;
-		let results = futures_util::future::join_all(
-			votes.iter().map(|(index, valid)| chain.vote(batch, *index, *valid)),
-		)
-		.await;
-		for ((index, valid), result) in votes.iter().zip(results) {
-			match result {
-				Ok(()) => {
-					let counter = if *valid {
-						&self.metrics.poi_votes_valid
-					} else {
-						&self.metrics.poi_votes_invalid
-					};
-					counter.inc();
-					tracing::info!(batch, index, valid, "voted on a check");
-				},
-				Err(ChainError::Dispatch(reason)) => {
-					tracing::debug!(batch, index, %reason, "vote not counted");
-				},
-				Err(error) => return Err(error.into()),
-			}
-			self.batches.entry(batch).or_default().voted.insert(*index);
-		}
-		for index in closes {
-			match self.chain.close_check(batch, index).await {
-				Ok(()) => tracing::info!(batch, index, "closed a check past its deadline"),
-				Err(ChainError::Dispatch(reason)) => {
-					tracing::debug!(batch, index, %reason, "check not closed");
-				},
-				Err(error) => return Err(error.into()),
-			}
+				None => continue,
+			};
+			self.batches.entry(batch).or_default().verdicts.insert(check.index, valid);
+			actions.push(Action::Vote { batch, index: check.index, valid });
 		}
 		Ok(())
 	}
