@@ -15,7 +15,7 @@ STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
-  PALLETS=(pallet_workers pallet_models pallet_receipts pallet_challenges pallet_slashing pallet_race)
+  PALLETS=(pallet_workers pallet_models pallet_receipts pallet_challenges pallet_slashing pallet_race pallet_poi)
 fi
 
 # frame-benchmarking-cli pulls in a test runtime whose WASM build cannot find itself in
@@ -41,6 +41,11 @@ for pallet in "${PALLETS[@]}"; do
   # pallet_race's hook benchmarks register up to MaxParticipants (256) workers per repeat.
   if [ "$pallet" = pallet_race ]; then
     steps="${RACE_STEPS:-10}" repeat="${RACE_REPEAT:-3}"
+  fi
+  # pallet_poi's end_round elects from up to MaxBidders bidders of every model and pays the
+  # previous round's bids: ~20 s a run at 50 × 20.
+  if [ "$pallet" = pallet_poi ]; then
+    steps="${POI_STEPS:-10}" repeat="${POI_REPEAT:-3}"
   fi
   log "benchmarking $pallet ($steps steps, $repeat repeats)"
   "$BENCH_BIN" benchmark pallet \

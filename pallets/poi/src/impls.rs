@@ -131,6 +131,24 @@ impl<T: Config> Pallet<T> {
 	/// Ends the round: pays the inference nodes' bids to their models' verifier groups,
 	/// raises the reputation of nodes no check caught, and elects the next round's nodes.
 	/// Bounded by `MaxModels × (MaxInferenceNodes × MaxVerifiers + MaxBidders)`.
+	/// The weight of [`Self::end_round`] now: its benchmark at the number of models with bids
+	/// or elected nodes and the most bidders (or elected nodes) any of them has, plus the
+	/// reads that counted them.
+	pub(crate) fn end_round_weight() -> Weight {
+		let bidding = BidModels::<T>::get();
+		let elected = ElectedModels::<T>::get();
+		let models = bidding.len().max(elected.len()) as u32;
+		let bidders = bidding
+			.iter()
+			.map(|model| BidCount::<T>::get(model))
+			.chain(elected.iter().map(|model| Elected::<T>::decode_len(model).unwrap_or(0) as u32))
+			.max()
+			.unwrap_or(0);
+		let counted = (bidding.len() + elected.len()) as u64;
+		T::WeightInfo::end_round(models.max(1), bidders.max(1))
+			.saturating_add(T::DbWeight::get().reads(counted.saturating_add(2)))
+	}
+
 	pub(crate) fn end_round(now: BlockNumberFor<T>) {
 		let params = Params::<T>::get();
 		let ending = CurrentRound::<T>::get().index;

@@ -733,3 +733,46 @@ mod reports {
 		});
 	}
 }
+
+mod round_weight {
+	use super::*;
+	use crate::WeightInfo;
+	use frame_support::{traits::Get, weights::Weight};
+
+	fn expected(models: u32, bidders: u32, counted: u64) -> Weight {
+		<() as WeightInfo>::end_round(models, bidders).saturating_add(
+			<<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads(counted + 2),
+		)
+	}
+
+	#[test]
+	fn the_round_boundary_is_charged_for_the_bids_there_are_not_the_bounds() {
+		new_test_ext().execute_with(|| {
+			// Nothing bid: the smallest case.
+			assert_eq!(Poi::end_round_weight(), expected(1, 1, 0));
+			// Five bidders for one model, one for another: two models, at most five bidders.
+			bid_all();
+			assert_ok!(Poi::bid(signed(W1), OTHER_MODEL, MIN_BID));
+			assert_eq!(Poi::end_round_weight(), expected(2, 5, 2));
+			assert!(
+				Poi::end_round_weight().ref_time()
+					< <() as WeightInfo>::end_round(
+						<Test as crate::Config>::MaxModels::get(),
+						<Test as crate::Config>::MaxBidders::get()
+					)
+					.ref_time(),
+				"below the bound's weight"
+			);
+			// After the boundary the five are elected for MODEL and the bids are gone: the
+			// elected count.
+			Poi::end_round(ROUND.into());
+			let elected = Elected::<Test>::get(MODEL).len() as u32;
+			assert!(elected > 0);
+			let models = crate::ElectedModels::<Test>::get().len() as u32;
+			assert_eq!(Poi::end_round_weight(), expected(models, elected, u64::from(models)));
+		});
+	}
+}
