@@ -9,8 +9,7 @@
 // violation from the chain, excludes it from routing and lists it as excluded.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -19,7 +18,7 @@ import { u8aToHex } from '@polkadot/util';
 import { Node, freePort, sleep } from './lib/node.mjs';
 import { FinalizedEvents, UNITS } from './lib/chain.mjs';
 import { DEV_GATEWAY_KEY, authorisationHeaders, fundPayer, ok, registerActiveModel } from './lib/ail2.mjs';
-import { WorkerProcess, workerBinary, workerCommand } from './lib/worker.mjs';
+import { WorkerProcess, startGateway, workerCommand } from './lib/worker.mjs';
 
 const HONEST_STAKE = 10_000n * UNITS;
 const CHEATER_STAKE = 5_000n * UNITS;
@@ -83,28 +82,8 @@ describe('spot checks through a gateway on ail2-node --dev', () => {
       workers[u8aToHex(keyring.addFromUri(hot).publicKey)] = { name, url: proc.url, receiptKey };
     }
 
-    workerCommand(['gateway-key', 'generate', '--out', path.join(dir, 'gateway.json'), '--secret', `0x${'64'.repeat(32)}`]);
-    const made = spawnSync(workerBinary(), ['api-key', '--name', 'e2e', '--payer', k.Dave.address, '--max-price', String(MAX_PRICE), '--requests-per-minute', '6000'], { encoding: 'utf8' });
-    assert.equal(made.status, 0, made.stderr);
-    apiKey = made.stderr.match(/(ail2-[0-9a-f]{48})/)[1];
-    writeFileSync(path.join(dir, 'keys.toml'), made.stdout);
-    const port = await freePort();
-    gateway = new WorkerProcess({
-      port,
-      logPath: path.join(dir, 'gateway.log'),
-      env: { AIL2_CHAIN_URL: node.wsUrl },
-      args: ['gateway', '--api-keys', path.join(dir, 'keys.toml'), '--gateway-key-file', path.join(dir, 'gateway.json'),
-        '--listen', `127.0.0.1:${port}`, '--probe-interval-ms', '500', '--registry-interval-ms', '1000'],
-    });
+    ({ gateway, apiKey } = await startGateway({ dir, chainUrl: node.wsUrl, payer: k.Dave.address, maxPrice: MAX_PRICE, workers: 3, registryIntervalMs: 1000 }));
     processes.push(gateway);
-    await gateway.start();
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const health = await (await fetch(`${gateway.url}/health`)).json();
-      if (health.models?.[0]?.workers === 3) break;
-      if (Date.now() > deadline) throw new Error(`the gateway never saw the three workers: ${JSON.stringify(health)}`);
-      await sleep(250);
-    }
   });
 
   after(async () => {
