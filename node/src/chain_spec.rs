@@ -64,7 +64,9 @@ pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
 		.with_id("ail2_testnet")
 		.with_protocol_id("ail2t")
 		.with_chain_type(ChainType::Live)
-		.with_genesis_config_preset_name(ail2_runtime::genesis_config_presets::TESTNET_RUNTIME_PRESET)
+		.with_genesis_config_preset_name(
+			ail2_runtime::genesis_config_presets::TESTNET_RUNTIME_PRESET,
+		)
 		.with_properties(properties())
 		.build())
 }

@@ -1,7 +1,7 @@
 """An independent implementation of AIL2's receipt wire format (docs/receipts.md), in plain
 Python with no third-party packages: SCALE encodings of receipts, authorisations, pricing
 policies, signed receipts, leaf files and inclusion proofs; the billing function; secp256k1
-signing (RFC 6979 nonces, low s) and public-key recovery as the chain performs it today;
+signing (RFC 6979 nonces, low s) and public-key recovery as the chain performs it (canonical signatures only);
 Merkle-sum leaves, nodes, trees, inclusion proofs and inconsistent-node evidence; and the
 challenge window.
 
@@ -307,9 +307,18 @@ def sign(secret, message):
         return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([recovery_id])
 
 
-def recover_today(message, signature):
-    """The compressed key `sp_io::crypto::secp256k1_ecdsa_recover_compressed` returns, or
-    None where it fails: v of 27..30 means 0..3; any r, s in [1, n) (high s included)."""
+def recover(message, signature):
+    """The compressed key the chain's `receipt::recover` returns, or None where it fails.
+    Only the canonical form is accepted: v is the recovery id 0 or 1 (no 27/28 aliases, no
+    2/3) and s <= n/2; then `sp_io::crypto::secp256k1_ecdsa_recover_compressed`'s rules."""
+    if signature[64] > 1 or not s_is_low(signature):
+        return None
+    return recover_libsecp256k1(message, signature)
+
+
+def recover_libsecp256k1(message, signature):
+    """What libsecp256k1's recovery alone (the host function, without the canonical check)
+    returns: v of 27..30 means 0..3; any r, s in [1, n), high s included."""
     v = signature[64]
     recovery_id = v - 27 if v > 26 else v
     if recovery_id > 3:
@@ -519,12 +528,15 @@ def check_signatures(c, label, cases, signer):
     message = hexb(cases["message"])
     for case in cases["cases"]:
         signature = hexb(case["signature"])
-        key = recover_today(message, signature)
+        key = recover(message, signature)
         what = f"{label} {case['name']!r}"
-        c.equal(f"{what} recovers_today", case["recovers_today"], key.hex() if key else None)
+        c.equal(f"{what} recovers", case["recovers"], key.hex() if key else None)
+        alone = recover_libsecp256k1(message, signature)
+        c.equal(f"{what} libsecp256k1_recovers", case["libsecp256k1_recovers"],
+                alone.hex() if alone else None)
         c.equal(f"{what} s_is_low", case["s_is_low"], s_is_low(signature))
     c.equal(f"{label}: the signature as signed recovers its signer",
-            cases["cases"][0]["recovers_today"], signer.hex())
+            cases["cases"][0]["recovers"], signer.hex())
 
 
 def check(vectors):
@@ -569,9 +581,9 @@ def check(vectors):
         c.equal(f"{what} node signature", item["node_signature"], node_signature.hex())
         c.equal(f"{what} gateway signature", item["gateway_signature"], gateway_signature.hex())
         c.equal(f"{what} node signature recovers the receipt key", r["node_pubkey"],
-                (recover_today(message, hexb(item["node_signature"])) or b"").hex())
+                (recover(message, hexb(item["node_signature"])) or b"").hex())
         c.equal(f"{what} gateway signature recovers the gateway key", gateway_public.hex(),
-                (recover_today(authorisation_message, hexb(item["gateway_signature"])) or b"").hex())
+                (recover(authorisation_message, hexb(item["gateway_signature"])) or b"").hex())
         signed = scale + node_signature + gateway_signature
         c.equal(f"{what} signed scale", item["signed_scale"], signed.hex())
         c.equal(f"{what} leaf", item["leaf"], node(*leaf(signed, int(r["price"]))))
@@ -586,8 +598,8 @@ def check(vectors):
     message = keccak256(KEY_PROOF_TAG + hexb(proof["owner"]) + hexb(proof["hot"]))
     c.equal("key proof message", proof["message"], message.hex())
     c.equal("key proof signature", proof["signature"], sign(keys["worker"], message).hex())
-    recovered = recover_today(message, hexb(proof["signature"]))
-    c.equal("key proof recovers", proof["recovers_today"], recovered.hex() if recovered else None)
+    recovered = recover(message, hexb(proof["signature"]))
+    c.equal("key proof recovers", proof["recovers"], recovered.hex() if recovered else None)
 
     for i, n in enumerate(vectors["nodes"]):
         left, right = unnode(n["left"]), unnode(n["right"])

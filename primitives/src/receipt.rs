@@ -236,9 +236,55 @@ impl SignedReceipt {
 	}
 }
 
-/// Recovers the compressed public key that signed `message`. Uses the host's libsecp256k1
-/// on chain (`sp_io`), so it is cheap in the runtime too.
+/// Half the secp256k1 group order, `⌊n/2⌋`, big-endian: the largest `s` a canonical
+/// signature has.
+pub const HALF_ORDER: [u8; 32] = [
+	0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+];
+
+/// The secp256k1 group order `n`, big-endian.
+pub const ORDER: [u8; 32] = [
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+	0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+];
+
+/// The other byte form of a signature that libsecp256k1's recovery alone accepts for the
+/// same key, `(r, n − s, v ⊕ 1)`: what an attacker makes of a canonical signature, for
+/// adversary tests and for watchers that want to recognise one. [`recover`] refuses it.
+/// `s` above `n` wraps (the result is then not a signature at all).
+pub fn high_s_twin(signature: &Signature) -> Signature {
+	let mut twin = *signature;
+	let (rs, v) = twin.split_at_mut(64);
+	let mut borrow = false;
+	for (digit, order) in rs.iter_mut().skip(32).zip(ORDER).rev() {
+		let (difference, under) = order.overflowing_sub(*digit);
+		let (difference, under_again) = difference.overflowing_sub(u8::from(borrow));
+		*digit = difference;
+		borrow = under || under_again;
+	}
+	v.iter_mut().for_each(|v| *v ^= 1);
+	twin
+}
+
+/// Whether a signature is in its one canonical byte form: `s ≤ ⌊n/2⌋` and the recovery id
+/// byte 0 or 1. Every valid signature `(r, s, v)` has a twin `(r, n − s, v ⊕ 1)` and
+/// Ethereum-style aliases `v + 27`; only the canonical one is accepted, so a receipt has one
+/// leaf hash and a signature cannot be altered into a second valid one. Recovery ids 2 and 3
+/// (`R.x ≥ n`, probability about 2⁻¹²⁷) are refused too; AIL2's signers never emit them.
+pub fn is_canonical(signature: &Signature) -> bool {
+	let (Some(s), Some(&v)) = (signature.get(32..64), signature.get(64)) else { return false };
+	// Equal-length big-endian byte strings compare as the integers they encode.
+	v <= 1 && s <= &HALF_ORDER[..]
+}
+
+/// Recovers the compressed public key that signed `message`, or `None` when the signature
+/// is not canonical ([`is_canonical`]) or recovers nothing. Uses the host's libsecp256k1 on
+/// chain (`sp_io`), so it is cheap in the runtime too.
 pub fn recover(message: &Hash, signature: &Signature) -> Option<PublicKey> {
+	if !is_canonical(signature) {
+		return None;
+	}
 	sp_io::crypto::secp256k1_ecdsa_recover_compressed(signature, message).ok()
 }
 
@@ -294,11 +340,14 @@ pub mod signing {
 		}
 	}
 
-	/// Whether `signature` over `message` recovers to `public` (libsecp256k1, no host call).
+	/// Whether `signature` over `message` is canonical and recovers to `public`
+	/// (libsecp256k1, no host call): the same answer as [`super::recover`].
 	pub fn verify(public: &PublicKey, message: &Hash, signature: &Signature) -> bool {
+		if !super::is_canonical(signature) {
+			return false;
+		}
 		let (rs, v) = signature.split_at(64);
 		let v = v.first().copied().unwrap_or(u8::MAX);
-		let v = if v >= 27 { v.wrapping_sub(27) } else { v };
 		let Ok(recovery_id) = RecoveryId::from_i32(i32::from(v)) else { return false };
 		let Ok(sig) = RecoverableSignature::from_compact(rs, recovery_id) else { return false };
 		match SECP256K1.recover_ecdsa(&Message::from_digest(*message), &sig) {
@@ -382,10 +431,45 @@ pub(crate) mod tests {
 		assert!(s.node_signature_valid());
 		assert_eq!(s.gateway_signer(), Some(gateway_key().public()));
 		assert!(signing::verify(&worker_key().public(), &s.receipt.message(), &s.node_signature));
-		// v as 27/28 (Ethereum style) is accepted as well.
-		let mut eth = s.node_signature;
-		eth[64] += 27;
-		assert!(signing::verify(&worker_key().public(), &s.receipt.message(), &eth));
+		assert!(is_canonical(&s.node_signature) && is_canonical(&s.gateway_signature));
+	}
+
+	#[test]
+	fn only_the_canonical_form_of_a_signature_is_accepted() {
+		let s = signed(receipt(1, 1_000));
+		let message = s.receipt.message();
+		let key = worker_key().public();
+		let (r, low_s, v) =
+			(&s.node_signature[..32], &s.node_signature[32..64], s.node_signature[64]);
+		let with = |s_part: &[u8], v: u8| {
+			let mut out = [0u8; 65];
+			out[..32].copy_from_slice(r);
+			out[32..64].copy_from_slice(s_part);
+			out[64] = v;
+			out
+		};
+		let twin = high_s_twin(&s.node_signature);
+		assert_eq!((&twin[..32], twin[64]), (r, v ^ 1));
+		// Each of these recovers the same key in libsecp256k1 without the canonical check:
+		// the attack is a second byte form of one valid signature.
+		let mut twin_alias = twin;
+		twin_alias[64] += 27;
+		let twins = [with(low_s, v + 27), twin, twin_alias];
+		for twin in twins {
+			assert!(!is_canonical(&twin));
+			assert_eq!(recover(&message, &twin), None);
+			assert!(!signing::verify(&key, &message, &twin));
+			let altered = SignedReceipt { node_signature: twin, ..s.clone() };
+			assert!(!altered.node_signature_valid());
+			let altered = SignedReceipt { gateway_signature: twin, ..s.clone() };
+			assert_eq!(altered.gateway_signer(), None);
+		}
+		assert!(!is_canonical(&with(low_s, 2)) && !is_canonical(&with(low_s, 3)));
+		// s exactly ⌊n/2⌋ is canonical; one more is not.
+		assert!(is_canonical(&with(&HALF_ORDER, 0)));
+		let mut above = HALF_ORDER;
+		above[31] += 1;
+		assert!(!is_canonical(&with(&above, 0)));
 	}
 
 	#[test]

@@ -169,7 +169,10 @@ fn work_commitments_match_the_checked_in_vectors() {
 		leaf_sample(&race, &public_key, &validator, 1_000_000_000, 8),
 		numbers(&v["leaf_sample_8_of_1e9"])
 	);
-	assert_eq!(leaf_sample(&race, &public_key, &validator, 5, 200), numbers(&v["leaf_sample_all_of_5"]));
+	assert_eq!(
+		leaf_sample(&race, &public_key, &validator, 5, 200),
+		numbers(&v["leaf_sample_all_of_5"])
+	);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The receipt wire format against the checked-in vectors `receipt_vectors.json`, which this
 //! file writes: receipts, authorisations, pricing policies and their hashes, signatures from
-//! fixed secp256k1 keys (and what the chain's recovery makes of altered ones today), leaves,
+//! fixed secp256k1 keys (and which altered forms the chain refuses), leaves,
 //! Merkle-sum trees with odd leaf counts, inclusion proofs good and bad, inconsistent-node
 //! evidence, and challenge windows. `docs/receipts.md` is the specification the vectors
 //! illustrate; `primitives/reference/receipts.py` recomputes every one of them in Python.
@@ -23,8 +23,8 @@ use ail2_primitives::{
 		InconsistentNode, MerkleSumTree, ProofError, SumNode,
 	},
 	receipt::{
-		proof_of_possession_message, recover, signing::Keypair, Authorisation, Receipt, SemVer,
-		Signature, SignedReceipt,
+		high_s_twin, proof_of_possession_message, recover, signing::Keypair, Authorisation,
+		Receipt, SemVer, Signature, SignedReceipt,
 	},
 	transcript::{
 		divergence, no_transcript, request_message, verifier_request_message, Finish, Sampling,
@@ -456,8 +456,9 @@ fn with_parts(r: &[u8], s: &[u8], v: u8) -> Signature {
 	signature
 }
 
-/// What the chain's recovery (`sp_io`'s `secp256k1_ecdsa_recover_compressed`, which the
-/// worker and the gateway call too) makes of altered forms of one signature today.
+/// What the chain's recovery (`receipt::recover`: the canonical-form check, then `sp_io`'s
+/// `secp256k1_ecdsa_recover_compressed`; the worker and the gateway call it too) makes of
+/// altered forms of one signature: only the form as signed recovers.
 fn signature_cases_json(message: &[u8; 32], canonical: &Signature) -> Value {
 	let (r, s, v) = (&canonical[..32], &canonical[32..64], canonical[64]);
 	let high_s = order_minus(s);
@@ -485,7 +486,12 @@ fn signature_cases_json(message: &[u8; 32], canonical: &Signature) -> Value {
 				"name": name,
 				"signature": hex(&signature),
 				"s_is_low": s <= HALF_ORDER,
-				"recovers_today": recover(message, &signature).map(|key| hex(&key)),
+				"recovers": recover(message, &signature).map(|key| hex(&key)),
+				"libsecp256k1_recovers": sp_io::crypto::secp256k1_ecdsa_recover_compressed(
+					&signature, message
+				)
+				.ok()
+				.map(|key| hex(&key)),
 			})
 		})
 		.collect();
@@ -837,7 +843,7 @@ fn key_proof_json() -> Value {
 		"hot": hex(&hot),
 		"message": hex(&message),
 		"signature": hex(&signature),
-		"recovers_today": recover(&message, &signature).map(|key| hex(&key)),
+		"recovers": recover(&message, &signature).map(|key| hex(&key)),
 	})
 }
 
@@ -939,19 +945,30 @@ fn signatures_are_deterministic_and_low_s() {
 }
 
 #[test]
-fn today_a_high_s_twin_and_v_plus_27_recover_the_same_key() {
-	// Issue 17 part 3 will refuse both; until then the chain accepts them, which makes a
-	// second leaf hash for the same receipt possible.
+fn a_high_s_twin_or_v_plus_27_is_refused_so_a_receipt_has_one_leaf_hash() {
+	// The attack: a watcher or the worker's counterparty alters a valid signature into its
+	// twin (r, n - s, v ^ 1) or its Ethereum alias (v + 27), which libsecp256k1 alone
+	// recovers to the same key, to give one receipt a second leaf hash.
 	let signed = sign(tree_receipt(0));
 	let message = signed.receipt.message();
 	let (r, s, v) =
 		(&signed.node_signature[..32], &signed.node_signature[32..64], signed.node_signature[64]);
 	let twin = with_parts(r, &order_minus(s), v ^ 1);
-	assert_eq!(recover(&message, &twin), Some(worker_key().public()));
-	assert_eq!(recover(&message, &with_parts(r, s, v + 27)), Some(worker_key().public()));
-	let twin_signed = SignedReceipt { node_signature: twin, ..signed.clone() };
-	assert!(twin_signed.node_signature_valid());
-	assert_ne!(merkle::leaf(&twin_signed).hash, merkle::leaf(&signed).hash);
+	assert_eq!(high_s_twin(&signed.node_signature), twin);
+	let alias = with_parts(r, s, v + 27);
+	for altered in [twin, alias] {
+		assert_eq!(recover(&message, &altered), None);
+		assert!(!ail2_primitives::receipt::signing::verify(
+			&worker_key().public(),
+			&message,
+			&altered
+		));
+		let altered_signed = SignedReceipt { node_signature: altered, ..signed.clone() };
+		assert!(!altered_signed.node_signature_valid());
+		let altered_signed = SignedReceipt { gateway_signature: altered, ..signed.clone() };
+		assert_eq!(altered_signed.gateway_signer(), None);
+	}
+	assert_eq!(recover(&message, &signed.node_signature), Some(worker_key().public()));
 }
 
 #[test]

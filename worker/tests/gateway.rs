@@ -481,7 +481,7 @@ fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
 		expires_at_ms: u64::MAX,
 	};
 	let gateway_signature = gateway.sign(&authorisation.message());
-	let sign = |price: u128, tokens_out: u32, policy_hash, signer: &Keypair| {
+	let sign_as = |price: u128, tokens_out: u32, policy_hash, signer: &Keypair, malleate: bool| {
 		let receipt = ail2_primitives::receipt::Receipt {
 			project_id: 0,
 			model_id: MODEL_ID,
@@ -503,12 +503,17 @@ fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
 			expires_at_ms: u64::MAX,
 			transcript: ail2_primitives::transcript::no_transcript(),
 		};
-		let signed = SignedReceipt {
-			node_signature: signer.sign(&receipt.message()),
-			gateway_signature,
-			receipt,
-		};
+		let mut node_signature = signer.sign(&receipt.message());
+		if malleate {
+			// The same worker's signature in its other valid-looking form, (r, n − s, v ⊕ 1):
+			// anyone can write it without the key, so only the canonical form is accepted.
+			node_signature = ail2_primitives::receipt::high_s_twin(&node_signature);
+		}
+		let signed = SignedReceipt { node_signature, gateway_signature, receipt };
 		json!({ "scale": format!("0x{}", hex::encode(signed.encode())) })
+	};
+	let sign = |price: u128, tokens_out: u32, policy_hash, signer: &Keypair| {
+		sign_as(price, tokens_out, policy_hash, signer, false)
 	};
 	let hash = model.pricing.policy_hash;
 	// 1,000 + ⌊(100,000·10 + 300,000·4) / 1000⌋ = 1,000 + 2,200 = 3,200
@@ -522,6 +527,8 @@ fn receipts_that_differ_from_the_authorisation_or_the_price_are_rejected() {
 	assert!(error.contains("differs from the model's 3200"), "{error}");
 	assert!(check(&sign(3_200, 4, [0; 32], &worker), None).unwrap_err().contains("policy"));
 	assert!(check(&sign(3_200, 4, hash, &gateway), None).unwrap_err().contains("signature"));
+	let malleated = sign_as(3_200, 4, hash, &worker, true);
+	assert!(check(&malleated, None).unwrap_err().contains("signature"));
 	assert!(check(&good, Some((10, 5))).unwrap_err().contains("token counts"));
 	assert!(check(&json!({}), None).unwrap_err().contains("no receipt"));
 	let mut other = authorisation.clone();

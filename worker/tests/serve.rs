@@ -153,6 +153,20 @@ async fn missing_or_forged_authorisation_is_refused() {
 	assert_eq!(status, StatusCode::FORBIDDEN);
 	assert_eq!(body["error"]["code"], "authorisation_expired");
 
+	// The gateway's signature in its high-s form, (r, n − s, v ⊕ 1): it recovers the same key
+	// through libsecp256k1, but anyone can write it, so it is refused.
+	let auth = authorisation(&h, 2);
+	let twin = ail2_primitives::receipt::high_s_twin(&h.gateway.sign(&auth.message()));
+	let malleated = Request::post("/v1/chat/completions")
+		.header("content-type", "application/json")
+		.header("x-ail2-authorisation", hex::encode(auth.encode()))
+		.header("x-ail2-gateway-signature", hex::encode(twin))
+		.body(Body::from(CHAT))
+		.unwrap();
+	let (status, body) = send(&h.app, malleated).await;
+	assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+	assert_eq!(body["error"]["code"], "invalid_signature");
+
 	// Garbage headers.
 	let bad = Request::post("/v1/chat/completions")
 		.header("x-ail2-authorisation", "zz")

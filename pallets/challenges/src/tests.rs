@@ -12,7 +12,7 @@ use crate::{
 use ail2_primitives::{
 	billing::{receipt_price, Usage},
 	merkle::{self, MerkleSumTree, SumNode},
-	receipt::{signing::Keypair, Receipt, SignedReceipt},
+	receipt::{high_s_twin, signing::Keypair, Receipt, Signature, SignedReceipt},
 	Balance as RawBalance,
 };
 use frame_support::{
@@ -287,6 +287,36 @@ mod fraud_proofs {
 			let info = challenge(b.id, FraudProof::BadWorkerSignature(b.leaf(10))).unwrap();
 			assert_eq!(info.pays_fee, Pays::No);
 			assert_punished(&b, FraudKind::BadWorkerSignature, p(50));
+		});
+	}
+
+	#[test]
+	fn a_malleated_worker_signature_proves_a_bad_worker_signature() {
+		// A high-s twin and a v + 27 alias recover the receipt key in libsecp256k1, but only
+		// the canonical form is valid: a worker that puts either in a leaf is caught.
+		for malleate in [high_s_twin as fn(&Signature) -> Signature, |s: &Signature| {
+			let mut alias = *s;
+			alias[64] += 27;
+			alias
+		}] {
+			run(|| {
+				let b = propose(batch_with(6, 4, |r| {
+					let mut s = sign(r);
+					s.node_signature = malleate(&s.node_signature);
+					s
+				}));
+				assert_ok!(challenge(b.id, FraudProof::BadWorkerSignature(b.leaf(3))));
+				assert_punished(&b, FraudKind::BadWorkerSignature, p(50));
+			});
+		}
+	}
+
+	#[test]
+	fn a_malleated_gateway_signature_proves_a_bad_authorisation() {
+		proves_bad_authorisation(|r| {
+			let mut s = sign(r);
+			s.gateway_signature = high_s_twin(&s.gateway_signature);
+			s
 		});
 	}
 

@@ -49,7 +49,13 @@ fn committed<T: Config>(participants: &[T::AccountId]) {
 		ParticipantAt::<T>::insert(index, who);
 		Work::<T>::insert(
 			who,
-			WorkEntry { index, root: [5; 32], count: 1_000_000, committed_at: now, url: long_url() },
+			WorkEntry {
+				index,
+				root: [5; 32],
+				count: 1_000_000,
+				committed_at: now,
+				url: long_url(),
+			},
 		);
 	}
 	ParticipantCount::<T>::put(participants.len() as u32);
@@ -119,9 +125,8 @@ mod benches {
 		let mut race = in_window::<T>()?;
 		race.params.commit_fee = 1_000;
 		CurrentRace::<T>::put(race.clone());
-		let others: Vec<T::AccountId> = (1..T::MaxParticipants::get())
-			.map(|i| account("participant", i, 0))
-			.collect();
+		let others: Vec<T::AccountId> =
+			(1..T::MaxParticipants::get()).map(|i| account("participant", i, 0)).collect();
 		committed::<T>(&others);
 		let caller = T::BenchmarkHelper::worker(0);
 
@@ -257,7 +262,8 @@ mod benches {
 	fn conclude(p: Linear<1, { T::MaxParticipants::get() }>) -> Result<(), BenchmarkError> {
 		let mut race = in_window::<T>()?;
 		race.sample_seed = Some([2; 32]);
-		let weights: Vec<_> = (0..p).map(|i| (account("weighted", i, 0), u64::from(i) + 1)).collect();
+		let weights: Vec<_> =
+			(0..p).map(|i| (account("weighted", i, 0), u64::from(i) + 1)).collect();
 		PendingWeights::<T>::put(BoundedVec::truncate_from(weights));
 		CurrentRace::<T>::put(race.clone());
 		go_to::<T>(race.ends);

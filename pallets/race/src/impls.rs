@@ -247,12 +247,7 @@ impl<T: Config> Pallet<T> {
 				// Bounded by `MaxParticipants`, which bounds the participants.
 				let _ = weights.try_push((participant.clone(), weight));
 			}
-			Self::deposit_event(Event::Judged {
-				race: race.index,
-				participant,
-				verdict,
-				weight,
-			});
+			Self::deposit_event(Event::Judged { race: race.index, participant, verdict, weight });
 		}
 		weights
 	}

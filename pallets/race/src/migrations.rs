@@ -20,9 +20,7 @@
 /// `RacePeriod` with the next index, validated by the last finalized race's weights.
 /// Version 1 replaced the v0 layout only one release earlier, so one migration serves both.
 pub mod v2 {
-	use crate::{
-		Commitments, Committers, Config, CurrentRace, Pallet, Params, RaceParams, Votes,
-	};
+	use crate::{Commitments, Committers, Config, CurrentRace, Pallet, Params, RaceParams, Votes};
 	use ail2_primitives::race::RaceModel;
 	use codec::{Decode, Encode};
 	use core::marker::PhantomData;
@@ -274,7 +272,11 @@ pub mod v2 {
 				let db: frame_support::weights::RuntimeDbWeight =
 					<Test as frame_system::Config>::DbWeight::get();
 				assert_eq!(weight, db.reads(1));
-				assert_eq!(Params::<Test>::get(), changed, "a chain at version 2 keeps its storage");
+				assert_eq!(
+					Params::<Test>::get(),
+					changed,
+					"a chain at version 2 keeps its storage"
+				);
 				let [participants, ..] = removed_prefixes(pallet_name::<Test>());
 				unhashed::put(&participants, &alloc::vec![W1]);
 				assert_eq!(check::<Test>(), Err("a removed item is still stored"));

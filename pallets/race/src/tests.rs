@@ -245,10 +245,7 @@ fn a_withheld_reveal_is_left_out_reported_and_barred_from_the_race() {
 		// Reported once; pallet-slashing slashes 10% × severity 1, held to the 5% top of
 		// WithheldReveal's range.
 		assert_eq!(reported_violations(), vec![reported(W2, Violation::WithheldReveal)]);
-		assert_noop!(
-			commit_work(W2, 0, 1),
-			Error::<Test>::Excluded
-		);
+		assert_noop!(commit_work(W2, 0, 1), Error::<Test>::Excluded);
 		// The committer who revealed races.
 		assert_ok!(commit_work(W1, 0, 1));
 	});
@@ -266,7 +263,10 @@ fn the_last_commitment_counts_and_each_pays_a_flat_fee() {
 		run_to(WINDOW_FROM + u64::from(COMMIT_INTERVAL));
 		assert_ok!(commit_work(W3, 0, 9));
 		let latest = Work::<Test>::get(W3).unwrap();
-		assert_eq!((latest.index, latest.count, latest.root), (0, 9, keccak256(&(W3, 9u64).encode())));
+		assert_eq!(
+			(latest.index, latest.count, latest.root),
+			(0, 9, keccak256(&(W3, 9u64).encode()))
+		);
 		// Two commitments, a flat fee each.
 		assert_eq!(Balances::balance(&TREASURY) - treasury, 2 * COMMIT_FEE);
 		assert_eq!(Balances::balance(&W3), HOT_BALANCE - 2 * COMMIT_FEE);
@@ -661,7 +661,11 @@ fn judging_a_full_race_takes_judged_per_block_participants_a_block() {
 			RaceWeights::<Test>::get(0).unwrap().into_inner(),
 			vec![(W4, 4), (W3, 3), (W1, 2), (W2, 1)]
 		);
-		assert!(events().contains(&Event::RaceFinalized { race: 0, weighted: 4, total_weight: 10 }));
+		assert!(events().contains(&Event::RaceFinalized {
+			race: 0,
+			weighted: 4,
+			total_weight: 10
+		}));
 		assert_eq!(Judged::<Test>::get(), None);
 		assert!(PendingWeights::<Test>::get().is_empty());
 	});

@@ -159,14 +159,7 @@ impl RaceNet {
 				w2: next(&s[5]),
 			})
 			.collect();
-		Ok(Self {
-			model,
-			race: *race,
-			embedding,
-			positions,
-			layers,
-			device: device.clone(),
-		})
+		Ok(Self { model, race: *race, embedding, positions, layers, device: device.clone() })
 	}
 
 	/// Floating-point operations of one nonce's forward pass (multiply-adds count two).
@@ -444,8 +437,10 @@ fn check_vectors(text: &str) -> Vec<String> {
 	for nonce in 0..13 {
 		let _ = peaks.push(ail2_primitives::race::work_leaf(nonce, &counting(nonce)));
 	}
-	let root_hex: String =
-		peaks.root().map(|r| r.hash.iter().map(|b| format!("{b:02x}")).collect()).unwrap_or_default();
+	let root_hex: String = peaks
+		.root()
+		.map(|r| r.hash.iter().map(|b| format!("{b:02x}")).collect())
+		.unwrap_or_default();
 	check("work commitment", root_hex == v["work_roots"]["13"].as_str().unwrap_or_default());
 	failures
 }

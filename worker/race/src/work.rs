@@ -51,7 +51,13 @@ pub struct Opening {
 impl Opening {
 	/// Whether this opening is leaf `self.nonce` of the commitment `(root, count)`.
 	pub fn verify(&self, root: &SumNode, count: u64) -> Result<(), ProofError> {
-		verify_inclusion(root, count, self.nonce, &work_leaf(self.nonce, &self.artifact), &self.siblings)
+		verify_inclusion(
+			root,
+			count,
+			self.nonce,
+			&work_leaf(self.nonce, &self.artifact),
+			&self.siblings,
+		)
 	}
 }
 
@@ -179,11 +185,10 @@ impl WorkLog {
 			let leaves = self.read_chunk(chunk, size)?;
 			let artifact = self.read_artifact(index)?;
 			let inner = MerkleSumTree::build(leaves).map_err(|_| WorkError::Overflow)?;
-			let mut siblings = inner
-				.proof(index % CHUNK)
-				.ok_or(WorkError::OutOfRange { index, count })?
-				.siblings;
-			siblings.extend(upper.path_from(0, chunk).ok_or(WorkError::OutOfRange { index, count })?);
+			let mut siblings =
+				inner.proof(index % CHUNK).ok_or(WorkError::OutOfRange { index, count })?.siblings;
+			siblings
+				.extend(upper.path_from(0, chunk).ok_or(WorkError::OutOfRange { index, count })?);
 			openings.push(Opening { nonce: index, artifact, siblings });
 		}
 		Ok(openings)

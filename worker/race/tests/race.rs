@@ -111,8 +111,11 @@ fn honest_artifacts_validate_and_forged_stolen_or_lazy_ones_do_not() {
 	// Lazy: a model one layer short, or half as deep, fails every leaf.
 	for layers in [model.layers - 1, model.layers / 2] {
 		let lazy_net = RaceNet::build_truncated(&RACE, model, layers, &device).unwrap();
-		let lazy: Vec<(u64, Vec<u16>)> =
-			nonces.iter().copied().zip(lazy_net.artifacts(&node, &nonces, ARTIFACT_LEN).unwrap()).collect();
+		let lazy: Vec<(u64, Vec<u16>)> = nonces
+			.iter()
+			.copied()
+			.zip(lazy_net.artifacts(&node, &nonces, ARTIFACT_LEN).unwrap())
+			.collect();
 		let caught = net.mismatches(&node, &lazy, ARTIFACT_LEN, TOLERANCE).unwrap();
 		assert_eq!(caught, 512, "{layers} layers: {caught} of 512 lazy artifacts caught");
 	}
