@@ -211,6 +211,7 @@ where
 type Migrations = (
 	pallet_race::migrations::v2::MigrateToV2<Runtime>,
 	pallet_receipts::migrations::v1::MigrateToV1<Runtime>,
+	pallet_receipts::migrations::v2::MigrateToV2<Runtime>,
 	pallet_models::migrations::v1::MigrateToV1<Runtime>,
 	pallet_slashing::migrations::v1::MigrateToV1<Runtime>,
 );

@@ -158,7 +158,7 @@ describe('proof of inference on ail2-node --dev', () => {
     // The model declares a 1% spot-check rate, so the group may have opened a check on a
     // leaf already: the payer reports one that has none.
     const index = (await api.query.poi.checks(batch, 0)).isNone ? 0 : 1;
-    const proofResponse = await fetch(`${workers.cheater.process.url}/v1/batches/0/proof/${index}`);
+    const proofResponse = await fetch(`${workers.cheater.process.url}/v1/batches/${batch}/proof/${index}`);
     assert.equal(proofResponse.status, 200);
     const served = await proofResponse.json();
     const proof = api.createType('(u64, Vec<([u8;32], u128)>)', hexToU8a(served.proof));

@@ -2,18 +2,20 @@
 // the project's tiny model, signs a receipt for every request authorised by the payer's
 // gateway key, closes a batch, proposes it, settles it after the challenge window, and the
 // worker's owner is paid exactly its share. A worker killed between persisting receipts and
-// proposing them proposes them once, all of them, after a restart.
+// proposing them proposes them once, all of them, after a restart. A worker that serves two
+// versions of the model to one payer, with the gateway's counters interleaved between them,
+// settles both streams, each paid by its own version's revenue split.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, secp256k1PairFromSeed } from '@polkadot/util-crypto';
+import { cryptoWaitReady, keccakAsU8a, secp256k1PairFromSeed } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { Node, freePort, sleep } from './lib/node.mjs';
 import { UNITS, freeBalance } from './lib/chain.mjs';
-import { POLICY, SPLIT, authorisationHeaders, fundPayer, price, registerActiveModel } from './lib/ail2.mjs';
+import { SPLIT, VERSION, authorisationHeaders, fundPayer, modelMetadata, ok, price, registerActiveModel } from './lib/ail2.mjs';
 import { WorkerProcess, workerCommand } from './lib/worker.mjs';
 
 const STAKE = 10_000n * UNITS;
@@ -61,22 +63,23 @@ describe('ail2-worker on ail2-node --dev', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startWorker(batchArgs) {
+  async function startWorker(batchArgs, version = VERSION) {
     const port = await freePort();
     const worker = new WorkerProcess({
       port,
       logPath: path.join(dir, `worker-${workers.length}.log`),
       env: { AIL2_DATA_DIR: path.join(dir, 'data'), AIL2_CHAIN_URL: node.wsUrl },
       args: ['serve', '--model-dir', path.join(dir, 'model'), '--model-id', String(modelId), '--model-name', 'tiny',
+        '--model-version', `${version.major}.${version.minor}.${version.patch}`,
         '--listen', `127.0.0.1:${port}`, ...batchArgs],
     });
     workers.push(worker);
     return worker.start();
   }
 
-  async function chat(worker, counter, content) {
+  async function chat(worker, counter, content, version = VERSION) {
     const headers = authorisationHeaders(api, {
-      payer: k.Dave.publicKey, workerReceiptKey: receiptKey, modelId, counter, maxPrice: MAX_PRICE, gatewayKey,
+      payer: k.Dave.publicKey, workerReceiptKey: receiptKey, modelId, counter, maxPrice: MAX_PRICE, gatewayKey, version,
     });
     const response = await fetch(`${worker.url}/v1/chat/completions`, {
       method: 'POST',
@@ -164,5 +167,56 @@ describe('ail2-worker on ail2-node --dev', () => {
     }
     assert.equal(covering, 1);
     await second.stop();
+  });
+
+  test('two versions served to one payer with interleaved counters settle as two streams, each by its split', async () => {
+    const v2 = { major: 2, minor: 0, patch: 0 };
+    const split2 = { worker: 600_000_000, modelOwner: 300_000_000, treasury: 70_000_000, ecosystem: 30_000_000 };
+    await ok(api, api.tx.models.proposeVersion(modelId, v2, { ...modelMetadata(0x12), revenueSplit: split2 }), k.Charlie);
+    await ok(api, api.tx.sudo.sudo(api.tx.models.approveVersion(modelId, v2)), k.Alice);
+    const hold = ['--batch-max-receipts', '100', '--batch-max-age-secs', '3600'];
+
+    // 1.0.0 is served counters 6 and 8, then the model moves to 2.0.0 and the worker with it,
+    // which is served 7 and 9: one gateway sequence, two streams.
+    const first = await startWorker(hold);
+    const old = [await chat(first, 6, 'First under the old version'), await chat(first, 8, 'Second under the old version')];
+    await first.stop();
+    await ok(api, api.tx.models.activateVersion(modelId, v2), k.Charlie);
+    const second = await startWorker(hold, v2);
+    const fresh = [await chat(second, 7, 'First under the new one', v2), await chat(second, 9, 'Second under the new one', v2)];
+    await second.stop();
+
+    // A worker whose batches are due closes and proposes both; the chain takes the second
+    // although its range overlaps the first's.
+    const third = await startWorker(['--batch-max-receipts', '100', '--batch-max-age-secs', '1'], v2);
+    const dave = u8aToHex(k.Dave.publicKey);
+    const streams = [[old, VERSION, SPLIT, 6, 8], [fresh, v2, split2, 7, 9]];
+    for (const [bodies, version, split, firstCounter, lastCounter] of streams) {
+      const proposed = await waitForEvent('BatchProposed', (d) => d.payer.toHex() === dave && d.firstCounter.toNumber() === firstCounter);
+      const batch = proposed.event.data.batch.toNumber();
+      const onChain = (await api.query.receipts.batches(batch)).unwrap();
+      assert.equal(onChain.version.major.toNumber(), version.major);
+      assert.equal(onChain.lastCounter.toNumber(), lastCounter);
+      assert.equal(onChain.count.toNumber(), 2);
+      const total = bodies.reduce((sum, b) => sum + BigInt(b.receipt.price), 0n);
+      assert.equal(onChain.root.sum.toBigInt(), total);
+
+      // Paid by the split of the version it was served under, though 2.0.0 is current.
+      const paid = await waitForEvent('BatchPaid', (d) => d.batch.toNumber() === batch);
+      assert.equal(paid.event.data.modelOwnerShare.toBigInt(), partOf(split.modelOwner, total));
+      assert.equal(paid.event.data.treasuryShare.toBigInt(), partOf(split.treasury, total));
+
+      // The worker serves the batch by the chain's id, and its leaves where the chain says.
+      const served = await (await fetch(`${third.url}/v1/batches/${batch}`)).json();
+      assert.equal(served.batch, batch);
+      assert.equal(served.version.major, version.major);
+      assert.equal(served.content_hash, onChain.contentHash.toHex());
+      assert.ok(['proposed', 'paid'].includes(served.state), served.state);
+      const url = new TextDecoder().decode(onChain.url.toU8a(true));
+      assert.ok(url.endsWith(`/v1/leaves/${served.content_hash}`), url);
+      const leaves = new Uint8Array(await (await fetch(`${third.url}${served.leaves}`)).arrayBuffer());
+      assert.equal(u8aToHex(keccakAsU8a(leaves)), served.content_hash);
+    }
+    await third.stop();
   });
 });

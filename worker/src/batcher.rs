@@ -3,8 +3,8 @@
 //!
 //! The store records every step, so a restart resumes where the worker stopped: a batch is
 //! built once (its receipts leave the waiting set in the same transaction), and before a
-//! `Built` batch is proposed the chain's last counter for the pair is read, so a proposal
-//! whose result was lost is found rather than sent twice.
+//! `Built` batch is proposed the chain's last counter for its stream (payer, model, version)
+//! is read, so a proposal whose result was lost is found rather than sent twice.
 
 use std::{sync::Arc, time::Duration};
 
@@ -81,8 +81,9 @@ impl Batcher {
 		for pending in self.store.pending()? {
 			let age = Duration::from_millis(now.saturating_sub(pending.oldest_ms));
 			if pending.count as usize >= self.policy.max_receipts || age >= self.policy.max_age {
+				let stream = (pending.model, pending.version);
 				if let Some((id, record)) =
-					self.store.close_batch(&pending.payer, self.policy.max_receipts, now)?
+					self.store.close_batch(&pending.payer, stream, self.policy.max_receipts, now)?
 				{
 					tracing::info!(batch = id, receipts = record.count, total = %record.total, "closed batch");
 				}
@@ -123,11 +124,10 @@ impl Batcher {
 
 	async fn propose(&self, id: u64, record: &BatchRecord) -> Result<(), BatcherError> {
 		let worker = self.chain.account();
+		let stream = (record.payer, record.model, record.version);
 		// A proposal that made it on chain before a crash is found, not repeated.
-		if self.chain.last_counter(worker, record.payer).await? >= record.last_counter {
-			if let Some(chain_batch) =
-				self.chain.find_batch(record.payer, record.last_counter).await?
-			{
+		if self.chain.last_counter(worker, stream).await? >= record.last_counter {
+			if let Some(chain_batch) = self.chain.find_batch(stream, record.last_counter).await? {
 				tracing::info!(batch = id, chain_batch, "batch was already proposed");
 				self.store.set_batch_state(id, BatchState::Proposed { chain_batch })?;
 				return Ok(());
@@ -148,8 +148,7 @@ impl Batcher {
 			total: record.total,
 			count: record.count,
 			content_hash: record.content_hash,
-			url: format!("{}/v1/batches/{id}/leaves", self.policy.public_url.trim_end_matches('/'))
-				.into_bytes(),
+			url: leaves_url(&self.policy.public_url, &record.content_hash).into_bytes(),
 		};
 		let chain_batch = self.chain.propose_batch(&proposal).await?;
 		self.store.set_batch_state(id, BatchState::Proposed { chain_batch })?;
@@ -184,4 +183,10 @@ impl Batcher {
 		}
 		Ok(())
 	}
+}
+
+/// Where a batch's leaf file is served: addressed by its content hash, which the worker knows
+/// before the chain gives the batch an id (`docs/receipts.md` §10).
+pub fn leaves_url(public_url: &str, content_hash: &ail2_primitives::Hash) -> String {
+	format!("{}/v1/leaves/0x{}", public_url.trim_end_matches('/'), hex::encode(content_hash))
 }

@@ -35,6 +35,11 @@ const PENDING: TableDefinition<&[u8], ()> = TableDefinition::new("pending");
 const BATCHED_UP_TO: TableDefinition<&[u8], u64> = TableDefinition::new("batched_up_to");
 /// Local batch id → SCALE(BatchRecord).
 const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// The chain's batch id → local batch id, for the batches proposed on chain.
+const BY_CHAIN_ID: TableDefinition<u64, u64> = TableDefinition::new("batches_by_chain_id");
+/// A batch's `content_hash` (keccak256 of its leaf file) → local batch id: the leaf file's
+/// address, known before the chain assigns the batch an id.
+const BY_CONTENT: TableDefinition<&[u8], u64> = TableDefinition::new("batches_by_content");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -76,6 +81,29 @@ pub enum BatchState {
 	Voided { chain_batch: u64 },
 }
 
+impl BatchState {
+	/// The chain's id of the batch, once proposed.
+	pub fn chain_batch(&self) -> Option<u64> {
+		match *self {
+			Self::Built => None,
+			Self::Proposed { chain_batch }
+			| Self::Settled { chain_batch }
+			| Self::Voided { chain_batch } => Some(chain_batch),
+		}
+	}
+
+	/// The state's name in the worker's batch endpoints: `built`, `proposed`, `paid` or
+	/// `voided` (`docs/receipts.md` §10).
+	pub fn name(&self) -> &'static str {
+		match self {
+			Self::Built => "built",
+			Self::Proposed { .. } => "proposed",
+			Self::Settled { .. } => "paid",
+			Self::Voided { .. } => "voided",
+		}
+	}
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct BatchRecord {
 	pub payer: AccountBytes,
@@ -99,10 +127,24 @@ pub struct Pruned {
 	pub receipts: u64,
 }
 
-/// A payer's receipts waiting for a batch.
+impl BatchRecord {
+	/// Whether `receipt` belongs to this batch's stream: its payer, model and version. A
+	/// payer's counters are one sequence across models and versions, so the counters of
+	/// other streams interleave with a batch's range.
+	fn holds(&self, receipt: &ail2_primitives::receipt::Receipt) -> bool {
+		receipt.payer == self.payer
+			&& receipt.model_id == self.model
+			&& receipt.version == self.version
+	}
+}
+
+/// The receipts of one stream, a payer's requests to one model version, waiting for a
+/// batch. A batch is one stream: the chain pays it by that version's pricing and split.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingSummary {
 	pub payer: AccountBytes,
+	pub model: ModelId,
+	pub version: SemVer,
 	pub count: u64,
 	pub oldest_ms: u64,
 }
@@ -147,8 +189,27 @@ impl Store {
 		txn.open_table(PENDING).map_err(db_error)?;
 		txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
 		txn.open_table(BATCHES).map_err(db_error)?;
+		Self::index_batches(&txn)?;
 		txn.commit().map_err(db_error)?;
 		Ok(Self { db, in_flight: Mutex::new(HashMap::new()) })
+	}
+
+	/// Writes the chain-id and content-hash indexes of every stored batch (a store written
+	/// before the indexes existed gets them here; for the others it rewrites what is there).
+	fn index_batches(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+		let batches = txn.open_table(BATCHES).map_err(db_error)?;
+		let mut by_chain = txn.open_table(BY_CHAIN_ID).map_err(db_error)?;
+		let mut by_content = txn.open_table(BY_CONTENT).map_err(db_error)?;
+		for entry in batches.iter().map_err(db_error)? {
+			let (id, bytes) = entry.map_err(db_error)?;
+			let record = BatchRecord::decode(&mut bytes.value())
+				.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+			by_content.insert(record.content_hash.as_slice(), id.value()).map_err(db_error)?;
+			if let Some(chain_batch) = record.state.chain_batch() {
+				by_chain.insert(chain_batch, id.value()).map_err(db_error)?;
+			}
+		}
+		Ok(())
 	}
 
 	fn in_flight(
@@ -236,39 +297,44 @@ impl Store {
 	}
 
 	/// Payers with receipts waiting, with how many and the oldest receipt's time.
+	/// The streams with receipts waiting, ordered by payer, model and version.
 	pub fn pending(&self) -> Result<Vec<PendingSummary>, StoreError> {
 		let txn = self.db.begin_read().map_err(db_error)?;
 		let pending = txn.open_table(PENDING).map_err(db_error)?;
 		let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
-		let mut out: Vec<PendingSummary> = Vec::new();
+		let mut streams: BTreeMap<(AccountBytes, ModelId, SemVer), PendingSummary> =
+			BTreeMap::new();
 		for entry in pending.iter().map_err(db_error)? {
 			let (key, _) = entry.map_err(db_error)?;
-			let key = key.value();
-			let payer: AccountBytes = key
-				.get(..32)
-				.and_then(|p| p.try_into().ok())
-				.ok_or_else(|| StoreError::Corrupt("pending key".into()))?;
-			let timestamp = match receipts.get(key).map_err(db_error)? {
-				Some(bytes) => decode_receipt(bytes.value())?.receipt.timestamp_ms,
+			let receipt = match receipts.get(key.value()).map_err(db_error)? {
+				Some(bytes) => decode_receipt(bytes.value())?.receipt,
 				None => return Err(StoreError::Corrupt("pending receipt missing".into())),
 			};
-			match out.last_mut() {
-				Some(last) if last.payer == payer => {
-					last.count += 1;
-					last.oldest_ms = last.oldest_ms.min(timestamp);
-				},
-				_ => out.push(PendingSummary { payer, count: 1, oldest_ms: timestamp }),
-			}
+			let (payer, model, version) = (receipt.payer, receipt.model_id, receipt.version);
+			streams
+				.entry((payer, model, version))
+				.and_modify(|s| {
+					s.count += 1;
+					s.oldest_ms = s.oldest_ms.min(receipt.timestamp_ms);
+				})
+				.or_insert(PendingSummary {
+					payer,
+					model,
+					version,
+					count: 1,
+					oldest_ms: receipt.timestamp_ms,
+				});
 		}
-		Ok(out)
+		Ok(streams.into_values().collect())
 	}
 
-	/// Closes a batch of up to `max` of `payer`'s waiting receipts (lowest counters first):
-	/// builds the Merkle-sum tree and records the batch as `Built`, atomically with taking
-	/// the receipts out of the waiting set.
+	/// Closes a batch of up to `max` of the waiting receipts of `payer` for `(model,
+	/// version)`, lowest counters first: builds the Merkle-sum tree and records the batch as
+	/// `Built`, atomically with taking the receipts out of the waiting set.
 	pub fn close_batch(
 		&self,
 		payer: &AccountBytes,
+		(model, version): (ModelId, SemVer),
 		max: usize,
 		now_ms: u64,
 	) -> Result<Option<(u64, BatchRecord)>, StoreError> {
@@ -278,6 +344,7 @@ impl Store {
 			let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
 			let mut batched = txn.open_table(BATCHED_UP_TO).map_err(db_error)?;
 			let mut batches = txn.open_table(BATCHES).map_err(db_error)?;
+			let mut by_content = txn.open_table(BY_CONTENT).map_err(db_error)?;
 
 			// Only below every counter still being served.
 			let limit = self.in_flight().get(payer).and_then(|c| c.keys().next().copied());
@@ -287,17 +354,21 @@ impl Store {
 			let max = if limit == Some(0) { 0 } else { max };
 			let mut keys = Vec::new();
 			let mut members = Vec::new();
-			for entry in
-				pending.range(start.as_slice()..=end.as_slice()).map_err(db_error)?.take(max)
-			{
+			for entry in pending.range(start.as_slice()..=end.as_slice()).map_err(db_error)? {
+				if members.len() >= max {
+					break;
+				}
 				let (key, _) = entry.map_err(db_error)?;
 				let key = key.value().to_vec();
 				let bytes = receipts
 					.get(key.as_slice())
 					.map_err(db_error)?
 					.ok_or_else(|| StoreError::Corrupt("pending receipt missing".into()))?;
-				members.push(decode_receipt(bytes.value())?);
-				keys.push(key);
+				let signed = decode_receipt(bytes.value())?;
+				if signed.receipt.model_id == model && signed.receipt.version == version {
+					members.push(signed);
+					keys.push(key);
+				}
 			}
 			match (members.first(), members.last()) {
 				(Some(first), Some(last)) => {
@@ -306,8 +377,8 @@ impl Store {
 					let root = tree.root();
 					let record = BatchRecord {
 						payer: *payer,
-						model: first.receipt.model_id,
-						version: first.receipt.version,
+						model,
+						version,
 						first_counter: first.receipt.counter,
 						last_counter: last.receipt.counter,
 						count: members.len() as u64,
@@ -322,10 +393,18 @@ impl Store {
 						.map_err(db_error)?
 						.map_or(0, |(id, _)| id.value().saturating_add(1));
 					batches.insert(id, record.encode().as_slice()).map_err(db_error)?;
+					by_content.insert(record.content_hash.as_slice(), id).map_err(db_error)?;
 					for key in &keys {
 						pending.remove(key.as_slice()).map_err(db_error)?;
 					}
-					batched.insert(payer.as_slice(), record.last_counter).map_err(db_error)?;
+					// The payer's floor: its other streams' waiting receipts below it stay
+					// waiting, but no new receipt may arrive under a batched counter.
+					let floor = batched
+						.get(payer.as_slice())
+						.map_err(db_error)?
+						.map_or(0, |v| v.value())
+						.max(record.last_counter);
+					batched.insert(payer.as_slice(), floor).map_err(db_error)?;
 					Some((id, record))
 				},
 				_ => None,
@@ -333,6 +412,38 @@ impl Store {
 		};
 		txn.commit().map_err(db_error)?;
 		Ok(result)
+	}
+
+	/// The batch the chain knows as `chain_batch`, with its local id.
+	pub fn batch_by_chain_id(
+		&self,
+		chain_batch: u64,
+	) -> Result<Option<(u64, BatchRecord)>, StoreError> {
+		let id = {
+			let txn = self.db.begin_read().map_err(db_error)?;
+			let index = txn.open_table(BY_CHAIN_ID).map_err(db_error)?;
+			index.get(chain_batch).map_err(db_error)?.map(|v| v.value())
+		};
+		match id {
+			Some(id) => Ok(self.batch(id)?.map(|record| (id, record))),
+			None => Ok(None),
+		}
+	}
+
+	/// The batch whose leaf file hashes to `content_hash`, with its local id.
+	pub fn batch_by_content(
+		&self,
+		content_hash: &Hash,
+	) -> Result<Option<(u64, BatchRecord)>, StoreError> {
+		let id = {
+			let txn = self.db.begin_read().map_err(db_error)?;
+			let index = txn.open_table(BY_CONTENT).map_err(db_error)?;
+			index.get(content_hash.as_slice()).map_err(db_error)?.map(|v| v.value())
+		};
+		match id {
+			Some(id) => Ok(self.batch(id)?.map(|record| (id, record))),
+			None => Ok(None),
+		}
 	}
 
 	pub fn batch(&self, id: u64) -> Result<Option<BatchRecord>, StoreError> {
@@ -375,6 +486,10 @@ impl Store {
 			};
 			record.state = state;
 			batches.insert(id, record.encode().as_slice()).map_err(db_error)?;
+			if let Some(chain_batch) = state.chain_batch() {
+				let mut by_chain = txn.open_table(BY_CHAIN_ID).map_err(db_error)?;
+				by_chain.insert(chain_batch, id).map_err(db_error)?;
+			}
 		}
 		txn.commit().map_err(db_error)
 	}
@@ -391,6 +506,8 @@ impl Store {
 			let mut batches = txn.open_table(BATCHES).map_err(db_error)?;
 			let mut receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
 			let mut transcripts = txn.open_table(TRANSCRIPTS).map_err(db_error)?;
+			let mut by_chain = txn.open_table(BY_CHAIN_ID).map_err(db_error)?;
+			let mut by_content = txn.open_table(BY_CONTENT).map_err(db_error)?;
 			let newest = batches.last().map_err(db_error)?.map(|(id, _)| id.value());
 			let mut done = Vec::new();
 			for entry in batches.iter().map_err(db_error)? {
@@ -408,14 +525,21 @@ impl Store {
 				let end = receipt_key(&record.payer, record.last_counter);
 				let mut keys = Vec::new();
 				for entry in receipts.range(start.as_slice()..=end.as_slice()).map_err(db_error)? {
-					let (key, _) = entry.map_err(db_error)?;
-					keys.push(key.value().to_vec());
+					let (key, bytes) = entry.map_err(db_error)?;
+					// Only this batch's stream: other streams' receipts share the range.
+					if record.holds(&decode_receipt(bytes.value())?.receipt) {
+						keys.push(key.value().to_vec());
+					}
 				}
 				for key in &keys {
 					receipts.remove(key.as_slice()).map_err(db_error)?;
 					transcripts.remove(key.as_slice()).map_err(db_error)?;
 				}
 				batches.remove(id).map_err(db_error)?;
+				by_content.remove(record.content_hash.as_slice()).map_err(db_error)?;
+				if let Some(chain_batch) = record.state.chain_batch() {
+					by_chain.remove(chain_batch).map_err(db_error)?;
+				}
 				pruned.batches += 1;
 				pruned.receipts += keys.len() as u64;
 			}
@@ -458,7 +582,10 @@ impl Store {
 		let mut out = Vec::new();
 		for entry in receipts.range(start.as_slice()..=end.as_slice()).map_err(db_error)? {
 			let (_, bytes) = entry.map_err(db_error)?;
-			out.push(decode_receipt(bytes.value())?);
+			let signed = decode_receipt(bytes.value())?;
+			if record.holds(&signed.receipt) {
+				out.push(signed);
+			}
 		}
 		Ok(out)
 	}
@@ -534,6 +661,9 @@ mod tests {
 	use super::*;
 	use ail2_primitives::receipt::{signing::Keypair, Receipt};
 
+	/// The model version the test receipts are served under.
+	const STREAM: (ModelId, SemVer) = (1, SemVer::new(1, 0, 0));
+
 	fn signed(payer: AccountBytes, counter: Counter, price: Balance) -> SignedReceipt {
 		let key = Keypair::from_secret(&[5u8; 32]).unwrap();
 		let receipt = Receipt {
@@ -572,18 +702,84 @@ mod tests {
 		// Counter 5 is being served while 6 and 7 are done and waiting.
 		let slow = store.reserve(a, 5);
 		store.append(&[signed(a, 6, 1), signed(a, 7, 1), signed(a, 2, 1)]).unwrap();
-		let (_, record) = store.close_batch(&a, 100, 1).unwrap().unwrap();
+		let (_, record) = store.close_batch(&a, STREAM, 100, 1).unwrap().unwrap();
 		assert_eq!((record.first_counter, record.last_counter), (2, 2));
-		assert!(store.close_batch(&a, 100, 2).unwrap().is_none(), "6 and 7 wait for 5");
+		assert!(store.close_batch(&a, STREAM, 100, 2).unwrap().is_none(), "6 and 7 wait for 5");
 		// 5 finishes: it is still accepted, and the next batch takes 5..7.
 		assert!(store.append(&[signed(a, 5, 1)]).unwrap()[0].is_ok());
 		drop(slow);
-		let (_, record) = store.close_batch(&a, 100, 3).unwrap().unwrap();
+		let (_, record) = store.close_batch(&a, STREAM, 100, 3).unwrap().unwrap();
 		assert_eq!((record.first_counter, record.last_counter, record.count), (5, 7, 3));
 		// Another payer's requests never hold this payer's batches.
 		let _other = store.reserve([9u8; 32], 1);
 		store.append(&[signed(a, 8, 1)]).unwrap();
-		assert!(store.close_batch(&a, 100, 4).unwrap().is_some());
+		assert!(store.close_batch(&a, STREAM, 100, 4).unwrap().is_some());
+	}
+
+	/// `signed(payer, counter, price)` served under `version` of model 1.
+	fn signed_under(
+		version: SemVer,
+		payer: AccountBytes,
+		counter: Counter,
+		price: Balance,
+	) -> SignedReceipt {
+		let mut receipt = signed(payer, counter, price).receipt;
+		receipt.version = version;
+		let key = Keypair::from_secret(&[5u8; 32]).unwrap();
+		SignedReceipt {
+			node_signature: key.sign(&receipt.message()),
+			gateway_signature: [0u8; 65],
+			receipt,
+		}
+	}
+
+	#[test]
+	fn each_model_version_of_a_payer_batches_on_its_own() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("r.redb");
+		let a = [1u8; 32];
+		let v2 = SemVer::new(2, 0, 0);
+		let store = Store::open(&path).unwrap();
+		// One counter sequence, odd counters under 1.0.0 and even ones under 2.0.0.
+		let receipts: Vec<_> = (1..=8)
+			.map(|c| if c % 2 == 1 { signed(a, c, 10) } else { signed_under(v2, a, c, 1) })
+			.collect();
+		assert!(store.append(&receipts).unwrap().iter().all(Result::is_ok));
+		let pending = store.pending().unwrap();
+		assert_eq!(
+			pending.iter().map(|p| (p.version, p.count)).collect::<Vec<_>>(),
+			vec![(STREAM.1, 4), (v2, 4)]
+		);
+
+		let (old, first) = store.close_batch(&a, (1, v2), 100, 1).unwrap().unwrap();
+		assert_eq!((first.version, first.first_counter, first.last_counter), (v2, 2, 8));
+		assert_eq!((first.count, first.total), (4, 4));
+		let leaves = store.batch_receipts(&first).unwrap();
+		assert_eq!(leaves.iter().map(|r| r.receipt.counter).collect::<Vec<_>>(), [2, 4, 6, 8]);
+		assert_eq!(first.content_hash, keccak256(&leaves.encode()));
+		// 1.0.0's receipts below 8 still wait and batch, apart from 2.0.0's.
+		let (_, second) = store.close_batch(&a, STREAM, 100, 2).unwrap().unwrap();
+		assert_eq!((second.first_counter, second.last_counter, second.total), (1, 7, 40));
+		assert_eq!(store.batch_receipts(&second).unwrap().len(), 4);
+		assert!(store.pending().unwrap().is_empty());
+		// No new receipt may arrive below what either stream batched.
+		assert!(matches!(store.counter_available(&a, 8), Err(StoreError::CounterBatched { .. })));
+
+		// Indexes: by content hash at once, by the chain's id once proposed.
+		assert_eq!(store.batch_by_content(&first.content_hash).unwrap().map(|b| b.0), Some(old));
+		assert_eq!(store.batch_by_chain_id(40).unwrap(), None);
+		store.set_batch_state(old, BatchState::Proposed { chain_batch: 40 }).unwrap();
+		drop(store);
+		let store = Store::open(&path).unwrap();
+		let (id, record) = store.batch_by_chain_id(40).unwrap().unwrap();
+		assert_eq!((id, record.state.name()), (old, "proposed"));
+
+		// Pruning the paid 2.0.0 batch keeps 1.0.0's receipts, which share its range.
+		store.set_batch_state(old, BatchState::Settled { chain_batch: 40 }).unwrap();
+		assert_eq!(store.prune(5).unwrap(), Pruned { batches: 1, receipts: 4 });
+		assert_eq!(store.batch_by_chain_id(40).unwrap(), None);
+		assert_eq!(store.batch_by_content(&first.content_hash).unwrap(), None);
+		assert_eq!(store.batch_receipts(&second).unwrap().len(), 4);
 	}
 
 	#[test]
@@ -605,12 +801,24 @@ mod tests {
 		assert_eq!(
 			pending,
 			vec![
-				PendingSummary { payer: a, count: 2, oldest_ms: 1_001 },
-				PendingSummary { payer: b, count: 1, oldest_ms: 1_001 },
+				PendingSummary {
+					payer: a,
+					model: 1,
+					version: STREAM.1,
+					count: 2,
+					oldest_ms: 1_001
+				},
+				PendingSummary {
+					payer: b,
+					model: 1,
+					version: STREAM.1,
+					count: 1,
+					oldest_ms: 1_001
+				},
 			]
 		);
 
-		let (id, record) = store.close_batch(&a, 100, 7).unwrap().unwrap();
+		let (id, record) = store.close_batch(&a, STREAM, 100, 7).unwrap().unwrap();
 		assert_eq!(
 			(record.first_counter, record.last_counter, record.count, record.total),
 			(1, 3, 2, 30)
@@ -622,7 +830,7 @@ mod tests {
 		assert_eq!(record.content_hash, keccak256(&receipts.encode()));
 
 		// Closed once: nothing left for `a`, and its old counters are refused from now on.
-		assert!(store.close_batch(&a, 100, 8).unwrap().is_none());
+		assert!(store.close_batch(&a, STREAM, 100, 8).unwrap().is_none());
 		assert!(matches!(store.counter_available(&a, 2), Err(StoreError::CounterBatched { .. })));
 		assert!(store.counter_available(&a, 4).is_ok());
 		let verdicts = store.append(&[signed(a, 2, 1)]).unwrap();
@@ -646,12 +854,12 @@ mod tests {
 		let store = Store::open(&dir.path().join("r.redb")).unwrap();
 		let (a, b) = ([1u8; 32], [2u8; 32]);
 		store.append(&[signed(a, 1, 10), signed(a, 2, 10), signed(b, 1, 5)]).unwrap();
-		let (old, _) = store.close_batch(&a, 100, 1_000).unwrap().unwrap();
-		let (voided, _) = store.close_batch(&b, 100, 1_500).unwrap().unwrap();
+		let (old, _) = store.close_batch(&a, STREAM, 100, 1_000).unwrap().unwrap();
+		let (voided, _) = store.close_batch(&b, STREAM, 100, 1_500).unwrap().unwrap();
 		store.append(&[signed(a, 3, 10)]).unwrap();
-		let (open, _) = store.close_batch(&a, 100, 2_000).unwrap().unwrap();
+		let (open, _) = store.close_batch(&a, STREAM, 100, 2_000).unwrap().unwrap();
 		store.append(&[signed(a, 4, 10), signed(b, 2, 5)]).unwrap();
-		let (recent, recent_record) = store.close_batch(&b, 100, 9_000).unwrap().unwrap();
+		let (recent, recent_record) = store.close_batch(&b, STREAM, 100, 9_000).unwrap().unwrap();
 		store.append(&[signed(b, 3, 5)]).unwrap();
 		store.set_batch_state(old, BatchState::Settled { chain_batch: 1 }).unwrap();
 		store.set_batch_state(voided, BatchState::Voided { chain_batch: 2 }).unwrap();
@@ -681,7 +889,7 @@ mod tests {
 		store.set_batch_state(open, BatchState::Settled { chain_batch: 3 }).unwrap();
 		assert_eq!(store.prune(u64::MAX).unwrap(), Pruned { batches: 1, receipts: 1 });
 		assert!(store.batch(recent).unwrap().is_some());
-		let (next, _) = store.close_batch(&a, 100, 10_000).unwrap().unwrap();
+		let (next, _) = store.close_batch(&a, STREAM, 100, 10_000).unwrap().unwrap();
 		assert!(next > recent);
 	}
 
@@ -717,12 +925,12 @@ mod tests {
 		assert_eq!(store.served(&a, 2).unwrap(), Some((signed(a, 2, 10), None)));
 		assert_eq!(store.served(&a, 3).unwrap(), None);
 
-		let (id, _) = store.close_batch(&a, 100, 1_000).unwrap().unwrap();
+		let (id, _) = store.close_batch(&a, STREAM, 100, 1_000).unwrap().unwrap();
 		// Batched but not yet paid: still served.
 		assert!(store.served(&a, 1).unwrap().is_some());
 		store.set_batch_state(id, BatchState::Settled { chain_batch: 1 }).unwrap();
 		store.append(&[signed(a, 3, 10)]).unwrap();
-		store.close_batch(&a, 100, 2_000).unwrap().unwrap();
+		store.close_batch(&a, STREAM, 100, 2_000).unwrap().unwrap();
 		assert_eq!(store.prune(1_500).unwrap(), Pruned { batches: 1, receipts: 2 });
 		assert_eq!(store.served(&a, 1).unwrap(), None);
 		use redb::ReadableTableMetadata;

@@ -435,3 +435,70 @@ async fn a_body_too_large_gets_an_openai_error_object() {
 	assert!(answer["error"]["message"].as_str().unwrap().contains("512"), "{answer}");
 	assert!(h.store.pending().unwrap().is_empty());
 }
+
+/// GETs `path` and returns the status and the body's bytes.
+async fn get_bytes(app: &Router, path: &str) -> (StatusCode, Vec<u8>) {
+	let response = app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await;
+	let response = response.unwrap();
+	let status = response.status();
+	(status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+#[tokio::test]
+async fn batches_are_served_by_the_chain_id_and_their_leaves_by_content_hash() {
+	use ail2_worker::store::BatchState;
+	let h = harness(Limits::default());
+	for counter in [1, 2] {
+		let auth = authorisation(&h, counter);
+		let (status, body) =
+			send(&h.app, request("/v1/chat/completions", CHAT, Some((&auth, &h.gateway)))).await;
+		assert_eq!(status, StatusCode::OK, "{body}");
+	}
+	let (local_id, record) =
+		h.store.close_batch(&PAYER, (MODEL_ID, VERSION), 100, 1).unwrap().unwrap();
+	let leaves_path = format!("/v1/leaves/0x{}", hex::encode(record.content_hash));
+
+	// Not on chain yet: no chain id serves it, but its leaf file is already at its address.
+	let (status, _) = get_bytes(&h.app, &format!("/v1/batches/{local_id}")).await;
+	assert_eq!(status, StatusCode::NOT_FOUND);
+	let (status, file) = get_bytes(&h.app, &leaves_path).await;
+	assert_eq!(status, StatusCode::OK);
+	assert_eq!(keccak256(&file), record.content_hash);
+
+	h.store.set_batch_state(local_id, BatchState::Proposed { chain_batch: 17 }).unwrap();
+	let (status, body) = get_bytes(&h.app, "/v1/batches/17").await;
+	assert_eq!(status, StatusCode::OK);
+	let info: Value = serde_json::from_slice(&body).unwrap();
+	assert_eq!(info["batch"], 17);
+	assert_eq!(info["local_id"], local_id);
+	assert_eq!(info["state"], "proposed");
+	assert_eq!(info["count"], 2);
+	assert_eq!(
+		info["version"],
+		json!({ "major": VERSION.major, "minor": VERSION.minor, "patch": VERSION.patch })
+	);
+	assert_eq!(info["leaves"], leaves_path);
+	assert_eq!(info["total"], record.total.to_string());
+	let (_, by_id) = get_bytes(&h.app, "/v1/batches/17/leaves").await;
+	assert_eq!(by_id, file);
+	let (status, body) = get_bytes(&h.app, "/v1/batches/17/proof/1").await;
+	assert_eq!(status, StatusCode::OK);
+	let proof: Value = serde_json::from_slice(&body).unwrap();
+	assert_eq!(proof["receipt"]["counter"], 2);
+	assert_eq!(proof["leaves"], 2);
+
+	h.store.set_batch_state(local_id, BatchState::Settled { chain_batch: 17 }).unwrap();
+	let (_, body) = get_bytes(&h.app, "/v1/batches/17").await;
+	assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["state"], "paid");
+
+	// Unknown ids and hashes, and malformed hashes, are 404s in OpenAI's shape.
+	for path in ["/v1/batches/18", "/v1/leaves/0x00", "/v1/leaves/nothex", "/v1/batches/17/proof/2"]
+	{
+		let (status, body) = get_bytes(&h.app, path).await;
+		assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+		let error: Value = serde_json::from_slice(&body).unwrap();
+		assert!(error["error"]["code"].is_string(), "{path}: {error}");
+	}
+	let unknown = format!("/v1/leaves/0x{}", hex::encode([7u8; 32]));
+	assert_eq!(get_bytes(&h.app, &unknown).await.0, StatusCode::NOT_FOUND);
+}

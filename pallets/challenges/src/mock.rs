@@ -319,8 +319,8 @@ impl ModelInspect<AccountId, Balance> for ModelsMock {
 			.map(|m| (m.metadata.pricing, POLICY_HASH))
 	}
 
-	fn revenue_split(model: ModelId) -> Option<RevenueSplit> {
-		Self::model(model).map(|m| m.metadata.revenue_split)
+	fn revenue_split(model: ModelId, version: &SemVer) -> Option<RevenueSplit> {
+		Self::model(model).filter(|m| m.version == *version).map(|m| m.metadata.revenue_split)
 	}
 
 	fn owner(model: ModelId) -> Option<AccountId> {

@@ -297,9 +297,8 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Versions::<T>::get(model, version).map(|v| (v.metadata.pricing, v.policy_hash))
 	}
 
-	fn revenue_split(model: ModelId) -> Option<RevenueSplit> {
-		let info = Models::<T>::get(model)?;
-		Versions::<T>::get(model, info.current).map(|v| v.metadata.revenue_split)
+	fn revenue_split(model: ModelId, version: &SemVer) -> Option<RevenueSplit> {
+		Versions::<T>::get(model, version).map(|v| v.metadata.revenue_split)
 	}
 
 	fn owner(model: ModelId) -> Option<T::AccountId> {

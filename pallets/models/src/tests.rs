@@ -162,7 +162,8 @@ mod lifecycle {
 			assert_eq!(model(id).status, ModelStatus::Active);
 			assert!(Models::is_billable(id, &V1));
 			assert_eq!(Models::owner(id), Some(DEV));
-			assert_eq!(Models::revenue_split(id), Some(metadata().revenue_split));
+			assert_eq!(Models::revenue_split(id, &V1), Some(metadata().revenue_split));
+			assert_eq!(Models::revenue_split(id, &V2), None, "an unknown version has no split");
 			assert_eq!(Models::pricing(id, &V1).unwrap().0, metadata().pricing);
 			assert_ok!(Models::deprecate_model(RuntimeOrigin::signed(DEV), id));
 			assert_eq!(model(id).status, ModelStatus::Deprecated);
@@ -448,7 +449,7 @@ mod params {
 			assert_eq!(last_event(), Event::ParamsSet { params: tighter }.into());
 
 			// The model registered before keeps its 20 % owner share and still bills.
-			assert_eq!(Models::revenue_split(id), Some(metadata().revenue_split));
+			assert_eq!(Models::revenue_split(id, &V1), Some(metadata().revenue_split));
 			assert!(Models::is_billable(id, &V1));
 			// New models and versions are held to the new bounds.
 			assert_noop!(
@@ -484,7 +485,23 @@ mod params {
 			// The split was checked when the version was proposed; approval does not revisit it.
 			assert_ok!(Models::approve_version(RuntimeOrigin::root(), id, V2));
 			assert_ok!(Models::activate_version(RuntimeOrigin::signed(DEV), id, V2));
-			assert_eq!(Models::revenue_split(id), Some(v2.revenue_split));
+			assert_eq!(Models::revenue_split(id, &V2), Some(v2.revenue_split));
+		});
+	}
+
+	#[test]
+	fn each_version_keeps_its_own_split_after_another_becomes_current() {
+		run(|| {
+			let id = active_model();
+			let v2 = split(55, 40, 2, 3);
+			assert_ok!(Models::propose_version(RuntimeOrigin::signed(DEV), id, V2, v2.clone()));
+			assert_ok!(Models::approve_version(RuntimeOrigin::root(), id, V2));
+			assert_ok!(Models::activate_version(RuntimeOrigin::signed(DEV), id, V2));
+			assert_eq!(model(id).current, V2);
+			// Requests served under V1 are still paid by V1's split, not the current one.
+			assert_eq!(Models::revenue_split(id, &V1), Some(metadata().revenue_split));
+			assert_eq!(Models::revenue_split(id, &V2), Some(v2.revenue_split));
+			assert_ne!(metadata().revenue_split, v2.revenue_split);
 		});
 	}
 

@@ -10,8 +10,10 @@ pub trait ModelInspect<AccountId, Balance> {
 	fn is_billable(model: ModelId, version: &SemVer) -> bool;
 	/// The pricing policy of a version and its hash.
 	fn pricing(model: ModelId, version: &SemVer) -> Option<(PricingPolicy, Hash)>;
-	/// How a model's revenue is split.
-	fn revenue_split(model: ModelId) -> Option<RevenueSplit>;
+	/// How the revenue of requests served under `(model, version)` is split: that version's
+	/// split, whichever version is current when the money moves. `None` for an unknown
+	/// version.
+	fn revenue_split(model: ModelId, version: &SemVer) -> Option<RevenueSplit>;
 	/// The model's owner, who receives the owner's share.
 	fn owner(model: ModelId) -> Option<AccountId>;
 	/// The price of one unit of compute this epoch.

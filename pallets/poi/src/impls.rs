@@ -6,6 +6,7 @@ use crate::*;
 use ail2_primitives::{
 	domain, keccak256, merkle,
 	poi::{p_verify, reputation_scaled, selected},
+	receipt::SemVer,
 	Hash, ModelId,
 };
 use alloc::vec::Vec;
@@ -60,11 +61,11 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// What serving a receipt of `model` charging `price` honestly earns its worker: the
-	/// price less the model owner's, treasury's and ecosystem's shares. A report's bounty
-	/// never exceeds it (seed `pow2` §6).
-	pub fn honest_earnings(model: ModelId, price: u128) -> u128 {
-		T::Models::revenue_split(model).map_or(0, |split| split.shares(price).0)
+	/// What serving a receipt of `(model, version)` charging `price` honestly earns its
+	/// worker: the price less the model owner's, treasury's and ecosystem's shares of that
+	/// version's split. A report's bounty never exceeds it (seed `pow2` §6).
+	pub fn honest_earnings(model: ModelId, version: &SemVer, price: u128) -> u128 {
+		T::Models::revenue_split(model, version).map_or(0, |split| split.shares(price).0)
 	}
 
 	fn random_seed(tag: &[u8], index: u64) -> Hash {
@@ -479,7 +480,7 @@ impl<T: Config> Pallet<T> {
 				}
 				Forfeited::<T>::insert(audit.round, &record.worker, ());
 				T::Workers::reduce_reputation(&record.worker, Perbill::one());
-				let cap = Self::honest_earnings(record.model, check.price);
+				let cap = Self::honest_earnings(record.model, &record.version, check.price);
 				// A report pallet-slashing cannot act on (a worker with nothing left to slash)
 				// must not keep the verdict from voiding the batch.
 				let _ = T::Violations::report(

@@ -219,7 +219,7 @@ impl ModelInspect<AccountId, Balance> for ModelsStub {
 	fn pricing(_: ModelId, _: &SemVer) -> Option<(PricingPolicy, Hash)> {
 		None
 	}
-	fn revenue_split(model: ModelId) -> Option<RevenueSplit> {
+	fn revenue_split(model: ModelId, _: &SemVer) -> Option<RevenueSplit> {
 		(model == MODEL).then(|| RevenueSplit {
 			worker: Perbill::from_percent(70),
 			model_owner: Perbill::from_percent(20),

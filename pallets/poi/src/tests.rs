@@ -108,12 +108,13 @@ mod params {
 	#[test]
 	fn a_bounty_never_exceeds_what_serving_honestly_earns() {
 		run(|| {
+			let v1 = ail2_primitives::receipt::SemVer::new(1, 0, 0);
 			// 100% − 20% − 7% − 3% of the price.
-			assert_eq!(Poi::honest_earnings(MODEL, 1_000), 700);
-			assert_eq!(Poi::honest_earnings(MODEL, 1), 1);
-			assert_eq!(Poi::honest_earnings(99, 1_000), 0);
+			assert_eq!(Poi::honest_earnings(MODEL, &v1, 1_000), 700);
+			assert_eq!(Poi::honest_earnings(MODEL, &v1, 1), 1);
+			assert_eq!(Poi::honest_earnings(99, &v1, 1_000), 0);
 			for price in [0u128, 3, 999, 1_000_000, u128::MAX] {
-				assert!(Poi::honest_earnings(MODEL, price) <= price);
+				assert!(Poi::honest_earnings(MODEL, &v1, price) <= price);
 			}
 		});
 	}

@@ -188,7 +188,8 @@ impl<T: Config> Pallet<T> {
 		// Leaves carry distinct counters inside the range, so there are at most this many.
 		let span = last_counter.saturating_sub(first_counter).saturating_add(1);
 		ensure!(count <= span, Error::<T>::InvalidCounterRange);
-		ensure!(first_counter > LastCounter::<T>::get(&worker, &payer), Error::<T>::CounterReused);
+		let stream = (&worker, &payer, model, &version);
+		ensure!(first_counter > LastCounter::<T>::get(stream), Error::<T>::CounterReused);
 		let mut escrow = Escrows::<T>::get(&payer).ok_or(Error::<T>::NoEscrow)?;
 		ensure!(Self::free_escrow(&payer) >= total, Error::<T>::InsufficientEscrow);
 		let batch = NextBatchId::<T>::get();
@@ -200,7 +201,7 @@ impl<T: Config> Pallet<T> {
 		let challenge_until = now.saturating_add(Self::challenge_window(count, total));
 		escrow.reserved = escrow.reserved.saturating_add(total);
 		Escrows::<T>::insert(&payer, escrow);
-		LastCounter::<T>::insert(&worker, &payer, last_counter);
+		LastCounter::<T>::insert(stream, last_counter);
 		let root = SumNode { hash: root_hash, sum: total.unique_saturated_into() };
 		let record = Batch {
 			worker: worker.clone(),
@@ -253,7 +254,8 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(!T::Audit::holds_settlement(id), Error::<T>::SettlementHeld);
 		let total = BalanceOf::<T>::unique_saturated_from(batch.root.sum);
-		let split = T::Models::revenue_split(batch.model).ok_or(Error::<T>::ModelNotBillable)?;
+		let split = T::Models::revenue_split(batch.model, &batch.version)
+			.ok_or(Error::<T>::ModelNotBillable)?;
 		let worker_owner = T::Workers::owner(&batch.worker).ok_or(Error::<T>::NotActiveWorker)?;
 		let model_owner = T::Models::owner(batch.model).ok_or(Error::<T>::ModelNotBillable)?;
 		let (worker_share, owner_share, treasury_share, ecosystem_share) =
@@ -313,7 +315,12 @@ impl<T: Config> Pallet<T> {
 				let e = open.entry(batch.payer.clone()).or_insert_with(Zero::zero);
 				*e = e.saturating_add(BalanceOf::<T>::unique_saturated_from(batch.root.sum));
 				ensure!(
-					LastCounter::<T>::get(&batch.worker, &batch.payer) >= batch.last_counter,
+					LastCounter::<T>::get((
+						&batch.worker,
+						&batch.payer,
+						batch.model,
+						&batch.version
+					)) >= batch.last_counter,
 					"replay guard below an open batch"
 				);
 			}

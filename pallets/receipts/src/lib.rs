@@ -61,8 +61,9 @@ pub mod pallet {
 	pub type SettlementParamsOf<T> = SettlementParams<BlockNumberFor<T>, BalanceOf<T>>;
 
 	/// 1: the challenge window, withdrawal delay and revocation delay moved from constants
-	/// to `Params` (`migrations::v1`).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// to `Params` (`migrations::v1`). 2: `LastCounter` is kept per (worker, payer, model,
+	/// version) instead of per (worker, payer) (`migrations::v2`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -176,14 +177,20 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Batches<T: Config> = StorageMap<_, Twox64Concat, BatchId, BatchOf<T>>;
 
-	/// Highest counter proposed per (worker, payer): the O(1) replay guard.
+	/// Highest counter proposed per (worker, payer, model, version): the O(1) replay guard.
+	/// A receipt names its model and version and is only valid in a batch of that pair, so
+	/// each (model, version) stream of a worker and payer has its own strictly increasing
+	/// counters, and streams whose counters interleave (one gateway sequence per worker,
+	/// shared by several models or versions) settle independently.
 	#[pallet::storage]
-	pub type LastCounter<T: Config> = StorageDoubleMap<
+	pub type LastCounter<T: Config> = StorageNMap<
 		_,
-		Blake2_128Concat,
-		T::AccountId,
-		Blake2_128Concat,
-		T::AccountId,
+		(
+			NMapKey<Blake2_128Concat, T::AccountId>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+			NMapKey<Twox64Concat, ModelId>,
+			NMapKey<Blake2_128Concat, SemVer>,
+		),
 		Counter,
 		ValueQuery,
 	>;

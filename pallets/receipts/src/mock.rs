@@ -72,12 +72,12 @@ impl pallet_balances::Config for Test {
 /// hash a receipt quotes, so any value stands for pallet-models' keccak of the policy.
 pub const POLICY_HASH: Hash = [0x70; 32];
 
-/// A model as the registry stub keeps it: one version, billable while the model is active.
+/// A model as the registry stub keeps it: its versions, each billable while the model is
+/// active.
 #[derive(Clone, Debug)]
 pub struct StubModel {
 	pub owner: AccountId,
-	pub version: SemVer,
-	pub metadata: ContainerMetadata,
+	pub versions: BTreeMap<SemVer, ContainerMetadata>,
 	pub active: bool,
 }
 
@@ -179,8 +179,18 @@ impl ModelsMock {
 		version: SemVer,
 		metadata: ContainerMetadata,
 	) {
-		let stub = StubModel { owner, version, metadata, active: true };
+		let versions = BTreeMap::from([(version, metadata)]);
+		let stub = StubModel { owner, versions, active: true };
 		StubModels::mutate(|models| models.insert(model, stub));
+	}
+
+	/// Adds `version` of `model` with its own `metadata`; the versions before it stay.
+	pub fn add_version(model: ModelId, version: SemVer, metadata: ContainerMetadata) {
+		StubModels::mutate(|models| {
+			if let Some(m) = models.get_mut(&model) {
+				m.versions.insert(version, metadata);
+			}
+		});
 	}
 
 	/// Retires `model`: no version of it is billable any more.
@@ -199,17 +209,15 @@ impl ModelsMock {
 
 impl ModelInspect<AccountId, Balance> for ModelsMock {
 	fn is_billable(model: ModelId, version: &SemVer) -> bool {
-		Self::model(model).is_some_and(|m| m.active && m.version == *version)
+		Self::model(model).is_some_and(|m| m.active && m.versions.contains_key(version))
 	}
 
 	fn pricing(model: ModelId, version: &SemVer) -> Option<(PricingPolicy, Hash)> {
-		Self::model(model)
-			.filter(|m| m.version == *version)
-			.map(|m| (m.metadata.pricing, POLICY_HASH))
+		Self::model(model)?.versions.get(version).map(|m| (m.pricing, POLICY_HASH))
 	}
 
-	fn revenue_split(model: ModelId) -> Option<RevenueSplit> {
-		Self::model(model).map(|m| m.metadata.revenue_split)
+	fn revenue_split(model: ModelId, version: &SemVer) -> Option<RevenueSplit> {
+		Self::model(model)?.versions.get(version).map(|m| m.revenue_split)
 	}
 
 	fn owner(model: ModelId) -> Option<AccountId> {

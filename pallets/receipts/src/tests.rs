@@ -12,7 +12,7 @@ use crate::{
 use ail2_primitives::{
 	billing::{receipt_price, Usage},
 	merkle::MerkleSumTree,
-	receipt::{Receipt, SignedReceipt},
+	receipt::{Receipt, SemVer, SignedReceipt},
 	Hash,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
@@ -34,13 +34,19 @@ fn url() -> BoundedVec<u8, crate::MaxUrlLen> {
 	BoundedVec::truncate_from(b"https://w.example/batches/1".to_vec())
 }
 
-/// `n` receipts with counters `first..first+n`, priced by the model's billing function and
-/// signed by the worker and the payer's gateway.
+/// `n` receipts of V1 with counters `first..first+n`, priced by the model's billing function
+/// and signed by the worker and the payer's gateway.
 fn receipts(first: u64, n: u64) -> Vec<SignedReceipt> {
-	let (policy, policy_hash) = ModelsMock::pricing(MODEL, &V1).unwrap();
+	receipts_of(V1, first..first + n)
+}
+
+/// Receipts of `version` with `counters`, priced and signed as [`receipts`] does.
+fn receipts_of(version: SemVer, counters: impl IntoIterator<Item = u64>) -> Vec<SignedReceipt> {
+	let (policy, policy_hash) = ModelsMock::pricing(MODEL, &version).unwrap();
 	let worker = receipt_key();
 	let gateway = gateway_key();
-	(first..first + n)
+	counters
+		.into_iter()
 		.map(|counter| {
 			let usage =
 				Usage { tokens_in: 100 + (counter % 900) as u32, tokens_out: 50, gpu_ms: 400 };
@@ -48,7 +54,7 @@ fn receipts(first: u64, n: u64) -> Vec<SignedReceipt> {
 			let receipt = Receipt {
 				project_id: 1,
 				model_id: MODEL,
-				version: V1,
+				version,
 				timestamp_ms: 1_000 + counter,
 				tokens_in: usage.tokens_in,
 				tokens_out: usage.tokens_out,
@@ -83,7 +89,7 @@ fn propose(receipts: &[SignedReceipt]) -> Result<u64, DispatchError> {
 		RuntimeOrigin::signed(HOT),
 		PAYER,
 		MODEL,
-		V1,
+		receipts.first().unwrap().receipt.version,
 		first,
 		last,
 		tree.root().hash,
@@ -302,7 +308,7 @@ mod batches {
 			let window = 20 + std::cmp::min(30, 10 + (total / 10_000) as u64);
 			assert_eq!(b.challenge_until, 1 + window);
 			assert_eq!(Escrows::<Test>::get(PAYER).unwrap().reserved, total);
-			assert_eq!(LastCounter::<Test>::get(HOT, PAYER), 10_000);
+			assert_eq!(LastCounter::<Test>::get((HOT, PAYER, MODEL, V1)), 10_000);
 			assert!(Receipts::open_batch(id).is_some());
 
 			System::set_block_number(1 + window);
@@ -344,6 +350,42 @@ mod batches {
 	}
 
 	#[test]
+	fn a_batch_is_paid_by_the_split_of_the_version_it_was_served_under() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 900_000));
+			let batch = receipts(1, 100);
+			let total: Balance = batch.iter().map(|r| r.receipt.price).sum();
+			let id = propose(&batch).unwrap();
+			// While the batch waits, the model moves to a version whose owner takes 40 %.
+			let mut v2 = pallet_models::fixtures::metadata();
+			v2.revenue_split = pallet_models::RevenueSplit {
+				worker: sp_runtime::Perbill::from_percent(50),
+				model_owner: sp_runtime::Perbill::from_percent(40),
+				treasury: sp_runtime::Perbill::from_percent(5),
+				ecosystem: sp_runtime::Perbill::from_percent(5),
+			};
+			let v2_version = ail2_primitives::receipt::SemVer::new(2, 0, 0);
+			ModelsMock::add_version(MODEL, v2_version, v2.clone());
+			assert_eq!(ModelsMock::revenue_split(MODEL, &v2_version), Some(v2.revenue_split));
+
+			let until = Batches::<Test>::get(id).unwrap().challenge_until;
+			System::set_block_number(until + 1);
+			let before = [WORKER_OWNER, DEV, TREASURY, ECOSYSTEM].map(Balances::free_balance);
+			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id));
+			let after = [WORKER_OWNER, DEV, TREASURY, ECOSYSTEM].map(Balances::free_balance);
+			// V1's split: 20 % owner, 7 % treasury, 3 % ecosystem, the rest the worker's.
+			let owner = total * 20 / 100;
+			let treasury = total * 7 / 100;
+			let ecosystem = total * 3 / 100;
+			let worker = total - owner - treasury - ecosystem;
+			assert_eq!(
+				[0, 1, 2, 3].map(|i| after[i] - before[i]),
+				[worker, owner, treasury, ecosystem]
+			);
+		});
+	}
+
+	#[test]
 	fn replayed_and_overlapping_ranges_are_rejected() {
 		run(|| {
 			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 900_000));
@@ -355,7 +397,30 @@ mod batches {
 			assert_noop!(propose(&receipts(100, 10)), Error::<Test>::CounterReused);
 			// Starting right after it is fine.
 			assert_ok!(propose(&receipts(101, 10)));
-			assert_eq!(LastCounter::<Test>::get(HOT, PAYER), 110);
+			assert_eq!(LastCounter::<Test>::get((HOT, PAYER, MODEL, V1)), 110);
+		});
+	}
+
+	#[test]
+	fn interleaved_streams_of_two_versions_settle_independently() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 900_000));
+			let v2 = SemVer::new(2, 0, 0);
+			ModelsMock::add_version(MODEL, v2, pallet_models::fixtures::metadata());
+			// One gateway sequence for the worker, shared by both versions: odd counters
+			// served under V1, even ones under V2.
+			let odd = receipts_of(V1, (1..=19).step_by(2));
+			let even = receipts_of(v2, (2..=20).step_by(2));
+			assert_ok!(propose(&odd));
+			// V2's batch spans counters below V1's last one; it is another stream.
+			let id = propose(&even).unwrap();
+			assert_eq!(Batches::<Test>::get(id).unwrap().version, v2);
+			assert_eq!(LastCounter::<Test>::get((HOT, PAYER, MODEL, V1)), 19);
+			assert_eq!(LastCounter::<Test>::get((HOT, PAYER, MODEL, v2)), 20);
+			// Within a stream the guard still holds, and a receipt only fits its own stream.
+			assert_noop!(propose(&receipts_of(v2, [20])), Error::<Test>::CounterReused);
+			assert_noop!(propose(&receipts_of(V1, [19])), Error::<Test>::CounterReused);
+			assert_ok!(propose(&receipts_of(V1, [21])));
 		});
 	}
 

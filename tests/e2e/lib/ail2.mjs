@@ -107,9 +107,9 @@ export function receiptKeyProof(receiptKey, owner, hot) {
  * The headers a worker needs: the SCALE-encoded authorisation and the gateway key's
  * signature over its keccak256.
  */
-export function authorisationHeaders(api, { payer, workerReceiptKey, modelId, counter, maxPrice, gatewayKey, ttlMs = 120_000 }) {
+export function authorisationHeaders(api, { payer, workerReceiptKey, modelId, counter, maxPrice, gatewayKey, ttlMs = 120_000, version = VERSION }) {
   const authorisation = api.createType('([u8;32],[u8;33],u32,u32,(u16,u16,u16),u32,[u8;32],u64,u128,u64)', [
-    payer, workerReceiptKey, 0, modelId, [VERSION.major, VERSION.minor, VERSION.patch], CHAIN_ID,
+    payer, workerReceiptKey, 0, modelId, [version.major, version.minor, version.patch], CHAIN_ID,
     keccakAsU8a(`route-${counter}-${Date.now()}`), counter, maxPrice, Date.now() + ttlMs,
   ]).toU8a();
   return {

@@ -336,18 +336,18 @@ impl ChainClient {
 			.transpose()
 	}
 
-	/// The highest counter proposed for (`worker`, `payer`).
+	/// The highest counter `worker` proposed in the stream (`payer`, `model`, `version`).
 	pub async fn last_counter(
 		&self,
 		worker: AccountBytes,
-		payer: AccountBytes,
+		(payer, model, version): (AccountBytes, ModelId, SemVer),
 	) -> Result<Counter, ChainError> {
 		let at = self.api.at_current_block().await.map_err(rpc)?;
 		let value = at
 			.storage()
 			.try_fetch(
 				ail2::storage().receipts().last_counter(),
-				(AccountId32(worker), AccountId32(payer)),
+				(AccountId32(worker), AccountId32(payer), model, semver(version)),
 			)
 			.await
 			.map_err(rpc)?;
@@ -541,11 +541,11 @@ impl ChainClient {
 			.transpose()
 	}
 
-	/// Finds the chain id of a batch this worker proposed for `payer` ending at
-	/// `last_counter` (after a restart lost the proposal's result).
+	/// Finds the chain id of a batch this worker proposed in the stream (`payer`, `model`,
+	/// `version`) ending at `last_counter` (after a restart lost the proposal's result).
 	pub async fn find_batch(
 		&self,
-		payer: AccountBytes,
+		(payer, model, version): (AccountBytes, ModelId, SemVer),
 		last_counter: Counter,
 	) -> Result<Option<u64>, ChainError> {
 		let at = self.api.at_current_block().await.map_err(rpc)?;
@@ -556,6 +556,9 @@ impl ChainClient {
 			let batch = entry.value().decode().map_err(rpc)?;
 			if batch.worker.0 == self.account()
 				&& batch.payer.0 == payer
+				&& batch.model == model
+				&& (batch.version.major, batch.version.minor, batch.version.patch)
+					== (version.major, version.minor, version.patch)
 				&& batch.last_counter == last_counter
 			{
 				let (id,) = entry.key().map_err(rpc)?.decode().map_err(rpc)?;

@@ -85,7 +85,8 @@ impl BenchReceiptsCommand {
 			count as f64 / persisted.as_secs_f64()
 		);
 		let started = Instant::now();
-		let closed = store.close_batch(&payer, usize::MAX, 0)?;
+		let stream = (1, SemVer { major: 1, minor: 0, patch: 0 });
+		let closed = store.close_batch(&payer, stream, usize::MAX, 0)?;
 		println!(
 			"batch of {} receipts (read, tree, record) built in {:.3} s",
 			closed.map_or(0, |(_, record)| record.count),

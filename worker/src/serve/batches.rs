@@ -1,9 +1,12 @@
-//! The challengers' endpoints: a closed batch's record, its leaves, and one leaf with its
+//! The challengers' endpoints: a proposed batch's record, its leaves, and one leaf with its
 //! inclusion proof, so anyone can check a batch proposed on chain against its receipts.
+//! Batches are addressed by the **chain's** batch id; the leaf file is also served under its
+//! content hash, the address the worker proposes on chain before the batch has an id
+//! (`docs/receipts.md` §10).
 
 use std::sync::Arc;
 
-use ail2_primitives::merkle::MerkleSumTree;
+use ail2_primitives::{merkle::MerkleSumTree, receipt::SignedReceipt};
 use axum::{
 	extract::{Path, State},
 	http::{header, StatusCode},
@@ -19,54 +22,83 @@ use crate::{
 	store::BatchRecord,
 };
 
-/// `GET /v1/batches/{id}`: the batch as proposed.
+/// `GET /v1/batches/{batch}`: the batch the chain knows as `batch`, as the worker closed it.
 pub(super) async fn info<G: GatewayKeys>(
 	State(state): State<Arc<AppState<G>>>,
-	Path(id): Path<u64>,
+	Path(chain_batch): Path<u64>,
 ) -> Result<Json<Value>, ApiError> {
-	let record = batch(&state, id)?;
+	let (local_id, record) = batch(&state, chain_batch)?;
 	Ok(Json(json!({
+		"batch": chain_batch,
+		"local_id": local_id,
 		"payer": format!("0x{}", hex::encode(record.payer)),
 		"model": record.model,
+		"version": {
+			"major": record.version.major,
+			"minor": record.version.minor,
+			"patch": record.version.patch,
+		},
 		"first_counter": record.first_counter,
 		"last_counter": record.last_counter,
 		"count": record.count,
 		"root_hash": format!("0x{}", hex::encode(record.root_hash)),
 		"total": record.total.to_string(),
 		"content_hash": format!("0x{}", hex::encode(record.content_hash)),
-		"state": format!("{:?}", record.state),
+		"leaves": format!("/v1/leaves/0x{}", hex::encode(record.content_hash)),
+		"state": record.state.name(),
 	})))
 }
 
-/// `GET /v1/batches/{id}/leaves`: SCALE of the batch's signed receipts in order (its
+/// `GET /v1/batches/{batch}/leaves`: SCALE of the batch's signed receipts in order (its
 /// keccak256 is the batch's `content_hash`).
 pub(super) async fn leaves<G: GatewayKeys>(
 	State(state): State<Arc<AppState<G>>>,
-	Path(id): Path<u64>,
+	Path(chain_batch): Path<u64>,
 ) -> Result<Response, ApiError> {
-	let record = batch(&state, id)?;
-	let receipts = state.store.batch_receipts(&record).map_err(ApiError::internal)?;
-	Ok(([(header::CONTENT_TYPE, "application/octet-stream")], receipts.encode()).into_response())
+	let (_, record) = batch(&state, chain_batch)?;
+	leaf_file(&state, &record)
 }
 
-/// `GET /v1/batches/{id}/proof/{index}`: one leaf with its inclusion proof, for challengers
-/// who want a single receipt.
+/// `GET /v1/leaves/0x{content_hash}`: the same leaf file, addressed by its keccak256. This
+/// is the URL the worker proposes on chain.
+pub(super) async fn leaves_by_content<G: GatewayKeys>(
+	State(state): State<Arc<AppState<G>>>,
+	Path(content_hash): Path<String>,
+) -> Result<Response, ApiError> {
+	let unknown = || {
+		ApiError::new(
+			StatusCode::NOT_FOUND,
+			"batch_not_found",
+			format!("no batch with content hash {content_hash}"),
+		)
+	};
+	let hash: ail2_primitives::Hash = hex::decode(content_hash.trim_start_matches("0x"))
+		.ok()
+		.and_then(|bytes| bytes.try_into().ok())
+		.ok_or_else(unknown)?;
+	let (_, record) =
+		state.store.batch_by_content(&hash).map_err(ApiError::internal)?.ok_or_else(unknown)?;
+	leaf_file(&state, &record)
+}
+
+/// `GET /v1/batches/{batch}/proof/{index}`: one leaf with its inclusion proof, for
+/// challengers who want a single receipt.
 pub(super) async fn proof<G: GatewayKeys>(
 	State(state): State<Arc<AppState<G>>>,
-	Path((id, index)): Path<(u64, u64)>,
+	Path((chain_batch, index)): Path<(u64, u64)>,
 ) -> Result<Json<Value>, ApiError> {
-	let record = batch(&state, id)?;
-	let receipts = state.store.batch_receipts(&record).map_err(ApiError::internal)?;
+	let (_, record) = batch(&state, chain_batch)?;
+	let receipts = receipts(&state, &record)?;
 	let tree = MerkleSumTree::from_receipts(&receipts)
 		.map_err(|e| ApiError::internal(format!("{e:?}")))?;
 	let proof = tree.proof(index).ok_or_else(|| {
 		ApiError::new(
 			StatusCode::NOT_FOUND,
 			"leaf_not_found",
-			format!("batch {id} has no leaf {index}"),
+			format!("batch {chain_batch} has no leaf {index}"),
 		)
 	})?;
-	let leaf = receipts.get(index as usize).ok_or_else(|| not_found(id))?;
+	let leaf = receipts.get(index as usize).ok_or_else(|| not_found(chain_batch))?;
 	Ok(Json(json!({
 		"receipt": ReceiptOut::from(leaf),
 		"proof": format!("0x{}", hex::encode(proof.encode())),
@@ -74,10 +106,32 @@ pub(super) async fn proof<G: GatewayKeys>(
 	})))
 }
 
-fn batch<G>(state: &AppState<G>, id: u64) -> Result<BatchRecord, ApiError> {
-	state.store.batch(id).map_err(ApiError::internal)?.ok_or_else(|| not_found(id))
+fn leaf_file<G>(state: &AppState<G>, record: &BatchRecord) -> Result<Response, ApiError> {
+	let receipts = receipts(state, record)?;
+	Ok(([(header::CONTENT_TYPE, "application/octet-stream")], receipts.encode()).into_response())
 }
 
-fn not_found(id: u64) -> ApiError {
-	ApiError::new(StatusCode::NOT_FOUND, "batch_not_found", format!("no batch {id}"))
+/// The batch's receipts; a store that no longer holds all of them cannot serve the batch.
+fn receipts<G>(state: &AppState<G>, record: &BatchRecord) -> Result<Vec<SignedReceipt>, ApiError> {
+	let receipts = state.store.batch_receipts(record).map_err(ApiError::internal)?;
+	if receipts.len() as u64 != record.count {
+		return Err(ApiError::internal(format!(
+			"the store holds {} of the batch's {} receipts",
+			receipts.len(),
+			record.count
+		)));
+	}
+	Ok(receipts)
+}
+
+fn batch<G>(state: &AppState<G>, chain_batch: u64) -> Result<(u64, BatchRecord), ApiError> {
+	state
+		.store
+		.batch_by_chain_id(chain_batch)
+		.map_err(ApiError::internal)?
+		.ok_or_else(|| not_found(chain_batch))
+}
+
+fn not_found(chain_batch: u64) -> ApiError {
+	ApiError::new(StatusCode::NOT_FOUND, "batch_not_found", format!("no batch {chain_batch}"))
 }

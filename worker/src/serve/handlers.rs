@@ -44,6 +44,7 @@ pub fn router<G: GatewayKeys>(state: Arc<AppState<G>>) -> Router {
 		.route("/v1/batches/{id}", get(batches::info::<G>))
 		.route("/v1/batches/{id}/leaves", get(batches::leaves::<G>))
 		.route("/v1/batches/{id}/proof/{index}", get(batches::proof::<G>))
+		.route("/v1/leaves/{content_hash}", get(batches::leaves_by_content::<G>))
 		.route("/v1/transcripts", post(transcripts::serve::<G>))
 		.layer(DefaultBodyLimit::max(max_body))
 		.with_state(state)
