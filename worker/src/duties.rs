@@ -392,8 +392,8 @@ impl Duties {
 		}
 		let receipts = Vec::<SignedReceipt>::decode(&mut bytes.as_ref())
 			.map_err(|e| fail(format!("the leaf file does not decode: {e}")))?;
-		let tree =
-			MerkleSumTree::from_receipts(&receipts).map_err(|e| fail(format!("no tree: {e:?}")))?;
+		let tree = MerkleSumTree::from_receipts_parallel(&receipts)
+			.map_err(|e| fail(format!("no tree: {e:?}")))?;
 		if tree.root() != record.root || tree.leaves() != record.count {
 			return Err(fail("the leaves do not make the batch's root".into()));
 		}

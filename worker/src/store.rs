@@ -372,7 +372,7 @@ impl Store {
 			}
 			match (members.first(), members.last()) {
 				(Some(first), Some(last)) => {
-					let tree = MerkleSumTree::from_receipts(&members)
+					let tree = MerkleSumTree::from_receipts_parallel(&members)
 						.map_err(|e| StoreError::Corrupt(format!("{e:?}")))?;
 					let root = tree.root();
 					let record = BatchRecord {

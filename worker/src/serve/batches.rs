@@ -89,7 +89,7 @@ pub(super) async fn proof<G: GatewayKeys>(
 ) -> Result<Json<Value>, ApiError> {
 	let (_, record) = batch(&state, chain_batch)?;
 	let receipts = receipts(&state, &record)?;
-	let tree = MerkleSumTree::from_receipts(&receipts)
+	let tree = MerkleSumTree::from_receipts_parallel(&receipts)
 		.map_err(|e| ApiError::internal(format!("{e:?}")))?;
 	let proof = tree.proof(index).ok_or_else(|| {
 		ApiError::new(
