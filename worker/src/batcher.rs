@@ -179,7 +179,17 @@ impl Batcher {
 				self.store.set_batch_state(id, BatchState::Voided { chain_batch })?;
 				tracing::error!(batch = id, chain_batch, "batch was voided on chain");
 			},
-			Some(ChainBatchStatus::Disputed) | None => {},
+			Some(ChainBatchStatus::Disputed) => {},
+			// The worker's proposal was finalized, so the record existed: the chain pruned
+			// it, `PruneDelay` after it closed, while this worker was not looking.
+			None => {
+				self.store.set_batch_state(id, BatchState::Pruned { chain_batch })?;
+				tracing::warn!(
+					batch = id,
+					chain_batch,
+					"the chain pruned this batch before the worker saw it paid or voided"
+				);
+			},
 		}
 		Ok(())
 	}

@@ -79,6 +79,9 @@ pub enum BatchState {
 	Settled { chain_batch: u64 },
 	/// Voided by a fraud proof or otherwise gone.
 	Voided { chain_batch: u64 },
+	/// The chain pruned the batch's record (its `PruneDelay` after it was paid or voided)
+	/// before this worker saw which; the chain's events still say.
+	Pruned { chain_batch: u64 },
 }
 
 impl BatchState {
@@ -88,18 +91,20 @@ impl BatchState {
 			Self::Built => None,
 			Self::Proposed { chain_batch }
 			| Self::Settled { chain_batch }
-			| Self::Voided { chain_batch } => Some(chain_batch),
+			| Self::Voided { chain_batch }
+			| Self::Pruned { chain_batch } => Some(chain_batch),
 		}
 	}
 
 	/// The state's name in the worker's batch endpoints: `built`, `proposed`, `paid` or
-	/// `voided` (`docs/receipts.md` §10).
+	/// `voided`, or `pruned` (`docs/receipts.md` §10).
 	pub fn name(&self) -> &'static str {
 		match self {
 			Self::Built => "built",
 			Self::Proposed { .. } => "proposed",
 			Self::Settled { .. } => "paid",
 			Self::Voided { .. } => "voided",
+			Self::Pruned { .. } => "pruned",
 		}
 	}
 }
@@ -514,8 +519,12 @@ impl Store {
 				let (id, bytes) = entry.map_err(db_error)?;
 				let record = BatchRecord::decode(&mut bytes.value())
 					.map_err(|e| StoreError::Corrupt(e.to_string()))?;
-				let settled =
-					matches!(record.state, BatchState::Settled { .. } | BatchState::Voided { .. });
+				let settled = matches!(
+					record.state,
+					BatchState::Settled { .. }
+						| BatchState::Voided { .. }
+						| BatchState::Pruned { .. }
+				);
 				if settled && record.created_ms < before_ms && Some(id.value()) != newest {
 					done.push((id.value(), record));
 				}

@@ -185,5 +185,30 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// `on_idle` removing `n` closed batches, each with the longest URL, all due.
+	#[benchmark]
+	fn prune_batches(n: Linear<0, 64>) -> Result<(), BenchmarkError> {
+		let payer = payer::<T>();
+		assert!(Receipts::<T>::do_deposit(payer.clone(), escrow_amount::<T>()).is_ok());
+		let mut template = Batches::<T>::get(open_batch::<T>(&payer, 1))
+			.ok_or(BenchmarkError::Stop("benchmark batch stored"))?;
+		template.status = BatchStatus::Paid;
+		let now = frame_system::Pallet::<T>::block_number();
+		for id in 0..u64::from(n) {
+			Batches::<T>::insert(id, template.clone());
+			PruneQueue::<T>::insert(id, (id, now));
+		}
+		PruneQueueBounds::<T>::put((0, u64::from(n)));
+		let expected = u64::from(n.min(T::MaxPrunedPerBlock::get()));
+
+		#[block]
+		{
+			Receipts::<T>::prune_closed(now, Weight::MAX);
+		}
+
+		assert_eq!(PruneQueueBounds::<T>::get().0, expected);
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Receipts, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -245,6 +245,51 @@ impl<T: Config> Pallet<T> {
 		split.shares(total)
 	}
 
+	/// Queues a batch that was just paid or voided: its record goes `PruneDelay` blocks
+	/// from now. One read and two writes.
+	pub(crate) fn queue_for_pruning(id: BatchId) {
+		let (head, tail) = PruneQueueBounds::<T>::get();
+		let due = frame_system::Pallet::<T>::block_number().saturating_add(T::PruneDelay::get());
+		PruneQueue::<T>::insert(tail, (id, due));
+		PruneQueueBounds::<T>::put((head, tail.saturating_add(1)));
+	}
+
+	/// Prunes what is due at `now` from the head of the queue, within `limit`; returns the
+	/// weight used. The queue is in closing order and every entry waits the same delay, so
+	/// the first entry not yet due ends the pass.
+	pub(crate) fn prune_closed(now: BlockNumberFor<T>, limit: Weight) -> Weight {
+		let mut used = T::WeightInfo::prune_batches(0);
+		if used.any_gt(limit) {
+			return Weight::zero();
+		}
+		let (mut head, tail) = PruneQueueBounds::<T>::get();
+		let start = head;
+		let mut pruned = 0u32;
+		while head < tail && pruned < T::MaxPrunedPerBlock::get() {
+			let next = T::WeightInfo::prune_batches(pruned.saturating_add(1));
+			if next.any_gt(limit) {
+				break;
+			}
+			used = next;
+			let Some((batch, due)) = PruneQueue::<T>::get(head) else {
+				// A hole cannot be made by this pallet; step over it rather than stall.
+				head = head.saturating_add(1);
+				continue;
+			};
+			if due > now {
+				break;
+			}
+			Batches::<T>::remove(batch);
+			PruneQueue::<T>::remove(head);
+			head = head.saturating_add(1);
+			pruned = pruned.saturating_add(1);
+		}
+		if head != start {
+			PruneQueueBounds::<T>::put((head, tail));
+		}
+		used
+	}
+
 	pub(crate) fn do_settle_batch(id: BatchId) -> DispatchResult {
 		let mut batch = Batches::<T>::get(id).ok_or(Error::<T>::UnknownBatch)?;
 		ensure!(batch.status == BatchStatus::Challenge, Error::<T>::NotInChallenge);
@@ -285,6 +330,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::BatchFinalized { batch: id });
 		batch.status = BatchStatus::Paid;
 		Batches::<T>::insert(id, batch);
+		Self::queue_for_pruning(id);
 		T::Audit::closed(id);
 		Self::deposit_event(Event::BatchPaid {
 			batch: id,
@@ -304,7 +350,11 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::btree_map::BTreeMap;
 		ensure!(Self::check_params(&Params::<T>::get()).is_ok(), "parameters out of bounds");
 		let mut open: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut closed = 0u64;
 		for (id, batch) in Batches::<T>::iter() {
+			if matches!(batch.status, BatchStatus::Paid | BatchStatus::Voided) {
+				closed = closed.saturating_add(1);
+			}
 			ensure!(id < NextBatchId::<T>::get(), "batch id beyond NextBatchId");
 			ensure!(
 				batch.challenge_until
@@ -324,6 +374,22 @@ impl<T: Config> Pallet<T> {
 					"replay guard below an open batch"
 				);
 			}
+		}
+		// Every closed batch is queued for pruning exactly once, and only closed ones are.
+		let (head, tail) = PruneQueueBounds::<T>::get();
+		ensure!(head <= tail, "prune queue head past its tail");
+		ensure!(tail.saturating_sub(head) == closed, "queued batches differ from closed ones");
+		ensure!(
+			PruneQueue::<T>::iter_keys().all(|at| (head..tail).contains(&at)),
+			"prune queue entry outside its bounds"
+		);
+		for at in head..tail {
+			let (id, _) = PruneQueue::<T>::get(at).ok_or("prune queue has a hole")?;
+			let batch = Batches::<T>::get(id).ok_or("queued batch missing")?;
+			ensure!(
+				matches!(batch.status, BatchStatus::Paid | BatchStatus::Voided),
+				"an open batch is queued for pruning"
+			);
 		}
 		for (payer, escrow) in Escrows::<T>::iter() {
 			let reserved = open.remove(&payer).unwrap_or_else(Zero::zero);
@@ -408,6 +474,7 @@ impl<T: Config> BatchControl for Pallet<T> {
 		});
 		batch.status = BatchStatus::Voided;
 		Batches::<T>::insert(id, batch);
+		Self::queue_for_pruning(id);
 		T::Audit::closed(id);
 		Self::deposit_event(Event::BatchVoided { batch: id });
 		Ok(())

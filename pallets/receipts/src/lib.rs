@@ -123,6 +123,16 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxGatewayKeys: Get<u32>;
 
+		/// Blocks a paid or voided batch's record stays in `Batches` after it closed, for
+		/// workers and watchers to read its outcome; then `on_idle` removes it. The events
+		/// remain the history. No pallet reads a closed batch's record.
+		#[pallet::constant]
+		type PruneDelay: Get<BlockNumberFor<Self>>;
+
+		/// Most records `on_idle` removes in one block, whatever weight is left.
+		#[pallet::constant]
+		type MaxPrunedPerBlock: Get<u32>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -176,6 +186,16 @@ pub mod pallet {
 	/// Batches not yet paid or voided, and the record of those that were.
 	#[pallet::storage]
 	pub type Batches<T: Config> = StorageMap<_, Twox64Concat, BatchId, BatchOf<T>>;
+
+	/// Closed batches waiting to be pruned, in the order they closed: queue position →
+	/// (batch, first block its record may be removed in). Positions `PruneQueueBounds.0 ..
+	/// PruneQueueBounds.1` are filled.
+	#[pallet::storage]
+	pub type PruneQueue<T: Config> = StorageMap<_, Twox64Concat, u64, (BatchId, BlockNumberFor<T>)>;
+
+	/// The prune queue's head (next to prune) and tail (next free position).
+	#[pallet::storage]
+	pub type PruneQueueBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
 	/// Highest counter proposed per (worker, payer, model, version): the O(1) replay guard.
 	/// A receipt names its model and version and is only valid in a batch of that pair, so
@@ -399,6 +419,13 @@ pub mod pallet {
 				Self::check_params(&T::DefaultParams::get()).is_ok(),
 				"DefaultParams must be within the bounds set_params checks"
 			);
+			assert!(T::MaxPrunedPerBlock::get() > 0, "MaxPrunedPerBlock must be positive");
+		}
+
+		/// Removes the records of batches closed more than `PruneDelay` ago, oldest first,
+		/// within the weight left in the block and `MaxPrunedPerBlock`.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::prune_closed(now, remaining)
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -65,13 +65,16 @@ pub mod v1 {
 }
 
 /// Version 2: the replay guard `LastCounter` is kept per (worker, payer, model, version), so
-/// a worker serving several models or versions to one payer settles each stream on its own.
+/// a worker serving several models or versions to one payer settles each stream on its own;
+/// and closed batches' records are pruned, so the paid and voided batches already stored
+/// join the prune queue.
 pub mod v2 {
-	use crate::{Batches, Config, Pallet};
+	use crate::{BatchStatus, Batches, Config, Pallet, PruneQueue, PruneQueueBounds};
 	use core::marker::PhantomData;
 	use frame_support::{
 		pallet_prelude::*, storage_alias, traits::UncheckedOnRuntimeUpgrade, weights::Weight,
 	};
+	use sp_runtime::traits::Saturating;
 
 	/// `LastCounter` as version 1 kept it: per (worker, payer).
 	#[storage_alias]
@@ -145,15 +148,24 @@ pub mod v2 {
 			let removed = Self::stored_entries() as u64;
 			let _ = LastCounter::<T>::clear(u32::MAX, None);
 			let mut batches = 0u64;
-			for batch in Batches::<T>::iter_values() {
+			let (head, mut tail) = PruneQueueBounds::<T>::get();
+			let due = frame_system::Pallet::<T>::block_number()
+				.saturating_add(<T as Config>::PruneDelay::get());
+			for (id, batch) in Batches::<T>::iter() {
 				batches = batches.saturating_add(1);
 				crate::LastCounter::<T>::mutate(
 					(&batch.worker, &batch.payer, batch.model, &batch.version),
 					|guard| *guard = (*guard).max(batch.last_counter),
 				);
+				if matches!(batch.status, BatchStatus::Paid | BatchStatus::Voided) {
+					PruneQueue::<T>::insert(tail, (id, due));
+					tail = tail.saturating_add(1);
+				}
 			}
-			let reads = batches.saturating_mul(2).saturating_add(removed);
-			let writes = batches.saturating_add(removed);
+			let queued = tail.saturating_sub(head);
+			PruneQueueBounds::<T>::put((head, tail));
+			let reads = batches.saturating_mul(2).saturating_add(removed).saturating_add(1);
+			let writes = batches.saturating_add(removed).saturating_add(queued).saturating_add(1);
 			T::DbWeight::get().reads_writes(reads, writes)
 		}
 
@@ -299,8 +311,14 @@ mod v2_tests {
 			assert_eq!(LastCounter::<Test>::get((HOT, OTHER_PAYER, MODEL, V1)), 4);
 			assert_eq!(LastCounter::<Test>::iter_keys().count(), 3);
 			// 2 old entries counted and removed, 4 batches read and their guards read and
-			// written; the version's read and write.
-			assert_eq!(weight, RocksDbWeight::get().reads_writes(2 + 4 * 2 + 1, 2 + 4 + 1));
+			// written, the 4 paid batches queued for pruning with the queue's bounds; the
+			// version's read and write.
+			assert_eq!(
+				weight,
+				RocksDbWeight::get().reads_writes(2 + 4 * 2 + 1 + 1, 2 + 4 + 4 + 1 + 1)
+			);
+			assert_eq!(crate::PruneQueueBounds::<Test>::get(), (0, 4));
+			assert_eq!(crate::PruneQueue::<Test>::get(2), Some((2, 1 + PRUNE_DELAY)));
 			assert_eq!(InnerMigrateToV2::<Test>::check_migrated(), Ok(()));
 		});
 	}

@@ -236,6 +236,9 @@ pub const REVOCATION_DELAY: u64 = 10;
 /// The hard bounds governance's parameters stay within.
 pub const MAX_CHALLENGE_WINDOW: u64 = 200;
 pub const MAX_WITHDRAWAL_DELAY: u64 = 1_000;
+/// Blocks a closed batch's record is kept.
+pub const PRUNE_DELAY: u64 = 100;
+pub const MAX_PRUNED_PER_BLOCK: u32 = 8;
 
 parameter_types! {
 	/// The parameters every test starts with: windows of 20 to 50 blocks, one more block
@@ -265,6 +268,8 @@ impl crate::Config for Test {
 	type MaxChallengeWindow = ConstU64<MAX_CHALLENGE_WINDOW>;
 	type MaxWithdrawalDelay = ConstU64<MAX_WITHDRAWAL_DELAY>;
 	type MaxGatewayKeys = ConstU32<2>;
+	type PruneDelay = ConstU64<PRUNE_DELAY>;
+	type MaxPrunedPerBlock = ConstU32<MAX_PRUNED_PER_BLOCK>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ExistingWorkerAndModel;

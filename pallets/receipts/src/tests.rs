@@ -802,3 +802,147 @@ mod params {
 		});
 	}
 }
+
+mod pruning {
+	use super::*;
+	use crate::{PruneQueue, PruneQueueBounds};
+	use codec::Encode;
+	use frame_support::{traits::Hooks, weights::Weight};
+
+	/// Entries and bytes (keys and values) stored under `prefix`.
+	fn stored_under(prefix: &[u8]) -> (usize, usize) {
+		let (mut entries, mut bytes) = (0, 0);
+		let mut key = prefix.to_vec();
+		while let Some(next) = sp_io::storage::next_key(&key) {
+			if !next.starts_with(prefix) {
+				break;
+			}
+			entries += 1;
+			bytes += next.len() + sp_io::storage::get(&next).map_or(0, |v| v.len());
+			key = next;
+		}
+		(entries, bytes)
+	}
+
+	fn batches_stored() -> (usize, usize) {
+		use frame_support::storage::StoragePrefixedMap;
+		stored_under(&Batches::<Test>::final_prefix())
+	}
+
+	fn idle(at: u64) -> Weight {
+		System::set_block_number(at);
+		Receipts::on_idle(at, Weight::MAX)
+	}
+
+	/// Proposes one-receipt batches with counters `counters`, and returns their ids.
+	fn one_receipt_batches(counters: impl IntoIterator<Item = u64>) -> Vec<u64> {
+		counters.into_iter().map(|c| propose(&receipts(c, 1)).unwrap()).collect()
+	}
+
+	#[test]
+	fn closed_batches_are_pruned_after_the_delay_and_open_ones_kept() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 900_000));
+			let ids = one_receipt_batches(1..=3);
+			// Voided in block 1, paid after its window; ids[2] is never settled, and open
+			// batches are never pruned.
+			assert_ok!(<Receipts as BatchControl>::void(ids[1]));
+			let until = Batches::<Test>::get(ids[0]).unwrap().challenge_until;
+			System::set_block_number(until + 1);
+			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), ids[0]));
+			assert_eq!(PruneQueueBounds::<Test>::get(), (0, 2));
+			assert_eq!(PruneQueue::<Test>::get(0), Some((ids[1], 1 + PRUNE_DELAY)));
+			assert_eq!(PruneQueue::<Test>::get(1), Some((ids[0], until + 1 + PRUNE_DELAY)));
+
+			// The voided one is due first; the paid one is not yet.
+			idle(until + PRUNE_DELAY);
+			assert_eq!(Batches::<Test>::get(ids[1]), None);
+			assert!(Batches::<Test>::contains_key(ids[0]));
+			assert_eq!(PruneQueueBounds::<Test>::get(), (1, 2));
+			// Due: it goes too; the open one stays, and so do the events.
+			idle(until + 1 + PRUNE_DELAY);
+			assert_eq!(Batches::<Test>::get(ids[0]), None);
+			assert_eq!(Batches::<Test>::get(ids[1]), None);
+			assert!(Batches::<Test>::get(ids[2]).is_some());
+			assert_eq!(PruneQueueBounds::<Test>::get(), (2, 2));
+			assert_eq!(PruneQueue::<Test>::iter().count(), 0);
+			// The replay guard outlives the records: the pruned batch's counters stay spent.
+			assert_noop!(propose(&receipts(1, 1)), Error::<Test>::CounterReused);
+			assert_ok!(propose(&receipts(4, 1)));
+			// And an empty queue costs only its look.
+			let before = PruneQueueBounds::<Test>::get();
+			assert_eq!(idle(until + 2 + PRUNE_DELAY), <() as crate::WeightInfo>::prune_batches(0));
+			assert_eq!(PruneQueueBounds::<Test>::get(), before);
+		});
+	}
+
+	#[test]
+	fn each_block_prunes_within_its_weight_and_the_per_block_bound() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 900_000));
+			let ids = one_receipt_batches(1..=20);
+			let until = Batches::<Test>::get(ids[19]).unwrap().challenge_until;
+			System::set_block_number(until + 1);
+			for id in &ids {
+				assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), *id));
+			}
+			let due = until + 1 + PRUNE_DELAY;
+			System::set_block_number(due);
+			// Too little weight to look at the queue: nothing done, nothing charged.
+			let look = <() as crate::WeightInfo>::prune_batches(0);
+			let tiny = look.saturating_sub(Weight::from_parts(1, 0));
+			assert_eq!(Receipts::on_idle(due, tiny), Weight::zero());
+			// Room for three removals: three go, and the weight of three is charged.
+			let three = <() as crate::WeightInfo>::prune_batches(3);
+			assert_eq!(Receipts::on_idle(due, three), three);
+			assert_eq!(PruneQueueBounds::<Test>::get(), (3, 20));
+			// Unbounded weight: `MaxPrunedPerBlock` per block.
+			assert_eq!(
+				idle(due + 1),
+				<() as crate::WeightInfo>::prune_batches(MAX_PRUNED_PER_BLOCK)
+			);
+			assert_eq!(PruneQueueBounds::<Test>::get(), (3 + u64::from(MAX_PRUNED_PER_BLOCK), 20));
+			idle(due + 2);
+			assert_eq!(PruneQueueBounds::<Test>::get(), (19, 20));
+			// The last one, and only the look's weight and one removal charged.
+			assert_eq!(idle(due + 3), <() as crate::WeightInfo>::prune_batches(1));
+			assert_eq!(PruneQueueBounds::<Test>::get(), (20, 20));
+			assert_eq!(batches_stored().0, 0);
+		});
+	}
+
+	#[test]
+	fn a_thousand_batches_leave_no_records_once_pruned() {
+		run(|| {
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 50_000_000));
+			let ids = one_receipt_batches(1..=1_000);
+			let record = Batches::<Test>::hashed_key_for(ids[0]).len()
+				+ Batches::<Test>::get(ids[0]).unwrap().encode().len();
+			assert_eq!(batches_stored(), (1_000, 1_000 * record));
+			let until = Batches::<Test>::get(ids[999]).unwrap().challenge_until;
+			System::set_block_number(until + 1);
+			for id in &ids {
+				assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), *id));
+			}
+			// Paid and queued: each batch also holds a queue entry until it is pruned.
+			let queue = {
+				use frame_support::storage::StoragePrefixedMap;
+				stored_under(&PruneQueue::<Test>::final_prefix())
+			};
+			assert_eq!(queue.0, 1_000);
+			println!(
+				"1,000 paid batches: {} bytes of Batches records ({record} each) and {} bytes of prune queue",
+				1_000 * record,
+				queue.1
+			);
+			let mut at = until + 1 + PRUNE_DELAY;
+			while PruneQueueBounds::<Test>::get().0 < 1_000 {
+				idle(at);
+				at += 1;
+			}
+			assert_eq!(at - (until + 1 + PRUNE_DELAY), 1_000 / u64::from(MAX_PRUNED_PER_BLOCK));
+			assert_eq!(batches_stored(), (0, 0));
+			println!("after pruning: 0 bytes of Batches records, 0 of prune queue");
+		});
+	}
+}

@@ -16,6 +16,8 @@ pub trait WeightInfo {
 	fn propose_batch() -> Weight;
 	fn settle_batch() -> Weight;
 	fn set_params() -> Weight;
+	/// `on_idle` removing `n` closed batches' records (`n = 0`: looking at the queue).
+	fn prune_batches(n: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -56,5 +58,14 @@ impl WeightInfo for () {
 	fn set_params() -> Weight {
 		// pallet-race's measured `set_params`: the same single write of a small value.
 		Weight::from_parts(20_617_000, 0).saturating_add(RocksDbWeight::get().writes(1))
+	}
+	fn prune_batches(n: u32) -> Weight {
+		Weight::from_parts(5_000_000, 1_500)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+			.saturating_add(
+				Weight::from_parts(10_000_000, 3_000)
+					.saturating_add(RocksDbWeight::get().reads_writes(1, 2))
+					.saturating_mul(u64::from(n)),
+			)
 	}
 }

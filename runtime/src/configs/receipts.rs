@@ -30,6 +30,8 @@ mod settlement {
 	pub const MAX_CHALLENGE_WINDOW: BlockNumber = 7 * DAYS;
 	/// The longest withdrawal or revocation delay governance may set: thirty days.
 	pub const MAX_WITHDRAWAL_DELAY: BlockNumber = 30 * DAYS;
+	/// A closed batch's record is kept a week for workers and watchers to read.
+	pub const PRUNE_DELAY: BlockNumber = 7 * DAYS;
 }
 /// The end-to-end tests' settlement, in three-second blocks: windows of 30 to 90 s, escrow
 /// leaving after 2 minutes; governance may set windows up to 10 minutes and delays up to 20.
@@ -42,6 +44,8 @@ mod settlement {
 	pub const GATEWAY_REVOCATION_DELAY: BlockNumber = 10;
 	pub const MAX_CHALLENGE_WINDOW: BlockNumber = 200;
 	pub const MAX_WITHDRAWAL_DELAY: BlockNumber = 400;
+	/// Ten minutes: longer than any end-to-end test reads a closed batch.
+	pub const PRUNE_DELAY: BlockNumber = 200;
 }
 pub use settlement::*;
 
@@ -78,6 +82,10 @@ impl pallet_receipts::Config for Runtime {
 	type MaxChallengeWindow = MaxChallengeWindow;
 	type MaxWithdrawalDelay = MaxWithdrawalDelay;
 	type MaxGatewayKeys = ConstU32<16>;
+	type PruneDelay = ConstU32<PRUNE_DELAY>;
+	/// Well below a block's idle weight: 64 removals are about 1.3 ms and 64 × 3.6 kB of
+	/// proof at the estimated weight.
+	type MaxPrunedPerBlock = ConstU32<64>;
 	type WeightInfo = crate::weights::pallet_receipts::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;

@@ -191,4 +191,17 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Not yet measured: an estimate of the same form as the benchmark `prune_batches`
+	/// (`scripts/benchmarks.sh` replaces it), from the storage it touches. Storage:
+	/// `Receipts::PruneQueueBounds` (r:1 w:1), per batch `Receipts::PruneQueue` (r:1 w:1) and
+	/// `Receipts::Batches` (r:0 w:1); proof sizes of the records' `max_size`.
+	fn prune_batches(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 1_500)
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+			.saturating_add(
+				Weight::from_parts(20_000_000, 3_600)
+					.saturating_add(T::DbWeight::get().reads_writes(1, 2))
+					.saturating_mul(n.into()),
+			)
+	}
 }
