@@ -4,7 +4,8 @@
 // worker's owner is paid exactly its share. A worker killed between persisting receipts and
 // proposing them proposes them once, all of them, after a restart. A worker that serves two
 // versions of the model to one payer, with the gateway's counters interleaved between them,
-// settles both streams, each paid by its own version's revenue split.
+// settles both streams, each paid by its own version's revenue split. A leaf asked for in a
+// data-availability challenge is posted by the worker itself, which earns the bond.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -92,8 +93,8 @@ describe('ail2-worker on ail2-node --dev', () => {
     return body;
   }
 
-  /** Waits for a receipts event matching `predicate` in finalized blocks. */
-  async function waitForEvent(name, predicate, timeoutMs = 180_000) {
+  /** Waits for a `section` (default receipts) event matching `predicate` in finalized blocks. */
+  async function waitForEvent(name, predicate, timeoutMs = 180_000, section = 'receipts') {
     const deadline = Date.now() + timeoutMs;
     let seen = 0;
     while (Date.now() < deadline) {
@@ -102,13 +103,13 @@ describe('ail2-worker on ail2-node --dev', () => {
         const hash = await api.rpc.chain.getBlockHash(n);
         const events = await (await api.at(hash)).query.system.events();
         for (const { event } of events) {
-          if (event.section === 'receipts' && event.method === name && predicate(event.data)) return { event, block: n };
+          if (event.section === section && event.method === name && predicate(event.data)) return { event, block: n };
         }
       }
       seen = head;
       await sleep(1_000);
     }
-    throw new Error(`no receipts.${name} event within ${timeoutMs} ms`);
+    throw new Error(`no ${section}.${name} event within ${timeoutMs} ms`);
   }
 
   test('served requests are batched, proposed, settled and paid to the owner', async () => {
@@ -218,5 +219,37 @@ describe('ail2-worker on ail2-node --dev', () => {
       assert.equal(u8aToHex(keccakAsU8a(leaves)), served.content_hash);
     }
     await third.stop();
+  });
+
+  test('a leaf asked for on chain is posted by the worker, which earns the bond, and the batch is paid', async () => {
+    const worker = await startWorker(['--batch-max-receipts', '2', '--batch-max-age-secs', '600'], { major: 2, minor: 0, patch: 0 });
+    const v2 = { major: 2, minor: 0, patch: 0 };
+    await chat(worker, 10, 'Ask me for this one', v2);
+    await chat(worker, 11, 'Or this one', v2);
+    const proposed = await waitForEvent('BatchProposed', (d) => d.firstCounter.toNumber() === 10);
+    const batch = proposed.event.data.batch.toNumber();
+
+    const bond = api.consts.challenges.availabilityBond.toBigInt();
+    await ok(api, api.tx.challenges.challengeAvailability(batch, 1), k.Alice);
+    const answered = await waitForEvent('AvailabilityAnswered', (d) => d.batch.toNumber() === batch, 120_000, 'challenges');
+    assert.equal(answered.event.data.index.toNumber(), 1);
+    assert.equal(answered.event.data.toWorker.toBigInt(), bond);
+    assert.equal((await api.query.challenges.availabilityChallenges(batch)).isNone, true);
+
+    // The leaf is on chain in the answer: it is the worker's receipt for counter 11.
+    const block = await api.rpc.chain.getBlock(await api.rpc.chain.getBlockHash(answered.block));
+    const call = block.block.extrinsics.map((x) => x.method).find((m) => m.section === 'challenges' && m.method === 'answerAvailability');
+    assert.ok(call, 'the answer is an extrinsic of that block');
+    assert.equal(call.args[1].receipt.receipt.counter.toNumber(), 11);
+
+    // Answered, nothing holds the batch: it is paid after its window.
+    await waitForEvent('BatchPaid', (d) => d.batch.toNumber() === batch);
+    let metrics = '';
+    for (let i = 0; i < 20 && !/ail2_worker_availability_answered_total 1/.test(metrics); i += 1) {
+      metrics = await (await fetch(`${worker.url}/metrics`)).text();
+      await sleep(500);
+    }
+    assert.match(metrics, /ail2_worker_availability_answered_total 1/);
+    await worker.stop();
   });
 });

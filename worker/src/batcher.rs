@@ -9,6 +9,7 @@
 use std::{sync::Arc, time::Duration};
 
 use ail2_chain::{BatchProposal, ChainBatchStatus, ChainClient, ChainError};
+use ail2_primitives::merkle::MerkleSumTree;
 use tokio::task::JoinError;
 use tokio_util::sync::CancellationToken;
 
@@ -92,7 +93,10 @@ impl Batcher {
 		for (id, record) in self.store.open_batches()? {
 			match record.state {
 				BatchState::Built => self.propose(id, &record).await?,
-				BatchState::Proposed { chain_batch } => self.follow(id, chain_batch).await?,
+				BatchState::Proposed { chain_batch } => {
+					self.answer_availability(chain_batch, &record).await?;
+					self.follow(id, chain_batch).await?
+				},
 				_ => {},
 			}
 		}
@@ -155,6 +159,46 @@ impl Batcher {
 		self.metrics.batches_proposed.inc();
 		tracing::info!(batch = id, chain_batch, total = %record.total, "proposed batch");
 		Ok(())
+	}
+
+	/// Posts the leaf a data-availability challenge asks for, if there is one: a worker that
+	/// does not within the answer period loses the batch and is slashed.
+	async fn answer_availability(
+		&self,
+		chain_batch: u64,
+		record: &BatchRecord,
+	) -> Result<(), BatcherError> {
+		let Some(index) = self.chain.availability_challenge(chain_batch).await? else {
+			return Ok(());
+		};
+		let store = self.store.clone();
+		let record = record.clone();
+		let built = tokio::task::spawn_blocking(move || {
+			let receipts = store.batch_receipts(&record)?;
+			let tree = MerkleSumTree::from_receipts_parallel(&receipts)
+				.map_err(|e| StoreError::Corrupt(format!("batch tree: {e:?}")))?;
+			let leaf = usize::try_from(index).ok().and_then(|i| receipts.get(i).cloned());
+			Ok::<_, StoreError>(leaf.zip(tree.proof(index)))
+		})
+		.await
+		.map_err(|error| BatcherError::Blocking(resume_panic(error)))??;
+		let Some((receipt, proof)) = built else {
+			tracing::error!(chain_batch, index, "asked for a leaf this batch does not have");
+			return Ok(());
+		};
+		match self.chain.answer_availability(chain_batch, index, receipt, proof.siblings).await {
+			Ok(()) => {
+				tracing::info!(chain_batch, index, "posted the leaf a challenger asked for");
+				self.metrics.availability_answered.inc();
+				Ok(())
+			},
+			// Answered meanwhile (by anyone), or the batch closed: nothing left to do.
+			Err(ChainError::Dispatch(error)) => {
+				tracing::warn!(chain_batch, index, %error, "the leaf was not accepted");
+				Ok(())
+			},
+			Err(error) => Err(error.into()),
+		}
 	}
 
 	async fn follow(&self, id: u64, chain_batch: u64) -> Result<(), BatcherError> {

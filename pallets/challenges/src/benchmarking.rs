@@ -13,7 +13,10 @@ use ail2_primitives::{
 use alloc::{boxed::Box, vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{fungible::Mutate, Get},
+	traits::{
+		fungible::{Mutate, MutateHold},
+		Get,
+	},
 	BoundedVec,
 };
 use frame_system::RawOrigin;
@@ -325,6 +328,66 @@ mod benches {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), id);
 
+		assert!(!Disputes::<T>::contains_key(id));
+		assert_voided::<T>(id);
+	}
+
+	#[benchmark]
+	fn challenge_availability() {
+		let s = Setup::<T>::new();
+		let (id, _) = leaf_batch(&s, s.signed(s.receipt(1)), 20);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(challenger::<T>()), id, 0);
+
+		assert!(AvailabilityChallenges::<T>::contains_key(id));
+	}
+
+	/// The leaf posted with a path of `d` siblings; the bond paid to the worker's owner.
+	#[benchmark]
+	fn answer_availability(d: Linear<1, MAX_DEPTH>) {
+		let s = Setup::<T>::new();
+		let (id, leaf) = leaf_batch(&s, s.signed(s.receipt(1)), d);
+		assert!(Pallet::<T>::do_challenge_availability(challenger::<T>(), id, 0).is_ok());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.worker.clone()), id, Box::new(leaf));
+
+		assert!(!AvailabilityChallenges::<T>::contains_key(id));
+	}
+
+	/// Past the deadline, with a dispute to moot: the batch voided, the worker punished, two
+	/// bonds returned.
+	#[benchmark]
+	fn expire_availability() {
+		let (id, _, _) = disputed::<T>(T::CommitteeSize::get());
+		let who: T::AccountId = account("asker", 0, 0);
+		T::Currency::set_balance(&who, T::AvailabilityBond::get().saturating_mul(1_000u32.into()));
+		// Asked while the batch was open, then disputed: put the challenge in directly, as
+		// `challenge_availability` would have.
+		let deadline = frame_system::Pallet::<T>::block_number();
+		assert!(T::Currency::hold(
+			&HoldReason::AvailabilityBond.into(),
+			&who,
+			T::AvailabilityBond::get()
+		)
+		.is_ok());
+		AvailabilityChallenges::<T>::insert(
+			id,
+			AvailabilityChallenge {
+				challenger: who,
+				index: 0,
+				bond: T::AvailabilityBond::get(),
+				deadline,
+			},
+		);
+		frame_system::Pallet::<T>::set_block_number(deadline.saturating_add(1u32.into()));
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+
+		assert!(!AvailabilityChallenges::<T>::contains_key(id));
 		assert!(!Disputes::<T>::contains_key(id));
 		assert_voided::<T>(id);
 	}

@@ -250,6 +250,92 @@ impl<T: Config> Pallet<T> {
 		Ok(considered)
 	}
 
+	fn availability_hold() -> T::RuntimeHoldReason {
+		HoldReason::AvailabilityBond.into()
+	}
+
+	pub(crate) fn do_challenge_availability(
+		challenger: T::AccountId,
+		id: BatchId,
+		index: u64,
+	) -> DispatchResult {
+		let batch = T::Batches::open_batch(id).ok_or(Error::<T>::BatchNotOpen)?;
+		ensure!(index < batch.count, Error::<T>::NoSuchLeaf);
+		ensure!(!AvailabilityChallenges::<T>::contains_key(id), Error::<T>::AlreadyAsked);
+		let bond = T::AvailabilityBond::get();
+		if !bond.is_zero() {
+			T::Currency::hold(&Self::availability_hold(), &challenger, bond)?;
+		}
+		let deadline =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::AnswerPeriod::get());
+		AvailabilityChallenges::<T>::insert(
+			id,
+			AvailabilityChallenge { challenger: challenger.clone(), index, bond, deadline },
+		);
+		Self::deposit_event(Event::AvailabilityChallenged {
+			batch: id,
+			index,
+			challenger,
+			deadline,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_answer_availability(id: BatchId, proof: &LeafProof) -> DispatchResult {
+		let challenge = AvailabilityChallenges::<T>::get(id).ok_or(Error::<T>::NotAsked)?;
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= challenge.deadline,
+			Error::<T>::AnswerPeriodOver
+		);
+		ensure!(proof.index == challenge.index, Error::<T>::OtherLeaf);
+		let batch = T::Batches::unsettled_batch(id).ok_or(Error::<T>::BatchNotOpen)?;
+		Self::included(&batch, proof)?;
+		let to = T::Workers::owner(&batch.worker).unwrap_or_else(T::TreasuryAccount::get);
+		if !challenge.bond.is_zero() {
+			T::Currency::transfer_on_hold(
+				&Self::availability_hold(),
+				&challenge.challenger,
+				&to,
+				challenge.bond,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Polite,
+			)?;
+		}
+		AvailabilityChallenges::<T>::remove(id);
+		Self::deposit_event(Event::AvailabilityAnswered {
+			batch: id,
+			index: challenge.index,
+			to_worker: challenge.bond,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_expire_availability(id: BatchId) -> DispatchResult {
+		let challenge = AvailabilityChallenges::<T>::get(id).ok_or(Error::<T>::NotAsked)?;
+		ensure!(
+			frame_system::Pallet::<T>::block_number() > challenge.deadline,
+			Error::<T>::AnswerPeriodOpen
+		);
+		let batch = T::Batches::unsettled_batch(id).ok_or(Error::<T>::BatchNotOpen)?;
+		if let Some(dispute) = Disputes::<T>::take(id) {
+			Self::return_bond(&dispute)?;
+			Self::deposit_event(Event::DisputeMooted { batch: id });
+		}
+		// The challenge still holds the batch's settlement, so a batch past its window can be
+		// voided; voiding closes the batch, which releases the bond (`BatchAudit::closed`).
+		T::Batches::void(id)?;
+		let outcome =
+			Self::punish(&batch, pallet_slashing::Violation::WithheldData, &challenge.challenger);
+		Self::deposit_event(Event::AvailabilityExpired {
+			batch: id,
+			worker: batch.worker,
+			slashed: outcome.slashed,
+			bounty: outcome.bounty,
+		});
+		Ok(())
+	}
+
 	pub(crate) fn do_vote(member: T::AccountId, id: BatchId, uphold: bool) -> DispatchResult {
 		let mut dispute = Disputes::<T>::get(id).ok_or(Error::<T>::NoDispute)?;
 		ensure!(
@@ -382,6 +468,59 @@ impl<T: Config> Pallet<T> {
 				"held bonds differ from open disputes"
 			);
 		}
+		let mut asked: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, challenge) in AvailabilityChallenges::<T>::iter() {
+			let batch = T::Batches::unsettled_batch(id)
+				.ok_or("availability challenge on a closed or unknown batch")?;
+			ensure!(challenge.index < batch.count, "availability challenge past the last leaf");
+			let e = asked.entry(challenge.challenger).or_insert_with(Zero::zero);
+			*e = e.saturating_add(challenge.bond);
+		}
+		for (who, bond) in asked {
+			ensure!(
+				T::Currency::balance_on_hold(&Self::availability_hold(), &who) == bond,
+				"held bonds differ from open availability challenges"
+			);
+		}
 		Ok(())
+	}
+}
+
+/// Data-availability challenges hold a batch's settlement while they are open, and end with
+/// the batch.
+impl<T: Config>
+	pallet_receipts::BatchAudit<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>
+	for Pallet<T>
+{
+	fn proposed(_: BatchId, _: &BatchOf<T>) -> Result<(), DispatchError> {
+		Ok(())
+	}
+
+	fn holds_settlement(batch: BatchId) -> bool {
+		AvailabilityChallenges::<T>::contains_key(batch)
+	}
+
+	fn closed(batch: BatchId) {
+		let Some(challenge) = AvailabilityChallenges::<T>::take(batch) else { return };
+		if !challenge.bond.is_zero() {
+			// Held by this pallet when the challenge opened; releasing cannot find less.
+			let _ = T::Currency::release(
+				&Self::availability_hold(),
+				&challenge.challenger,
+				challenge.bond,
+				Precision::BestEffort,
+			);
+		}
+		Self::deposit_event(Event::AvailabilityReleased {
+			batch,
+			challenger: challenge.challenger,
+			bond: challenge.bond,
+		});
+	}
+
+	/// One read to check for a challenge, and on closing its removal, the release of the
+	/// bond and the event.
+	fn closing_weight() -> Weight {
+		T::DbWeight::get().reads_writes(3, 3)
 	}
 }

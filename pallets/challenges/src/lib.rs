@@ -76,6 +76,13 @@ pub mod pallet {
 		<T as Config>::CommitteeSize,
 	>;
 
+	/// A data-availability challenge as this pallet stores it.
+	pub type AvailabilityChallengeOf<T> = AvailabilityChallenge<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+	>;
+
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
@@ -151,6 +158,15 @@ pub mod pallet {
 		/// without a bond, judged by a drawn committee like any other.
 		type EmergencyOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// The bond a challenger posts to ask for a batch's leaf; paid to the worker's owner
+		/// when the leaf is posted.
+		#[pallet::constant]
+		type AvailabilityBond: Get<BalanceOf<Self>>;
+
+		/// Blocks the worker has to post a leaf asked for.
+		#[pallet::constant]
+		type AnswerPeriod: Get<BlockNumberFor<Self>>;
+
 		/// Weights of the calls, from this pallet's benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -164,11 +180,19 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// A challenger's dispute bond.
 		DisputeBond,
+		/// A challenger's data-availability bond.
+		AvailabilityBond,
 	}
 
 	/// Open disputes, by the batch they freeze (one at a time per batch).
 	#[pallet::storage]
 	pub type Disputes<T: Config> = StorageMap<_, Twox64Concat, BatchId, DisputeOf<T>>;
+
+	/// Open data-availability challenges, by batch (one at a time per batch). While one is
+	/// open the batch is not paid.
+	#[pallet::storage]
+	pub type AvailabilityChallenges<T: Config> =
+		StorageMap<_, Twox64Concat, BatchId, AvailabilityChallengeOf<T>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -242,6 +266,49 @@ pub mod pallet {
 			/// The batch whose dispute ended without a decision.
 			batch: BatchId,
 		},
+		/// A leaf of a batch was asked for; the worker must post it by `deadline`.
+		AvailabilityChallenged {
+			/// The batch whose leaf is asked for.
+			batch: BatchId,
+			/// The leaf's position.
+			index: u64,
+			/// The account that asked and posted the bond.
+			challenger: T::AccountId,
+			/// The last block the leaf may be posted in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// The leaf asked for was posted with its proof: the bond went to the worker's owner.
+		AvailabilityAnswered {
+			/// The batch.
+			batch: BatchId,
+			/// The leaf posted (its receipt is in the call).
+			index: u64,
+			/// The bond paid to the owner of the batch's worker.
+			to_worker: BalanceOf<T>,
+		},
+		/// The leaf was not posted in time: the batch is void and its worker punished; the
+		/// challenger has its bond back (`AvailabilityReleased`) and `bounty`.
+		AvailabilityExpired {
+			/// The batch voided.
+			batch: BatchId,
+			/// The worker (hot key) punished.
+			worker: T::AccountId,
+			/// Stake taken from the worker in all, bounty included.
+			slashed: BalanceOf<T>,
+			/// The part of `slashed` paid to the challenger.
+			bounty: BalanceOf<T>,
+		},
+		/// The batch was voided while its leaf was asked for (by a fraud proof, a spot
+		/// check, a dispute or the challenge's own expiry): the bond is back with the
+		/// challenger.
+		AvailabilityReleased {
+			/// The batch.
+			batch: BatchId,
+			/// The challenger, whose bond was released.
+			challenger: T::AccountId,
+			/// The bond released.
+			bond: BalanceOf<T>,
+		},
 		/// A member who did not vote lost reputation.
 		NonVoterPenalised {
 			/// The batch whose dispute the member left unjudged.
@@ -279,6 +346,18 @@ pub mod pallet {
 		VotingClosed,
 		/// The voting period is still running and the committee has not decided.
 		VotingOpen,
+		/// The batch has no leaf at that position.
+		NoSuchLeaf,
+		/// A leaf of the batch is already asked for.
+		AlreadyAsked,
+		/// No leaf of the batch is asked for.
+		NotAsked,
+		/// The proof is for another leaf than the one asked for.
+		OtherLeaf,
+		/// The answer period is still running.
+		AnswerPeriodOpen,
+		/// The answer period is over: the leaf can no longer be posted.
+		AnswerPeriodOver,
 	}
 
 	#[pallet::hooks]
@@ -391,6 +470,57 @@ pub mod pallet {
 		pub fn close_dispute(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_close_dispute(batch)
+		}
+
+		/// Asks for leaf `index` of a batch in its window, posting `AvailabilityBond`: the
+		/// batch's worker (or anyone holding the leaf) must post it with its inclusion proof
+		/// within `AnswerPeriod` blocks (`answer_availability`), or the batch is void and the
+		/// worker punished (`expire_availability`). Until then the batch is not paid, and
+		/// fraud proofs stay open as usual. One leaf per batch at a time. A watcher asks when
+		/// the worker does not serve the leaf file it proposed.
+		///
+		/// Origin: any signed account. Emits `AvailabilityChallenged`. Errors:
+		/// `BatchNotOpen`, `NoSuchLeaf`, `AlreadyAsked`, or a balance error for the bond.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::challenge_availability())]
+		pub fn challenge_availability(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			index: u64,
+		) -> DispatchResult {
+			let challenger = ensure_signed(origin)?;
+			Self::do_challenge_availability(challenger, batch, index)
+		}
+
+		/// Posts the leaf asked for, with its inclusion proof in the batch's root, before the
+		/// deadline: the challenge ends and its bond goes to the owner of the batch's worker.
+		/// The receipt is then on chain, in this call, for everyone to check.
+		///
+		/// Origin: any signed account. Emits `AvailabilityAnswered`. Errors: `NotAsked`,
+		/// `AnswerPeriodOver`, `OtherLeaf`, `NotInBatch`, `BatchNotOpen`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::answer_availability(proof.siblings.len() as u32))]
+		pub fn answer_availability(
+			origin: OriginFor<T>,
+			batch: BatchId,
+			proof: alloc::boxed::Box<LeafProof>,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_answer_availability(batch, &proof)
+		}
+
+		/// Ends a challenge whose leaf was not posted by its deadline: the batch is voided
+		/// (its reserve returns to the payer), its worker punished for `WithheldData`, and the
+		/// challenger gets its bond back and the bounty. An open dispute over the batch is
+		/// mooted.
+		///
+		/// Origin: any signed account. Emits `AvailabilityExpired` (and `DisputeMooted`).
+		/// Errors: `NotAsked`, `AnswerPeriodOpen`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::expire_availability())]
+		pub fn expire_availability(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_expire_availability(batch)
 		}
 	}
 }

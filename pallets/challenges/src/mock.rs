@@ -85,6 +85,9 @@ parameter_types! {
 
 pub const BOND: Balance = 1_000;
 pub const VOTING: u64 = 10;
+/// The data-availability bond, and the blocks a worker has to post a leaf asked for.
+pub const DA_BOND: Balance = 300;
+pub const ANSWER_PERIOD: u64 = 5;
 pub const CHAIN_ID: u32 = 1;
 
 /// Randomness that changes with the subject and the block: enough for tests, which only
@@ -115,6 +118,8 @@ impl crate::Config for Test {
 	type DefendantShare = DefendantShare;
 	type TreasuryAccount = Treasury;
 	type EmergencyOrigin = frame_system::EnsureSignedBy<Council, AccountId>;
+	type AvailabilityBond = ConstU128<DA_BOND>;
+	type AnswerPeriod = ConstU64<ANSWER_PERIOD>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchSetup;
@@ -480,11 +485,22 @@ impl BatchControl for BatchesMock {
 		Ok(())
 	}
 
+	/// As pallet-receipts: open or disputed batches, and those past their window whose
+	/// settlement an audit (here Challenges' availability challenges) holds; the audit is
+	/// told the batch closed.
 	fn void(id: BatchId) -> Result<(), DispatchError> {
+		use pallet_receipts::BatchAudit;
 		Self::open_batch(id)
 			.or_else(|| Self::batch(id).filter(|b| b.status == BatchStatus::Disputed))
+			.or_else(|| {
+				Self::batch(id).filter(|b| {
+					b.status == BatchStatus::Challenge
+						&& <Challenges as BatchAudit<AccountId, BlockNumber>>::holds_settlement(id)
+				})
+			})
 			.ok_or(DispatchError::Other("batch neither open nor disputed"))?;
 		Self::set_status(id, BatchStatus::Voided, BatchCall::Void(id));
+		<Challenges as BatchAudit<AccountId, BlockNumber>>::closed(id);
 		Ok(())
 	}
 }

@@ -861,3 +861,160 @@ mod disputes {
 		});
 	}
 }
+
+mod availability {
+	use super::*;
+	use pallet_receipts::BatchAudit;
+
+	fn ask(id: u64, index: u64) -> sp_runtime::DispatchResult {
+		Challenges::challenge_availability(RuntimeOrigin::signed(CHALLENGER), id, index)
+	}
+
+	fn answer(id: u64, proof: LeafProof) -> sp_runtime::DispatchResult {
+		Challenges::answer_availability(RuntimeOrigin::signed(HOT), id, Box::new(proof))
+	}
+
+	fn expire(id: u64) -> sp_runtime::DispatchResult {
+		Challenges::expire_availability(RuntimeOrigin::signed(PAYER), id)
+	}
+
+	fn held() -> Balance {
+		Balances::balance_on_hold(
+			&RuntimeHoldReason::Challenges(HoldReason::AvailabilityBond),
+			&CHALLENGER,
+		)
+	}
+
+	fn holds(id: u64) -> bool {
+		<Challenges as BatchAudit<AccountId, BlockNumber>>::holds_settlement(id)
+	}
+
+	#[test]
+	fn a_leaf_posted_in_time_pays_the_bond_to_the_worker_and_lifts_the_hold() {
+		run(|| {
+			let b = propose(honest_batch(5));
+			assert_ok!(ask(b.id, 3));
+			assert_eq!(held(), DA_BOND);
+			assert!(holds(b.id), "the batch is not paid while its leaf is asked for");
+			assert_eq!(
+				last_event(),
+				Event::AvailabilityChallenged {
+					batch: b.id,
+					index: 3,
+					challenger: CHALLENGER,
+					deadline: 1 + ANSWER_PERIOD,
+				}
+			);
+
+			// Another leaf, or the right leaf with a path that does not lead to the root,
+			// answers nothing.
+			assert_noop!(answer(b.id, b.leaf(2)), Error::<Test>::OtherLeaf);
+			let mut forged = b.leaf(3);
+			forged.receipt = b.receipts[1].clone();
+			assert_noop!(answer(b.id, forged), Error::<Test>::NotInBatch);
+
+			System::set_block_number(1 + ANSWER_PERIOD);
+			assert_noop!(expire(b.id), Error::<Test>::AnswerPeriodOpen);
+			let owner_before = free(WORKER_OWNER);
+			let challenger_before = free(CHALLENGER);
+			assert_ok!(answer(b.id, b.leaf(3)));
+			assert_eq!(free(WORKER_OWNER) - owner_before, DA_BOND);
+			assert_eq!(free(CHALLENGER), challenger_before, "the bond was the worker's");
+			assert_eq!(held(), 0);
+			assert!(!holds(b.id));
+			assert_eq!(
+				last_event(),
+				Event::AvailabilityAnswered { batch: b.id, index: 3, to_worker: DA_BOND }
+			);
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Challenge);
+			assert!(ViolationsMock::reports().is_empty());
+			assert_noop!(answer(b.id, b.leaf(3)), Error::<Test>::NotAsked);
+			assert_noop!(expire(b.id), Error::<Test>::NotAsked);
+			// Answered, the batch may be asked again, for another leaf, while in its window.
+			assert_ok!(ask(b.id, 0));
+		});
+	}
+
+	#[test]
+	fn asking_fails_for_closed_batches_missing_leaves_and_twice() {
+		run(|| {
+			let b = propose(honest_batch(2));
+			assert_noop!(ask(b.id, 2), Error::<Test>::NoSuchLeaf);
+			assert_noop!(ask(b.id + 1, 0), Error::<Test>::BatchNotOpen);
+			assert_noop!(
+				Challenges::challenge_availability(RuntimeOrigin::signed(DEV), b.id, 0),
+				sp_runtime::TokenError::FundsUnavailable
+			);
+			assert_ok!(ask(b.id, 1));
+			assert_noop!(ask(b.id, 0), Error::<Test>::AlreadyAsked);
+			let late = propose(honest_batch(2));
+			System::set_block_number(1 + WINDOW + 1);
+			assert_noop!(ask(late.id, 0), Error::<Test>::BatchNotOpen);
+		});
+	}
+
+	#[test]
+	fn a_leaf_not_posted_voids_the_batch_past_its_window_and_slashes_the_worker() {
+		run(|| {
+			let b = propose(honest_batch(4));
+			// Asked in the window's last block: the deadline is past the window.
+			System::set_block_number(1 + WINDOW);
+			assert_ok!(ask(b.id, 1));
+			let deadline = 1 + WINDOW + ANSWER_PERIOD;
+			System::set_block_number(deadline + 1);
+			assert_noop!(answer(b.id, b.leaf(1)), Error::<Test>::AnswerPeriodOver);
+			let challenger_before = free(CHALLENGER);
+			assert_ok!(expire(b.id));
+
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Voided);
+			assert_eq!(held(), 0);
+			assert_eq!(free(CHALLENGER) - challenger_before, DA_BOND, "the bond came back");
+			let total: RawBalance = b.tree.root().sum;
+			assert_eq!(
+				ViolationsMock::reports(),
+				vec![Report {
+					offender: HOT,
+					violation: Violation::WithheldData,
+					reporter: Some(CHALLENGER),
+					bounty_cap: total,
+				}]
+			);
+			// A first offence of severity 5 under the stub's 10 % base rate.
+			let slashed = p(50).mul_floor(WORKER_STAKE);
+			let bounty = (slashed / 10).min(MAX_BOUNTY).min(total);
+			let events = events();
+			assert_eq!(
+				events[events.len() - 2..],
+				[
+					Event::AvailabilityReleased {
+						batch: b.id,
+						challenger: CHALLENGER,
+						bond: DA_BOND
+					},
+					Event::AvailabilityExpired { batch: b.id, worker: HOT, slashed, bounty },
+				]
+			);
+			assert_noop!(expire(b.id), Error::<Test>::NotAsked);
+		});
+	}
+
+	#[test]
+	fn a_fraud_proof_while_a_leaf_is_asked_for_voids_the_batch_and_returns_the_bond() {
+		run(|| {
+			let b = propose(batch_with(3, 2, |mut r| {
+				r.price += 1;
+				sign(r)
+			}));
+			assert_ok!(ask(b.id, 0));
+			assert_ok!(challenge(b.id, FraudProof::WrongPrice(b.leaf(1))));
+			assert_eq!(held(), 0);
+			assert!(!holds(b.id));
+			assert!(events().contains(&Event::AvailabilityReleased {
+				batch: b.id,
+				challenger: CHALLENGER,
+				bond: DA_BOND
+			}));
+			assert_noop!(answer(b.id, b.leaf(0)), Error::<Test>::NotAsked);
+		});
+	}
+}

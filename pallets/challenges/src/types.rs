@@ -180,6 +180,20 @@ impl DisputeKind {
 	}
 }
 
+/// A data-availability challenge: the batch's worker must post leaf `index` with its
+/// inclusion proof on chain by `deadline`.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct AvailabilityChallenge<AccountId, Balance, BlockNumber> {
+	/// Who asked for the leaf and posted the bond.
+	pub challenger: AccountId,
+	/// The leaf asked for.
+	pub index: u64,
+	/// The challenger's bond, held until the challenge ends.
+	pub bond: Balance,
+	/// The last block the leaf may be posted in.
+	pub deadline: BlockNumber,
+}
+
 /// An arbitration dispute over one batch.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxCommittee))]

@@ -18,6 +18,10 @@ pub trait WeightInfo {
 	fn open_dispute(c: u32) -> Weight;
 	fn vote() -> Weight;
 	fn close_dispute() -> Weight;
+	fn challenge_availability() -> Weight;
+	/// Posting a leaf whose proof has `d` siblings.
+	fn answer_availability(d: u32) -> Weight;
+	fn expire_availability() -> Weight;
 }
 
 /// The weight of a `challenge` call with a proof of this kind and depth.
@@ -70,5 +74,18 @@ impl WeightInfo for () {
 	fn close_dispute() -> Weight {
 		Weight::from_parts(250_000_000, 12_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(20, 20))
+	}
+	fn challenge_availability() -> Weight {
+		Weight::from_parts(60_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 3))
+	}
+	fn answer_availability(d: u32) -> Weight {
+		Weight::from_parts(80_000_000, 8_000)
+			.saturating_add(Weight::from_parts(1_500_000, 0).saturating_mul(d.into()))
+			.saturating_add(RocksDbWeight::get().reads_writes(6, 4))
+	}
+	fn expire_availability() -> Weight {
+		Weight::from_parts(250_000_000, 12_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(16, 14))
 	}
 }

@@ -51,6 +51,39 @@ impl<AccountId, BlockNumber> BatchAudit<AccountId, BlockNumber> for () {
 	fn closed(_: BatchId) {}
 }
 
+/// Two audits of every batch (proof of inference and data-availability challenges): both see
+/// every proposal and closing, and either may hold a batch's settlement.
+impl<AccountId, BlockNumber, A, B> BatchAudit<AccountId, BlockNumber> for (A, B)
+where
+	A: BatchAudit<AccountId, BlockNumber>,
+	B: BatchAudit<AccountId, BlockNumber>,
+{
+	fn proposed(
+		batch: BatchId,
+		record: &Batch<AccountId, BlockNumber>,
+	) -> Result<(), DispatchError> {
+		A::proposed(batch, record)?;
+		B::proposed(batch, record)
+	}
+
+	fn holds_settlement(batch: BatchId) -> bool {
+		A::holds_settlement(batch) || B::holds_settlement(batch)
+	}
+
+	fn closed(batch: BatchId) {
+		A::closed(batch);
+		B::closed(batch);
+	}
+
+	fn proposal_weight() -> Weight {
+		A::proposal_weight().saturating_add(B::proposal_weight())
+	}
+
+	fn closing_weight() -> Weight {
+		A::closing_weight().saturating_add(B::closing_weight())
+	}
+}
+
 /// What pallet-challenges does to batches.
 pub trait BatchControl {
 	/// Voids a batch that is open or disputed, or whose window has passed while an audit

@@ -45,6 +45,8 @@ mod formula {
 			// First offences: 10% × severity, the bottom of each §8.4 range.
 			assert_eq!(rate(Violation::ForgedReceipt, fixed(0)), p(50));
 			assert_eq!(rate(Violation::ReplayAttack, fixed(0)), p(50));
+			assert_eq!(rate(Violation::WithheldData, fixed(0)), p(50));
+			assert_eq!(rate(Violation::WithheldData, FixedU128::from_u32(1)), p(75));
 			assert_eq!(rate(Violation::DoubleBilling, fixed(0)), p(30));
 			assert_eq!(rate(Violation::SpotCheckFailure, fixed(0)), p(10));
 			assert_eq!(rate(Violation::MaliciousImage, fixed(0)), p(100));

@@ -41,6 +41,11 @@ pub enum Violation {
 	/// Not in §8.4's table; 2–5%, enough to make a withheld reveal cost more than one race's
 	/// advantage.
 	WithheldReveal,
+	/// A batch's leaf the worker did not post on chain within the answer period of a
+	/// data-availability challenge. Not in §8.4's table; ranked with a forged receipt
+	/// (50–100%), since withholding a leaf is how a worker would hide any fraud in it: a
+	/// cheaper penalty would make withholding the forger's best answer.
+	WithheldData,
 }
 
 impl Violation {
@@ -48,7 +53,7 @@ impl Violation {
 	pub fn range(self) -> (Perbill, Perbill) {
 		let p = Perbill::from_percent;
 		match self {
-			Self::ForgedReceipt | Self::ReplayAttack => (p(50), p(100)),
+			Self::ForgedReceipt | Self::ReplayAttack | Self::WithheldData => (p(50), p(100)),
 			Self::DoubleBilling => (p(30), p(50)),
 			Self::SpotCheckFailure => (p(10), p(30)),
 			Self::MaliciousImage => (p(100), p(100)),
@@ -60,7 +65,7 @@ impl Violation {
 	/// `BaseRate` of 10% is slashed at the bottom of its range.
 	pub fn severity(self) -> u32 {
 		match self {
-			Self::ForgedReceipt | Self::ReplayAttack => 5,
+			Self::ForgedReceipt | Self::ReplayAttack | Self::WithheldData => 5,
 			Self::DoubleBilling => 3,
 			Self::SpotCheckFailure | Self::WithheldReveal => 1,
 			Self::MaliciousImage => 10,

@@ -24,10 +24,19 @@ parameter_types! {
 #[cfg(not(feature = "fast-runtime"))]
 parameter_types! {
 	pub const VotingPeriod: BlockNumber = 2 * crate::time::HOURS;
+	/// An hour to post a leaf asked for: time for a worker that was restarting to come back.
+	pub const AnswerPeriod: BlockNumber = crate::time::HOURS;
 }
 #[cfg(feature = "fast-runtime")]
 parameter_types! {
 	pub const VotingPeriod: BlockNumber = 10;
+	pub const AnswerPeriod: BlockNumber = 20;
+}
+
+parameter_types! {
+	/// What asking for a leaf costs when the worker posts it: enough to make asking for every
+	/// leaf of every batch expensive, little against a batch a watcher cannot check.
+	pub const AvailabilityBond: Balance = 5 * UNITS;
 }
 
 impl pallet_challenges::Config for Runtime {
@@ -50,6 +59,8 @@ impl pallet_challenges::Config for Runtime {
 	type TreasuryAccount = super::receipts::TreasuryAccount;
 	/// Root, a slashing-admin referendum, or the Security Council with 2/3 at once.
 	type EmergencyOrigin = crate::governance::BatchEmergency;
+	type AvailabilityBond = AvailabilityBond;
+	type AnswerPeriod = AnswerPeriod;
 	type WeightInfo = crate::weights::pallet_challenges::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::benchmarks::Setup;

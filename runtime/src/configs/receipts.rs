@@ -71,8 +71,9 @@ impl pallet_receipts::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Workers = Workers;
 	type Models = Models;
-	/// Proof of inference audits every batch and holds its settlement while spot checks run.
-	type Audit = crate::Poi;
+	/// Proof of inference audits every batch and holds its settlement while spot checks run;
+	/// Challenges holds it while a leaf asked for in a data-availability challenge is unposted.
+	type Audit = (crate::Poi, crate::Challenges);
 	type TreasuryAccount = TreasuryAccount;
 	type EcosystemAccount = EcosystemAccount;
 	/// A parameter-admin referendum (only the Parameter Committee submits; token holders

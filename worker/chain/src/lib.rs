@@ -620,6 +620,41 @@ impl ChainClient {
 		Ok(proposed.batch)
 	}
 
+	/// The leaf of `batch` a data-availability challenge asks for, if one is open.
+	pub async fn availability_challenge(&self, batch: u64) -> Result<Option<u64>, ChainError> {
+		let at = self.api.at_current_block().await.map_err(rpc)?;
+		let value = at
+			.storage()
+			.try_fetch(ail2::storage().challenges().availability_challenges(), (batch,))
+			.await
+			.map_err(rpc)?;
+		value.map(|value| value.decode().map(|c| c.index).map_err(rpc)).transpose()
+	}
+
+	/// Posts leaf `index` of `batch` with its inclusion proof, answering the
+	/// data-availability challenge on it.
+	pub async fn answer_availability(
+		&self,
+		batch: u64,
+		index: u64,
+		receipt: ail2_primitives::receipt::SignedReceipt,
+		siblings: Vec<ail2_primitives::merkle::SumNode>,
+	) -> Result<(), ChainError> {
+		use runtime_types::{
+			ail2_primitives::merkle::SumNode as Node, bounded_collections::bounded_vec::BoundedVec,
+			pallet_challenges::types::LeafProof,
+		};
+		let proof = LeafProof {
+			index,
+			receipt: subxt::utils::Static(receipt),
+			siblings: BoundedVec(
+				siblings.into_iter().map(|n| Node { hash: n.hash, sum: n.sum }).collect(),
+			),
+		};
+		let call = ail2::transactions().challenges().answer_availability(batch, proof);
+		self.submit(&call).await.map(|_| ())
+	}
+
 	/// Settles a batch whose window passed (anyone may; the worker does for its own).
 	pub async fn settle_batch(&self, batch: u64) -> Result<(), ChainError> {
 		self.submit(&ail2::transactions().receipts().settle_batch(batch)).await.map(|_| ())

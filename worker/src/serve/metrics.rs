@@ -39,6 +39,7 @@ pub struct Metrics {
 	pub running: Gauge,
 	pub batches_proposed: Counter,
 	pub batches_settled: Counter,
+	pub availability_answered: Counter,
 	pub transcripts_served: Counter,
 	pub poi_bids: Counter,
 	pub poi_checks_opened: Counter,
@@ -63,6 +64,10 @@ impl Metrics {
 			running: metrics.add("running_requests", "Requests being generated"),
 			batches_proposed: metrics.add("batches_proposed", "Batches proposed on chain"),
 			batches_settled: metrics.add("batches_settled", "Batches paid out"),
+			availability_answered: metrics.add(
+				"availability_answered",
+				"Leaves posted on chain to answer data-availability challenges",
+			),
 			transcripts_served: metrics
 				.add("transcripts_served", "Inference transcripts served to payers and verifiers"),
 			poi_bids: metrics.add("poi_bids", "Bids placed for election as an inference node"),
