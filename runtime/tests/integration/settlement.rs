@@ -9,8 +9,9 @@
 //! pallets' calls, a batch of 10,000 receipts built and signed with `ail2-primitives`,
 //! proposed, left through its challenge window and paid by the revenue split to the
 //! last unit; the same batch with each class of fraud voided with escrow returned, stake
-//! slashed by the formula and the bounty paid; replays rejected. Every pallet's invariants
-//! are checked after each scenario.
+//! slashed by the formula and the bounty paid; replays rejected; a leaf asked for and not
+//! posted voids its batch, a posted one pays the bond; paid records pruned. Every pallet's
+//! invariants are checked after each scenario.
 
 use ail2_primitives::{
 	merkle::{self, MerkleSumTree, SumNode},
@@ -372,6 +373,96 @@ fn violations_suspend_ban_and_cost_reputation_in_the_worker_registry() {
 		let bounty = 100 * UNITS;
 		assert_eq!(free(&challenger()), reporter + bounty);
 		assert_eq!(free(&TreasuryAccount::get()), treasury + stake - bounty);
+		check_invariants();
+	});
+}
+
+/// Proposes `receipts` as a batch covering counters `first..=last`.
+fn propose_range(receipts: Vec<SignedReceipt>, first: u64, last: u64) -> Proposed {
+	let tree = MerkleSumTree::from_receipts_parallel(&receipts).unwrap();
+	let id = propose_root(tree.root(), tree.leaves(), first, last);
+	Proposed { id, tree, receipts }
+}
+
+/// Data availability through the real runtime: a leaf asked for holds the batch's payment
+/// past its window (receipts' second audit), an unposted leaf voids the batch and slashes the
+/// worker for `WithheldData`, and a posted one pays the bond to the worker's owner and lets
+/// the batch be paid.
+#[test]
+fn an_unposted_leaf_voids_the_batch_and_a_posted_one_pays_the_worker_the_bond() {
+	setup().execute_with(|| {
+		let bond = <Runtime as pallet_challenges::Config>::AvailabilityBond::get();
+		let batch = propose_range(honest_batch()[..8].to_vec(), 1, 8);
+		assert_ok!(Challenges::challenge_availability(signed(challenger()), batch.id, 5));
+		past_window(batch.id);
+		assert_noop!(
+			Receipts::settle_batch(signed(challenger()), batch.id),
+			pallet_receipts::Error::<Runtime>::SettlementHeld
+		);
+		let deadline =
+			pallet_challenges::AvailabilityChallenges::<Runtime>::get(batch.id).unwrap().deadline;
+		System::set_block_number(deadline + 1);
+		let challenger_before = free(&challenger());
+		assert_ok!(Challenges::expire_availability(signed(owner()), batch.id));
+		assert_eq!(Batches::<Runtime>::get(batch.id).unwrap().status, BatchStatus::Voided);
+		assert_eq!(Receipts::free_escrow(&payer()), ESCROW, "escrow back in full");
+		// WithheldData's first offence under the 10 % base rate: severity 5, 50 %.
+		let slashed = Perbill::from_percent(50).mul_floor(STAKE);
+		let bounty = (slashed / 10).min(100 * UNITS).min(batch.tree.root().sum);
+		assert_eq!(Workers::slashable_stake(&hot()), STAKE - slashed);
+		assert_eq!(free(&challenger()) - challenger_before, bond + bounty);
+		check_invariants();
+
+		// A second batch, from the same worker: its leaf is posted and it is paid.
+		let second = propose_range(honest_batch()[8..16].to_vec(), 9, 16);
+		assert_ok!(Challenges::challenge_availability(signed(challenger()), second.id, 2));
+		let owner_before = free(&owner());
+		assert_ok!(Challenges::answer_availability(
+			signed(hot()),
+			second.id,
+			Box::new(second.leaf(2))
+		));
+		assert_eq!(free(&owner()) - owner_before, bond);
+		past_window(second.id);
+		assert_ok!(Receipts::settle_batch(signed(challenger()), second.id));
+		assert_eq!(Batches::<Runtime>::get(second.id).unwrap().status, BatchStatus::Paid);
+		check_invariants();
+	});
+}
+
+/// Pruning through the real runtime: the paid batch's record goes in `on_idle` after
+/// `PruneDelay`, and the replay guard still refuses its counters.
+#[test]
+fn a_paid_batch_is_pruned_after_the_delay_and_its_counters_stay_spent() {
+	setup().execute_with(|| {
+		use frame_support::traits::{Get, Hooks};
+		let delay: u32 = <Runtime as pallet_receipts::Config>::PruneDelay::get();
+		let batch = propose_range(honest_batch()[..4].to_vec(), 1, 4);
+		past_window(batch.id);
+		assert_ok!(Receipts::settle_batch(signed(challenger()), batch.id));
+		let closed_at = System::block_number();
+		let weight = frame_support::weights::Weight::from_parts(u64::MAX, u64::MAX);
+		System::set_block_number(closed_at + delay - 1);
+		Receipts::on_idle(closed_at + delay - 1, weight);
+		assert!(Batches::<Runtime>::contains_key(batch.id));
+		System::set_block_number(closed_at + delay);
+		Receipts::on_idle(closed_at + delay, weight);
+		assert!(!Batches::<Runtime>::contains_key(batch.id));
+		let root = batch.tree.root();
+		let replay = Receipts::propose_batch(
+			signed(hot()),
+			payer(),
+			0,
+			VERSION,
+			1,
+			4,
+			root.hash,
+			root.sum,
+			4,
+			[0xcc; 32],
+			BoundedVec::new(),
+		);
+		assert_eq!(replay, Err(pallet_receipts::Error::<Runtime>::CounterReused.into()));
 		check_invariants();
 	});
 }
