@@ -160,6 +160,9 @@ fn disputed<T: Config>(candidates: u32) -> (BatchId, T::AccountId, Vec<T::Accoun
 	let (id, _) = leaf_batch(&s, receipt, 20);
 	let who = challenger::<T>();
 	assert!(Pallet::<T>::do_open_dispute(who.clone(), id, DisputeKind::Result, [1; 32]).is_ok());
+	let draw_at = frame_system::Pallet::<T>::block_number().saturating_add(T::DrawDelay::get());
+	frame_system::Pallet::<T>::set_block_number(draw_at);
+	Pallet::<T>::draw_due(draw_at);
 	let members = Disputes::<T>::get(id).map(|d| d.committee.into_iter().map(|(m, _)| m).collect());
 	(id, who, members.unwrap_or_default())
 }
@@ -297,6 +300,29 @@ mod benches {
 		_(RawOrigin::Signed(who), id, DisputeKind::Metering, [1; 32]);
 
 		assert!(Disputes::<T>::contains_key(id));
+	}
+
+	/// One dispute's committee drawn from `c` active workers at its draw block.
+	#[benchmark]
+	fn draw_committee(
+		c: Linear<{ T::MinCommitteeSize::get() }, { T::MaxCandidates::get().saturating_sub(1) }>,
+	) {
+		let s = Setup::<T>::new();
+		for i in 0..c {
+			T::BenchmarkHelper::worker(i.saturating_add(1));
+		}
+		let (id, _) = leaf_batch(&s, s.signed(s.receipt(1)), 20);
+		assert!(Pallet::<T>::do_open_dispute(challenger::<T>(), id, DisputeKind::Result, [1; 32])
+			.is_ok());
+		let draw_at = frame_system::Pallet::<T>::block_number().saturating_add(T::DrawDelay::get());
+		frame_system::Pallet::<T>::set_block_number(draw_at);
+
+		#[block]
+		{
+			Pallet::<T>::draw_due(draw_at);
+		}
+
+		assert!(Disputes::<T>::get(id).is_some_and(|d| !d.committee.is_empty()));
 	}
 
 	#[benchmark]

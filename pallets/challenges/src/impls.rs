@@ -178,23 +178,81 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Draws the committee for a dispute over `batch`; returns it and how many candidates
-	/// were considered.
-	fn draw_committee(
-		batch: &BatchOf<T>,
-		id: BatchId,
-		challenger: &T::AccountId,
-	) -> (Vec<T::AccountId>, u32) {
-		let candidates: Vec<(T::AccountId, u128)> = T::Workers::active_workers()
+	/// The workers who may judge a dispute over `batch` opened by `challenger`, with their
+	/// stakes: the active workers but the accused and the challenger.
+	fn candidates(batch: &BatchOf<T>, challenger: &T::AccountId) -> Vec<(T::AccountId, u128)> {
+		T::Workers::active_workers()
 			.into_iter()
 			.filter(|(who, _)| *who != batch.worker && who != challenger)
 			.take(T::MaxCandidates::get() as usize)
 			.map(|(who, stake)| (who, stake.unique_saturated_into()))
-			.collect();
+			.collect()
+	}
+
+	/// Draws the committee for a dispute over `batch` now, at its draw block: the seed mixes
+	/// the epoch randomness with the draw block's parent VRF output, which did not exist when
+	/// the dispute was opened. Returns the members and how many candidates were considered.
+	pub(crate) fn draw_committee(
+		batch: &BatchOf<T>,
+		id: BatchId,
+		challenger: &T::AccountId,
+	) -> (Vec<T::AccountId>, u32) {
+		let candidates = Self::candidates(batch, challenger);
 		let considered = candidates.len() as u32;
-		let (random, _) = T::Randomness::random(domain::CHALLENGES_ARBITRATION);
-		let seed = (random, id, frame_system::Pallet::<T>::block_number()).encode();
+		let (epoch, _) = T::Randomness::random(domain::CHALLENGES_ARBITRATION);
+		let (revealed, _) = T::DrawRandomness::random(domain::CHALLENGES_ARBITRATION);
+		let seed = (epoch, revealed, id, frame_system::Pallet::<T>::block_number()).encode();
 		(ail2_primitives::draw::weighted(&seed, candidates, T::CommitteeSize::get()), considered)
+	}
+
+	/// Draws the committees due in block `now` (`on_initialize`); returns the weight used.
+	pub(crate) fn draw_due(now: frame_system::pallet_prelude::BlockNumberFor<T>) -> Weight {
+		let due = DrawQueue::<T>::take(now);
+		let mut weight = T::DbWeight::get().reads_writes(1, 1);
+		for id in due {
+			weight = weight.saturating_add(T::WeightInfo::draw_committee(T::MaxCandidates::get()));
+			let Some(mut dispute) = Disputes::<T>::get(id) else { continue };
+			if !dispute.committee.is_empty() {
+				continue;
+			}
+			let Some(batch) = T::Batches::unsettled_batch(id) else {
+				// Voided meanwhile (a spot check's verdict): nothing left to judge.
+				Disputes::<T>::remove(id);
+				if Self::return_bond(&dispute).is_err() {
+					log::error!(target: "challenges", "returning the bond of dispute {id} failed");
+				}
+				Self::deposit_event(Event::DisputeMooted { batch: id });
+				continue;
+			};
+			let (members, _) = Self::draw_committee(&batch, id, &dispute.challenger);
+			if (members.len() as u32) < T::MinCommitteeSize::get() {
+				// Workers left between the opening and the draw: nobody can judge it.
+				Disputes::<T>::remove(id);
+				let released = T::Batches::release(id).and_then(|()| Self::return_bond(&dispute));
+				if released.is_err() {
+					log::error!(target: "challenges", "releasing undrawn dispute {id} failed");
+				}
+				Self::deposit_event(Event::DisputeUndrawn { batch: id });
+				continue;
+			}
+			dispute.committee = BoundedVec::truncate_from(
+				members.iter().cloned().map(|member| (member, None)).collect::<Vec<_>>(),
+			);
+			dispute.voting_ends = now.saturating_add(T::VotingPeriod::get());
+			let voting_ends = dispute.voting_ends;
+			let (challenger, kind, evidence) =
+				(dispute.challenger.clone(), dispute.kind, dispute.evidence);
+			Disputes::<T>::insert(id, dispute);
+			Self::deposit_event(Event::DisputeOpened {
+				batch: id,
+				kind,
+				challenger,
+				evidence,
+				committee: members,
+				voting_ends,
+			});
+		}
+		weight
 	}
 
 	pub(crate) fn do_open_dispute(
@@ -216,17 +274,18 @@ impl<T: Config> Pallet<T> {
 	) -> Result<u32, DispatchError> {
 		ensure!(!Disputes::<T>::contains_key(id), Error::<T>::AlreadyDisputed);
 		let batch = T::Batches::open_batch(id).ok_or(Error::<T>::BatchNotOpen)?;
-		let (members, considered) = Self::draw_committee(&batch, id, &challenger);
-		ensure!(members.len() as u32 >= T::MinCommitteeSize::get(), Error::<T>::NotEnoughArbiters);
+		// Enough judges must exist now; who they are is drawn later.
+		let considered = Self::candidates(&batch, &challenger).len() as u32;
+		let eligible = considered.min(T::CommitteeSize::get());
+		ensure!(eligible >= T::MinCommitteeSize::get(), Error::<T>::NotEnoughArbiters);
+		let now = frame_system::Pallet::<T>::block_number();
+		let draw_at = now.saturating_add(T::DrawDelay::get());
+		DrawQueue::<T>::try_mutate(draw_at, |due| due.try_push(id))
+			.map_err(|_| Error::<T>::DrawsFull)?;
 		if !bond.is_zero() {
 			T::Currency::hold(&Self::hold_reason(), &challenger, bond)?;
 		}
 		T::Batches::freeze(id)?;
-		let voting_ends =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::VotingPeriod::get());
-		let committee = BoundedVec::truncate_from(
-			members.iter().cloned().map(|member| (member, None)).collect::<Vec<_>>(),
-		);
 		Disputes::<T>::insert(
 			id,
 			Dispute {
@@ -235,17 +294,16 @@ impl<T: Config> Pallet<T> {
 				kind,
 				evidence,
 				bond,
-				committee,
-				voting_ends,
+				committee: BoundedVec::new(),
+				voting_ends: draw_at.saturating_add(T::VotingPeriod::get()),
 			},
 		);
-		Self::deposit_event(Event::DisputeOpened {
+		Self::deposit_event(Event::DisputeRequested {
 			batch: id,
 			kind,
 			challenger,
 			evidence,
-			committee: members,
-			voting_ends,
+			draw_at,
 		});
 		Ok(considered)
 	}
@@ -338,6 +396,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_vote(member: T::AccountId, id: BatchId, uphold: bool) -> DispatchResult {
 		let mut dispute = Disputes::<T>::get(id).ok_or(Error::<T>::NoDispute)?;
+		ensure!(!dispute.committee.is_empty(), Error::<T>::CommitteeNotDrawn);
 		ensure!(
 			frame_system::Pallet::<T>::block_number() <= dispute.voting_ends,
 			Error::<T>::VotingClosed
@@ -356,6 +415,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_close_dispute(id: BatchId) -> DispatchResult {
 		let dispute = Disputes::<T>::get(id).ok_or(Error::<T>::NoDispute)?;
+		ensure!(!dispute.committee.is_empty(), Error::<T>::CommitteeNotDrawn);
 		let now = frame_system::Pallet::<T>::block_number();
 		let period_over = now > dispute.voting_ends;
 		let early = dispute.decided();
@@ -455,10 +515,18 @@ impl<T: Config> Pallet<T> {
 				T::Batches::unsettled_batch(id).is_some_and(|b| b.status == BatchStatus::Disputed),
 				"dispute over a batch that is not frozen"
 			);
-			ensure!(
-				dispute.committee.len() as u32 >= T::MinCommitteeSize::get(),
-				"committee below its minimum"
-			);
+			if dispute.committee.is_empty() {
+				let now = frame_system::Pallet::<T>::block_number();
+				ensure!(
+					DrawQueue::<T>::iter().any(|(at, due)| at > now && due.contains(&id)),
+					"an undrawn dispute has no draw to come"
+				);
+			} else {
+				ensure!(
+					dispute.committee.len() as u32 >= T::MinCommitteeSize::get(),
+					"committee below its minimum"
+				);
+			}
 			let e = bonds.entry(dispute.challenger.clone()).or_insert_with(Zero::zero);
 			*e = e.saturating_add(dispute.bond);
 		}

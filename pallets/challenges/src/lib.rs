@@ -116,6 +116,22 @@ pub mod pallet {
 		/// author can choose it.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
+		/// Randomness revealed only after a dispute opened, mixed into its committee draw so
+		/// that the challenger cannot pick its opening block for a friendlier committee: BABE's
+		/// VRF output of the draw block's parent, authored `DrawDelay − 1` blocks after the
+		/// opening.
+		type DrawRandomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+
+		/// Blocks from a dispute's opening to its committee draw; at least 2, so that the
+		/// draw block's parent is authored after the opening block.
+		#[pallet::constant]
+		type DrawDelay: Get<BlockNumberFor<Self>>;
+
+		/// Most committee draws in one block; a dispute that would be the next one waits
+		/// for the next block's slot (`DrawsFull`: open it again a block later).
+		#[pallet::constant]
+		type MaxDrawsPerBlock: Get<u32>;
+
 		/// The `chain_id` receipts of this chain carry.
 		#[pallet::constant]
 		type ChainId: Get<u32>;
@@ -188,6 +204,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Disputes<T: Config> = StorageMap<_, Twox64Concat, BatchId, DisputeOf<T>>;
 
+	/// Disputes whose committee is drawn in a block: the block → their batches. A dispute is
+	/// in `Disputes` from its opening, with an empty committee until the draw.
+	#[pallet::storage]
+	pub type DrawQueue<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<BatchId, <T as Config>::MaxDrawsPerBlock>,
+		ValueQuery,
+	>;
+
 	/// Open data-availability challenges, by batch (one at a time per batch). While one is
 	/// open the batch is not paid.
 	#[pallet::storage]
@@ -213,7 +240,27 @@ pub mod pallet {
 			/// The part of `slashed` paid to the challenger.
 			bounty: BalanceOf<T>,
 		},
-		/// A dispute was opened and its committee drawn; votes close after `voting_ends`.
+		/// A dispute was opened: the batch is frozen and the bond held; its committee is drawn
+		/// in block `draw_at`, from randomness not known now.
+		DisputeRequested {
+			/// The batch the dispute froze.
+			batch: BatchId,
+			/// What the challenger disputes.
+			kind: DisputeKind,
+			/// The account that opened the dispute.
+			challenger: T::AccountId,
+			/// Hash of the evidence the challenger published for the committee.
+			evidence: Hash,
+			/// The block the committee is drawn in.
+			draw_at: BlockNumberFor<T>,
+		},
+		/// Too few workers were eligible when the committee was to be drawn: the batch is
+		/// released and the bond returned.
+		DisputeUndrawn {
+			/// The batch released back into its window.
+			batch: BatchId,
+		},
+		/// A dispute's committee was drawn; votes close after `voting_ends`.
 		DisputeOpened {
 			/// The batch the dispute froze.
 			batch: BatchId,
@@ -346,6 +393,10 @@ pub mod pallet {
 		VotingClosed,
 		/// The voting period is still running and the committee has not decided.
 		VotingOpen,
+		/// The dispute's committee is not drawn yet.
+		CommitteeNotDrawn,
+		/// This block's committee draws are all taken; open the dispute a block later.
+		DrawsFull,
 		/// The batch has no leaf at that position.
 		NoSuchLeaf,
 		/// A leaf of the batch is already asked for.
@@ -362,7 +413,17 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Draws the committees of the disputes opened `DrawDelay` blocks ago.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::draw_due(now)
+		}
+
 		fn integrity_test() {
+			assert!(
+				T::DrawDelay::get() >= 2u32.into(),
+				"DrawDelay below 2: the draw's randomness could be known at the opening"
+			);
+			assert!(T::MaxDrawsPerBlock::get() > 0, "MaxDrawsPerBlock must be positive");
 			assert!(T::MinCommitteeSize::get() > 0, "MinCommitteeSize must be positive");
 			assert!(
 				T::MinCommitteeSize::get() <= T::CommitteeSize::get(),
@@ -400,12 +461,13 @@ pub mod pallet {
 		}
 
 		/// Opens a dispute that needs judgement (§6.5) against a batch in its window: posts
-		/// `DisputeBond`, freezes the batch and draws `CommitteeSize` members from the
-		/// active workers, weighted by stake, excluding the accused worker and the
-		/// challenger.
+		/// `DisputeBond` and freezes the batch; `DrawDelay` blocks later `CommitteeSize`
+		/// members are drawn from the active workers, weighted by stake, excluding the
+		/// accused worker and the challenger, with randomness revealed after this block.
 		///
-		/// Origin: any signed account. Emits `DisputeOpened`. Errors: `BatchNotOpen`,
-		/// `AlreadyDisputed`, `NotEnoughArbiters`, or a balance error for the bond.
+		/// Origin: any signed account. Emits `DisputeRequested` (and `DisputeOpened` at the
+		/// draw). Errors: `BatchNotOpen`, `AlreadyDisputed`, `NotEnoughArbiters`,
+		/// `DrawsFull`, or a balance error for the bond.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::open_dispute(T::MaxCandidates::get()))]
 		pub fn open_dispute(
@@ -424,8 +486,8 @@ pub mod pallet {
 		/// committee judges it like any other; an upheld dispute's bounty goes to the
 		/// treasury.
 		///
-		/// Origin: `EmergencyOrigin`. Emits `DisputeOpened`. Errors: `BatchNotOpen`,
-		/// `AlreadyDisputed`, `NotEnoughArbiters`.
+		/// Origin: `EmergencyOrigin`. Emits `DisputeRequested`. Errors: `BatchNotOpen`,
+		/// `AlreadyDisputed`, `NotEnoughArbiters`, `DrawsFull`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::open_dispute(T::MaxCandidates::get()))]
 		pub fn freeze_batch(
@@ -448,7 +510,7 @@ pub mod pallet {
 		/// A committee member's vote: `uphold` agrees with the challenger.
 		///
 		/// Origin: a member (worker hot key). Emits `Voted`. Errors: `NoDispute`,
-		/// `NotCommitteeMember`, `AlreadyVoted`, `VotingClosed`.
+		/// `CommitteeNotDrawn`, `NotCommitteeMember`, `AlreadyVoted`, `VotingClosed`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::vote())]
 		pub fn vote(origin: OriginFor<T>, batch: BatchId, uphold: bool) -> DispatchResult {
@@ -464,7 +526,7 @@ pub mod pallet {
 		///
 		/// Origin: any signed account. Emits `DisputeUpheld`, `DisputeRejected`,
 		/// `DisputeInconclusive` or `DisputeMooted`, and `NonVoterPenalised`. Errors:
-		/// `NoDispute`, `VotingOpen`.
+		/// `NoDispute`, `CommitteeNotDrawn`, `VotingOpen`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::close_dispute())]
 		pub fn close_dispute(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {

@@ -89,6 +89,29 @@ pub const VOTING: u64 = 10;
 pub const DA_BOND: Balance = 300;
 pub const ANSWER_PERIOD: u64 = 5;
 pub const CHAIN_ID: u32 = 1;
+/// Blocks from a dispute's opening to its committee draw.
+pub const DRAW_DELAY: u64 = 2;
+pub const MAX_DRAWS_PER_BLOCK: u32 = 2;
+
+parameter_types! {
+	/// What the draw-time randomness stub returns: set by tests after a dispute opens, as
+	/// the VRF output of a later block would be.
+	pub storage RevealedEntropy: u64 = 0;
+}
+
+/// The randomness a block reveals after a dispute opened (BABE's parent-block VRF output in
+/// the runtime): whatever the test set, with the block.
+pub struct TestDrawRandomness;
+impl frame_support::traits::Randomness<Option<sp_core::H256>, BlockNumber> for TestDrawRandomness {
+	fn random(subject: &[u8]) -> (Option<sp_core::H256>, BlockNumber) {
+		let block = System::block_number();
+		let entropy = RevealedEntropy::get();
+		(
+			Some(sp_core::H256(sp_io::hashing::blake2_256(&(subject, entropy, block).encode()))),
+			block,
+		)
+	}
+}
 
 /// Randomness that changes with the subject and the block: enough for tests, which only
 /// need draws to be deterministic and not constant.
@@ -108,6 +131,9 @@ impl crate::Config for Test {
 	type Models = ModelsMock;
 	type Violations = ViolationsMock;
 	type Randomness = TestRandomness;
+	type DrawRandomness = TestDrawRandomness;
+	type DrawDelay = ConstU64<DRAW_DELAY>;
+	type MaxDrawsPerBlock = ConstU32<MAX_DRAWS_PER_BLOCK>;
 	type ChainId = ConstU32<CHAIN_ID>;
 	type DisputeBond = ConstU128<BOND>;
 	type CommitteeSize = ConstU32<3>;

@@ -555,6 +555,7 @@ mod fraud_proofs {
 mod disputes {
 	use super::*;
 
+	/// Opens a dispute over `b` and moves to its draw block; returns the committee drawn.
 	fn open(b: &Proposed, kind: DisputeKind) -> Vec<AccountId> {
 		assert_ok!(Challenges::open_dispute(
 			RuntimeOrigin::signed(CHALLENGER),
@@ -562,7 +563,16 @@ mod disputes {
 			kind,
 			[5; 32]
 		));
+		draw();
 		Disputes::<Test>::get(b.id).unwrap().committee.iter().map(|(m, _)| *m).collect()
+	}
+
+	/// Moves `DRAW_DELAY` blocks on, where the committees of disputes opened now are drawn.
+	fn draw() {
+		use frame_support::traits::Hooks;
+		let at = System::block_number() + DRAW_DELAY;
+		System::set_block_number(at);
+		Challenges::on_initialize(at);
 	}
 
 	fn bond_held() -> Balance {
@@ -592,9 +602,16 @@ mod disputes {
 					challenger: CHALLENGER,
 					evidence: [5; 32],
 					committee,
-					voting_ends: 1 + VOTING,
+					voting_ends: 1 + DRAW_DELAY + VOTING,
 				}
 			);
+			assert!(events().contains(&Event::DisputeRequested {
+				batch: b.id,
+				kind: DisputeKind::Result,
+				challenger: CHALLENGER,
+				evidence: [5; 32],
+				draw_at: 1 + DRAW_DELAY,
+			}));
 			assert_noop!(
 				Challenges::open_dispute(
 					RuntimeOrigin::signed(CHALLENGER),
@@ -627,6 +644,8 @@ mod disputes {
 				DisputeKind::Result,
 				[6; 32]
 			));
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Disputed);
+			draw();
 			let dispute = Disputes::<Test>::get(b.id).unwrap();
 			assert_eq!((dispute.challenger, dispute.bond), (TREASURY, 0));
 			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Disputed);
@@ -661,6 +680,7 @@ mod disputes {
 				DisputeKind::Metering,
 				[6; 32]
 			));
+			draw();
 			let committee: Vec<AccountId> =
 				Disputes::<Test>::get(b.id).unwrap().committee.iter().map(|(m, _)| *m).collect();
 			let owner = free(WORKER_OWNER);
@@ -723,7 +743,7 @@ mod disputes {
 			assert_ok!(Challenges::vote(RuntimeOrigin::signed(committee[0]), b.id, false));
 			let silent = [committee[1], committee[2]];
 			let (owner, treasury) = (free(WORKER_OWNER), free(TREASURY));
-			System::set_block_number(1 + VOTING + 1);
+			System::set_block_number(1 + DRAW_DELAY + VOTING + 1);
 			assert_noop!(
 				Challenges::vote(RuntimeOrigin::signed(committee[1]), b.id, true),
 				Error::<Test>::VotingClosed
@@ -764,7 +784,7 @@ mod disputes {
 		run(|| {
 			let b = propose(honest_batch(5));
 			open(&b, DisputeKind::Result);
-			System::set_block_number(1 + VOTING + 1);
+			System::set_block_number(1 + DRAW_DELAY + VOTING + 1);
 			assert_ok!(Challenges::close_dispute(RuntimeOrigin::signed(HOT), b.id));
 			assert!(events().contains(&Event::DisputeInconclusive { batch: b.id }));
 			assert_eq!(free(CHALLENGER), 100_000);
@@ -819,6 +839,121 @@ mod disputes {
 				Challenges::close_dispute(RuntimeOrigin::signed(PAYER), b.id + 1),
 				Error::<Test>::NoDispute
 			);
+		});
+	}
+
+	/// The committee drawn for a dispute opened in block 1 over a fresh batch, when the
+	/// block before the draw reveals `entropy`.
+	fn committee_for(entropy: u64) -> Vec<AccountId> {
+		let mut committee = Vec::new();
+		run(|| {
+			let b = propose(honest_batch(5));
+			assert_ok!(Challenges::open_dispute(
+				RuntimeOrigin::signed(CHALLENGER),
+				b.id,
+				DisputeKind::Result,
+				[5; 32]
+			));
+			// At the opening nothing is drawn: a challenger sees no committee to like or not.
+			assert!(Disputes::<Test>::get(b.id).unwrap().committee.is_empty());
+			assert_eq!(crate::DrawQueue::<Test>::get(1 + DRAW_DELAY).into_inner(), vec![b.id]);
+			RevealedEntropy::set(&entropy);
+			draw();
+			committee =
+				Disputes::<Test>::get(b.id).unwrap().committee.iter().map(|m| m.0).collect();
+		});
+		committee
+	}
+
+	/// The attack: a challenger who opens in the block of its choice, with everything known
+	/// at that block fixed, still cannot tell who will judge. The same opening gives
+	/// different committees as the randomness revealed after it varies.
+	#[test]
+	fn a_committee_cannot_be_predicted_at_the_opening_block() {
+		let committees: std::collections::BTreeSet<Vec<AccountId>> =
+			(0..8).map(committee_for).collect();
+		assert!(committees.len() > 1, "the draw ignores what is revealed after the opening");
+		// And for the same revealed randomness, the same committee: the draw is a function
+		// of the chain's state, which every node computes alike.
+		assert_eq!(committee_for(3), committee_for(3));
+	}
+
+	#[test]
+	fn an_undrawn_dispute_takes_no_votes_and_cannot_be_closed() {
+		run(|| {
+			let b = propose(honest_batch(5));
+			assert_ok!(Challenges::open_dispute(
+				RuntimeOrigin::signed(CHALLENGER),
+				b.id,
+				DisputeKind::Result,
+				[5; 32]
+			));
+			assert_noop!(
+				Challenges::vote(RuntimeOrigin::signed(ARBITERS[0].0), b.id, true),
+				Error::<Test>::CommitteeNotDrawn
+			);
+			assert_noop!(
+				Challenges::close_dispute(RuntimeOrigin::signed(PAYER), b.id),
+				Error::<Test>::CommitteeNotDrawn
+			);
+			assert_eq!(bond_held(), BOND);
+		});
+	}
+
+	#[test]
+	fn arbiters_leaving_before_the_draw_release_the_batch_and_the_bond() {
+		run(|| {
+			let b = propose(honest_batch(5));
+			assert_ok!(Challenges::open_dispute(
+				RuntimeOrigin::signed(CHALLENGER),
+				b.id,
+				DisputeKind::Result,
+				[5; 32]
+			));
+			for (hot, _) in &ARBITERS[1..] {
+				WorkersMock::set_active(*hot, false);
+			}
+			draw();
+			assert_eq!(last_event(), Event::DisputeUndrawn { batch: b.id });
+			assert!(Disputes::<Test>::get(b.id).is_none());
+			assert_eq!(bond_held(), 0);
+			assert_eq!(BatchesMock::batch(b.id).unwrap().status, BatchStatus::Challenge);
+		});
+	}
+
+	#[test]
+	fn each_block_draws_at_most_its_share_of_committees() {
+		run(|| {
+			let batches: Vec<Proposed> = (0..3).map(|_| propose(honest_batch(2))).collect();
+			for b in &batches[..MAX_DRAWS_PER_BLOCK as usize] {
+				assert_ok!(Challenges::open_dispute(
+					RuntimeOrigin::signed(CHALLENGER),
+					b.id,
+					DisputeKind::Result,
+					[5; 32]
+				));
+			}
+			assert_noop!(
+				Challenges::open_dispute(
+					RuntimeOrigin::signed(CHALLENGER),
+					batches[2].id,
+					DisputeKind::Result,
+					[5; 32]
+				),
+				Error::<Test>::DrawsFull
+			);
+			draw();
+			for b in &batches[..2] {
+				assert!(!Disputes::<Test>::get(b.id).unwrap().committee.is_empty());
+			}
+			// A block later there is room again.
+			assert_ok!(Challenges::open_dispute(
+				RuntimeOrigin::signed(CHALLENGER),
+				batches[2].id,
+				DisputeKind::Result,
+				[5; 32]
+			));
+			draw();
 		});
 	}
 

@@ -18,6 +18,8 @@ pub trait WeightInfo {
 	fn open_dispute(c: u32) -> Weight;
 	fn vote() -> Weight;
 	fn close_dispute() -> Weight;
+	/// Drawing one dispute's committee from `c` active workers.
+	fn draw_committee(c: u32) -> Weight;
 	fn challenge_availability() -> Weight;
 	/// Posting a leaf whose proof has `d` siblings.
 	fn answer_availability(d: u32) -> Weight;
@@ -74,6 +76,12 @@ impl WeightInfo for () {
 	fn close_dispute() -> Weight {
 		Weight::from_parts(250_000_000, 12_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(20, 20))
+	}
+	fn draw_committee(c: u32) -> Weight {
+		Weight::from_parts(80_000_000, 10_000)
+			.saturating_add(Weight::from_parts(400_000, 200).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 2))
+			.saturating_add(RocksDbWeight::get().reads(c.into()))
 	}
 	fn challenge_availability() -> Weight {
 		Weight::from_parts(60_000_000, 6_000)

@@ -48,6 +48,11 @@ impl pallet_challenges::Config for Runtime {
 	type Violations = Slashing;
 	/// Known a whole epoch before any dispute is opened, chosen by no block author.
 	type Randomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
+	/// The VRF output of the draw block's parent, authored after the dispute was opened; its
+	/// author can only withhold it (losing the block), not choose it.
+	type DrawRandomness = pallet_babe::ParentBlockRandomness<Runtime>;
+	type DrawDelay = ConstU32<2>;
+	type MaxDrawsPerBlock = ConstU32<8>;
 	type ChainId = ChainId;
 	type DisputeBond = DisputeBond;
 	type CommitteeSize = ConstU32<5>;

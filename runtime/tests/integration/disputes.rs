@@ -109,9 +109,19 @@ fn propose() -> (u64, Balance) {
 	(propose_root(root, honest_tree().leaves(), 1, RECEIPTS), root.sum)
 }
 
-/// Opens a dispute as the challenger; returns the committee drawn, read from storage.
+/// Blocks from a dispute's opening to its committee draw.
+fn draw_delay() -> BlockNumber {
+	<Runtime as pallet_challenges::Config>::DrawDelay::get()
+}
+
+/// Opens a dispute as the challenger and runs the chain to its draw block (whose
+/// `on_initialize` draws the committee); returns the committee, read from storage.
 fn open(id: u64, kind: DisputeKind) -> Vec<AccountId> {
 	assert_ok!(Challenges::open_dispute(signed(challenger()), id, kind, EVIDENCE));
+	assert!(Disputes::<Runtime>::get(id).unwrap().committee.is_empty(), "drawn later");
+	let at = System::block_number() + draw_delay();
+	System::set_block_number(at);
+	<Challenges as frame_support::traits::Hooks<BlockNumber>>::on_initialize(at);
 	Disputes::<Runtime>::get(id).unwrap().committee.iter().map(|(m, _)| m.clone()).collect()
 }
 
@@ -174,7 +184,7 @@ fn opening_a_dispute_freezes_the_batch_and_draws_active_workers() {
 			challenger: challenger(),
 			evidence: EVIDENCE,
 			committee: committee.clone(),
-			voting_ends: 1 + voting_period(),
+			voting_ends: 1 + draw_delay() + voting_period(),
 		}));
 
 		assert_eq!(status(id), BatchStatus::Disputed);
@@ -251,7 +261,7 @@ fn an_upheld_dispute_voids_the_batch_slashes_the_worker_and_pays_the_challenger(
 		);
 		// The third of five upholding votes decides.
 		vote(&voters[3], id, true);
-		System::set_block_number(1 + voting_period() + 1);
+		System::set_block_number(1 + draw_delay() + voting_period() + 1);
 		assert_ok!(Challenges::close_dispute(signed(payer()), id));
 
 		// §8.4: a first `SpotCheckFailure` is slashed at `BaseRate` (10%) times its
@@ -323,7 +333,7 @@ fn a_rejected_dispute_releases_the_batch_to_settle_and_penalises_silent_members(
 			vote(member, id, false);
 		}
 
-		System::set_block_number(1 + voting_period() + 1);
+		System::set_block_number(1 + draw_delay() + voting_period() + 1);
 		assert_noop!(
 			Challenges::vote(signed(silent[0].clone()), id, true),
 			pallet_challenges::Error::<Runtime>::VotingClosed
