@@ -445,9 +445,14 @@ fn a_paid_batch_is_pruned_after_the_delay_and_its_counters_stay_spent() {
 		System::set_block_number(closed_at + delay - 1);
 		Receipts::on_idle(closed_at + delay - 1, weight);
 		assert!(Batches::<Runtime>::contains_key(batch.id));
+		let record = Batches::<Runtime>::hashed_key_for(batch.id).len()
+			+ codec::Encode::encoded_size(&Batches::<Runtime>::get(batch.id).unwrap());
 		System::set_block_number(closed_at + delay);
 		Receipts::on_idle(closed_at + delay, weight);
 		assert!(!Batches::<Runtime>::contains_key(batch.id));
+		println!(
+			"a paid batch's record: {record} bytes of key and value, removed after {delay} blocks"
+		);
 		let root = batch.tree.root();
 		let replay = Receipts::propose_batch(
 			signed(hot()),
@@ -463,6 +468,38 @@ fn a_paid_batch_is_pruned_after_the_delay_and_its_counters_stay_spent() {
 			BoundedVec::new(),
 		);
 		assert_eq!(replay, Err(pallet_receipts::Error::<Runtime>::CounterReused.into()));
+		check_invariants();
+	});
+}
+
+/// A batch served under version 1.0.0 is paid by that version's revenue split, though the
+/// model moved to 2.0.0, whose owner takes 35 %, while the batch waited.
+#[test]
+fn a_batch_is_paid_by_its_versions_split_after_the_model_moves_on() {
+	setup().execute_with(|| {
+		let batch = propose_range(honest_batch()[..8].to_vec(), 1, 8);
+		let v2 = ail2_primitives::receipt::SemVer::new(2, 0, 0);
+		let mut metadata = metadata();
+		metadata.revenue_split = pallet_models::RevenueSplit {
+			worker: Perbill::from_percent(55),
+			model_owner: Perbill::from_percent(35),
+			treasury: Perbill::from_percent(7),
+			ecosystem: Perbill::from_percent(3),
+		};
+		assert_ok!(Models::propose_version(signed(developer()), 0, v2, metadata));
+		assert_ok!(Models::approve_version(RuntimeOrigin::root(), 0, v2));
+		assert_ok!(Models::activate_version(signed(developer()), 0, v2));
+		assert_eq!(pallet_models::Models::<Runtime>::get(0).unwrap().current, v2);
+
+		let total = batch.tree.root().sum;
+		let before = [owner(), developer(), TreasuryAccount::get()].map(|a| free(&a));
+		past_window(batch.id);
+		assert_ok!(Receipts::settle_batch(signed(challenger()), batch.id));
+		let after = [owner(), developer(), TreasuryAccount::get()].map(|a| free(&a));
+		let share = |p: u32| Perbill::from_percent(p).mul_floor(total);
+		assert_eq!(after[1] - before[1], share(20), "1.0.0's owner share, not 2.0.0's 35 %");
+		assert_eq!(after[2] - before[2], share(7));
+		assert_eq!(after[0] - before[0], total - share(20) - share(7) - share(3));
 		check_invariants();
 	});
 }
