@@ -14,7 +14,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { Node, freePort, repoRoot, sleep } from './lib/node.mjs';
 import { UNITS } from './lib/chain.mjs';
-import { DEV_GATEWAY_KEY, fundPayer, price, registerActiveModel } from './lib/ail2.mjs';
+import { DEV_GATEWAY_KEY, VERSION, fundPayer, price, registerActiveModel } from './lib/ail2.mjs';
 import { WorkerProcess, startGateway, workerCommand } from './lib/worker.mjs';
 
 const STAKE = 10_000n * UNITS;
@@ -159,12 +159,13 @@ describe('ail2-worker gateway on ail2-node --dev', () => {
     assert.ok(killedWorker, 'a worker was killed by the first test');
     workers[killedWorker].process = await startWorker(workers[killedWorker], 1);
     const dave = u8aToHex(k.Dave.publicKey);
-    for (const [account] of Object.entries(workers)) {
+    for (const [account, { modelId }] of Object.entries(workers)) {
       const counters = answered.filter((r) => r.worker === account).map((r) => BigInt(r.body.receipt.counter));
       const highest = counters.reduce((a, b) => (a > b ? a : b), 0n);
       const deadline = Date.now() + 240_000;
       for (;;) {
-        const proposed = (await api.query.receipts.lastCounter(account, dave)).toBigInt();
+        // The replay guard of the worker's stream to Dave: this model at 1.0.0.
+        const proposed = (await api.query.receipts.lastCounter(account, dave, modelId, VERSION)).toBigInt();
         if (proposed >= highest) break;
         if (Date.now() > deadline) throw new Error(`${account} proposed up to ${proposed}, answered up to ${highest}`);
         await sleep(1_000);

@@ -158,7 +158,14 @@ describe('proof of inference on ail2-node --dev', () => {
     // The model declares a 1% spot-check rate, so the group may have opened a check on a
     // leaf already: the payer reports one that has none.
     const index = (await api.query.poi.checks(batch, 0)).isNone ? 0 : 1;
-    const proofResponse = await fetch(`${workers.cheater.process.url}/v1/batches/${batch}/proof/${index}`);
+    // The worker serves the batch under the chain's id once it has seen its own proposal
+    // finalized, which may be a moment after the event is visible here.
+    const proofUrl = `${workers.cheater.process.url}/v1/batches/${batch}/proof/${index}`;
+    let proofResponse = await fetch(proofUrl);
+    for (let i = 0; i < 30 && proofResponse.status === 404; i += 1) {
+      await sleep(500);
+      proofResponse = await fetch(proofUrl);
+    }
     assert.equal(proofResponse.status, 200);
     const served = await proofResponse.json();
     const proof = api.createType('(u64, Vec<([u8;32], u128)>)', hexToU8a(served.proof));
