@@ -111,7 +111,7 @@ mod tests {
 			let [b"ail2", area, purpose] = parts.as_slice() else {
 				panic!("{text:?} is not ail2:<area>:<purpose>");
 			};
-			assert!(lowercase(*area) && lowercase(*purpose), "{text:?}: lowercase words only");
+			assert!(lowercase(area) && lowercase(purpose), "{text:?}: lowercase words only");
 		}
 		assert_eq!(ALL.iter().collect::<BTreeSet<_>>().len(), ALL.len());
 	}

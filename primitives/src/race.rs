@@ -344,7 +344,8 @@ pub fn f16_bits(x: f32) -> u16 {
 	}
 	// A subnormal half: the value in units of 2⁻²⁴ is `(1.mantissa) · 2^(unbiased + 24)`.
 	let full = mantissa | 0x80_0000;
-	let shift = (-(unbiased.saturating_add(1))) as u32;
+	// `unbiased` is in −25..=−15 here, so this is 14..=24.
+	let shift = unbiased.saturating_add(1).unsigned_abs();
 	sign | (round(full, shift) as u16)
 }
 

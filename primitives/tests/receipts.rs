@@ -161,7 +161,7 @@ fn tree_receipt(i: usize) -> Receipt {
 fn tree_transcript(i: usize) -> Transcript {
 	let n = i as u32 + 1;
 	let tokens_out = 30 * n;
-	let sampling = if i % 2 == 0 {
+	let sampling = if i.is_multiple_of(2) {
 		Sampling { temperature_bits: 0f32.to_bits(), top_p_bits: 1f32.to_bits(), seed: n.into() }
 	} else {
 		Sampling {
@@ -178,7 +178,7 @@ fn tree_transcript(i: usize) -> Transcript {
 		sampling,
 		output: (0..tokens_out).map(|t| (t * 13 + 5 * n) % 32_000).collect(),
 		logprobs: (0..tokens_out).map(|t| -(((t * 104_729 + n) % 9_000_000) as i32)).collect(),
-		finish: if i % 3 == 0 { Finish::Length } else { Finish::Stop },
+		finish: if i.is_multiple_of(3) { Finish::Length } else { Finish::Stop },
 	}
 }
 
