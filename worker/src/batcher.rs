@@ -9,7 +9,6 @@
 use std::{sync::Arc, time::Duration};
 
 use ail2_chain::{BatchProposal, ChainBatchStatus, ChainClient, ChainError};
-use ail2_primitives::merkle::MerkleSumTree;
 use tokio::task::JoinError;
 use tokio_util::sync::CancellationToken;
 
@@ -173,15 +172,11 @@ impl Batcher {
 		};
 		let store = self.store.clone();
 		let record = record.clone();
-		let built = tokio::task::spawn_blocking(move || {
-			let receipts = store.batch_receipts(&record)?;
-			let tree = MerkleSumTree::from_receipts_parallel(&receipts)
-				.map_err(|e| StoreError::Corrupt(format!("batch tree: {e:?}")))?;
-			let leaf = usize::try_from(index).ok().and_then(|i| receipts.get(i).cloned());
-			Ok::<_, StoreError>(leaf.zip(tree.proof(index)))
-		})
-		.await
-		.map_err(|error| BatcherError::Blocking(resume_panic(error)))??;
+		let (receipts, tree) = tokio::task::spawn_blocking(move || store.batch_tree(&record))
+			.await
+			.map_err(|error| BatcherError::Blocking(resume_panic(error)))??;
+		let leaf = usize::try_from(index).ok().and_then(|i| receipts.into_iter().nth(i));
+		let built = leaf.zip(tree.proof(index));
 		let Some((receipt, proof)) = built else {
 			tracing::error!(chain_batch, index, "asked for a leaf this batch does not have");
 			return Ok(());

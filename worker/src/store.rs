@@ -199,12 +199,17 @@ impl Store {
 		Ok(Self { db, in_flight: Mutex::new(HashMap::new()) })
 	}
 
-	/// Writes the chain-id and content-hash indexes of every stored batch (a store written
-	/// before the indexes existed gets them here; for the others it rewrites what is there).
+	/// Writes the chain-id and content-hash indexes of the stored batches, once: for a store
+	/// written before the indexes existed. Every batch closed since is indexed in the
+	/// transaction that closes it, so an index that has entries has them all.
 	fn index_batches(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+		use redb::ReadableTableMetadata;
 		let batches = txn.open_table(BATCHES).map_err(db_error)?;
 		let mut by_chain = txn.open_table(BY_CHAIN_ID).map_err(db_error)?;
 		let mut by_content = txn.open_table(BY_CONTENT).map_err(db_error)?;
+		if !by_content.is_empty().map_err(db_error)? {
+			return Ok(());
+		}
 		for entry in batches.iter().map_err(db_error)? {
 			let (id, bytes) = entry.map_err(db_error)?;
 			let record = BatchRecord::decode(&mut bytes.value())
@@ -424,15 +429,10 @@ impl Store {
 		&self,
 		chain_batch: u64,
 	) -> Result<Option<(u64, BatchRecord)>, StoreError> {
-		let id = {
-			let txn = self.db.begin_read().map_err(db_error)?;
-			let index = txn.open_table(BY_CHAIN_ID).map_err(db_error)?;
-			index.get(chain_batch).map_err(db_error)?.map(|v| v.value())
-		};
-		match id {
-			Some(id) => Ok(self.batch(id)?.map(|record| (id, record))),
-			None => Ok(None),
-		}
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let index = txn.open_table(BY_CHAIN_ID).map_err(db_error)?;
+		let id = index.get(chain_batch).map_err(db_error)?.map(|v| v.value());
+		self.with_id(id)
 	}
 
 	/// The batch whose leaf file hashes to `content_hash`, with its local id.
@@ -440,11 +440,14 @@ impl Store {
 		&self,
 		content_hash: &Hash,
 	) -> Result<Option<(u64, BatchRecord)>, StoreError> {
-		let id = {
-			let txn = self.db.begin_read().map_err(db_error)?;
-			let index = txn.open_table(BY_CONTENT).map_err(db_error)?;
-			index.get(content_hash.as_slice()).map_err(db_error)?.map(|v| v.value())
-		};
+		let txn = self.db.begin_read().map_err(db_error)?;
+		let index = txn.open_table(BY_CONTENT).map_err(db_error)?;
+		let id = index.get(content_hash.as_slice()).map_err(db_error)?.map(|v| v.value());
+		self.with_id(id)
+	}
+
+	/// The batch an index named, with its id.
+	fn with_id(&self, id: Option<u64>) -> Result<Option<(u64, BatchRecord)>, StoreError> {
 		match id {
 			Some(id) => Ok(self.batch(id)?.map(|record| (id, record))),
 			None => Ok(None),
@@ -582,7 +585,8 @@ impl Store {
 		Ok(Some((receipt, transcript)))
 	}
 
-	/// The receipts of a batch in leaf order.
+	/// The receipts of a batch in leaf order, all of them: a store that no longer holds every
+	/// one cannot serve the batch.
 	pub fn batch_receipts(&self, record: &BatchRecord) -> Result<Vec<SignedReceipt>, StoreError> {
 		let txn = self.db.begin_read().map_err(db_error)?;
 		let receipts = txn.open_table(RECEIPTS).map_err(db_error)?;
@@ -596,7 +600,26 @@ impl Store {
 				out.push(signed);
 			}
 		}
+		if out.len() as u64 != record.count {
+			return Err(StoreError::Corrupt(format!(
+				"the store holds {} of the batch's {} receipts",
+				out.len(),
+				record.count
+			)));
+		}
 		Ok(out)
+	}
+
+	/// A batch's receipts in leaf order and its tree, rebuilt from them on all cores (for
+	/// proofs). Blocking: run it off the async runtime.
+	pub fn batch_tree(
+		&self,
+		record: &BatchRecord,
+	) -> Result<(Vec<SignedReceipt>, MerkleSumTree), StoreError> {
+		let receipts = self.batch_receipts(record)?;
+		let tree = MerkleSumTree::from_receipts_parallel(&receipts)
+			.map_err(|e| StoreError::Corrupt(format!("batch tree: {e:?}")))?;
+		Ok((receipts, tree))
 	}
 }
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use ail2_primitives::{merkle::MerkleSumTree, receipt::SignedReceipt};
+use ail2_primitives::receipt::SignedReceipt;
 use axum::{
 	extract::{Path, State},
 	http::{header, StatusCode},
@@ -18,8 +18,9 @@ use serde_json::{json, Value};
 
 use super::{auth::GatewayKeys, AppState};
 use crate::{
+	batcher::leaves_url,
 	openai::{ApiError, ReceiptOut},
-	store::BatchRecord,
+	store::{Store, StoreError},
 };
 
 /// `GET /v1/batches/{batch}`: the batch the chain knows as `batch`, as the worker closed it.
@@ -27,7 +28,9 @@ pub(super) async fn info<G: GatewayKeys>(
 	State(state): State<Arc<AppState<G>>>,
 	Path(chain_batch): Path<u64>,
 ) -> Result<Json<Value>, ApiError> {
-	let (local_id, record) = batch(&state, chain_batch)?;
+	let (local_id, record) = blocking(&state, move |store| store.batch_by_chain_id(chain_batch))
+		.await?
+		.ok_or_else(|| not_found(chain_batch))?;
 	Ok(Json(json!({
 		"batch": chain_batch,
 		"local_id": local_id,
@@ -44,7 +47,7 @@ pub(super) async fn info<G: GatewayKeys>(
 		"root_hash": format!("0x{}", hex::encode(record.root_hash)),
 		"total": record.total.to_string(),
 		"content_hash": format!("0x{}", hex::encode(record.content_hash)),
-		"leaves": format!("/v1/leaves/0x{}", hex::encode(record.content_hash)),
+		"leaves": leaves_url("", &record.content_hash),
 		"state": record.state.name(),
 	})))
 }
@@ -55,8 +58,12 @@ pub(super) async fn leaves<G: GatewayKeys>(
 	State(state): State<Arc<AppState<G>>>,
 	Path(chain_batch): Path<u64>,
 ) -> Result<Response, ApiError> {
-	let (_, record) = batch(&state, chain_batch)?;
-	leaf_file(&state, &record)
+	let file = blocking(&state, move |store| {
+		let Some((_, record)) = store.batch_by_chain_id(chain_batch)? else { return Ok(None) };
+		store.batch_receipts(&record).map(Some)
+	})
+	.await?;
+	leaf_file(file.ok_or_else(|| not_found(chain_batch))?)
 }
 
 /// `GET /v1/leaves/0x{content_hash}`: the same leaf file, addressed by its keccak256. This
@@ -76,9 +83,12 @@ pub(super) async fn leaves_by_content<G: GatewayKeys>(
 		.ok()
 		.and_then(|bytes| bytes.try_into().ok())
 		.ok_or_else(unknown)?;
-	let (_, record) =
-		state.store.batch_by_content(&hash).map_err(ApiError::internal)?.ok_or_else(unknown)?;
-	leaf_file(&state, &record)
+	let file = blocking(&state, move |store| {
+		let Some((_, record)) = store.batch_by_content(&hash)? else { return Ok(None) };
+		store.batch_receipts(&record).map(Some)
+	})
+	.await?;
+	leaf_file(file.ok_or_else(unknown)?)
 }
 
 /// `GET /v1/batches/{batch}/proof/{index}`: one leaf with its inclusion proof, for
@@ -87,10 +97,12 @@ pub(super) async fn proof<G: GatewayKeys>(
 	State(state): State<Arc<AppState<G>>>,
 	Path((chain_batch, index)): Path<(u64, u64)>,
 ) -> Result<Json<Value>, ApiError> {
-	let (_, record) = batch(&state, chain_batch)?;
-	let receipts = receipts(&state, &record)?;
-	let tree = MerkleSumTree::from_receipts_parallel(&receipts)
-		.map_err(|e| ApiError::internal(format!("{e:?}")))?;
+	let (receipts, tree) = blocking(&state, move |store| {
+		let Some((_, record)) = store.batch_by_chain_id(chain_batch)? else { return Ok(None) };
+		store.batch_tree(&record).map(Some)
+	})
+	.await?
+	.ok_or_else(|| not_found(chain_batch))?;
 	let proof = tree.proof(index).ok_or_else(|| {
 		ApiError::new(
 			StatusCode::NOT_FOUND,
@@ -106,30 +118,21 @@ pub(super) async fn proof<G: GatewayKeys>(
 	})))
 }
 
-fn leaf_file<G>(state: &AppState<G>, record: &BatchRecord) -> Result<Response, ApiError> {
-	let receipts = receipts(state, record)?;
+fn leaf_file(receipts: Vec<SignedReceipt>) -> Result<Response, ApiError> {
 	Ok(([(header::CONTENT_TYPE, "application/octet-stream")], receipts.encode()).into_response())
 }
 
-/// The batch's receipts; a store that no longer holds all of them cannot serve the batch.
-fn receipts<G>(state: &AppState<G>, record: &BatchRecord) -> Result<Vec<SignedReceipt>, ApiError> {
-	let receipts = state.store.batch_receipts(record).map_err(ApiError::internal)?;
-	if receipts.len() as u64 != record.count {
-		return Err(ApiError::internal(format!(
-			"the store holds {} of the batch's {} receipts",
-			receipts.len(),
-			record.count
-		)));
-	}
-	Ok(receipts)
-}
-
-fn batch<G>(state: &AppState<G>, chain_batch: u64) -> Result<(u64, BatchRecord), ApiError> {
-	state
-		.store
-		.batch_by_chain_id(chain_batch)
+/// Runs store reads and tree building on the blocking pool, off the async runtime: a large
+/// batch's tree takes a second.
+async fn blocking<G, R: Send + 'static>(
+	state: &AppState<G>,
+	work: impl FnOnce(&Store) -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, ApiError> {
+	let store = state.store.clone();
+	tokio::task::spawn_blocking(move || work(&store))
+		.await
 		.map_err(ApiError::internal)?
-		.ok_or_else(|| not_found(chain_batch))
+		.map_err(ApiError::internal)
 }
 
 fn not_found(chain_batch: u64) -> ApiError {
