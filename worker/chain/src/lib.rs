@@ -85,6 +85,19 @@ pub fn account_of(signer: &Keypair) -> AccountBytes {
 	signer.public_key().0
 }
 
+/// Siblings of a Merkle-sum path in the runtime's bounded form (the leaf proofs of
+/// pallet-challenges and pallet-poi).
+fn path(
+	siblings: Vec<ail2_primitives::merkle::SumNode>,
+) -> runtime_types::bounded_collections::bounded_vec::BoundedVec<
+	runtime_types::ail2_primitives::merkle::SumNode,
+> {
+	use runtime_types::ail2_primitives::merkle::SumNode as Node;
+	runtime_types::bounded_collections::bounded_vec::BoundedVec(
+		siblings.into_iter().map(|n| Node { hash: n.hash, sum: n.sum }).collect(),
+	)
+}
+
 fn semver(version: SemVer) -> runtime_types::ail2_primitives::receipt::SemVer {
 	runtime_types::ail2_primitives::receipt::SemVer {
 		major: version.major,
@@ -640,16 +653,10 @@ impl ChainClient {
 		receipt: ail2_primitives::receipt::SignedReceipt,
 		siblings: Vec<ail2_primitives::merkle::SumNode>,
 	) -> Result<(), ChainError> {
-		use runtime_types::{
-			ail2_primitives::merkle::SumNode as Node, bounded_collections::bounded_vec::BoundedVec,
-			pallet_challenges::types::LeafProof,
-		};
-		let proof = LeafProof {
+		let proof = runtime_types::pallet_challenges::types::LeafProof {
 			index,
 			receipt: subxt::utils::Static(receipt),
-			siblings: BoundedVec(
-				siblings.into_iter().map(|n| Node { hash: n.hash, sum: n.sum }).collect(),
-			),
+			siblings: path(siblings),
 		};
 		let call = ail2::transactions().challenges().answer_availability(batch, proof);
 		self.submit(&call).await.map(|_| ())

@@ -334,14 +334,9 @@ fn leaf(
 	receipt: SignedReceipt,
 	siblings: Vec<SumNode>,
 ) -> runtime_types::pallet_poi::types::LeafProof {
-	use runtime_types::{
-		ail2_primitives::merkle::SumNode as Node, bounded_collections::bounded_vec::BoundedVec,
-	};
 	runtime_types::pallet_poi::types::LeafProof {
 		index,
 		receipt: Static(receipt),
-		siblings: BoundedVec(
-			siblings.into_iter().map(|n| Node { hash: n.hash, sum: n.sum }).collect(),
-		),
+		siblings: crate::path(siblings),
 	}
 }
