@@ -276,8 +276,7 @@ impl<T: Config> Pallet<T> {
 		let batch = T::Batches::open_batch(id).ok_or(Error::<T>::BatchNotOpen)?;
 		// Enough judges must exist now; who they are is drawn later.
 		let considered = Self::candidates(&batch, &challenger).len() as u32;
-		let eligible = considered.min(T::CommitteeSize::get());
-		ensure!(eligible >= T::MinCommitteeSize::get(), Error::<T>::NotEnoughArbiters);
+		ensure!(considered >= T::MinCommitteeSize::get(), Error::<T>::NotEnoughArbiters);
 		let now = frame_system::Pallet::<T>::block_number();
 		let draw_at = now.saturating_add(T::DrawDelay::get());
 		DrawQueue::<T>::try_mutate(draw_at, |due| due.try_push(id))

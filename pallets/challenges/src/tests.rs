@@ -567,6 +567,18 @@ mod disputes {
 		Disputes::<Test>::get(b.id).unwrap().committee.iter().map(|(m, _)| *m).collect()
 	}
 
+	/// The challenger opens a `Result` dispute over batch `id`.
+	fn request(
+		id: u64,
+	) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+		Challenges::open_dispute(
+			RuntimeOrigin::signed(CHALLENGER),
+			id,
+			DisputeKind::Result,
+			[5; 32],
+		)
+	}
+
 	/// Moves `DRAW_DELAY` blocks on, where the committees of disputes opened now are drawn.
 	fn draw() {
 		use frame_support::traits::Hooks;
@@ -848,12 +860,7 @@ mod disputes {
 		let mut committee = Vec::new();
 		run(|| {
 			let b = propose(honest_batch(5));
-			assert_ok!(Challenges::open_dispute(
-				RuntimeOrigin::signed(CHALLENGER),
-				b.id,
-				DisputeKind::Result,
-				[5; 32]
-			));
+			assert_ok!(request(b.id));
 			// At the opening nothing is drawn: a challenger sees no committee to like or not.
 			assert!(Disputes::<Test>::get(b.id).unwrap().committee.is_empty());
 			assert_eq!(crate::DrawQueue::<Test>::get(1 + DRAW_DELAY).into_inner(), vec![b.id]);
@@ -882,12 +889,7 @@ mod disputes {
 	fn an_undrawn_dispute_takes_no_votes_and_cannot_be_closed() {
 		run(|| {
 			let b = propose(honest_batch(5));
-			assert_ok!(Challenges::open_dispute(
-				RuntimeOrigin::signed(CHALLENGER),
-				b.id,
-				DisputeKind::Result,
-				[5; 32]
-			));
+			assert_ok!(request(b.id));
 			assert_noop!(
 				Challenges::vote(RuntimeOrigin::signed(ARBITERS[0].0), b.id, true),
 				Error::<Test>::CommitteeNotDrawn
@@ -904,12 +906,7 @@ mod disputes {
 	fn arbiters_leaving_before_the_draw_release_the_batch_and_the_bond() {
 		run(|| {
 			let b = propose(honest_batch(5));
-			assert_ok!(Challenges::open_dispute(
-				RuntimeOrigin::signed(CHALLENGER),
-				b.id,
-				DisputeKind::Result,
-				[5; 32]
-			));
+			assert_ok!(request(b.id));
 			for (hot, _) in &ARBITERS[1..] {
 				WorkersMock::set_active(*hot, false);
 			}
@@ -926,33 +923,15 @@ mod disputes {
 		run(|| {
 			let batches: Vec<Proposed> = (0..3).map(|_| propose(honest_batch(2))).collect();
 			for b in &batches[..MAX_DRAWS_PER_BLOCK as usize] {
-				assert_ok!(Challenges::open_dispute(
-					RuntimeOrigin::signed(CHALLENGER),
-					b.id,
-					DisputeKind::Result,
-					[5; 32]
-				));
+				assert_ok!(request(b.id));
 			}
-			assert_noop!(
-				Challenges::open_dispute(
-					RuntimeOrigin::signed(CHALLENGER),
-					batches[2].id,
-					DisputeKind::Result,
-					[5; 32]
-				),
-				Error::<Test>::DrawsFull
-			);
+			assert_noop!(request(batches[2].id), Error::<Test>::DrawsFull);
 			draw();
 			for b in &batches[..2] {
 				assert!(!Disputes::<Test>::get(b.id).unwrap().committee.is_empty());
 			}
 			// A block later there is room again.
-			assert_ok!(Challenges::open_dispute(
-				RuntimeOrigin::signed(CHALLENGER),
-				batches[2].id,
-				DisputeKind::Result,
-				[5; 32]
-			));
+			assert_ok!(request(batches[2].id));
 			draw();
 		});
 	}

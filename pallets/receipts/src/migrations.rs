@@ -130,9 +130,7 @@ pub mod v2 {
 			}
 			Ok(())
 		}
-	}
 
-	impl<T: Config> InnerMigrateToV2<T> {
 		/// The entries under `LastCounter`'s prefix, in either format.
 		pub fn stored_entries() -> usize {
 			use frame_support::storage::{KeyPrefixIterator, StoragePrefixedMap};

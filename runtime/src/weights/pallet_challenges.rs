@@ -281,19 +281,13 @@ impl<T: frame_system::Config> pallet_challenges::WeightInfo for WeightInfo<T> {
 	/// of `open_dispute`); until `scripts/benchmarks.sh` runs, it is charged what
 	/// `open_dispute` measured above when that call still drew the committee, an upper bound.
 	fn draw_committee(c: u32, ) -> Weight {
-		Weight::from_parts(869_877_723, 0)
-			.saturating_add(Weight::from_parts(0, 7544))
-			.saturating_add(Weight::from_parts(16_838_334, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(Weight::from_parts(0, 3277).saturating_mul(c.into()))
+		Self::open_dispute(c)
 	}
 	/// Not yet measured: estimates of the benchmarks `challenge_availability`,
 	/// `answer_availability` and `expire_availability` (`scripts/benchmarks.sh` replaces them),
 	/// from the storage they touch and the measured cost of similar calls: asking is a batch
-	/// read and a hold; answering adds a Merkle path like `challenge`'s; expiring costs what
-	/// `close_dispute`'s upheld path does.
+	/// read and a hold; answering adds a Merkle path like `challenge`'s; expiring costs
+	/// `close_dispute`'s upheld path and the challenge's own record.
 	fn challenge_availability() -> Weight {
 		Weight::from_parts(90_000_000, 0)
 			.saturating_add(Weight::from_parts(0, 6_000))
@@ -308,9 +302,8 @@ impl<T: frame_system::Config> pallet_challenges::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	fn expire_availability() -> Weight {
-		Weight::from_parts(740_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 17_375))
-			.saturating_add(T::DbWeight::get().reads(16))
-			.saturating_add(T::DbWeight::get().writes(16))
+		// `close_dispute`'s upheld path (void, punish, bond back) and the challenge's record,
+		// its bond's release and the mooted dispute.
+		Self::close_dispute().saturating_add(T::DbWeight::get().reads_writes(3, 3))
 	}
 }
