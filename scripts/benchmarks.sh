@@ -15,7 +15,7 @@ STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
-  PALLETS=(pallet_workers pallet_models pallet_receipts pallet_challenges pallet_slashing pallet_race pallet_poi)
+  PALLETS=(pallet_workers pallet_models pallet_receipts pallet_challenges pallet_slashing pallet_race pallet_poi pallet_issuance)
 fi
 
 # frame-benchmarking-cli pulls in a test runtime whose WASM build cannot find itself in

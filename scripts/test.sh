@@ -55,6 +55,10 @@ phase "race derivations: the Python reference against the vectors" \
   python3 "$ROOT/primitives/reference/race.py" --check "$ROOT/primitives/tests/race_vectors.json"
 phase "receipt encodings: the Python reference against the vectors" \
   python3 "$ROOT/primitives/reference/receipts.py" --check "$ROOT/primitives/tests/receipt_vectors.json"
+phase "issuance schedule: the Python reference against the vectors and Appendix F" \
+  python3 "$ROOT/primitives/reference/issuance.py" --check "$ROOT/primitives/tests/issuance_vectors.json"
+phase "issuance simulations: a year at three demand levels, self-dealing by weight share" \
+  python3 "$ROOT/primitives/reference/issuance_sim.py"
 phase "race adversary suite: shortcuts, tolerance, collapse and economics (tiny preset)" \
   python3 "$ROOT/worker/race/reference/adversary.py" --preset tiny --quiet
 phase "cargo test: chain workspace" \

@@ -86,6 +86,27 @@ pub fn weighted_cumulative(
 	drawn
 }
 
+/// [`weighted_cumulative`] over a pool of members with running totals, returning the drawn
+/// members with their own weights (each running total less the one before it), never
+/// `excluded`. The race's validator assignment: the pallet and the workers both call it.
+pub fn weighted_members<A: PartialEq + Clone>(
+	seed: &[u8],
+	pool: &[(A, u64)],
+	size: u32,
+	excluded: Option<&A>,
+) -> Vec<(A, u64)> {
+	let cumulative: Vec<u64> = pool.iter().map(|(_, running)| *running).collect();
+	let excluded = excluded.and_then(|member| pool.iter().position(|(who, _)| who == member));
+	weighted_cumulative(seed, &cumulative, size, excluded)
+		.into_iter()
+		.filter_map(|position| {
+			let (who, running) = pool.get(position)?;
+			let below = position.checked_sub(1).and_then(|p| pool.get(p)).map_or(0, |(_, r)| *r);
+			Some((who.clone(), running.saturating_sub(below)))
+		})
+		.collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
@@ -120,6 +141,28 @@ mod tests {
 			weighted_cumulative(b"seed", &cumulative, 3, None),
 			weighted_cumulative(b"seed", &cumulative, 3, None)
 		);
+	}
+
+	#[test]
+	fn weighted_members_carry_their_own_weights_and_skip_the_excluded() {
+		// Members 'a'..'d' of weights 10, 0, 5, 1 as running totals.
+		let pool = [('a', 10u64), ('b', 10), ('c', 15), ('d', 16)];
+		for seed in 0u32..200 {
+			let drawn = weighted_members(&seed.to_le_bytes(), &pool, 3, Some(&'a'));
+			// 'b' has no weight and 'a' is excluded: only 'c' and 'd', with weights 5 and 1
+			// ('d', a sixteenth of the total, may not be hit in the bounded attempts).
+			assert!(!drawn.is_empty(), "seed {seed}");
+			for member in &drawn {
+				assert!([('c', 5), ('d', 1)].contains(member), "seed {seed}: {member:?}");
+			}
+			let positions = weighted_cumulative(&seed.to_le_bytes(), &[10, 10, 15, 16], 3, Some(0));
+			let order: Vec<char> = positions.iter().map(|&p| pool[p].0).collect();
+			assert_eq!(drawn.iter().map(|(who, _)| *who).collect::<Vec<_>>(), order);
+		}
+		// A member that is not in the pool excludes nobody.
+		let everyone = weighted_members(b"seed", &pool, 4, Some(&'z'));
+		assert_eq!(everyone.len(), 3, "all three with weight: {everyone:?}");
+		assert_eq!(weighted_members::<char>(b"seed", &[], 3, None), Vec::new());
 	}
 
 	#[test]

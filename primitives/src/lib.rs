@@ -14,6 +14,8 @@
 //! - [`draw`]: stake- or weight-proportional draws without replacement (committees,
 //!   race validators);
 //! - [`fixed`]: fixed-point `e^-x` for the decay of violations (§8.3);
+//! - [`issuance`]: the issuance schedule of seed `pow2` Appendix E and F: batches, subsidy
+//!   shares, the mint for a fee amount and the minimum daily issuance;
 //! - [`poi`]: proof of inference's spot checks: `P_verify(fee)` (§8.6.1), its scaling by
 //!   reputation, and which receipts a batch's duty seed selects;
 //! - [`race`]: the Proof-of-Work 2.0 race's frozen derivations (seed `pow2` Appendix A):
@@ -33,6 +35,7 @@ pub mod billing;
 pub mod domain;
 pub mod draw;
 pub mod fixed;
+pub mod issuance;
 pub mod merkle;
 pub mod poi;
 pub mod race;

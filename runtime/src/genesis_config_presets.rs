@@ -10,12 +10,12 @@
 //! their own stake) and Parameter Committee (Dave, Eve, Ferdie), so a chain without sudo is
 //! governed from its first block.
 //!
-//! All three endow the well-known development accounts, and the treasury and ecosystem accounts
-//! with the existential deposit. Keys come from `sp-keyring`, so they are
+//! All three endow the well-known development accounts, and the treasury, ecosystem and
+//! training-fund accounts with the existential deposit. Keys come from `sp-keyring`, so they are
 //! public knowledge: never use these presets for a network that holds value.
 
 use crate::{
-	configs::{EcosystemAccount, TreasuryAccount},
+	configs::{EcosystemAccount, TrainingFundAccount, TreasuryAccount},
 	currency::{EXISTENTIAL_DEPOSIT, UNITS},
 	governance::ParameterCommitteeAccount,
 	AccountId, BabeConfig, Balance, BalancesConfig, ElectionsConfig, RaceConfig,
@@ -89,11 +89,12 @@ fn genesis(
 				.iter()
 				.cloned()
 				.map(|account| (account, ENDOWMENT))
-				// Settlement pays shares of any size into these two accounts, so they exist
+				// Settlement pays shares of any size into these three accounts, so they exist
 				// from the start.
 				.chain([
 					(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT),
 					(EcosystemAccount::get(), EXISTENTIAL_DEPOSIT),
+					(TrainingFundAccount::get(), EXISTENTIAL_DEPOSIT),
 					(ParameterCommitteeAccount::get(), COMMITTEE_FUNDS),
 				])
 				.collect(),

@@ -294,6 +294,8 @@ mod runtime {
 	pub type Race = pallet_race;
 	#[runtime::pallet_index(56)]
 	pub type Poi = pallet_poi;
+	#[runtime::pallet_index(57)]
+	pub type Issuance = pallet_issuance;
 
 	// Governance (whitepaper §9; `crate::governance`).
 	#[runtime::pallet_index(70)]
@@ -342,6 +344,7 @@ mod benches {
 		[pallet_slashing, Slashing]
 		[pallet_race, Race]
 		[pallet_poi, Poi]
+		[pallet_issuance, Issuance]
 		[pallet_preimage, Preimage]
 		[pallet_scheduler, Scheduler]
 		[pallet_referenda, Referenda]

@@ -5,7 +5,8 @@
 // openings its validators ask for over HTTP, and opens and recomputes the leaves of the
 // participants it is assigned to. The race is finalized on chain with both honest workers
 // accepted, their weights in the ratio of their measured speeds within 10%, and the
-// adversary, whose extra leaves cannot be opened, rejected and slashed.
+// adversary, whose extra leaves cannot be opened, rejected and slashed. When the day (40
+// blocks) closes, issuance mints its providers' part to the honest workers' owners by weight.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -125,5 +126,54 @@ describe('PoW races on ail2-node --dev', () => {
       }).then((u) => { unsubscribe = u; });
     });
     assert.equal(reveals, 2, 'both committers revealed');
+  });
+
+  test('accepted weight is paid by issuance when its day closes: by weight, to the owners', async () => {
+    // The first day to close with work after the first race: its providers' part is minted
+    // to the honest workers' owners in proportion to their summed weights of that day.
+    assert.notEqual(firstRace, undefined, 'the first test found a race');
+    const { closed, rewarded, blockHash } = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no day closed with work and paid')), 240_000);
+      let unsubscribe = () => {};
+      let closed;
+      api.rpc.chain.subscribeNewHeads(async (header) => {
+        const blockHash = header.hash;
+        const events = await (await api.at(blockHash)).query.system.events();
+        for (const { event } of events) {
+          if (event.section !== 'issuance') continue;
+          if (event.method === 'DayClosed' && event.data.providers.toBigInt() > 0n) closed = event.data;
+        }
+        const rewarded = events.filter(({ event }) => event.section === 'issuance' && event.method === 'Rewarded').map(({ event }) => event.data);
+        if (closed && rewarded.length > 0) {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve({ closed, rewarded, blockHash });
+        }
+      }).then((u) => { unsubscribe = u; });
+    });
+    const keyring = new Keyring({ type: 'sr25519' });
+    const owners = new Map([[workers[0].account, u8aToHex(keyring.addFromUri('//Bob').publicKey)], [workers[1].account, u8aToHex(keyring.addFromUri('//Alice').publicKey)]]);
+    const providers = closed.providers.toBigInt();
+    const totalWeight = rewarded.reduce((sum, r) => sum + r.weight.toBigInt(), 0n);
+    const paid = new Map(rewarded.map((r) => [r.worker.toHex(), r]));
+    assert.equal(paid.size, 2, `the two honest workers are paid: ${JSON.stringify(rewarded)}`);
+    assert.ok(!paid.has(workers[2].account), 'the overclaimer, with no weight, is not');
+    const parent = (await api.rpc.chain.getHeader(blockHash)).parentHash;
+    for (const [worker, owner] of owners) {
+      const reward = paid.get(worker);
+      assert.equal(reward.owner.toHex(), owner, 'paid to the worker\'s owner');
+      assert.equal(reward.amount.toBigInt(), (providers * reward.weight.toBigInt()) / totalWeight);
+    }
+    // Bob owns the single-thread worker and pays no fees (its hot key does): its free
+    // balance grew by exactly the reward. (Alice's also takes block authors' fee shares.)
+    const bob = owners.get(workers[0].account);
+    const before = (await (await api.at(parent)).query.system.account(bob)).data.free.toBigInt();
+    const after = (await (await api.at(blockHash)).query.system.account(bob)).data.free.toBigInt();
+    assert.equal(after - before, paid.get(workers[0].account).amount.toBigInt(), 'minted into the owner\'s free balance');
+    // 70 % of the day's issuance: 20 % went to the training fund, 10 % to the validators.
+    const issued = closed.issued.toBigInt();
+    assert.equal(closed.trainingFund.toBigInt(), (issued * 200_000_000n) / 1_000_000_000n);
+    assert.equal(providers, issued - closed.trainingFund.toBigInt() - closed.validators.toBigInt());
+    assert.ok(issued >= closed.minimum.toBigInt(), 'at least the minimum daily issuance');
   });
 });

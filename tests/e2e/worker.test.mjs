@@ -127,8 +127,12 @@ describe('ail2-worker on ail2-node --dev', () => {
     assert.equal(onChain.lastCounter.toNumber(), 3);
     assert.equal(onChain.root.sum.toBigInt(), total);
 
-    await waitForEvent('BatchPaid', (d) => d.batch.toNumber() === batch);
-    const expected = total - partOf(SPLIT.modelOwner, total) - partOf(SPLIT.treasury, total) - partOf(SPLIT.ecosystem, total);
+    const paid = await waitForEvent('BatchPaid', (d) => d.batch.toNumber() === batch);
+    // The training fund's share comes off the top; the model's split shares the rest.
+    const training = partOf((await api.query.issuance.trainingShare()).toNumber(), total);
+    assert.equal(paid.event.data.trainingFundShare.toBigInt(), training);
+    const shared = total - training;
+    const expected = shared - partOf(SPLIT.modelOwner, shared) - partOf(SPLIT.treasury, shared) - partOf(SPLIT.ecosystem, shared);
     assert.equal((await freeBalance(api, k.Bob.address)) - bobBefore, expected);
 
     // The worker saw it all: its next pass records the payout.
@@ -204,8 +208,9 @@ describe('ail2-worker on ail2-node --dev', () => {
 
       // Paid by the split of the version it was served under, though 2.0.0 is current.
       const paid = await waitForEvent('BatchPaid', (d) => d.batch.toNumber() === batch);
-      assert.equal(paid.event.data.modelOwnerShare.toBigInt(), partOf(split.modelOwner, total));
-      assert.equal(paid.event.data.treasuryShare.toBigInt(), partOf(split.treasury, total));
+      const shared = total - paid.event.data.trainingFundShare.toBigInt();
+      assert.equal(paid.event.data.modelOwnerShare.toBigInt(), partOf(split.modelOwner, shared));
+      assert.equal(paid.event.data.treasuryShare.toBigInt(), partOf(split.treasury, shared));
 
       // The worker serves the batch by the chain's id, and its leaves where the chain says.
       const served = await (await fetch(`${third.url}/v1/batches/${batch}`)).json();
@@ -251,5 +256,27 @@ describe('ail2-worker on ail2-node --dev', () => {
     }
     assert.match(metrics, /ail2_worker_availability_answered_total 1/);
     await worker.stop();
+  });
+
+  test('the fees of a day\'s paid batches earn the demand subsidy when the day closes: nine coins a coin in batch 1', async () => {
+    const closed = await waitForEvent('DayClosed', (d) => d.fees.toBigInt() > 0n, 180_000, 'issuance');
+    const { day, fees, demandSubsidy, minimum, issued } = closed.event.data;
+    // The day's fees are the totals of the batches paid in its blocks.
+    const length = api.consts.issuance.dayLength.toNumber();
+    let paid = 0n;
+    for (let n = Math.max(1, day.toNumber() * length); n < (day.toNumber() + 1) * length; n += 1) {
+      const events = await (await api.at(await api.rpc.chain.getBlockHash(n))).query.system.events();
+      for (const { event } of events) {
+        if (event.section !== 'receipts' || event.method !== 'BatchPaid') continue;
+        const d = event.data;
+        paid += d.workerShare.toBigInt() + d.modelOwnerShare.toBigInt() + d.treasuryShare.toBigInt() + d.ecosystemShare.toBigInt() + d.trainingFundShare.toBigInt();
+      }
+    }
+    assert.equal(fees.toBigInt(), paid);
+    assert.equal(demandSubsidy.toBigInt(), 9n * fees.toBigInt(), 'batch 1: s/(1 − s) = 0.9/0.1');
+    const larger = demandSubsidy.toBigInt() > minimum.toBigInt() ? demandSubsidy.toBigInt() : minimum.toBigInt();
+    assert.equal(issued.toBigInt(), larger);
+    // The training fund holds its 20 % of the batches and of the day's issuance.
+    assert.ok((await freeBalance(api, api.consts.issuance.trainingFundAccount.toHex())) > 0n);
   });
 });

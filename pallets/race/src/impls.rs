@@ -3,7 +3,7 @@
 use crate::*;
 use ail2_primitives::{
 	domain,
-	draw::weighted_cumulative,
+	draw::weighted_members,
 	race::{race_seed, sample_seed, seed_commitment},
 	Hash,
 };
@@ -163,27 +163,18 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `participant`'s validators and the weight each votes with, drawn from the race's
-	/// `pool` by weight with [`weighted_cumulative`], never the participant itself.
+	/// `pool` by weight with [`weighted_members`], never the participant itself.
 	pub fn assignment(
 		sample_seed: &Hash,
 		participant: &T::AccountId,
 		pool: &[(T::AccountId, u64)],
 	) -> Vec<(T::AccountId, u64)> {
-		let cumulative: Vec<u64> = pool.iter().map(|(_, running)| *running).collect();
-		let own = pool.iter().position(|(who, _)| who == participant);
-		weighted_cumulative(
+		weighted_members(
 			&(sample_seed, participant).encode(),
-			&cumulative,
+			pool,
 			T::ValidatorsPerParticipant::get(),
-			own,
+			Some(participant),
 		)
-		.into_iter()
-		.filter_map(|position| {
-			let (who, running) = pool.get(position)?;
-			let below = position.checked_sub(1).and_then(|p| pool.get(p)).map_or(0, |(_, r)| *r);
-			Some((who.clone(), running.saturating_sub(below)))
-		})
-		.collect()
 	}
 
 	/// Judges up to `JudgedPerBlock` participants from their validators' votes, penalising
@@ -200,8 +191,10 @@ impl<T: Config> Pallet<T> {
 			PendingWeights::<T>::put(weights);
 			return T::WeightInfo::judge(judged);
 		}
-		Self::conclude(race, weights);
-		T::WeightInfo::judge(judged).saturating_add(T::WeightInfo::conclude(total))
+		let rewarded = Self::conclude(race, weights);
+		T::WeightInfo::judge(judged)
+			.saturating_add(T::WeightInfo::conclude(total))
+			.saturating_add(rewarded)
 	}
 
 	/// Judges the participants at positions `from..to`, returning the race's pending weights
@@ -253,12 +246,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records a judged race's weights, heaviest first (equal weights in the order of first
-	/// commitment), and clears it.
-	fn conclude(race: RaceOf<T>, weights: WeightsOf<T>) {
+	/// commitment), tells `T::OnWeightsAccepted` of them and clears the race; returns the
+	/// weight the hook used.
+	fn conclude(race: RaceOf<T>, weights: WeightsOf<T>) -> Weight {
 		let mut weights = weights.into_inner();
 		weights.sort_by_key(|(_, weight)| core::cmp::Reverse(*weight));
 		let total_weight = weights.iter().fold(0u64, |sum, (_, w)| sum.saturating_add(*w));
 		let weighted = weights.len() as u32;
+		let rewarded = T::OnWeightsAccepted::weights_accepted(race.index, &weights);
 		RaceWeights::<T>::insert(race.index, BoundedVec::truncate_from(weights));
 		if let Some(old) = race.index.checked_sub(T::HistoryDepth::get()) {
 			RaceWeights::<T>::remove(old);
@@ -273,6 +268,7 @@ impl<T: Config> Pallet<T> {
 		Judged::<T>::kill();
 		CurrentRace::<T>::kill();
 		Self::deposit_event(Event::RaceFinalized { race: race.index, weighted, total_weight });
+		rewarded
 	}
 
 	/// The running race, if it is `race`.

@@ -87,6 +87,9 @@ pub mod pallet {
 		/// Where rejected participants and withheld reveals are reported.
 		type Violations: ReportViolation<Self::AccountId, BalanceOf<Self>>;
 
+		/// Told of each finalized race's accepted weights: the rewards for compute.
+		type OnWeightsAccepted: OnWeightsAccepted<Self::AccountId>;
+
 		/// Randomness fixed by the block being built and unknown before it: BABE's VRF
 		/// output of the parent block. Mixed into the race seed as the window opens and into
 		/// the sample seed as it closes.

@@ -268,6 +268,7 @@ impl crate::Config for Test {
 	type Currency = Balances;
 	type Workers = WorkersStub;
 	type Violations = ViolationsStub;
+	type OnWeightsAccepted = ();
 	type Randomness = TestRandomness;
 	type ParamsOrigin = EnsureRoot<AccountId>;
 	type DefaultParams = DefaultParams;

@@ -303,11 +303,29 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::ModelNotBillable)?;
 		let worker_owner = T::Workers::owner(&batch.worker).ok_or(Error::<T>::NotActiveWorker)?;
 		let model_owner = T::Models::owner(batch.model).ok_or(Error::<T>::ModelNotBillable)?;
+		// The training fund's share comes off the top; the model's split shares the rest.
+		let (training_fund, training_fund_share) = match T::Revenue::training_fund() {
+			Some((fund, share)) => (Some(fund), share.mul_floor(total)),
+			None => (None, Zero::zero()),
+		};
 		let (worker_share, owner_share, treasury_share, ecosystem_share) =
-			Self::split_total(total, &split);
+			Self::split_total(total.saturating_sub(training_fund_share), &split);
 
 		let mut escrow = Escrows::<T>::get(&batch.payer).ok_or(Error::<T>::NoEscrow)?;
 		escrow.reserved = escrow.reserved.saturating_sub(total);
+		if let Some(fund) = &training_fund {
+			if !training_fund_share.is_zero() {
+				T::Currency::transfer_on_hold(
+					&Self::hold_reason(),
+					&batch.payer,
+					fund,
+					training_fund_share,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Polite,
+				)?;
+			}
+		}
 		for (to, amount) in [
 			(&worker_owner, worker_share),
 			(&model_owner, owner_share),
@@ -338,7 +356,9 @@ impl<T: Config> Pallet<T> {
 			model_owner_share: owner_share,
 			treasury_share,
 			ecosystem_share,
+			training_fund_share,
 		});
+		T::Revenue::batch_paid(total);
 		Ok(())
 	}
 

@@ -19,7 +19,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use traits::{BatchAudit, BatchControl, BatchInspect};
+pub use traits::{BatchAudit, BatchControl, BatchInspect, SettlementRevenue};
 
 /// Benchmark setup the runtime provides: the registries this pallet reads belong to other
 /// pallets.
@@ -88,6 +88,10 @@ pub mod pallet {
 		/// Proof of inference: audits each proposed batch and may hold its settlement while
 		/// spot checks run. `()` for none.
 		type Audit: BatchAudit<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// The training fund's share of every paid batch, and the demand subsidy its fees earn
+		/// (pallet-issuance). `()` for none.
+		type Revenue: SettlementRevenue<Self::AccountId, BalanceOf<Self>>;
 
 		/// Receives the treasury's share of every batch.
 		#[pallet::constant]
@@ -322,6 +326,8 @@ pub mod pallet {
 			treasury_share: BalanceOf<T>,
 			/// Paid to the ecosystem account.
 			ecosystem_share: BalanceOf<T>,
+			/// Paid to the training fund before the split.
+			training_fund_share: BalanceOf<T>,
 		},
 		/// A batch was voided by a proven fraud; its reserve went back to escrow.
 		BatchVoided {
@@ -539,7 +545,9 @@ pub mod pallet {
 		/// `UnknownBatch`, `NotInChallenge`, `ChallengeWindowOpen`, `SettlementHeld` (spot
 		/// checks still open), or a balance error.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::settle_batch().saturating_add(T::Audit::closing_weight()))]
+		#[pallet::weight(T::WeightInfo::settle_batch()
+			.saturating_add(T::Audit::closing_weight())
+			.saturating_add(T::Revenue::paid_weight()))]
 		pub fn settle_batch(origin: OriginFor<T>, batch: BatchId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_settle_batch(batch)

@@ -95,6 +95,27 @@ parameter_types! {
 	pub static RefuseProposals: bool = false;
 	pub static Audited: Vec<crate::BatchId> = Vec::new();
 	pub static ClosedBatches: Vec<crate::BatchId> = Vec::new();
+	/// The revenue stub's training-fund share (none unless a test sets one) and the fees it
+	/// was told were paid.
+	pub static TrainingShare: Option<sp_runtime::Perbill> = None;
+	pub static PaidFees: Vec<Balance> = Vec::new();
+}
+
+/// The training fund's account in the tests.
+pub const TRAINING_FUND: AccountId = 77;
+
+/// Issuance as this pallet sees it: takes `TrainingShare` for `TRAINING_FUND` and records
+/// the fees of every paid batch.
+pub struct RevenueMock;
+
+impl crate::SettlementRevenue<AccountId, Balance> for RevenueMock {
+	fn training_fund() -> Option<(AccountId, sp_runtime::Perbill)> {
+		TrainingShare::get().map(|share| (TRAINING_FUND, share))
+	}
+
+	fn batch_paid(fees: Balance) {
+		PaidFees::mutate(|paid| paid.push(fees));
+	}
 }
 
 /// Proof of inference as this pallet sees it: records what it is told, holds the batches in
@@ -261,6 +282,7 @@ impl crate::Config for Test {
 	type Workers = WorkersMock;
 	type Models = ModelsMock;
 	type Audit = AuditMock;
+	type Revenue = RevenueMock;
 	type TreasuryAccount = Treasury;
 	type EcosystemAccount = Ecosystem;
 	type ParamsOrigin = EnsureRoot<AccountId>;
@@ -332,6 +354,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		RefuseProposals::reset();
 		Audited::reset();
 		ClosedBatches::reset();
+		TrainingShare::reset();
+		PaidFees::reset();
 		WorkersMock::add_worker(WORKER_OWNER, HOT);
 		ModelsMock::add_model(MODEL, DEV, V1, fixtures::metadata());
 	});

@@ -338,14 +338,48 @@ mod batches {
 					worker_share: worker,
 					model_owner_share: owner,
 					treasury_share: treasury,
-					ecosystem_share: ecosystem
+					ecosystem_share: ecosystem,
+					training_fund_share: 0,
 				}
 				.into()
 			);
+			assert_eq!(PaidFees::get(), vec![total], "issuance is told the fees");
 			assert_noop!(
 				Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id),
 				Error::<Test>::NotInChallenge
 			);
+		});
+	}
+
+	#[test]
+	fn the_training_funds_share_comes_off_the_top_and_the_split_shares_the_rest() {
+		run(|| {
+			TrainingShare::set(Some(sp_runtime::Perbill::from_percent(20)));
+			assert_ok!(Receipts::deposit(RuntimeOrigin::signed(PAYER), 900_000));
+			let batch = receipts(1, 100);
+			let total: Balance = batch.iter().map(|r| r.receipt.price).sum();
+			let id = propose(&batch).unwrap();
+			System::set_block_number(Batches::<Test>::get(id).unwrap().challenge_until + 1);
+			let parties = [TRAINING_FUND, WORKER_OWNER, DEV, TREASURY, ECOSYSTEM];
+			let before = parties.map(Balances::free_balance);
+			assert_ok!(Receipts::settle_batch(RuntimeOrigin::signed(STRANGER), id));
+			let after = parties.map(Balances::free_balance);
+			// 20 % to the fund; of the other 80 %, V1's 20 % owner, 7 % treasury, 3 %
+			// ecosystem, the rest the worker's.
+			let fund = total / 5;
+			let rest = total - fund;
+			let (owner, treasury, ecosystem) = (rest * 20 / 100, rest * 7 / 100, rest * 3 / 100);
+			let worker = rest - owner - treasury - ecosystem;
+			let paid: Vec<Balance> = (0..5).map(|i| after[i] - before[i]).collect();
+			assert_eq!(paid, vec![fund, worker, owner, treasury, ecosystem]);
+			assert_eq!(paid.iter().sum::<Balance>(), total, "every unit of the batch is paid");
+			assert_eq!(held(PAYER), 900_000 - total);
+			assert_eq!(PaidFees::get(), vec![total], "the subsidy is earned on the whole fee");
+			assert!(matches!(
+				last_event(),
+				RuntimeEvent::Receipts(Event::BatchPaid { training_fund_share, .. })
+					if training_fund_share == fund
+			));
 		});
 	}
 

@@ -3,7 +3,30 @@
 use crate::{Batch, BatchId};
 use ail2_primitives::receipt::PublicKey;
 use frame_support::weights::Weight;
-use sp_runtime::DispatchError;
+use sp_runtime::{DispatchError, Perbill};
+
+/// What settlement's revenue owes beyond the model's split, and who is told of it (the
+/// issuance pallet): a share of every paid batch funds model training and is taken before the
+/// revenue split; the batch's fees then earn the hardware providers the demand subsidy. `()`
+/// takes nothing and is told nothing.
+pub trait SettlementRevenue<AccountId, Balance> {
+	/// The training fund's account and its share of every paid batch's total.
+	fn training_fund() -> Option<(AccountId, Perbill)>;
+	/// A batch's `fees`, the total its payer paid, were paid out.
+	fn batch_paid(fees: Balance);
+	/// The most [`Self::batch_paid`] costs, added to `settle_batch`'s weight.
+	fn paid_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+impl<AccountId, Balance> SettlementRevenue<AccountId, Balance> for () {
+	fn training_fund() -> Option<(AccountId, Perbill)> {
+		None
+	}
+
+	fn batch_paid(_: Balance) {}
+}
 
 /// Read access to batches, for pallet-challenges and workers.
 pub trait BatchInspect<AccountId, BlockNumber> {

@@ -149,4 +149,8 @@ impl<T: Config> ViolationInspect<T::AccountId> for Pallet<T> {
 		let exponent = T::PenaltySteepness::get().saturating_mul(Self::effective_violations(who));
 		to_perbill(exp_neg(exponent))
 	}
+
+	fn violations(who: &T::AccountId) -> u32 {
+		Records::<T>::get(who).map_or(0, |record| record.total)
+	}
 }

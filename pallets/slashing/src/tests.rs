@@ -246,6 +246,21 @@ mod reports {
 	}
 
 	#[test]
+	fn violations_count_every_report_undecayed_until_the_record_is_cleared() {
+		run(|| {
+			assert_eq!(Slashing::violations(&HOT), 0);
+			for _ in 0..2 {
+				<Slashing as ReportViolation<_, _>>::report(&HOT, Violation::DoubleBilling, None, 0)
+					.unwrap();
+			}
+			System::set_block_number(1 + 10 * DECAY);
+			assert_eq!(Slashing::violations(&HOT), 2, "decay does not lower the count");
+			assert_ok!(Slashing::clear_record(RuntimeOrigin::root(), HOT));
+			assert_eq!(Slashing::violations(&HOT), 0);
+		});
+	}
+
+	#[test]
 	fn an_unknown_offender_is_refused_and_nothing_changes() {
 		run(|| {
 			assert_noop!(

@@ -22,4 +22,8 @@ pub trait ViolationInspect<AccountId> {
 	fn effective_violations(who: &AccountId) -> FixedU128;
 	/// `Penalty = e^(−ξ·violations_effective)` of §8.3: 100% for a clean record.
 	fn penalty(who: &AccountId) -> Perbill;
+	/// Violations ever reported against `who`, undecayed (zero after a cleared record): a
+	/// change between two reads means a violation was proven, or the record cleared, between
+	/// them.
+	fn violations(who: &AccountId) -> u32;
 }

@@ -94,6 +94,12 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for Setup {
 	}
 }
 
+impl pallet_issuance::BenchmarkHelper<AccountId> for Setup {
+	fn active_worker(index: u32) -> AccountId {
+		worker(index).0
+	}
+}
+
 impl pallet_race::BenchmarkHelper<AccountId> for Setup {
 	fn worker(index: u32) -> AccountId {
 		let (hot, _) = worker(index);

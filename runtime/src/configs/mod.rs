@@ -11,6 +11,7 @@ mod collective;
 mod conviction_voting;
 mod elections;
 mod grandpa;
+mod issuance;
 mod models;
 mod multisig;
 mod offences;
@@ -36,10 +37,11 @@ mod workers;
 
 pub use bags_list::VOTER_BAG_THRESHOLDS;
 pub use challenges::CHAIN_ID;
+pub use issuance::{TrainingFundAccount, DAY_LENGTH};
 pub use proxy::ProxyType;
 pub use race::dev_params as dev_race_params;
 pub use receipts::{EcosystemAccount, TreasuryAccount};
-pub use staking::{BondingDuration, SessionsPerEra};
+pub use staking::{BondingDuration, ScheduledEraPayout, SessionsPerEra};
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights, AVERAGE_ON_INITIALIZE_RATIO};
 pub use transaction_payment::DealWithFees;
 

@@ -86,6 +86,8 @@ impl pallet_race::Config for Runtime {
 	type Currency = Balances;
 	type Workers = Workers;
 	type Violations = Slashing;
+	/// Accepted weight is the day's work that issuance pays by.
+	type OnWeightsAccepted = crate::Issuance;
 	type Randomness = ParentBlockVrf;
 	/// A protocol-admin referendum, a parameter-admin referendum (race phases and fees are
 	/// governance parameters, §9.1), or root.

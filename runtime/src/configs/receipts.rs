@@ -74,6 +74,9 @@ impl pallet_receipts::Config for Runtime {
 	/// Proof of inference audits every batch and holds its settlement while spot checks run;
 	/// Challenges holds it while a leaf asked for in a data-availability challenge is unposted.
 	type Audit = (crate::Poi, crate::Challenges);
+	/// Issuance takes the training fund's share of every batch and mints the demand subsidy
+	/// its fees earn.
+	type Revenue = crate::Issuance;
 	type TreasuryAccount = TreasuryAccount;
 	type EcosystemAccount = EcosystemAccount;
 	/// A parameter-admin referendum (only the Parameter Committee submits; token holders

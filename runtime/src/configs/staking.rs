@@ -13,20 +13,7 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Nothing},
 };
-use sp_runtime::{curve::PiecewiseLinear, Perbill};
-
-// Yearly inflation as a function of the share of supply staked: 2.5 % with nothing staked,
-// rising to 10 % at the ideal 50 % staked, then falling off.
-pallet_staking_reward_curve::build! {
-	const REWARD_CURVE: PiecewiseLinear<'static> = curve!(
-		min_inflation: 0_025_000,
-		max_inflation: 0_100_000,
-		ideal_stake: 0_500_000,
-		falloff: 0_050_000,
-		max_piece_count: 40,
-		test_precision: 0_005_000,
-	);
-}
+use sp_runtime::Perbill;
 
 parameter_types! {
 	/// Six sessions (a day at four-hour sessions) per era.
@@ -36,7 +23,6 @@ parameter_types! {
 	pub const BondingDuration: sp_staking::EraIndex = 28;
 	/// Slashes wait 27 eras, leaving governance a window to cancel a wrong one.
 	pub const SlashDeferDuration: sp_staking::EraIndex = 27;
-	pub const RewardCurve: &'static PiecewiseLinear<'static> = &REWARD_CURVE;
 	/// Rewards are paid in pages of this many nominators.
 	pub const MaxExposurePageSize: u32 = 256;
 	pub const MaxValidatorSet: u32 = 1_000;
@@ -48,6 +34,17 @@ parameter_types! {
 	pub const MaxWinnersPerPage: u32 = MaxValidatorSet::get();
 	pub const MaxBackersPerWinner: u32 = 512;
 	pub const HistoryDepth: u32 = 84;
+}
+
+/// Staking's era payout from the issuance schedule: the validators' share of the days
+/// closed since the last era (`Issuance::take_validator_pot`), whatever the era's length or
+/// the stake. Nothing is left over for `RewardRemainder`. pallet-issuance already counted
+/// the pot against the 600M; staking mints it as validators claim it.
+pub struct ScheduledEraPayout;
+impl pallet_staking::EraPayout<Balance> for ScheduledEraPayout {
+	fn era_payout(_staked: Balance, _issuance: Balance, _era_millis: u64) -> (Balance, Balance) {
+		(crate::Issuance::take_validator_pot(), 0)
+	}
 }
 
 /// The on-chain election used at genesis and each era.
@@ -93,7 +90,9 @@ impl pallet_staking::Config for Runtime {
 	/// Staking administration (e.g. cancelling a deferred slash): a slashing-admin referendum.
 	type AdminOrigin = crate::governance::SlashingAdmin;
 	type SessionInterface = Self;
-	type EraPayout = pallet_staking::ConvertCurve<RewardCurve>;
+	/// The validators' share of the issuance schedule (pallet-issuance), not an inflation
+	/// curve: see `ScheduledEraPayout`.
+	type EraPayout = ScheduledEraPayout;
 	type NextNewSession = Session;
 	type MaxExposurePageSize = MaxExposurePageSize;
 	type MaxValidatorSet = MaxValidatorSet;

@@ -3,6 +3,7 @@
 //! `DbWeight` (ParityDB).
 
 pub mod pallet_challenges;
+pub mod pallet_issuance;
 pub mod pallet_models;
 pub mod pallet_poi;
 pub mod pallet_race;

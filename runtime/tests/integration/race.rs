@@ -367,3 +367,74 @@ fn a_validator_that_does_not_vote_loses_reputation() {
 		check_invariants();
 	});
 }
+
+/// A race's accepted weights are the day's work that pallet-issuance pays by: when the day
+/// closes, the training fund gets 20 % of the minimum daily issuance and staking's era payout
+/// 10 %. The four workers' owners are then paid the other 70 % in proportion to their
+/// weights, to the unit.
+#[test]
+fn accepted_weights_are_paid_by_issuance_when_the_day_closes() {
+	use ail2_primitives::issuance::daily_minimum;
+	use ail2_runtime::{configs::TrainingFundAccount, Issuance};
+	use pallet_staking::EraPayout;
+
+	setup().execute_with(|| {
+		let race = first_race_to_validation();
+		vote_all(&race, |_| 0, &[]);
+		let day_length: BlockNumber = ail2_runtime::configs::DAY_LENGTH;
+		let run_with_issuance_to = |n: BlockNumber| {
+			while System::block_number() < n {
+				let next = System::block_number() + 1;
+				System::set_block_number(next);
+				Issuance::on_initialize(next);
+				Race::on_initialize(next);
+			}
+		};
+		run_with_issuance_to(race.ends);
+		let day = pallet_issuance::CurrentDay::<Runtime>::get();
+		let total: u64 = (0..WORKERS.len()).map(hits).sum();
+		for i in 0..WORKERS.len() {
+			let work = pallet_issuance::Work::<Runtime>::get(day, hot(i)).unwrap();
+			assert_eq!(work.weight, hits(i), "worker {i}'s accepted weight is its work");
+		}
+		assert_eq!(pallet_issuance::DayWork::<Runtime>::get(day).weight, total);
+
+		let owners: Vec<AccountId> = WORKERS.iter().map(|(o, _)| o.to_account_id()).collect();
+		let before: Vec<Balance> = owners.iter().map(|o| Balances::balance(o)).collect();
+		let fund = Balances::balance(&TrainingFundAccount::get());
+		// Days that closed while the race ran had no work; their validators' share goes.
+		let _ = ail2_runtime::configs::ScheduledEraPayout::era_payout(0, 0, 0);
+		let minted = pallet_issuance::Minted::<Runtime>::get();
+		// Until the day closes and its payout is done.
+		let deadline = (day + 2) * day_length;
+		while (pallet_issuance::CurrentDay::<Runtime>::get() == day ||
+			pallet_issuance::Payout::<Runtime>::get().is_some()) &&
+			System::block_number() < deadline
+		{
+			run_with_issuance_to(System::block_number() + 1);
+		}
+		assert_eq!(pallet_issuance::CurrentDay::<Runtime>::get(), day + 1);
+
+		let minimum = daily_minimum(1).unwrap();
+		let training = minimum / 5;
+		let validators = minimum / 10;
+		let providers = minimum - training - validators;
+		assert_eq!(Balances::balance(&TrainingFundAccount::get()) - fund, training);
+		for (i, owner) in owners.iter().enumerate() {
+			let expected = providers * u128::from(hits(i)) / u128::from(total);
+			assert_eq!(Balances::balance(owner) - before[i], expected, "owner of worker {i}");
+		}
+		// Staking's era payout is the validators' share, once; nothing is left over.
+		let payout = ail2_runtime::configs::ScheduledEraPayout::era_payout(0, 0, 0);
+		assert_eq!(payout, (validators, 0));
+		assert_eq!(ail2_runtime::configs::ScheduledEraPayout::era_payout(0, 0, 0), (0, 0));
+		let paid: Balance =
+			(0..WORKERS.len()).map(|i| providers * u128::from(hits(i)) / u128::from(total)).sum();
+		assert_eq!(
+			pallet_issuance::Minted::<Runtime>::get() - minted,
+			training + validators + paid,
+			"the counter is what was minted and released"
+		);
+		check_invariants();
+	});
+}

@@ -20,8 +20,8 @@ use ail2_primitives::{
 use ail2_runtime::{
 	configs::{EcosystemAccount, TreasuryAccount},
 	currency::UNITS,
-	Balance, Balances, Challenges, Models, Receipts, Runtime, RuntimeOrigin, Slashing, System,
-	Workers,
+	Balance, Balances, Challenges, Models, Receipts, Runtime, RuntimeEvent, RuntimeOrigin,
+	Slashing, System, Workers,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use pallet_challenges::{FraudKind, FraudProof, LeafProof, NodeProof};
@@ -105,12 +105,28 @@ fn ten_thousand_receipts_settle_by_the_revenue_split() {
 		past_window(batch.id);
 		assert_ok!(Receipts::settle_batch(signed(challenger()), batch.id));
 
-		let share = |p: u32| Perbill::from_percent(p).mul_floor(total);
+		// The training fund's 20 % first; the model's split shares the other 80 %.
+		let training = Perbill::from_percent(20).mul_floor(total);
+		let shared = total - training;
+		let share = |p: u32| Perbill::from_percent(p).mul_floor(shared);
 		let (owner_share, treasury_share, ecosystem_share) = (share(20), share(7), share(3));
-		let worker_share = total - owner_share - treasury_share - ecosystem_share;
+		let worker_share = shared - owner_share - treasury_share - ecosystem_share;
 		let after =
 			[owner(), developer(), TreasuryAccount::get(), EcosystemAccount::get(), payer()]
 				.map(|a| free(&a));
+		assert_eq!(
+			pallet_issuance::DayFees::<Runtime>::get(),
+			total,
+			"issuance counts the batch's fees towards today's demand subsidy"
+		);
+		assert!(emitted(RuntimeEvent::Receipts(pallet_receipts::Event::BatchPaid {
+			batch: batch.id,
+			worker_share,
+			model_owner_share: owner_share,
+			treasury_share,
+			ecosystem_share,
+			training_fund_share: training,
+		})));
 		assert_eq!(after[0] - before[0], worker_share);
 		assert_eq!(after[1] - before[1], owner_share);
 		assert_eq!(after[2] - before[2], treasury_share);
@@ -496,10 +512,12 @@ fn a_batch_is_paid_by_its_versions_split_after_the_model_moves_on() {
 		past_window(batch.id);
 		assert_ok!(Receipts::settle_batch(signed(challenger()), batch.id));
 		let after = [owner(), developer(), TreasuryAccount::get()].map(|a| free(&a));
-		let share = |p: u32| Perbill::from_percent(p).mul_floor(total);
+		// What the training fund's 20 % leaves, by 1.0.0's split.
+		let shared = total - Perbill::from_percent(20).mul_floor(total);
+		let share = |p: u32| Perbill::from_percent(p).mul_floor(shared);
 		assert_eq!(after[1] - before[1], share(20), "1.0.0's owner share, not 2.0.0's 35 %");
 		assert_eq!(after[2] - before[2], share(7));
-		assert_eq!(after[0] - before[0], total - share(20) - share(7) - share(3));
+		assert_eq!(after[0] - before[0], shared - share(20) - share(7) - share(3));
 		check_invariants();
 	});
 }

@@ -1,7 +1,7 @@
 //! pallet-race from the worker's side: the race in progress read at the best block, and the
 //! calls of committers, participants and validators.
 
-use ail2_primitives::{draw::weighted_cumulative, race::RaceModel, receipt::AccountBytes, Hash};
+use ail2_primitives::{draw::weighted_members, race::RaceModel, receipt::AccountBytes, Hash};
 use subxt::{
 	backend::BlockRef,
 	client::{ClientAtBlock, OfflineClientAtBlockT},
@@ -64,18 +64,9 @@ pub fn assignment(
 	pool: &[(AccountBytes, u64)],
 	validators: u32,
 ) -> Vec<(AccountBytes, u64)> {
-	let cumulative: Vec<u64> = pool.iter().map(|(_, running)| *running).collect();
-	let own = pool.iter().position(|(who, _)| who == participant);
 	let mut seed = sample_seed.to_vec();
 	seed.extend_from_slice(participant);
-	weighted_cumulative(&seed, &cumulative, validators, own)
-		.into_iter()
-		.filter_map(|position| {
-			let (who, running) = pool.get(position)?;
-			let below = position.checked_sub(1).and_then(|p| pool.get(p)).map_or(0, |(_, r)| *r);
-			Some((*who, running.saturating_sub(below)))
-		})
-		.collect()
+	weighted_members(&seed, pool, validators, Some(participant))
 }
 
 /// Where a race is, at a given block.

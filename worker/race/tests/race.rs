@@ -122,6 +122,29 @@ fn honest_artifacts_validate_and_forged_stolen_or_lazy_ones_do_not() {
 }
 
 #[test]
+fn one_and_two_threads_give_the_same_artifacts_within_a_tenth_of_tau() {
+	// burn's flex backend splits its matrix products over the rayon pool it runs in, so the
+	// sums of one thread and of two are added in different orders. A miner's artifacts and its
+	// validator's recomputation must still agree far inside τ whatever either's core count.
+	let model = RaceModel { layers: 8, heads: 4, d_model: 64, d_ff: 256, vocab: 1024, seq_len: 4 };
+	let net = RaceNet::build(&RACE, model, &default_device()).unwrap();
+	let node = node_seed(&PUBLIC_KEY);
+	let nonces: Vec<u64> = (0..256).collect();
+	let pool = |threads| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+	let (one, two) = (pool(1), pool(2));
+	let alone = one.install(|| net.artifacts(&node, &nonces, ARTIFACT_LEN)).unwrap();
+	let shared = two.install(|| net.artifacts(&node, &nonces, ARTIFACT_LEN)).unwrap();
+	assert_eq!(two.install(rayon::current_num_threads), 2);
+	let worst = alone.iter().zip(&shared).map(|(a, b)| rms_difference(a, b)).fold(0f64, f64::max);
+	eprintln!("1 thread vs 2 threads, 256 nonces: worst RMS difference {worst}");
+	assert!(worst <= TOLERANCE / 10.0, "1 vs 2 threads: RMS difference {worst}");
+	// Each one's artifacts validate against the other's recomputation.
+	let claimed: Vec<(u64, Vec<u16>)> = nonces.iter().copied().zip(alone).collect();
+	let found = two.install(|| net.mismatches(&node, &claimed, ARTIFACT_LEN, TOLERANCE)).unwrap();
+	assert_eq!(found, 0);
+}
+
+#[test]
 fn rms_differences_by_hand() {
 	use ail2_primitives::race::f16_bits;
 	let a = [f16_bits(1.0), f16_bits(2.0)];

@@ -14,8 +14,9 @@ use ail2_primitives::{
 use ail2_runtime::{
 	configs::CHAIN_ID,
 	currency::{CENTS, UNITS},
-	genesis_config_presets, AccountId, Balance, Balances, Challenges, Models, Race, Receipts,
-	Runtime, RuntimeGenesisConfig, RuntimeOrigin, Slashing, System, Workers,
+	genesis_config_presets, AccountId, Balance, Balances, Challenges, Issuance, Models, Race,
+	Receipts, Runtime, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Slashing, System,
+	Workers,
 };
 use codec::Encode;
 use frame_support::{assert_ok, traits::fungible::Inspect, BoundedVec};
@@ -158,6 +159,7 @@ pub fn check_invariants() {
 	Workers::do_try_state().unwrap();
 	Models::do_try_state().unwrap();
 	Race::do_try_state().unwrap();
+	Issuance::do_try_state().unwrap();
 }
 
 /// Proposes, as the worker, a batch of the payer's receipts `first..=last` for model 0 with
@@ -218,4 +220,9 @@ pub fn sign(receipt: Receipt) -> SignedReceipt {
 	let node_signature = receipt_key().sign(&receipt.message());
 	let gateway_signature = gateway_key().sign(&receipt.authorisation().message());
 	SignedReceipt { receipt, node_signature, gateway_signature }
+}
+
+/// Whether `event` was deposited in this block.
+pub fn emitted(event: RuntimeEvent) -> bool {
+	System::events().iter().any(|r| r.event == event)
 }
