@@ -51,7 +51,7 @@ pub fn batch_of(minted: Balance) -> Option<u32> {
 	if minted >= MINTABLE {
 		return None;
 	}
-	u32::try_from(minted / BATCH_SIZE).ok()?.checked_add(1)
+	u32::try_from(minted.checked_div(BATCH_SIZE)?).ok()?.checked_add(1)
 }
 
 /// The developer fees that mint exactly one whole batch `batch` at its subsidy share:
@@ -129,17 +129,17 @@ pub fn yearly_minimum(year: u32) -> Option<Balance> {
 /// The minimum daily issuance of year `year`: a 365th of [`yearly_minimum`], rounded down to
 /// the unit. 136,986.30… AIL2 in year 1, 68,493.15… in year 2, 34,246.57… in year 3.
 pub fn daily_minimum(year: u32) -> Option<Balance> {
-	Some(yearly_minimum(year)? / Balance::from(DAYS_PER_YEAR))
+	yearly_minimum(year)?.checked_div(Balance::from(DAYS_PER_YEAR))
 }
 
 /// The year a day falls in: days 0 to 364 are year 1.
 pub fn year_of_day(day: u32) -> u32 {
-	(day / DAYS_PER_YEAR).saturating_add(1)
+	day.checked_div(DAYS_PER_YEAR).unwrap_or(0).saturating_add(1)
 }
 
 /// `amount` rounded to the nearest whole coin (halves up), as the seed's tables print it.
 pub fn to_coins(amount: Balance) -> Balance {
-	amount.saturating_add(COIN / 2) / COIN
+	amount.saturating_add(COIN / 2).checked_div(COIN).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -209,7 +209,7 @@ mod tests {
 		// rounded up to the unit, fill batch 1. The rest mint at batch 2's 18/7.
 		let minted = BATCH_SIZE - 10 * COIN;
 		let parts = subsidy_for_fees(minted, 2 * COIN);
-		let filling = (10 * COIN + 8) / 9; // ⌈10 coins / 9⌉
+		let filling = (10 * COIN).div_ceil(9);
 		assert_eq!(filling, 1_111_111_111_112);
 		let rest = 2 * COIN - filling;
 		assert_eq!(

@@ -14,8 +14,9 @@ use sp_runtime::{traits::Saturating, Perbill};
 
 /// `n` active workers with weight in the current day.
 fn workers_with_work<T: Config>(n: u32) -> Vec<(T::AccountId, u64)> {
-	let weights: Vec<_> =
-		(0..n).map(|i| (T::BenchmarkHelper::active_worker(i), u64::from(i) + 1)).collect();
+	let weights: Vec<_> = (0..n)
+		.map(|i| (T::BenchmarkHelper::active_worker(i), u64::from(i).saturating_add(1)))
+		.collect();
 	Pallet::<T>::record_work(&weights);
 	weights
 }
@@ -118,8 +119,9 @@ mod benches {
 	/// Recording a race's accepted weights for `n` workers new to the day.
 	#[benchmark]
 	fn weights_accepted(n: Linear<1, 1_024>) {
-		let weights: Vec<_> =
-			(0..n).map(|i| (T::BenchmarkHelper::active_worker(i), u64::from(i) + 1)).collect();
+		let weights: Vec<_> = (0..n)
+			.map(|i| (T::BenchmarkHelper::active_worker(i), u64::from(i).saturating_add(1)))
+			.collect();
 
 		#[block]
 		{

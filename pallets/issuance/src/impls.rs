@@ -260,8 +260,8 @@ impl<T: Config> Pallet<T> {
 		if let Some(payout) = Payout::<T>::get() {
 			ensure!(payout.paid <= payout.providers, "paid beyond the providers' reward");
 			ensure!(
-				Minted::<T>::get().saturating_add(payout.providers.saturating_sub(payout.paid)) <=
-					MINTABLE,
+				Minted::<T>::get().saturating_add(payout.providers.saturating_sub(payout.paid))
+					<= MINTABLE,
 				"a payout would pass the 600M"
 			);
 		}

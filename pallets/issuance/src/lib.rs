@@ -123,14 +123,8 @@ pub mod pallet {
 	/// Accepted race weight per worker and day, with the worker's violation count when its
 	/// first weight of the day was accepted.
 	#[pallet::storage]
-	pub type Work<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		DayIndex,
-		Blake2_128Concat,
-		T::AccountId,
-		WorkRecord,
-	>;
+	pub type Work<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DayIndex, Blake2_128Concat, T::AccountId, WorkRecord>;
 
 	/// The sum of [`Work`] per day and how many workers it counts.
 	#[pallet::storage]
@@ -281,8 +275,8 @@ pub mod pallet {
 			assert!(
 				T::DefaultTrainingShare::get()
 					.deconstruct()
-					.saturating_add(T::MaxValidatorShare::get().deconstruct()) <=
-					Perbill::one().deconstruct(),
+					.saturating_add(T::MaxValidatorShare::get().deconstruct())
+					<= Perbill::one().deconstruct(),
 				"the training fund and validators leave the providers a share"
 			);
 		}

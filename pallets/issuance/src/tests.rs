@@ -1,5 +1,12 @@
 //! The schedule as the chain applies it, against figures computed by hand from the seed's.
 
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	clippy::unwrap_used,
+	clippy::expect_used
+)]
+
 use crate::{mock::*, *};
 use ail2_primitives::issuance::{
 	daily_minimum, subsidy_for_fees, subsidy_total, BATCH_SIZE, COIN, MINTABLE,
@@ -138,7 +145,7 @@ fn a_day_crossing_a_batch_boundary_mints_at_both_rates() {
 		Issuance::batch_paid(100_000 * COIN);
 		run_to(DAY);
 		// ⌈10/9⌉ AIL2 of fees fill batch 1; the other 99,998.888… mint 18/7 each in batch 2.
-		let filling = (10 * COIN + 8) / 9;
+		let filling = (10 * COIN).div_ceil(9);
 		let expected = 10 * COIN + (100_000 * COIN - filling) * 18 / 7;
 		assert_eq!(subsidy_total(&subsidy_for_fees(minted, 100_000 * COIN)), expected);
 		assert!(matches!(
@@ -179,10 +186,7 @@ fn with_no_accepted_work_the_providers_part_is_not_minted() {
 		run_to(DAY);
 		let minimum = daily_minimum(1).unwrap();
 		let (training, validators, _) = shares(minimum);
-		assert!(matches!(
-			events().last(),
-			Some(Event::DayClosed { providers: 0, .. })
-		));
+		assert!(matches!(events().last(), Some(Event::DayClosed { providers: 0, .. })));
 		assert_eq!(Payout::<Test>::get(), None);
 		assert_eq!(Minted::<Test>::get(), training + validators);
 		assert_eq!(free(TRAINING_FUND), training);
@@ -369,7 +373,10 @@ fn governance_grants_from_the_training_fund() {
 			Issuance::grant(RuntimeOrigin::signed(A), BENEFICIARY, 1),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(Issuance::grant(RuntimeOrigin::root(), BENEFICIARY, 0), Error::<Test>::ZeroGrant);
+		assert_noop!(
+			Issuance::grant(RuntimeOrigin::root(), BENEFICIARY, 0),
+			Error::<Test>::ZeroGrant
+		);
 		assert_noop!(
 			Issuance::grant(RuntimeOrigin::root(), BENEFICIARY, fund + 1),
 			Error::<Test>::InsufficientTrainingFund

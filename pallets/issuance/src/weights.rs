@@ -24,19 +24,23 @@ pub trait WeightInfo {
 
 impl WeightInfo for () {
 	fn set_training_share() -> Weight {
-		Weight::from_parts(15_000_000, 1_500).saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(15_000_000, 1_500)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}
 	fn set_validator_share() -> Weight {
-		Weight::from_parts(15_000_000, 1_500).saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+		Weight::from_parts(15_000_000, 1_500)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}
 	fn grant() -> Weight {
-		Weight::from_parts(60_000_000, 6_000).saturating_add(RocksDbWeight::get().reads_writes(2, 2))
+		Weight::from_parts(60_000_000, 6_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
 	}
 	fn on_initialize_idle() -> Weight {
 		Weight::from_parts(3_000_000, 1_500).saturating_add(RocksDbWeight::get().reads(2))
 	}
 	fn close_day() -> Weight {
-		Weight::from_parts(80_000_000, 8_000).saturating_add(RocksDbWeight::get().reads_writes(9, 9))
+		Weight::from_parts(80_000_000, 8_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(9, 9))
 	}
 	fn pay(n: u32) -> Weight {
 		Weight::from_parts(10_000_000, 3_000)

@@ -63,8 +63,11 @@ fn committed<T: Config>(participants: &[T::AccountId]) {
 
 /// A full validator pool of `validators`, weight 1 each.
 fn full_pool<T: Config>(validators: &[T::AccountId]) {
-	let pool: Vec<_> =
-		validators.iter().enumerate().map(|(i, v)| (v.clone(), i as u64 + 1)).collect();
+	let pool: Vec<_> = validators
+		.iter()
+		.enumerate()
+		.map(|(i, v)| (v.clone(), (i as u64).saturating_add(1)))
+		.collect();
 	ValidatorPool::<T>::put(BoundedVec::truncate_from(pool));
 }
 
@@ -263,7 +266,7 @@ mod benches {
 		let mut race = in_window::<T>()?;
 		race.sample_seed = Some([2; 32]);
 		let weights: Vec<_> =
-			(0..p).map(|i| (account("weighted", i, 0), u64::from(i) + 1)).collect();
+			(0..p).map(|i| (account("weighted", i, 0), u64::from(i).saturating_add(1))).collect();
 		PendingWeights::<T>::put(BoundedVec::truncate_from(weights));
 		CurrentRace::<T>::put(race.clone());
 		go_to::<T>(race.ends);

@@ -250,8 +250,13 @@ mod reports {
 		run(|| {
 			assert_eq!(Slashing::violations(&HOT), 0);
 			for _ in 0..2 {
-				<Slashing as ReportViolation<_, _>>::report(&HOT, Violation::DoubleBilling, None, 0)
-					.unwrap();
+				<Slashing as ReportViolation<_, _>>::report(
+					&HOT,
+					Violation::DoubleBilling,
+					None,
+					0,
+				)
+				.unwrap();
 			}
 			System::set_block_number(1 + 10 * DECAY);
 			assert_eq!(Slashing::violations(&HOT), 2, "decay does not lower the count");

@@ -144,7 +144,6 @@ fn reputation(worker: &AccountId) -> Perbill {
 	pallet_workers::Workers::<Runtime>::get(worker).unwrap().reputation
 }
 
-
 fn challenges_event(event: pallet_challenges::Event<Runtime>) -> bool {
 	emitted(RuntimeEvent::Challenges(event))
 }

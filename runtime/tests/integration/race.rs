@@ -407,9 +407,9 @@ fn accepted_weights_are_paid_by_issuance_when_the_day_closes() {
 		let minted = pallet_issuance::Minted::<Runtime>::get();
 		// Until the day closes and its payout is done.
 		let deadline = (day + 2) * day_length;
-		while (pallet_issuance::CurrentDay::<Runtime>::get() == day ||
-			pallet_issuance::Payout::<Runtime>::get().is_some()) &&
-			System::block_number() < deadline
+		while (pallet_issuance::CurrentDay::<Runtime>::get() == day
+			|| pallet_issuance::Payout::<Runtime>::get().is_some())
+			&& System::block_number() < deadline
 		{
 			run_with_issuance_to(System::block_number() + 1);
 		}
