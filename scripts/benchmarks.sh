@@ -44,6 +44,10 @@ for pallet in "${PALLETS[@]}"; do
   fi
   # pallet_poi's end_round elects from up to MaxBidders bidders of every model and pays the
   # previous round's bids: ~20 s a run at 50 × 20.
+  # pallet_issuance's hook benchmarks register up to 1,024 workers per repeat (~3 ms each).
+  if [ "$pallet" = pallet_issuance ]; then
+    steps="${ISSUANCE_STEPS:-10}" repeat="${ISSUANCE_REPEAT:-5}"
+  fi
   if [ "$pallet" = pallet_poi ]; then
     steps="${POI_STEPS:-10}" repeat="${POI_REPEAT:-3}"
   fi

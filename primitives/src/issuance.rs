@@ -28,6 +28,12 @@ pub const BATCHES: u32 = 12;
 pub const BATCH_SIZE: Balance = 50_000_000 * COIN;
 /// The core incentive to hardware providers: the 600,000,000 AIL2 the schedule mints.
 pub const MINTABLE: Balance = BATCH_SIZE * BATCHES as Balance;
+/// The founders' allocation: 160,000,000 AIL2, 16 % (Appendix E), allocated at genesis.
+pub const FOUNDERS_ALLOCATION: Balance = 160_000_000 * COIN;
+/// The "Additional Hardware Provider Reward": 120,000,000 AIL2, 12 %, allocated at genesis.
+pub const ADDITIONAL_HARDWARE_REWARD: Balance = 120_000_000 * COIN;
+/// The "Hardware provider liquidity pool": 120,000,000 AIL2, 12 %, allocated at genesis.
+pub const LIQUIDITY_POOL: Balance = 120_000_000 * COIN;
 /// The minimum issuance of year 1, as a share of the supply: 5 %.
 pub const FIRST_YEAR_MINIMUM: Balance = TOTAL_SUPPLY / 20;
 /// The days of a year of the minimum daily issuance.
@@ -179,6 +185,13 @@ mod tests {
 		assert_eq!(subsidy_share(0), None);
 		assert_eq!(subsidy_share(13), None);
 		assert_eq!(MINTABLE, 600_000_000 * COIN);
+	}
+
+	#[test]
+	fn the_allocations_and_the_schedule_make_the_supply() {
+		let genesis = FOUNDERS_ALLOCATION + ADDITIONAL_HARDWARE_REWARD + LIQUIDITY_POOL;
+		assert_eq!(genesis, 400_000_000 * COIN);
+		assert_eq!(genesis + MINTABLE, TOTAL_SUPPLY);
 	}
 
 	#[test]

@@ -4,7 +4,8 @@
 //! - `local_testnet`: Alice, Bob, Charlie and Dave validate; for a four-node network on
 //!   one machine (`scripts/local-net.sh`, `chain-specs/local*.json`). No sudo.
 //! - `testnet`: the same validators on a `Live` chain type (`chain-specs/testnet*.json`),
-//!   the shape of a public test network. No sudo.
+//!   the shape of a public test network, with the 400M genesis allocation of seed `pow2`
+//!   Appendix E (founders, under vesting; the two hardware-provider pools). No sudo.
 //!
 //! Every preset has a genesis Security Council (Alice, Bob, Charlie, elected at genesis by
 //! their own stake) and Parameter Committee (Dave, Eve, Ferdie), so a chain without sudo is
@@ -15,13 +16,17 @@
 //! public knowledge: never use these presets for a network that holds value.
 
 use crate::{
-	configs::{EcosystemAccount, TrainingFundAccount, TreasuryAccount},
+	configs::{
+		EcosystemAccount, HardwareRewardAccount, LiquidityPoolAccount, TrainingFundAccount,
+		TreasuryAccount,
+	},
 	currency::{EXISTENTIAL_DEPOSIT, UNITS},
 	governance::ParameterCommitteeAccount,
-	AccountId, BabeConfig, Balance, BalancesConfig, ElectionsConfig, RaceConfig,
+	AccountId, BabeConfig, Balance, BalancesConfig, BlockNumber, ElectionsConfig, RaceConfig,
 	RuntimeGenesisConfig, SessionConfig, SessionKeys, StakerStatus, StakingConfig, SudoConfig,
-	TechnicalMembershipConfig, BABE_GENESIS_EPOCH_CONFIG,
+	TechnicalMembershipConfig, VestingConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
+use ail2_primitives::issuance::{ADDITIONAL_HARDWARE_REWARD, FOUNDERS_ALLOCATION, LIQUIDITY_POOL};
 use alloc::{vec, vec::Vec};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
@@ -29,6 +34,11 @@ use sp_runtime::Perbill;
 
 /// Free balance of every endowed development account.
 pub const ENDOWMENT: Balance = 10_000_000 * UNITS;
+/// Free balance of every well-known account on the `testnet` preset, paid from the founders'
+/// allocation: enough to bond as a validator.
+pub const TESTNET_ENDOWMENT: Balance = 2_000_000 * UNITS;
+/// A year of blocks: the founders' allocation starts vesting after one and is free after four.
+pub const YEAR: BlockNumber = 365 * crate::time::DAYS;
 /// What each genesis validator bonds (a tenth of its endowment).
 pub const VALIDATOR_BOND: Balance = ENDOWMENT / 10;
 /// The stake each genesis Security Council member backs itself with.
@@ -77,29 +87,65 @@ fn endowed_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
+/// The well-known development accounts with `endowment` each, and the accounts the chain
+/// needs from its first block. Settlement pays shares of any size into the treasury,
+/// ecosystem and training-fund accounts, so they exist from the start.
+fn operating_balances(endowment: Balance) -> Vec<(AccountId, Balance)> {
+	endowed_accounts()
+		.into_iter()
+		.map(|account| (account, endowment))
+		.chain([
+			(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT),
+			(EcosystemAccount::get(), EXISTENTIAL_DEPOSIT),
+			(TrainingFundAccount::get(), EXISTENTIAL_DEPOSIT),
+			(ParameterCommitteeAccount::get(), COMMITTEE_FUNDS),
+		])
+		.collect()
+}
+
+/// Who holds what at genesis, and which of it vests: `(who, begin, length, liquid)`.
+struct Allocation {
+	balances: Vec<(AccountId, Balance)>,
+	vesting: Vec<(AccountId, BlockNumber, BlockNumber, Balance)>,
+}
+
+/// Development chains: the operating accounts and `ENDOWMENT` for each well-known account;
+/// nothing vests. The issuance pallet counts only what it mints, so these endowments do not
+/// count against the 600M.
+fn development_allocation() -> Allocation {
+	Allocation { balances: operating_balances(ENDOWMENT), vesting: Vec::new() }
+}
+
+/// The `testnet` preset's 400,000,000 AIL2 of seed `pow2` Appendix E. The "Additional
+/// Hardware Provider Reward" and the "Hardware provider liquidity pool", 120M each, sit in
+/// their own keyless accounts, and governance decides their distribution (a root
+/// referendum's `balances.force_transfer`). The founders' 160M pays the operating accounts,
+/// `TESTNET_ENDOWMENT` for each well-known account. The rest goes to the founders' account
+/// (`One`), which vests linearly over years 2 to 4. The other 600M are minted over time by
+/// pallet-issuance.
+fn testnet_allocation() -> Allocation {
+	let operating = operating_balances(TESTNET_ENDOWMENT);
+	let spent: Balance = operating.iter().map(|(_, amount)| *amount).sum();
+	let founders = Sr25519Keyring::One.to_account_id();
+	let founders_balance = FOUNDERS_ALLOCATION.saturating_sub(spent);
+	let mut balances = operating;
+	balances.extend([
+		(founders.clone(), founders_balance),
+		(HardwareRewardAccount::get(), ADDITIONAL_HARDWARE_REWARD),
+		(LiquidityPoolAccount::get(), LIQUIDITY_POOL),
+	]);
+	Allocation { balances, vesting: vec![(founders, YEAR, 3 * YEAR, 0)] }
+}
+
 fn genesis(
 	validators: Vec<Validator>,
-	endowed: Vec<AccountId>,
+	allocation: Allocation,
 	governance: Governance,
 ) -> serde_json::Value {
 	let validator_count = u32::try_from(validators.len()).unwrap_or(u32::MAX);
 	let config = RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: endowed
-				.iter()
-				.cloned()
-				.map(|account| (account, ENDOWMENT))
-				// Settlement pays shares of any size into these three accounts, so they exist
-				// from the start.
-				.chain([
-					(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT),
-					(EcosystemAccount::get(), EXISTENTIAL_DEPOSIT),
-					(TrainingFundAccount::get(), EXISTENTIAL_DEPOSIT),
-					(ParameterCommitteeAccount::get(), COMMITTEE_FUNDS),
-				])
-				.collect(),
-			..Default::default()
-		},
+		balances: BalancesConfig { balances: allocation.balances, ..Default::default() },
+		vesting: VestingConfig { vesting: allocation.vesting },
 		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG, ..Default::default() },
 		session: SessionConfig {
 			keys: validators
@@ -140,7 +186,7 @@ fn genesis(
 pub fn development_config_genesis() -> serde_json::Value {
 	genesis(
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-		endowed_accounts(),
+		development_allocation(),
 		governance(Some(Sr25519Keyring::Alice)),
 	)
 }
@@ -157,12 +203,13 @@ fn four_validators() -> Vec<Validator> {
 
 /// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate; no sudo.
 pub fn local_testnet_genesis() -> serde_json::Value {
-	genesis(four_validators(), endowed_accounts(), governance(None))
+	genesis(four_validators(), development_allocation(), governance(None))
 }
 
-/// The `testnet` preset: as `local_testnet`, for a network of separate machines; no sudo.
+/// The `testnet` preset: as `local_testnet`, for a network of separate machines, with
+/// Appendix E's genesis allocation; no sudo.
 pub fn testnet_genesis() -> serde_json::Value {
-	genesis(four_validators(), endowed_accounts(), governance(None))
+	genesis(four_validators(), testnet_allocation(), governance(None))
 }
 
 /// The JSON of a named preset, or `None` for an unknown name.

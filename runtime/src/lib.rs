@@ -256,6 +256,8 @@ mod runtime {
 	pub type Balances = pallet_balances;
 	#[runtime::pallet_index(11)]
 	pub type TransactionPayment = pallet_transaction_payment;
+	#[runtime::pallet_index(12)]
+	pub type Vesting = pallet_vesting;
 
 	#[runtime::pallet_index(20)]
 	pub type Authorship = pallet_authorship;

@@ -23,6 +23,12 @@ pub const DAY_LENGTH: BlockNumber = 40;
 parameter_types! {
 	/// The Decentralized AI Training Fund's account (pow2 Appendix K).
 	pub TrainingFundAccount: AccountId = PalletId(*b"ail2/trn").into_account_truncating();
+	/// The "Additional Hardware Provider Reward" pool (pow2 Appendix E): 120M at genesis on
+	/// the `testnet` preset, distributed by governance.
+	pub HardwareRewardAccount: AccountId = PalletId(*b"ail2/hwr").into_account_truncating();
+	/// The "Hardware provider liquidity pool" (pow2 Appendix E): 120M at genesis on the
+	/// `testnet` preset, sold by rules governance sets.
+	pub LiquidityPoolAccount: AccountId = PalletId(*b"ail2/liq").into_account_truncating();
 	/// 20 % of inference revenue (pow2 §4).
 	pub const DefaultTrainingShare: Perbill = Perbill::from_percent(20);
 	/// A tenth of each day's issuance secures the chain; the rest rewards compute.

@@ -32,12 +32,13 @@ mod timestamp;
 mod transaction_payment;
 mod treasury;
 mod utility;
+mod vesting;
 mod whitelist;
 mod workers;
 
 pub use bags_list::VOTER_BAG_THRESHOLDS;
 pub use challenges::CHAIN_ID;
-pub use issuance::{TrainingFundAccount, DAY_LENGTH};
+pub use issuance::{HardwareRewardAccount, LiquidityPoolAccount, TrainingFundAccount, DAY_LENGTH};
 pub use proxy::ProxyType;
 pub use race::dev_params as dev_race_params;
 pub use receipts::{EcosystemAccount, TreasuryAccount};

@@ -58,8 +58,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `305`
 		//  Estimated: `3766`
-		// Minimum execution time: 58_678_000 picoseconds.
-		Weight::from_parts(61_642_000, 0)
+		// Minimum execution time: 58_037_000 picoseconds.
+		Weight::from_parts(63_374_000, 0)
 			.saturating_add(Weight::from_parts(0, 3766))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `355`
 		//  Estimated: `3766`
-		// Minimum execution time: 22_363_000 picoseconds.
-		Weight::from_parts(31_217_000, 0)
+		// Minimum execution time: 22_564_000 picoseconds.
+		Weight::from_parts(26_680_000, 0)
 			.saturating_add(Weight::from_parts(0, 3766))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `452`
 		//  Estimated: `3766`
-		// Minimum execution time: 55_823_000 picoseconds.
-		Weight::from_parts(85_277_000, 0)
+		// Minimum execution time: 54_671_000 picoseconds.
+		Weight::from_parts(58_337_000, 0)
 			.saturating_add(Weight::from_parts(0, 3766))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `165`
 		//  Estimated: `3571`
-		// Minimum execution time: 18_677_000 picoseconds.
-		Weight::from_parts(30_836_000, 0)
+		// Minimum execution time: 18_427_000 picoseconds.
+		Weight::from_parts(20_240_000, 0)
 			.saturating_add(Weight::from_parts(0, 3571))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `336`
 		//  Estimated: `3571`
-		// Minimum execution time: 18_487_000 picoseconds.
-		Weight::from_parts(20_200_000, 0)
+		// Minimum execution time: 18_438_000 picoseconds.
+		Weight::from_parts(22_464_000, 0)
 			.saturating_add(Weight::from_parts(0, 3571))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `352`
 		//  Estimated: `3571`
-		// Minimum execution time: 20_921_000 picoseconds.
-		Weight::from_parts(23_365_000, 0)
+		// Minimum execution time: 20_601_000 picoseconds.
+		Weight::from_parts(24_446_000, 0)
 			.saturating_add(Weight::from_parts(0, 3571))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -172,8 +172,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1774`
 		//  Estimated: `6551`
-		// Minimum execution time: 92_438_000 picoseconds.
-		Weight::from_parts(113_870_000, 0)
+		// Minimum execution time: 93_709_000 picoseconds.
+		Weight::from_parts(155_081_000, 0)
 			.saturating_add(Weight::from_parts(0, 6551))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -190,11 +190,13 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(137), added: 2612, mode: `MaxEncodedLen`)
+	/// Storage: `Issuance::TrainingShare` (r:1 w:0)
+	/// Proof: `Issuance::TrainingShare` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Receipts::Escrows` (r:1 w:1)
 	/// Proof: `Receipts::Escrows` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(301), added: 2776, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:5 w:5)
+	/// Storage: `System::Account` (r:6 w:6)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Receipts::PruneQueueBounds` (r:1 w:1)
 	/// Proof: `Receipts::PruneQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -204,17 +206,19 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 	/// Proof: `Poi::Checks` (`max_values`: None, `max_size`: Some(419), added: 2894, mode: `MaxEncodedLen`)
 	/// Storage: `Poi::Unseeded` (r:1 w:1)
 	/// Proof: `Poi::Unseeded` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Issuance::DayFees` (r:1 w:1)
+	/// Proof: `Issuance::DayFees` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Receipts::PruneQueue` (r:0 w:1)
 	/// Proof: `Receipts::PruneQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn settle_batch() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2952`
-		//  Estimated: `14005`
-		// Minimum execution time: 256_673_000 picoseconds.
-		Weight::from_parts(336_200_000, 0)
-			.saturating_add(Weight::from_parts(0, 14005))
-			.saturating_add(T::DbWeight::get().reads(17))
-			.saturating_add(T::DbWeight::get().writes(12))
+		//  Measured:  `3080`
+		//  Estimated: `16608`
+		// Minimum execution time: 298_495_000 picoseconds.
+		Weight::from_parts(440_265_000, 0)
+			.saturating_add(Weight::from_parts(0, 16608))
+			.saturating_add(T::DbWeight::get().reads(20))
+			.saturating_add(T::DbWeight::get().writes(14))
 	}
 	/// Storage: `Receipts::Params` (r:0 w:1)
 	/// Proof: `Receipts::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
@@ -222,8 +226,8 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_959_000 picoseconds.
-		Weight::from_parts(10_406_000, 0)
+		// Minimum execution time: 5_939_000 picoseconds.
+		Weight::from_parts(10_306_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -238,11 +242,11 @@ impl<T: frame_system::Config> pallet_receipts::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `304 + n * (32 ±0)`
 		//  Estimated: `1501 + n * (2503 ±0)`
-		// Minimum execution time: 4_847_000 picoseconds.
-		Weight::from_parts(5_318_000, 0)
+		// Minimum execution time: 4_677_000 picoseconds.
+		Weight::from_parts(12_981_920, 0)
 			.saturating_add(Weight::from_parts(0, 1501))
-			// Standard Error: 28_329
-			.saturating_add(Weight::from_parts(8_520_261, 0).saturating_mul(n.into()))
+			// Standard Error: 24_713
+			.saturating_add(Weight::from_parts(5_903_749, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))

@@ -89,6 +89,62 @@ fn local_testnet_stakes_four_validators() {
 	});
 }
 
+/// The `testnet` preset holds exactly seed `pow2` Appendix E's 400M genesis allocation: the
+/// two hardware-provider pools in their own accounts, and the founders' 160M, of which the
+/// operating accounts are paid and the rest vests linearly over years 2 to 4. The schedule's
+/// 600M is not there: pallet-issuance has minted nothing.
+#[test]
+fn the_testnet_preset_allocates_appendix_e() {
+	use ail2_primitives::issuance::{
+		ADDITIONAL_HARDWARE_REWARD, FOUNDERS_ALLOCATION, LIQUIDITY_POOL, MINTABLE, TOTAL_SUPPLY,
+	};
+	use ail2_runtime::configs::{HardwareRewardAccount, LiquidityPoolAccount};
+	use frame_support::traits::fungible::Inspect;
+
+	externalities(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let issued = <Balances as Inspect<AccountId>>::total_issuance();
+		assert_eq!(issued, 400_000_000 * UNITS);
+		assert_eq!(issued + MINTABLE, TOTAL_SUPPLY);
+		assert_eq!(pallet_issuance::Minted::<Runtime>::get(), 0);
+		assert_eq!(
+			Balances::free_balance(HardwareRewardAccount::get()),
+			ADDITIONAL_HARDWARE_REWARD
+		);
+		assert_eq!(Balances::free_balance(LiquidityPoolAccount::get()), LIQUIDITY_POOL);
+		let founders = Sr25519Keyring::One.to_account_id();
+		let pools = ADDITIONAL_HARDWARE_REWARD + LIQUIDITY_POOL;
+		let founders_balance = Balances::free_balance(&founders);
+		// Everything but the two pools, the founders' account included, is the founders' 160M.
+		assert_eq!(issued - pools, FOUNDERS_ALLOCATION);
+		assert!(founders_balance > FOUNDERS_ALLOCATION - 30_000_000 * UNITS);
+		let schedules = pallet_vesting::Vesting::<Runtime>::get(&founders).expect("vests");
+		assert_eq!(schedules.len(), 1);
+		let schedule = schedules[0];
+		let year = genesis_config_presets::YEAR;
+		assert_eq!(schedule.locked(), founders_balance, "all of it, nothing liquid");
+		assert_eq!(schedule.starting_block(), year);
+		assert_eq!(schedule.per_block(), founders_balance / u128::from(3 * year));
+		// Locked: none of it can be transferred before vesting starts.
+		assert_eq!(
+			<Balances as Inspect<AccountId>>::reducible_balance(
+				&founders,
+				frame_support::traits::tokens::Preservation::Expendable,
+				frame_support::traits::tokens::Fortitude::Polite
+			),
+			0
+		);
+	});
+	// Development chains keep their endowments and have no founders' schedule.
+	externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+		let founders = Sr25519Keyring::One.to_account_id();
+		assert!(pallet_vesting::Vesting::<Runtime>::get(&founders).is_none());
+		assert_eq!(
+			Balances::free_balance(Sr25519Keyring::Bob.to_account_id()),
+			genesis_config_presets::ENDOWMENT
+		);
+	});
+}
+
 /// The extension values a wallet would sign for nonce `nonce`.
 fn tx_extension(nonce: u32) -> TxExtension {
 	(
